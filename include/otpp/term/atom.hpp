@@ -50,7 +50,7 @@ class atom {
   friend constexpr bool operator==(atom a, atom b) noexcept = default;
 
   /// Term order between atoms: by name, character by character.
-  [[nodiscard]] friend int compare(atom a, atom b) noexcept;
+  friend int compare(atom a, atom b) noexcept;
 
   /// How many atoms are interned (for diagnostics and memory figures).
   [[nodiscard]] static std::size_t table_size() noexcept;
@@ -58,6 +58,10 @@ class atom {
  private:
   std::uint32_t index_ = 0;
 };
+
+/// Term order between atoms: by name, character by character (code point order).
+/// Returns <0, 0 or >0.
+[[nodiscard]] int compare(atom a, atom b) noexcept;
 
 /// Atoms every layer uses, interned at start-up in this order (index = position).
 namespace atoms {

@@ -92,7 +92,7 @@ class term {
   /// [] (nil).
   term() noexcept : kind_(kind::nil) { value_.i = 0; }
   term(int v) noexcept : term(static_cast<std::int64_t>(v)) {}
-  term(long v) noexcept : term(static_cast<std::int64_t>(v)) {}
+  term(long v) noexcept : kind_(kind::integer) { value_.i = static_cast<std::int64_t>(v); }
   term(long long v) noexcept : kind_(kind::integer) { value_.i = static_cast<std::int64_t>(v); }
   term(unsigned v) noexcept : term(static_cast<std::int64_t>(v)) {}
   term(unsigned long v);
@@ -215,14 +215,15 @@ class term {
   // ---- comparison ---------------------------------------------------------------------------
   /// Erlang term order, with `==` semantics for numbers (1 and 1.0 compare equal).
   /// Returns <0, 0 or >0.
-  [[nodiscard]] friend int compare(const term& a, const term& b) noexcept;
-  /// Total order used for map keys and `=:=`: as `compare` but an integer sorts before
-  /// a float of equal value.
-  [[nodiscard]] friend int compare_exact(const term& a, const term& b) noexcept;
+  friend int compare(const term& a, const term& b) noexcept;
+  /// Total order used for map keys and `=:=` (OTP's "map key order"): as `compare`, but
+  /// every integer sorts before every float (`#{2 => a, 1.0 => b}` keys are `[2, 1.0]`),
+  /// so 1 and 1.0 differ. 0.0 and -0.0 are equal (OTP 25).
+  friend int compare_exact(const term& a, const term& b) noexcept;
   /// `=:=`.
-  [[nodiscard]] friend bool exact_equal(const term& a, const term& b) noexcept;
+  friend bool exact_equal(const term& a, const term& b) noexcept;
   /// `==`.
-  [[nodiscard]] friend bool equal(const term& a, const term& b) noexcept;
+  friend bool equal(const term& a, const term& b) noexcept;
   friend bool operator==(const term& a, const term& b) noexcept { return exact_equal(a, b); }
   friend bool operator<(const term& a, const term& b) noexcept { return compare(a, b) < 0; }
   /// A hash consistent with `=:=` (equal terms hash equal; 0.0 and -0.0 hash equal).
@@ -244,6 +245,13 @@ class term {
 };
 
 static_assert(sizeof(term) == 16, "a term is two words");
+
+// The comparison friends, declared again at namespace scope so they are found without ADL
+// and so `[[nodiscard]]` applies (the attribute is ignored on a friend declaration).
+[[nodiscard]] int compare(const term& a, const term& b) noexcept;
+[[nodiscard]] int compare_exact(const term& a, const term& b) noexcept;
+[[nodiscard]] bool exact_equal(const term& a, const term& b) noexcept;
+[[nodiscard]] bool equal(const term& a, const term& b) noexcept;
 
 /// Builds a tuple from any mix of values convertible to term: `tuple_of(atoms::ok, 42)`.
 template <class... Ts>

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Builds otpp's benchmarks (Release, in build-bench/) and prints their figures as key=value
+# lines, beside Erlang/OTP's in the same run where a reference exists, with ratio lines
+# (ratio.<area>.<metric> = otpp / beam).
+# Usage: bench/run.sh [term|local|remote|rpc|all]
+#   term: otpp_term_bench, and the same term mix through term_to_binary/binary_to_term in erl.
+#   other areas: build-bench/bin/otpp_<area>_bench when bench/<area>_bench.cpp exists, and
+#   ../shared/bench/beam/run.sh <area> when it knows the area (local, remote).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+what=${1:-all}
+build=$root/build-bench
+beam_ref=$root/../shared/bench/beam/run.sh
+
+case $what in
+  term|local|remote|rpc|all) ;;
+  *) echo "usage: bench/run.sh [term|local|remote|rpc|all]" >&2; exit 2 ;;
+esac
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+configured=0
+configure() {
+  if [[ $configured == 0 ]]; then
+    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+    configured=1
+  fi
+}
+
+# Prints ratio.<area>.<metric>=otpp/beam for every metric both outputs have.
+ratios() {
+  awk -F= '
+    /^otpp\./ { k = substr($1, 6); o[k] = $2 }
+    /^beam\./ { k = substr($1, 6); b[k] = $2 }
+    END {
+      n = 0
+      for (k in o) if (k in b && b[k] + 0 > 0) keys[++n] = k
+      # stable output order
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (keys[j] < keys[i]) { t = keys[i]; keys[i] = keys[j]; keys[j] = t }
+      for (i = 1; i <= n; i++) printf "ratio.%s=%.2f\n", keys[i], o[keys[i]] / b[keys[i]]
+    }' "$@"
+}
+
+# The term mix of bench/term_bench.cpp, through erl's own codec.
+beam_term() {
+  cat > "$work/tbench.erl" <<'ERL'
+-module(tbench).
+-export([main/0]).
+
+mix() ->
+    [{small_tuple, {seq, 12345, <<0:128>>}},
+     {bin1k, binary:copy(<<1>>, 1024)},
+     {list1000, lists:seq(1, 1000)},
+     {map, #{name => <<"kate">>, id => 42, tags => [a, b, c], score => 1.5, pos => #{x => 1, y => 2}}}].
+
+%% Runs Round until Seconds passed; prints terms/s and MB/s under Prefix.
+measure(Prefix, Terms, Bytes, Round, Seconds) ->
+    [Round() || _ <- lists:seq(1, 3)],
+    T0 = erlang:monotonic_time(nanosecond),
+    Rounds = loop(Round, T0, Seconds * 1.0e9, 1, 0),
+    Elapsed = (erlang:monotonic_time(nanosecond) - T0) / 1.0e9,
+    io:format("~s_terms_per_s=~.3f~n", [Prefix, Rounds * Terms / Elapsed]),
+    io:format("~s_mb_per_s=~.3f~n", [Prefix, Rounds * Bytes / Elapsed / 1.0e6]).
+
+loop(Round, T0, Limit, Batch, Done) ->
+    repeat(Round, Batch),
+    case erlang:monotonic_time(nanosecond) - T0 >= Limit of
+        true -> Done + Batch;
+        false -> loop(Round, T0, Limit, min(Batch * 2, 1024), Done + Batch)
+    end.
+
+repeat(_, 0) -> ok;
+repeat(Round, N) -> Round(), repeat(Round, N - 1).
+
+main() ->
+    Mix = mix(),
+    Terms = [T || {_, T} <- Mix],
+    Encoded = [term_to_binary(T) || T <- Terms],
+    MixBytes = lists:sum([byte_size(B) || B <- Encoded]),
+    N = length(Mix),
+    measure("beam.term.encode", N, MixBytes, fun() -> [term_to_binary(T) || T <- Terms] end, 0.4),
+    measure("beam.term.decode", N, MixBytes, fun() -> [binary_to_term(B) || B <- Encoded] end, 0.4),
+    lists:foreach(
+      fun({{Name, T}, B}) ->
+              P = "beam.term." ++ atom_to_list(Name),
+              measure(P ++ ".encode", 1, byte_size(B), fun() -> term_to_binary(T) end, 0.25),
+              measure(P ++ ".decode", 1, byte_size(B), fun() -> binary_to_term(B) end, 0.25)
+      end, lists:zip(Mix, Encoded)),
+    halt().
+ERL
+  erlc -o "$work" "$work/tbench.erl"
+  erl -noshell -pa "$work" -run tbench main
+}
+
+run_term() {
+  configure
+  cmake --build "$build" -j2 --target otpp_term_bench >/dev/null
+  "$build/bin/otpp_term_bench" | tee "$work/otpp_term.txt"
+  beam_term | tee "$work/beam_term.txt"
+  ratios "$work/otpp_term.txt" "$work/beam_term.txt"
+}
+
+run_area() {
+  local area=$1
+  if [[ ! -f $root/bench/${area}_bench.cpp ]]; then
+    echo "# bench/${area}_bench.cpp does not exist yet: no otpp.${area}.* figures" >&2
+    return 0
+  fi
+  configure
+  cmake --build "$build" -j2 --target "otpp_${area}_bench" >/dev/null
+  "$build/bin/otpp_${area}_bench" | tee "$work/otpp_$area.txt"
+  if [[ ( $area == local || $area == remote ) && -x $beam_ref ]]; then
+    "$beam_ref" "$area" | tee "$work/beam_$area.txt"
+    ratios "$work/otpp_$area.txt" "$work/beam_$area.txt"
+  fi
+}
+
+for area in term local remote rpc; do
+  if [[ $what == all || $what == "$area" ]]; then
+    if [[ $area == term ]]; then run_term; else run_area "$area"; fi
+  fi
+done

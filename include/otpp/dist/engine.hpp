@@ -1,0 +1,177 @@
+// The distribution engine of one node: its name and cookie, the port mapper registration
+// (starting an embedded port mapper when none answers), the listener, one connection per
+// peer node opened on first use, ticks, control messages both ways, node monitoring and the
+// `net_kernel` answers that make `net_adm:ping/1` work. It implements `otpp::distribution`
+// for a runtime and hands what arrives to an `otpp::remote_signals`; it needs no runtime of
+// its own, so tests can drive it with a stub.
+//
+// Threads: the engine owns one I/O thread. Every public method is thread-safe; the blocking
+// ones (`connect`, `ping`, `start`) must not be called from a callback the engine runs.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "otpp/dist/flags.hpp"
+#include "otpp/dist/node_name.hpp"
+#include "otpp/dist/result.hpp"
+#include "otpp/runtime/distribution.hpp"
+#include "otpp/term/term.hpp"
+
+namespace otpp::dist {
+
+struct engine_options {
+  /// `kate`, `kate@localhost` or (long names) `kate@host.example`.
+  std::string name;
+  name_kind names = name_kind::short_names;
+  /// The cookie; when empty, `~/.erlang.cookie` (created when missing, as erl does).
+  std::optional<std::string> cookie;
+  /// Port mapper port; when empty, ERL_EPMD_PORT or 4369.
+  std::optional<std::uint16_t> epmd_port;
+  /// Start an embedded port mapper when nothing answers on the port mapper port.
+  bool embedded_epmd = true;
+  /// Where the embedded port mapper and the distribution listener bind.
+  std::string listen_address = "0.0.0.0";
+  /// Distribution port; 0 lets the system choose.
+  std::uint16_t listen_port = 0;
+  /// net_ticktime: ticks go out every quarter of it on an idle connection; a peer silent
+  /// for this long is declared down.
+  std::chrono::milliseconds net_ticktime = std::chrono::seconds(60);
+  /// Bound on one connection attempt (port mapper lookup, TCP connect, handshake).
+  std::chrono::milliseconds setup_timeout = std::chrono::seconds(7);
+  /// A frame announcing more bytes than this closes its connection (hostile length).
+  std::size_t max_frame_size = std::size_t{128} << 20;
+  /// Bound on a message reassembled from fragments.
+  std::size_t max_message_size = std::size_t{1} << 30;
+  /// Messages larger than this travel in fragments of this size (when the peer agrees).
+  std::size_t fragment_size = std::size_t{256} << 10;
+  /// A hidden node (not in the peers' `nodes()`).
+  bool hidden = false;
+  /// Capability flags to advertise (tests narrow them to play an old peer).
+  std::uint64_t flags = dflag::otpp_default;
+  /// Receives every log line (refused peers, lost connections); stderr when empty.
+  std::function<void(std::string_view)> log;
+};
+
+/// One SPAWN_REQUEST that arrived from another node.
+struct incoming_spawn {
+  atom from_node;
+  reference req_id;
+  pid from;           ///< the requesting process (becomes linked/monitoring when asked)
+  pid group_leader;   ///< the requester's group leader: the new process's group leader
+  atom module, function;
+  term args;          ///< the argument list
+  term opts;          ///< the options as sent (link, monitor, {reply, ...}, ...)
+  bool link = false;     ///< the new process must be linked to `from`
+  bool monitor = false;  ///< `from` monitors the new process with reference `req_id`
+};
+
+/// A node going up or down, for C++ observers.
+struct node_event {
+  atom node;
+  bool up = false;
+  term reason;  ///< why it went down (connection_closed, net_tick_timeout, disconnect, ...)
+};
+
+class engine final : public distribution {
+ public:
+  explicit engine(engine_options options);
+  ~engine() override;  ///< stops (see stop())
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+
+  /// Where signals from other nodes go; set before start(), valid until stop() returns.
+  void set_remote_signals(remote_signals* sink);
+  /// Produces references for the engine's own requests (ping, spawn requests); by default
+  /// the engine makes its own. Set before start().
+  void set_reference_factory(std::function<reference()> make_ref);
+
+  /// Resolves name and cookie, listens, registers with the port mapper (starting the
+  /// embedded one if nothing answers) and starts the I/O thread.
+  [[nodiscard]] result<success> start();
+  /// Closes every connection (without telling the sink) and unregisters. Idempotent.
+  void stop();
+
+  // -- identity (valid after start) --
+  [[nodiscard]] atom name() const noexcept { return name_; }
+  [[nodiscard]] std::uint32_t creation() const noexcept { return creation_; }
+  [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+  [[nodiscard]] std::uint16_t epmd_port() const noexcept { return epmd_port_; }
+  /// Whether this engine runs the embedded port mapper.
+  [[nodiscard]] bool runs_embedded_epmd() const noexcept;
+  [[nodiscard]] const std::string& cookie() const noexcept { return cookie_; }
+
+  // -- connections --
+  /// `net_kernel:connect_node/1`: true once connected (at once if already), false on failure.
+  [[nodiscard]] bool connect(atom node);
+  void connect_async(atom node, std::function<void(bool)> done);
+  /// `net_adm:ping/1`: connects and asks the peer's net_kernel; pong or pang.
+  [[nodiscard]] atom ping(atom node, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  void ping_async(atom node, std::chrono::milliseconds timeout, std::function<void(atom)> done);
+  /// `erlang:disconnect_node/1`: true if there was a connection.
+  bool disconnect(atom node);
+  /// `nodes()`: the visible connected nodes (and hidden ones when `include_hidden`).
+  [[nodiscard]] std::vector<atom> nodes(bool include_hidden = false) const;
+  [[nodiscard]] bool is_connected(atom node) const;
+
+  // -- node monitoring --
+  /// `monitor_node(Node, true)` for local process `watcher`: one `{nodedown, Node}` message
+  /// when the connection goes (at once if it cannot be made). `false` removes one.
+  void monitor_node(const pid& watcher, atom node, bool on);
+  /// `net_kernel:monitor_nodes(true)`: `{nodeup, N}` / `{nodedown, N}` for every node.
+  void monitor_nodes(const pid& watcher, bool on);
+  /// C++ observer of node events, run on the I/O thread; returns an id for removal.
+  std::uint64_t on_node_event(std::function<void(const node_event&)> observer);
+  void remove_node_observer(std::uint64_t id);
+
+  // -- remote spawn --
+  /// Installs what runs incoming SPAWN_REQUESTs (the otp layer's export table). It runs
+  /// on the I/O thread and must answer each request with `spawn_reply` — before the new
+  /// process can send anything to the requester. Without a handler every request is
+  /// answered with the error `notsup`.
+  void set_spawn_handler(std::function<void(const incoming_spawn&)> handler);
+  /// Answers `request` with the new pid (links/monitors as requested are then in place) or
+  /// an error atom (`badarg`, `system_limit`, `notsup`, ...).
+  void spawn_reply(const incoming_spawn& request, const term& pid_or_error);
+  /// Called on the I/O thread with the SPAWN_REPLY for a request: the remote pid (with the
+  /// reply flags saying whether a link / monitor was set up) or an error atom;
+  /// `noconnection` when the node cannot be reached or goes down first.
+  using spawn_reply_handler = std::function<void(const reference& req_id, std::uint32_t flags, const term& result)>;
+  /// Sends SPAWN_REQUEST for `module:function(args...)` on `node`, on behalf of local `from`
+  /// with `group_leader`; `opts` travel as given (e.g. `[link, monitor]`). Returns the
+  /// request id (also the monitor reference when `monitor` is among `opts`).
+  reference spawn_request(const pid& from, atom node, atom module, atom function, term args,
+                          const pid& group_leader, term opts, spawn_reply_handler on_reply);
+
+  // -- otpp::distribution (thread-safe, never blocks) --
+  void send(const pid& from, const pid& to, term msg) override;
+  void send_named(const pid& from, atom name, atom node, term msg) override;
+  void send_alias(const pid& from, const reference& alias, term msg) override;
+  void link(const pid& from, const pid& to) override;
+  void unlink(const pid& from, const pid& to, std::uint64_t id) override;
+  void unlink_ack(const pid& from, const pid& to, std::uint64_t id) override;
+  void exit(const pid& from, const pid& to, term reason, bool is_exit2) override;
+  void monitor(const pid& watcher, const term& target, atom node, const reference& ref) override;
+  void demonitor(const pid& watcher, const term& target, atom node, const reference& ref) override;
+  void monitor_exit(const term& target, const pid& watcher, const reference& ref, term reason) override;
+  void group_leader(const pid& from, const pid& to, const pid& leader) override;
+
+  struct impl;
+
+ private:
+  engine_options options_;
+  atom name_;
+  std::uint32_t creation_ = 0;
+  std::uint16_t port_ = 0;
+  std::uint16_t epmd_port_ = 0;
+  std::string cookie_;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace otpp::dist

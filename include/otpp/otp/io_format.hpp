@@ -1,0 +1,76 @@
+// io_lib:format/2 and the writers behind it (io_lib:write for ~w, io_lib_pretty for ~p), with
+// OTP 25's exact output, so an io server in C++ prints what an Erlang one prints.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "otpp/dist/result.hpp"
+#include "otpp/term/print.hpp"
+#include "otpp/term/term.hpp"
+
+namespace otpp::io {
+
+/// Characters as io_lib produces them: one code point per element.
+using chars = std::u32string;
+
+/// The encoding of an I/O request or control sequence: `latin1` (bytes are characters,
+/// characters above 255 are refused or escaped) or `unicode` (the `t` modifier, UTF-8 binaries).
+enum class encoding : std::uint8_t { latin1, unicode };
+
+/// How pids, ports and references of a node print in `~p`/`~w`: `<0.88.0>` for the local node,
+/// the peer's slot in the local node table otherwise (`<8526.88.0>`). Set by whoever knows the
+/// node table (the node object); thread-safe at any time. Without one every node prints 0.
+void set_node_numbering(otpp::node_numbering numbering);
+
+/// io_lib:write/2: a term in standard syntax (`~w`); `depth` < 0 means unlimited.
+[[nodiscard]] chars write(const term& t, int depth = -1, encoding enc = encoding::latin1);
+
+/// Options of io_lib_pretty:print/2 (`~p`).
+struct print_options {
+  int column = 1;        ///< 1-based column the term starts at
+  int line_length = 80;  ///< 0: never break lines
+  int depth = -1;        ///< < 0: unlimited
+  encoding enc = encoding::latin1;
+  bool strings = true;   ///< print printable lists as strings (`~lp` turns this off)
+};
+
+/// io_lib_pretty:print/2: a term laid out over lines as `~p` does.
+[[nodiscard]] chars print(const term& t, const print_options& options = {});
+
+/// io_lib:format/2. `fmt` is a character list, a binary (its bytes are characters) or an atom;
+/// `args` a proper list. A bad format, too few or too many arguments, or an argument of the
+/// wrong type gives a failure (Erlang raises badarg; an io server replies `{error, format}`).
+[[nodiscard]] dist::result<chars> format_chars(const term& fmt, const term& args);
+
+/// As `format_chars`, as UTF-8.
+[[nodiscard]] dist::result<std::string> format(const term& fmt, const term& args);
+
+/// As `format_chars` with a UTF-8 format (as an Erlang source string literal) and C++ args:
+/// `io::format("~p~n", {tuple_of(atoms::ok, 1)})`.
+[[nodiscard]] dist::result<std::string> format(std::string_view fmt, std::span<const term> args);
+[[nodiscard]] inline dist::result<std::string> format(std::string_view fmt,
+                                                      std::initializer_list<term> args) {
+  return format(fmt, std::span<const term>(args.begin(), args.size()));
+}
+
+/// unicode:characters_to_list/2: character data (code points, binaries and nested lists of
+/// them, an improper tail may be a binary) in `in` encoding. nullopt when it is not chardata,
+/// holds a code point above 255 in latin1 or beyond Unicode, or a binary is not UTF-8 in unicode.
+[[nodiscard]] std::optional<chars> characters_to_list(const term& data, encoding in);
+
+/// unicode:characters_to_binary(Data, In, utf8), as a std::string.
+[[nodiscard]] std::optional<std::string> characters_to_utf8(const term& data, encoding in);
+
+/// UTF-8 text of code points (each must be a valid scalar value; others become U+FFFD).
+[[nodiscard]] std::string to_utf8(std::u32string_view text);
+
+/// Code points of UTF-8 text; nullopt when it is not valid UTF-8.
+[[nodiscard]] std::optional<chars> from_utf8(std::string_view text);
+
+}  // namespace otpp::io

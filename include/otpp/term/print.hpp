@@ -1,0 +1,58 @@
+// Prints terms the way Erlang (`io_lib:format("~tw")` and `"~tp"`) and Elixir (`inspect/1`)
+// print them, so what otpp shows matches what a user of either language expects to read.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <string>
+
+#include "otpp/term/term.hpp"
+
+namespace otpp {
+
+/// Which language's literal syntax is written or read.
+enum class syntax : std::uint8_t {
+  erlang,  ///< `{ok,[1,2.5,<<"a">>,#{a => 1}]}`
+  elixir,  ///< `{:ok, [1, 2.5, "a", %{a: 1}]}`
+};
+
+/// The number a node gets as the first field of `<N.Id.Serial>`: Erlang prints 0 for the
+/// local node and an index into its node table for every other node. A printer is given this
+/// mapping; the parser is given its inverse (`node_resolver` in parse.hpp).
+using node_numbering = std::function<std::uint32_t(atom node, std::uint32_t creation)>;
+
+struct print_options {
+  print_options() = default;
+  print_options(otpp::syntax s) : syntax(s) {}  // NOLINT(google-explicit-constructor)
+
+  otpp::syntax syntax = otpp::syntax::erlang;
+  /// Erlang only. true: as `~tp` prints on one line, with printable lists as "strings" and
+  /// printable binaries as <<"text">> (printable: Latin-1, the shell's default range).
+  /// false: exactly as `~tw` (lists and binaries as numbers). Elixir always infers, as
+  /// `inspect/1` does.
+  bool strings = true;
+  /// Numbers the node of pids, ports and references. Empty: every node is 0.
+  node_numbering node_number;
+};
+
+/// `t` as text. Maps with more than 32 keys print in key order, where Erlang and Elixir use
+/// their hash order; everything else matches them character for character.
+[[nodiscard]] std::string to_string(const term& t, const print_options& options = {});
+
+/// Appends the text of `t` to `out`.
+void print_to(std::string& out, const term& t, const print_options& options = {});
+
+/// A float as Erlang prints it (`io_lib_format:fwrite_g/1`: shortest round-trip digits,
+/// `2.5`, `1.0e3`, `1.0e-5`) or as Elixir does (integral values below 1.0e16 in full:
+/// `1000.0`).
+[[nodiscard]] std::string format_float(double value, otpp::syntax s = otpp::syntax::erlang);
+
+/// An atom as a literal: `ok`, `'hello world'` (Erlang); `:ok`, `:"hello world"`, `Kate`,
+/// `nil` (Elixir).
+[[nodiscard]] std::string format_atom(atom a, otpp::syntax s = otpp::syntax::erlang);
+
+/// Writes `t` in Erlang syntax, `~tp` style.
+std::ostream& operator<<(std::ostream& os, const term& t);
+
+}  // namespace otpp

@@ -1,0 +1,153 @@
+// The export table: lookup by module, function and arity, and running an entry the way
+// erpc:execute_call/4 and a spawned process run an Erlang function.
+#include "otpp/otp/exports.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <mutex>
+
+#include "otpp/otp/io.hpp"
+#include "otpp/otp/io_format.hpp"
+#include "otpp/runtime/runtime.hpp"
+
+namespace otpp {
+
+namespace detail {
+task<term> run_plain(process& /*self*/, std::function<term(std::vector<term>&)> fn, std::vector<term> args) {
+  co_return fn(args);
+}
+}  // namespace detail
+
+namespace {
+
+process_task run_function(process& self, export_table::function_fn fn, std::vector<term> args) {
+  (void)co_await fn(self, std::move(args));
+}
+
+// "=ERROR REPORT==== 24-Nov-2026::02:09:48.935018 ===", as OTP's logger heads a report.
+std::string report_header() {
+  using namespace std::chrono;
+  auto now = system_clock::now();
+  std::time_t t = system_clock::to_time_t(now);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  auto micros = duration_cast<microseconds>(now.time_since_epoch()).count() % 1000000;
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "=ERROR REPORT==== %d-%s-%d::%02d:%02d:%02d.%06lld ===\n", tm.tm_mday,
+                months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<long long>(micros));
+  return buf;
+}
+
+process_task run_task(process& self, std::function<task<term>(process&)> work) {
+  (void)co_await work(self);
+}
+
+}  // namespace
+
+std::string export_table::elixir_module(std::string_view module) {
+  if (module.starts_with("Elixir.")) return std::string(module);
+  return "Elixir." + std::string(module);
+}
+
+void export_table::add_entry(entry e) {
+  std::unique_lock lock(mu_);
+  auto& v = table_[{e.module.index(), e.function.index()}];
+  for (auto& existing : v) {
+    if (existing.arity == e.arity) {
+      existing = std::move(e);
+      return;
+    }
+  }
+  v.push_back(std::move(e));
+}
+
+void export_table::remove(atom module, atom function) {
+  std::unique_lock lock(mu_);
+  table_.erase({module.index(), function.index()});
+}
+
+std::optional<export_table::entry> export_table::find(atom module, atom function, std::size_t arity) const {
+  std::shared_lock lock(mu_);
+  auto it = table_.find({module.index(), function.index()});
+  if (it == table_.end()) return std::nullopt;
+  const entry* any = nullptr;
+  for (const auto& e : it->second) {
+    if (e.arity == static_cast<int>(arity)) return e;
+    if (e.arity < 0) any = &e;
+  }
+  if (any) return *any;
+  return std::nullopt;
+}
+
+std::vector<export_table::entry> export_table::entries() const {
+  std::shared_lock lock(mu_);
+  std::vector<entry> out;
+  for (const auto& [k, v] : table_) out.insert(out.end(), v.begin(), v.end());
+  return out;
+}
+
+term export_table::undef_reason(atom module, atom function, const term& args) {
+  return tuple_of(atoms::undef, list_of(term::tuple({module, function, args, term()})));
+}
+
+task<term> export_table::fail_undef(process& self, term reason) {
+  pid local_output = self.rt().default_group_leader();
+  if (local_output != pid{}) {
+    auto text = io::format("~sError in process ~p on node ~p with exit value:~n~p~n~n",
+                           {term::string(report_header()), self.self(), self.rt().node(), reason});
+    // No reply is awaited: the report must not hold up the exit.
+    if (text)
+      self.send(local_output, term::tuple({atoms::io_request, self.self(), atoms::undefined,
+                                           io::put_chars_request(text.value())}));
+  }
+  self.exit(reason);
+  co_return atoms::ok;
+}
+
+task<call_outcome> export_table::call(process& self, entry e, std::vector<term> args) {
+  term stack = list_of(term::tuple({e.module, e.function, term(static_cast<std::int64_t>(args.size())), term()}));
+  try {
+    if (auto* f = std::get_if<function_fn>(&e.fn)) {
+      term r = co_await (*f)(self, std::move(args));
+      co_return call_outcome{call_outcome::kind::return_, std::move(r), {}};
+    }
+    // A process body runs as its own process; the call waits for it to end.
+    spawn_options o;
+    o.monitor = true;
+    auto s = self.spawn_opt(o, std::get<body_fn>(e.fn), std::move(args));
+    reference mref = *s.monitor;
+    term reason = co_await self.receive(on(atoms::DOWN, mref, ignore, ignore, _) >> [](term r) { return r; });
+    if (reason.is_atom(atoms::normal)) co_return call_outcome{call_outcome::kind::return_, atoms::ok, {}};
+    co_return call_outcome{call_outcome::kind::exit, std::move(reason), {}};
+  } catch (const throw_exception& t) {
+    co_return call_outcome{call_outcome::kind::throw_, t.value(), {}};
+  } catch (const exit_exception& x) {
+    co_return call_outcome{call_outcome::kind::exit, x.reason(), {}};
+  } catch (const error_exception& x) {
+    co_return call_outcome{call_outcome::kind::error, x.reason(), stack};
+  } catch (const std::exception& x) {
+    co_return call_outcome{call_outcome::kind::error, tuple_of(atoms::error, term::binary(x.what())), stack};
+  }
+}
+
+std::function<process_task(process&)> export_table::spawn_body(atom module, atom function,
+                                                               std::vector<term> args) const {
+  auto e = find(module, function, args.size());
+  if (!e) {
+    term reason = undef_reason(module, function, term::list(args));
+    return [reason](process& self) {
+      return run_task(self, [reason](process& p) { return fail_undef(p, reason); });
+    };
+  }
+  if (auto* b = std::get_if<body_fn>(&e->fn)) {
+    return [b = *b, args = std::move(args)](process& self) mutable { return b(self, std::move(args)); };
+  }
+  return [f = std::get<function_fn>(e->fn), args = std::move(args)](process& self) mutable {
+    return run_function(self, f, std::move(args));
+  };
+}
+
+}  // namespace otpp

@@ -1,0 +1,344 @@
+// rpc/erpc calls and remote spawns over SPAWN_REQUEST, with OTP 25's results: erpc.erl's
+// result/4, rpc.erl's rpcify_exception/2, erlang.erl's spawn_opt/5 (crasher on noconnection).
+#include "otpp/otp/rpc.hpp"
+
+#include "otpp/dist/control.hpp"
+#include "otpp/otp/io.hpp"
+#include "otpp/otp/services.hpp"
+
+namespace otpp::rpc {
+
+namespace {
+
+const atom a_execute_call("execute_call");
+const atom a_execute_cast("execute_cast");
+const atom a_spawn_reply("spawn_reply");
+const atom a_reply("reply");
+const atom a_notsup("notsup");
+const atom a_nodedown("nodedown");
+const atom a_badarg("badarg");
+
+using erpc_kind = erpc_result::kind;
+
+erpc_result from_outcome(const call_outcome& o) {
+  switch (o.how) {
+    case call_outcome::kind::return_: return {erpc_kind::return_, o.value, {}};
+    case call_outcome::kind::throw_: return {erpc_kind::throw_, o.value, {}};
+    case call_outcome::kind::exit: return {erpc_kind::exit, o.value, {}};
+    case call_outcome::kind::error: return {erpc_kind::error, o.value, o.stack};
+  }
+  return {};
+}
+
+// erpc:result(down, ...): the DOWN reason of the execute_call process.
+erpc_result from_down(const term& res, const term& reason) {
+  if (reason.is_tuple() && reason.tuple_size() >= 3 && exact_equal(reason[0], res) && reason[1].is_atom()) {
+    atom how = reason[1].atom_value();
+    if (reason.tuple_size() == 3) {
+      if (how == atoms::return_) return {erpc_kind::return_, reason[2], {}};
+      if (how == atoms::throw_) return {erpc_kind::throw_, reason[2], {}};
+      if (how == atoms::exit) return {erpc_kind::exit, reason[2], {}};
+      if (how == atoms::error && reason[2].is_tagged_tuple(atoms::erpc, 2))
+        return {erpc_kind::erpc, reason[2][1], {}};
+    }
+    if (reason.tuple_size() == 4 && how == atoms::error) return {erpc_kind::error, reason[2], reason[3]};
+  }
+  if (reason.is_atom(atoms::noconnection)) return {erpc_kind::erpc, atoms::noconnection, {}};
+  return {erpc_kind::signal, reason, {}};
+}
+
+dist::engine* engine_of(const basic_process& self) {
+  auto* s = otp::services_of(self.rt());
+  return s ? s->engine() : nullptr;
+}
+
+bool is_local(const basic_process& self, atom node) { return node == self.rt().node(); }
+
+}  // namespace
+
+// The SPAWN_REPLY of a request: the link and the monitor it made become known here (on the
+// engine's thread, before any later signal from the new process), then the requester gets
+// {spawn_reply, ReqId, ok|error, PidOrReason} as in Erlang (not for a success with error_only).
+dist::engine::spawn_reply_handler on_spawn_reply(runtime& rt, pid requester, bool errors_only) {
+  otp::spawn_monitors* monitors = otp::services_of(rt) ? otp::services_of(rt)->monitors() : nullptr;
+  return [&rt, requester, errors_only, monitors](const reference& req_id, std::uint32_t flags, const term& result) {
+    bool ok = result.is_pid();
+    if (ok) {
+      if (flags & dist::spawn_reply_link) rt.remote().link(result.pid_value(), requester);
+      if ((flags & dist::spawn_reply_monitor) && monitors) monitors->track(req_id, requester, result.pid_value());
+    }
+    if (ok && errors_only) return;
+    rt.send(requester, term::tuple({a_spawn_reply, req_id, ok ? atoms::ok : atoms::error, result}));
+  };
+}
+
+// Abandons the monitor of an erpc request that timed out: DEMONITOR_P to the process, and a
+// DOWN that already arrived is dropped.
+void abandon(basic_process& self, dist::engine& eng, atom node, const reference& id) {
+  auto* s = otp::services_of(self.rt());
+  if (s && s->monitors()) {
+    if (auto target = s->monitors()->forget(id)) eng.demonitor(self.self(), term(*target), node, id);
+  }
+}
+
+namespace {
+
+struct erpc_request {
+  reference req_id;
+  term res;
+};
+
+std::optional<erpc_request> send_erpc(basic_process& self, dist::engine& eng, atom node, atom m, atom f,
+                                      std::vector<term> args) {
+  term res = self.make_ref();
+  term a = list_of(res, m, f, term::list(std::move(args)));
+  term opts = list_of(tuple_of(a_reply, atoms::error_only), atoms::monitor);
+  reference req = eng.spawn_request(self.self(), node, atoms::erpc, a_execute_call, a, self.group_leader(), opts,
+                                    on_spawn_reply(self.rt(), self.self(), true));
+  return erpc_request{req, res};
+}
+
+}  // namespace
+
+term execute_call_reason(const term& ref, const call_outcome& o) {
+  switch (o.how) {
+    case call_outcome::kind::return_: return term::tuple({ref, atoms::return_, o.value});
+    case call_outcome::kind::throw_: return term::tuple({ref, atoms::throw_, o.value});
+    case call_outcome::kind::exit: return term::tuple({ref, atoms::exit, o.value});
+    case call_outcome::kind::error: return term::tuple({ref, atoms::error, o.value, o.stack});
+  }
+  return atoms::ok;
+}
+
+term to_rpc_result(const erpc_result& r) {
+  auto badrpc = [](term why) { return tuple_of(atoms::badrpc, std::move(why)); };
+  switch (r.how) {
+    case erpc_kind::return_:
+      // rpc:call/5 turns a returned {'EXIT', _} into {badrpc, {'EXIT', _}}.
+      if (r.value.is_tagged_tuple(atoms::EXIT, 2)) return badrpc(r.value);
+      return r.value;
+    case erpc_kind::throw_:
+      if (r.value.is_tagged_tuple(atoms::EXIT, 2)) return badrpc(r.value);
+      return r.value;
+    case erpc_kind::exit:
+    case erpc_kind::signal: return badrpc(tuple_of(atoms::EXIT, r.value));
+    case erpc_kind::error: return badrpc(tuple_of(atoms::EXIT, tuple_of(r.value, r.stack)));
+    case erpc_kind::erpc:
+      if (r.value.is_atom(atoms::noconnection)) return badrpc(a_nodedown);
+      if (r.value.is_atom(atoms::timeout)) return badrpc(atoms::timeout);
+      if (r.value.is_atom(a_notsup)) return badrpc(a_notsup);
+      return badrpc(tuple_of(atoms::EXIT, r.value));
+  }
+  return atoms::ok;
+}
+
+task<erpc_result> erpc_call(process& self, atom node, atom m, atom f, std::vector<term> args,
+                            std::chrono::milliseconds timeout) {
+  if (is_local(self, node) || engine_of(self) == nullptr) {
+    if (!is_local(self, node)) co_return erpc_result{erpc_kind::erpc, atoms::noconnection, {}};
+    auto* s = otp::services_of(self.rt());
+    auto e = s ? s->exports().find(m, f, args.size()) : std::nullopt;
+    if (!e)
+      co_return erpc_result{erpc_kind::error, atoms::undef,
+                            list_of(term::tuple({m, f, term::list(args), term()}))};
+    co_return from_outcome(co_await export_table::call(self, *e, std::move(args)));
+  }
+  auto req = send_erpc(self, *engine_of(self), node, m, f, std::move(args));
+  reference id = req->req_id;
+  term res = req->res;
+  erpc_result r = co_await self.receive(
+      on(a_spawn_reply, id, atoms::error, _) >>
+          [](term why) { return erpc_result{erpc_kind::erpc, why, {}}; },
+      on(atoms::DOWN, id, atoms::process, ignore, _) >> [&](term reason) { return from_down(res, reason); },
+      after(timeout, [] { return erpc_result{erpc_kind::erpc, atoms::timeout, {}}; }));
+  if (r.how == erpc_kind::erpc && r.value.is_atom(atoms::timeout)) {
+    abandon(self, *engine_of(self), node, id);
+    (void)co_await self.receive(on(atoms::DOWN, id, ignore, ignore, ignore) >> [] {},
+                                on(a_spawn_reply, id, ignore, ignore) >> [] {},
+                                after(std::chrono::milliseconds(0), [] {}));
+  }
+  co_return r;
+}
+
+erpc_result erpc_call(scoped_process& self, atom node, atom m, atom f, std::vector<term> args,
+                      std::chrono::milliseconds timeout) {
+  if (is_local(self, node) || engine_of(self) == nullptr) {
+    if (!is_local(self, node)) return {erpc_kind::erpc, atoms::noconnection, {}};
+    // Run it in a process of this node, as erpc does for the local node.
+    auto [p, mref] = self.spawn_monitor(
+        [](process& worker, pid caller, atom m, atom f, std::vector<term> args) -> process_task {
+          erpc_result r = co_await erpc_call(worker, worker.rt().node(), m, f, std::move(args));
+          worker.send(caller, term::tuple({atom("$otpp_erpc"), worker.self(), term(static_cast<int>(r.how)),
+                                           r.value, r.stack}));
+        },
+        self.self(), m, f, std::move(args));
+    std::optional<erpc_result> r = self.receive(
+        on(atom("$otpp_erpc"), p, any_int, _, _) >>
+            [](std::int64_t how, term v, term s) {
+              return std::optional<erpc_result>(erpc_result{static_cast<erpc_kind>(how), v, s});
+            },
+        on(atoms::DOWN, mref, ignore, ignore, _) >>
+            [](term reason) { return std::optional<erpc_result>(erpc_result{erpc_kind::signal, reason, {}}); },
+        after(timeout, [] { return std::optional<erpc_result>(); }));
+    self.demonitor(mref, true);
+    if (!r) return {erpc_kind::erpc, atoms::timeout, {}};
+    return *r;
+  }
+  auto req = send_erpc(self, *engine_of(self), node, m, f, std::move(args));
+  reference id = req->req_id;
+  term res = req->res;
+  erpc_result r = self.receive(
+      on(a_spawn_reply, id, atoms::error, _) >> [](term why) { return erpc_result{erpc_kind::erpc, why, {}}; },
+      on(atoms::DOWN, id, atoms::process, ignore, _) >> [&](term reason) { return from_down(res, reason); },
+      after(timeout, [] { return erpc_result{erpc_kind::erpc, atoms::timeout, {}}; }));
+  if (r.how == erpc_kind::erpc && r.value.is_atom(atoms::timeout)) {
+    abandon(self, *engine_of(self), node, id);
+    self.receive(on(atoms::DOWN, id, ignore, ignore, ignore) >> [] {}, on(a_spawn_reply, id, ignore, ignore) >> [] {},
+                 after(std::chrono::milliseconds(0), [] {}));
+  }
+  return r;
+}
+
+task<term> call(process& self, atom node, atom m, atom f, std::vector<term> args, std::chrono::milliseconds timeout) {
+  co_return to_rpc_result(co_await erpc_call(self, node, m, f, std::move(args), timeout));
+}
+
+term call(scoped_process& self, atom node, atom m, atom f, std::vector<term> args, std::chrono::milliseconds timeout) {
+  return to_rpc_result(erpc_call(self, node, m, f, std::move(args), timeout));
+}
+
+void cast(basic_process& self, atom node, atom m, atom f, std::vector<term> args) {
+  auto* s = otp::services_of(self.rt());
+  if (!s) return;
+  if (is_local(self, node)) {
+    auto e = s->exports().find(m, f, args.size());
+    if (!e) return;
+    self.spawn([](process& worker, export_table::entry e, std::vector<term> a) -> process_task {
+      (void)co_await export_table::call(worker, std::move(e), std::move(a));
+    }, std::move(*e), std::move(args));
+    return;
+  }
+  if (!s->engine()) return;
+  term a = list_of(m, f, term::list(std::move(args)));
+  (void)s->engine()->spawn_request(self.self(), node, atoms::erpc, a_execute_cast, a, self.group_leader(),
+                                   list_of(tuple_of(a_reply, atom("no"))), [](const reference&, std::uint32_t, const term&) {});
+}
+
+}  // namespace otpp::rpc
+
+namespace otpp::remote {
+
+namespace {
+
+const atom a_spawn_reply("spawn_reply");
+const atom a_notsup("notsup");
+
+// erts_internal:crasher/6: a local stand-in for a process that could not be started remotely.
+process_task crasher(process& self, term reason) {
+  self.exit(std::move(reason));
+  co_return;
+}
+
+spawn_options local_options(bool link, bool monitor) {
+  spawn_options o;
+  o.link = link;
+  o.monitor = monitor;
+  return o;
+}
+
+// A spawn on this node itself, from the export table (undef as Erlang: the spawn succeeds).
+spawned spawn_here(basic_process& self, atom m, atom f, std::vector<term> args, bool link, bool monitor,
+                   const std::function<spawned(const spawn_options&, std::function<process_task(process&)>)>& spawn) {
+  auto* s = otp::services_of(self.rt());
+  std::function<process_task(process&)> body;
+  if (s) {
+    body = s->exports().spawn_body(m, f, std::move(args));
+  } else {
+    export_table empty;
+    body = empty.spawn_body(m, f, std::move(args));
+  }
+  return spawn(local_options(link, monitor), std::move(body));
+}
+
+reference send_spawn(basic_process& self, dist::engine& eng, atom node, atom m, atom f, std::vector<term> args,
+                     bool link, bool monitor) {
+  std::vector<term> opts;
+  if (link) opts.emplace_back(atoms::link);
+  if (monitor) opts.emplace_back(atoms::monitor);
+  return eng.spawn_request(self.self(), node, m, f, term::list(std::move(args)), self.group_leader(),
+                           term::list(std::move(opts)), rpc::on_spawn_reply(self.rt(), self.self(), false));
+}
+
+struct reply {
+  bool ok;
+  term value;
+};
+
+spawned finish(basic_process& self, const reference& id, const reply& r, bool link, bool monitor,
+               const std::function<spawned(const spawn_options&, std::function<process_task(process&)>)>& spawn) {
+  if (r.ok) {
+    spawned s{r.value.pid_value(), std::nullopt};
+    if (monitor) s.monitor = id;
+    return s;
+  }
+  if (r.value.is_atom(atoms::noconnection) || r.value.is_atom(a_notsup)) {
+    term reason = r.value;
+    return spawn(local_options(link, monitor), [reason](process& p) { return crasher(p, reason); });
+  }
+  (void)self;
+  throw error_exception(r.value.is_atom(atom("badopt")) ? term(atoms::badarg) : r.value);
+}
+
+}  // namespace
+
+task<spawned> spawn_opt(process& self, atom node, atom m, atom f, std::vector<term> args, bool link, bool monitor) {
+  auto local_spawn = [&self](const spawn_options& o, std::function<process_task(process&)> body) {
+    return self.spawn_opt(o, std::move(body));
+  };
+  dist::engine* eng = otp::services_of(self.rt()) ? otp::services_of(self.rt())->engine() : nullptr;
+  if (node == self.rt().node()) co_return spawn_here(self, m, f, std::move(args), link, monitor, local_spawn);
+  if (!eng) co_return finish(self, {}, reply{false, atoms::noconnection}, link, monitor, local_spawn);
+  reference id = send_spawn(self, *eng, node, m, f, std::move(args), link, monitor);
+  reply r = co_await self.receive(on(a_spawn_reply, id, any_atom, _) >> [](atom status, term v) {
+    return reply{status == atoms::ok, v};
+  });
+  co_return finish(self, id, r, link, monitor, local_spawn);
+}
+
+spawned spawn_opt(scoped_process& self, atom node, atom m, atom f, std::vector<term> args, bool link, bool monitor) {
+  auto local_spawn = [&self](const spawn_options& o, std::function<process_task(process&)> body) {
+    return self.spawn_opt(o, std::move(body));
+  };
+  dist::engine* eng = otp::services_of(self.rt()) ? otp::services_of(self.rt())->engine() : nullptr;
+  if (node == self.rt().node()) return spawn_here(self, m, f, std::move(args), link, monitor, local_spawn);
+  if (!eng) return finish(self, {}, reply{false, atoms::noconnection}, link, monitor, local_spawn);
+  reference id = send_spawn(self, *eng, node, m, f, std::move(args), link, monitor);
+  // The engine always answers a request (noconnection when the node cannot be reached).
+  reply r = self.receive(on(a_spawn_reply, id, any_atom, _) >> [](atom status, term v) {
+    return reply{status == atoms::ok, v};
+  });
+  return finish(self, id, r, link, monitor, local_spawn);
+}
+
+task<pid> spawn(process& self, atom node, atom m, atom f, std::vector<term> args) {
+  co_return (co_await spawn_opt(self, node, m, f, std::move(args), false, false)).pid;
+}
+task<pid> spawn_link(process& self, atom node, atom m, atom f, std::vector<term> args) {
+  co_return (co_await spawn_opt(self, node, m, f, std::move(args), true, false)).pid;
+}
+task<std::pair<pid, reference>> spawn_monitor(process& self, atom node, atom m, atom f, std::vector<term> args) {
+  spawned s = co_await spawn_opt(self, node, m, f, std::move(args), false, true);
+  co_return std::pair<pid, reference>{s.pid, *s.monitor};
+}
+pid spawn(scoped_process& self, atom node, atom m, atom f, std::vector<term> args) {
+  return spawn_opt(self, node, m, f, std::move(args), false, false).pid;
+}
+pid spawn_link(scoped_process& self, atom node, atom m, atom f, std::vector<term> args) {
+  return spawn_opt(self, node, m, f, std::move(args), true, false).pid;
+}
+std::pair<pid, reference> spawn_monitor(scoped_process& self, atom node, atom m, atom f, std::vector<term> args) {
+  spawned s = spawn_opt(self, node, m, f, std::move(args), false, true);
+  return {s.pid, *s.monitor};
+}
+
+}  // namespace otpp::remote

@@ -1,0 +1,421 @@
+// A node's kernel services: the io server as default group leader, SPAWN_REQUEST from the
+// export table (erpc included), the `rex` server, built-in functions, task supervisors.
+#include "otpp/otp/services.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "otpp/otp/gen.hpp"
+#include "otpp/otp/io.hpp"
+#include "otpp/otp/io_format.hpp"
+#include "otpp/otp/rpc.hpp"
+#include "otpp/otp/task_supervisor.hpp"
+#include "otpp/term/print.hpp"
+
+namespace otpp::otp {
+
+namespace {
+
+const atom a_execute_call("execute_call");
+const atom a_execute_cast("execute_cast");
+const atom a_features_request("features_request");
+const atom a_features_reply("features_reply");
+const atom a_block_call("block_call");
+const atom a_send("send");
+const atom a_badarg("badarg");
+
+// ---- the registry of services by runtime --------------------------------------------------------
+
+std::mutex registry_mu;
+std::unordered_map<const runtime*, node_services*>& registry() {
+  static std::unordered_map<const runtime*, node_services*> r;
+  return r;
+}
+
+// ---- node numbers for printing pids -------------------------------------------------------------
+
+// Erlang prints a remote pid with the peer's slot in its node table; otpp numbers peers in the
+// order it first prints them, starting where Erlang's small tables usually are.
+class numbering {
+ public:
+  std::uint32_t number(const runtime& rt, atom node) {
+    if (node == rt.node()) return 0;
+    std::lock_guard lock(mu_);
+    auto [it, fresh] = numbers_.try_emplace(node.index(), next_);
+    if (fresh) ++next_;
+    return it->second;
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::uint32_t, std::uint32_t> numbers_;
+  std::uint32_t next_ = 100;
+};
+
+// ---- running exported functions for other nodes --------------------------------------------------
+
+// A process whose work must not start before its SPAWN_REPLY left: it waits for `go` first.
+process_task gated(process& self, reference go, std::function<task<term>(process&)> work) {
+  co_await self.receive(on(go) >> [] {});
+  (void)co_await work(self);
+}
+
+std::vector<term> to_vector(const term& list) {
+  auto e = list.list_elements();
+  return {e.begin(), e.end()};
+}
+
+// erpc:execute_call(Ref, M, F, A): the result travels as the exit reason.
+task<term> execute_call(process& self, term ref, atom m, atom f, term args, std::optional<export_table::entry> e) {
+  if (!e) {
+    self.exit(term::tuple({ref, atoms::error, atoms::undef,
+                           list_of(term::tuple({m, f, args, term()}))}));
+  }
+  call_outcome outcome = co_await export_table::call(self, *e, to_vector(args));
+  self.exit(rpc::execute_call_reason(ref, outcome));
+}
+
+task<term> execute_cast(process& self, atom m, atom f, term args, std::optional<export_table::entry> e) {
+  if (!e) self.exit(export_table::undef_reason(m, f, args));
+  call_outcome outcome = co_await export_table::call(self, *e, to_vector(args));
+  if (outcome.how == call_outcome::kind::error) self.error(outcome.value);
+  if (outcome.how == call_outcome::kind::exit) self.exit(outcome.value);
+  co_return atoms::ok;
+}
+
+task<term> run_function(process& self, export_table::function_fn fn, std::vector<term> args) {
+  co_return co_await fn(self, std::move(args));
+}
+
+// rex's answer for one call, as rpc:execute_call/3 folds the outcome.
+term rex_result(const call_outcome& o) {
+  switch (o.how) {
+    case call_outcome::kind::return_:
+    case call_outcome::kind::throw_: return o.value;
+    case call_outcome::kind::exit: return tuple_of(atoms::badrpc, tuple_of(atoms::EXIT, o.value));
+    case call_outcome::kind::error:
+      return tuple_of(atoms::badrpc, tuple_of(atoms::EXIT, tuple_of(o.value, o.stack)));
+  }
+  return atoms::ok;
+}
+
+process_task rex_worker(process& self, std::optional<export_table::entry> e, atom m, atom f, term args,
+                        std::function<void(process&, term)> answer) {
+  term result;
+  if (!e) {
+    result = tuple_of(atoms::badrpc,
+                      tuple_of(atoms::EXIT, export_table::undef_reason(m, f, args)));
+  } else {
+    result = rex_result(co_await export_table::call(self, *e, to_vector(args)));
+  }
+  if (answer) answer(self, result);
+}
+
+// The legacy rpc server (rpc.erl's gen_server), for peers that call {rex, Node} directly.
+process_task rex_server(process& self, export_table* exports, pid io_server) {
+  auto group_leader_for = [&](const term& gl) { return gl.is_pid() ? gl.pid_value() : io_server; };
+  auto start = [&](const term& mfa_gl, std::function<void(process&, term)> answer) {
+    // {call|block_call|cast, M, F, A, GL}
+    if (mfa_gl.tuple_size() != 5 || !mfa_gl[1].is_atom() || !mfa_gl[2].is_atom() || !mfa_gl[3].is_proper_list())
+      return false;
+    atom m = mfa_gl[1].atom_value(), f = mfa_gl[2].atom_value();
+    auto e = exports->find(m, f, mfa_gl[3].list_elements().size());
+    spawn_options o;
+    o.group_leader = group_leader_for(mfa_gl[4]);
+    self.spawn_opt(o, rex_worker, std::move(e), m, f, mfa_gl[3], std::move(answer));
+    return true;
+  };
+  for (;;) {
+    term msg = co_await self.receive();
+    if (auto c = gen::parse_call(msg)) {
+      const term& req = c->request;
+      if (req.is_tuple() && req.tuple_size() == 5 && (req[0].is_atom(atoms::call) || req[0].is_atom(a_block_call))) {
+        gen::from to = c->from;
+        start(req, [to](process& worker, term result) { gen::reply(worker, to, std::move(result)); });
+      }
+      continue;  // rex ignores calls it does not know
+    }
+    if (auto cast = gen::parse_cast(msg)) {
+      if (cast->is_tuple() && cast->tuple_size() == 5 && (*cast)[0].is_atom(atoms::cast)) start(*cast, {});
+      continue;
+    }
+    if (msg.is_tuple() && msg.tuple_size() == 2 && msg[0].is_pid()) {
+      pid from = msg[0].pid_value();
+      const term& what = msg[1];
+      if (what.is_atom(a_features_request)) {
+        self.send(from, tuple_of(a_features_reply, self.rt().node(), list_of(atoms::erpc)));
+      } else if (what.is_tuple() && what.tuple_size() == 5 && what[0].is_atom(atoms::call)) {
+        start(what, [from](process& worker, term result) { worker.send(from, tuple_of(atoms::rex, std::move(result))); });
+      } else if (what.is_tuple() && what.tuple_size() == 3 && what[0].is_atom(a_send) && what[1].is_atom()) {
+        (void)self.send(what[1].atom_value(), tuple_of(from, what[2]));
+      }
+    }
+  }
+}
+
+// ---- built-in functions --------------------------------------------------------------------------
+
+term format_request_term(const term& fmt, const term& args) {
+  return term::tuple({atoms::put_chars, atoms::unicode, atom("io_lib"), atom("format"), list_of(fmt, args)});
+}
+
+term io_result(const term& reply) {
+  if (reply.is_atom(atoms::ok)) return atoms::ok;
+  throw error_exception(a_badarg);  // io:format/2 raises badarg when the device says error
+}
+
+// String.Chars for IO.puts: chardata, atoms (nil is ""), numbers.
+std::string elixir_chars(const term& t) {
+  if (t.is_atom()) return t.is_atom(atoms::nil) ? std::string() : std::string(t.atom_value().name());
+  if (t.is_integer()) return t.integer_to_string();
+  if (t.is_float()) return format_float(t.float_value(), syntax::elixir);
+  if (auto s = io::characters_to_utf8(t, io::encoding::unicode)) return *s;
+  throw error_exception(tuple_of(atom("Elixir.Protocol.UndefinedError"), t));
+}
+
+}  // namespace
+
+void add_builtins(export_table& x) {
+  auto add_if_missing = [&](std::string_view m, std::string_view f, std::size_t arity, auto fn) {
+    if (!x.find(atom(m), atom(f), arity)) x.add(m, f, std::move(fn));
+  };
+  add_if_missing("erlang", "node", 0, [](process& self) -> task<term> { co_return self.rt().node(); });
+  add_if_missing("erlang", "self", 0, [](process& self) -> task<term> { co_return self.self(); });
+  add_if_missing("erlang", "nodes", 0, [](process& self) -> task<term> {
+    std::vector<term> out;
+    if (auto* s = services_of(self.rt()); s && s->engine())
+      for (atom n : s->engine()->nodes()) out.emplace_back(n);
+    co_return term::list(std::move(out));
+  });
+  add_if_missing("erlang", "whereis", 1, [](process& self, term name) -> task<term> {
+    if (!name.is_atom()) throw error_exception(a_badarg);
+    auto p = self.rt().whereis(name.atom_value());
+    co_return p ? term(*p) : term(atoms::undefined);
+  });
+  add_if_missing("erlang", "apply", 3, [](process& self, term m, term f, term a) -> task<term> {
+    if (!m.is_atom() || !f.is_atom() || !a.is_proper_list()) throw error_exception(a_badarg);
+    auto* s = services_of(self.rt());
+    auto e = s ? s->exports().find(m.atom_value(), f.atom_value(), a.list_elements().size()) : std::nullopt;
+    if (!e) throw error_exception(atoms::undef);
+    call_outcome o = co_await export_table::call(self, *e, to_vector(a));
+    switch (o.how) {
+      case call_outcome::kind::return_: co_return o.value;
+      case call_outcome::kind::throw_: throw throw_exception(o.value);
+      case call_outcome::kind::exit: throw exit_exception(o.value);
+      case call_outcome::kind::error: throw error_exception(o.value);
+    }
+    co_return atoms::ok;
+  });
+  add_if_missing("erlang", "length", 1, [](term l) -> term {
+    if (!l.is_proper_list()) throw error_exception(a_badarg);
+    return term(static_cast<std::int64_t>(l.list_elements().size()));
+  });
+  add_if_missing("lists", "reverse", 1, [](term l) -> term {
+    if (!l.is_proper_list()) throw error_exception(atom("function_clause"));
+    auto e = l.list_elements();
+    return term::list(std::vector<term>(e.rbegin(), e.rend()));
+  });
+  add_if_missing("timer", "sleep", 1, [](process& self, term ms) -> task<term> {
+    if (!ms.is_small_integer() || ms.small_integer() < 0) throw error_exception(atom("function_clause"));
+    co_await self.receive(on(tup(atom("$otpp_never"))) >> [] {},
+                          after(std::chrono::milliseconds(ms.small_integer()), [] {}));
+    co_return atoms::ok;
+  });
+  // (Requests are built before co_await: g++ 12 miscompiles braced lists inside co_await.)
+  add_if_missing("io", "format", 1, [](process& self, term fmt) -> task<term> {
+    term req = format_request_term(fmt, term());
+    co_return io_result(co_await io::request(self, self.group_leader(), std::move(req)));
+  });
+  add_if_missing("io", "format", 2, [](process& self, term fmt, term args) -> task<term> {
+    term req = format_request_term(fmt, args);
+    co_return io_result(co_await io::request(self, self.group_leader(), std::move(req)));
+  });
+  add_if_missing("io", "put_chars", 1, [](process& self, term chars) -> task<term> {
+    term req = tuple_of(atoms::put_chars, atoms::unicode, chars);
+    co_return io_result(co_await io::request(self, self.group_leader(), std::move(req)));
+  });
+  add_if_missing("io", "nl", 0, [](process& self) -> task<term> {
+    co_return io_result(co_await io::put_chars(self, "\n"));
+  });
+  add_if_missing("Elixir.IO", "puts", 1, [](process& self, term item) -> task<term> {
+    co_return io_result(co_await io::put_chars(self, elixir_chars(item) + "\n"));
+  });
+  add_if_missing("Elixir.IO", "puts", 2, [](process& self, term device, term item) -> task<term> {
+    pid dev = self.group_leader();
+    if (device.is_pid()) {
+      dev = device.pid_value();
+    } else if (device.is_atom() && !device.is_atom(atom("stdio"))) {
+      auto p = self.rt().whereis(device.is_atom(atom("stderr")) ? atoms::user : device.atom_value());
+      if (!p) throw error_exception(a_badarg);
+      dev = *p;
+    }
+    co_return io_result(co_await io::request(self, dev, io::put_chars_request(elixir_chars(item) + "\n")));
+  });
+  add_if_missing("Elixir.IO", "inspect", 1, [](process& self, term item) -> task<term> {
+    (void)io_result(co_await io::put_chars(self, to_string(item, {syntax::elixir}) + "\n"));
+    co_return item;
+  });
+}
+
+// ---- node_services ---------------------------------------------------------------------------------
+
+void spawn_monitors::track(const reference& ref, const pid& watcher, const pid& target) {
+  std::lock_guard lock(mu_);
+  entries_[ref] = entry{watcher, target};
+}
+
+std::optional<pid> spawn_monitors::forget(const reference& ref) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(ref);
+  if (it == entries_.end()) return std::nullopt;
+  pid target = it->second.target;
+  entries_.erase(it);
+  return target;
+}
+
+void spawn_monitors::monitor_down(const pid& watcher, const term& target, const reference& ref, term reason) {
+  std::optional<entry> e;
+  {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(ref);
+    if (it != entries_.end() && it->second.watcher == watcher) {
+      e = it->second;
+      entries_.erase(it);
+    }
+  }
+  if (!e) {
+    next_.monitor_down(watcher, target, ref, std::move(reason));
+    return;
+  }
+  next_.deliver(watcher, term::tuple({atoms::DOWN, ref, atoms::process, e->target, std::move(reason)}));
+}
+
+void spawn_monitors::node_down(atom node) {
+  std::vector<std::pair<reference, entry>> fired;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      if (it->second.target.node == node) {
+        fired.emplace_back(it->first, it->second);
+        it = entries_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& [ref, e] : fired)
+    next_.deliver(e.watcher, term::tuple({atoms::DOWN, ref, atoms::process, e.target, atoms::noconnection}));
+  next_.node_down(node);
+}
+
+node_services::node_services(runtime& rt, dist::engine* engine, export_table& exports, services_options options,
+                             spawn_monitors* monitors)
+    : rt_(rt), engine_(engine), exports_(exports), monitors_(monitors) {
+  auto out = options.output ? options.output : std::make_shared<io::fd_output_sink>(1);
+  auto dev = std::make_shared<io::io_device>(std::move(out), options.input);
+  std::optional<atom> user_name;
+  if (!rt.whereis(atoms::user)) user_name = atoms::user;
+  io_server_ = io::start_server(rt, dev, user_name);
+  rt.set_default_group_leader(io_server_);
+
+  auto numbers = std::make_shared<numbering>();
+  runtime* rtp = &rt;
+  io::set_node_numbering([numbers, rtp](atom node, std::uint32_t) { return numbers->number(*rtp, node); });
+
+  if (options.builtins) add_builtins(exports);
+  if (options.rex && !rt.whereis(atoms::rex)) {
+    rex_ = rt.spawn(rex_server, &exports_, io_server_);
+    rt.register_name(atoms::rex, *rex_);
+  }
+  {
+    std::lock_guard lock(registry_mu);
+    registry()[&rt] = this;
+  }
+  if (engine_) engine_->set_spawn_handler([this](const dist::incoming_spawn& r) { handle_spawn(r); });
+  for (const auto& name : options.task_supervisors) start_task_supervisor(atom(name));
+}
+
+node_services::~node_services() {
+  if (engine_) engine_->set_spawn_handler(nullptr);
+  {
+    std::lock_guard lock(registry_mu);
+    auto it = registry().find(&rt_);
+    if (it != registry().end() && it->second == this) registry().erase(it);
+  }
+  // rex and the task supervisors look functions up in the export table, which may go next.
+  if (rex_) rt_.exit(*rex_, atoms::kill);
+  std::lock_guard lock(mu_);
+  for (const pid& p : supervisors_) rt_.exit(p, atoms::kill);
+}
+
+pid node_services::start_task_supervisor(atom name) {
+  pid p = task_supervisor::start(rt_, exports_, name);
+  std::lock_guard lock(mu_);
+  supervisors_.push_back(p);
+  return p;
+}
+
+void node_services::handle_spawn(const dist::incoming_spawn& r) {
+  if (!r.args.is_proper_list()) {
+    engine_->spawn_reply(r, a_badarg);
+    return;
+  }
+  std::vector<term> args = to_vector(r.args);
+  spawn_options o;
+  o.group_leader = r.group_leader;
+  if (r.link) o.link_to = r.from;
+  if (r.monitor) o.monitored_by = std::pair{r.from, r.req_id};
+
+  std::function<task<term>(process&)> work;
+  std::optional<export_table::body_fn> body;
+  if (r.module == atoms::erpc && r.function == a_execute_call && args.size() == 4 && args[1].is_atom() &&
+      args[2].is_atom() && args[3].is_proper_list()) {
+    atom m = args[1].atom_value(), f = args[2].atom_value();
+    auto e = exports_.find(m, f, args[3].list_elements().size());
+    work = [ref = args[0], m, f, a = args[3], e](process& self) { return execute_call(self, ref, m, f, a, e); };
+  } else if (r.module == atoms::erpc && r.function == a_execute_cast && args.size() == 3 && args[0].is_atom() &&
+             args[1].is_atom() && args[2].is_proper_list()) {
+    atom m = args[0].atom_value(), f = args[1].atom_value();
+    auto e = exports_.find(m, f, args[2].list_elements().size());
+    work = [m, f, a = args[2], e](process& self) { return execute_cast(self, m, f, a, e); };
+  } else if (auto e = exports_.find(r.module, r.function, args.size())) {
+    if (auto* b = std::get_if<export_table::body_fn>(&e->fn)) {
+      body = *b;
+    } else {
+      work = [fn = std::get<export_table::function_fn>(e->fn), args](process& self) {
+        return run_function(self, fn, args);
+      };
+    }
+  }
+
+  try {
+    pid p;
+    if (body) {
+      // A process body cannot be gated; its first signals could in principle overtake the
+      // reply (see the report): a body that sends at once still reaches the requester.
+      p = rt_.spawn_opt(o, *body, std::move(args)).pid;
+      engine_->spawn_reply(r, p);
+      return;
+    }
+    if (!work) {
+      // Spawning an undefined function succeeds; the process then fails with undef.
+      work = [reason = export_table::undef_reason(r.module, r.function, r.args)](process& self) {
+        return export_table::fail_undef(self, reason);
+      };
+    }
+    reference go = rt_.make_ref();
+    p = rt_.spawn_opt(o, gated, go, std::move(work)).pid;
+    engine_->spawn_reply(r, p);
+    rt_.send(p, go);
+  } catch (const std::exception&) {
+    engine_->spawn_reply(r, atoms::system_limit);
+  }
+}
+
+node_services* services_of(const runtime& rt) {
+  std::lock_guard lock(registry_mu);
+  auto it = registry().find(&rt);
+  return it == registry().end() ? nullptr : it->second;
+}
+
+}  // namespace otpp::otp

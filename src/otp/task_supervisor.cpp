@@ -1,0 +1,131 @@
+// Task.Supervisor and Task.Supervised (Elixir 1.14) on the wire: start_task, the owner's
+// {OwnerPid, Ref, ReplyTo, Callers, MFA} message, and the {Ref, Result} reply.
+#include "otpp/otp/task_supervisor.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "otpp/otp/gen.hpp"
+
+namespace otpp::task_supervisor {
+
+namespace {
+
+const atom a_start_task("start_task");
+const atom a_which_children("which_children");
+const atom a_count_children("count_children");
+const atom a_terminate_child("terminate_child");
+const atom a_worker("worker");
+const atom a_supervised("Elixir.Task.Supervised");
+const atom a_nocatch("nocatch");
+const atom a_specs("specs");
+const atom a_active("active");
+const atom a_supervisors("supervisors");
+const atom a_workers("workers");
+const atom a_not_found("not_found");
+
+// Task.Supervised.reply/4 then invoke_mfa/2.
+process_task task_body(process& self, pid owner, bool monitor, export_table* exports) {
+  std::optional<reference> mref;
+  if (monitor) mref = self.monitor(owner);
+  struct start_msg {
+    bool ok = false;
+    term ref, reply_to, mfa, down_reason;
+    bool timed_out = false;
+  };
+  auto timeout = monitor ? std::chrono::milliseconds(5000) : std::chrono::milliseconds(-1);
+  start_msg m = co_await self.receive(
+      on(owner, any_ref, _, ignore, any_tuple) >>
+          [](reference ref, term reply_to, term mfa) { return start_msg{true, term(ref), reply_to, mfa, {}, false}; },
+      on(atoms::DOWN, mref ? term(*mref) : term(atoms::undefined), ignore, ignore, _) >>
+          [](term reason) { return start_msg{false, {}, {}, {}, reason, false}; },
+      after(timeout, [] { return start_msg{false, {}, {}, {}, {}, true}; }));
+  if (!m.ok) self.exit(m.timed_out ? term(atoms::timeout) : tuple_of(atoms::shutdown, m.down_reason));
+  if (mref) self.demonitor(*mref, true);
+
+  const term& mfa = m.mfa;
+  if (mfa.tuple_size() != 3 || !mfa[0].is_atom() || !mfa[1].is_atom() || !mfa[2].is_proper_list())
+    self.error(tuple_of(atom("badfun"), mfa));
+  atom mod = mfa[0].atom_value(), fun = mfa[1].atom_value();
+  auto args = mfa[2].list_elements();
+  auto e = exports->find(mod, fun, args.size());
+  if (!e) self.error(export_table::undef_reason(mod, fun, mfa[2]));
+  call_outcome o = co_await export_table::call(self, *e, std::vector<term>(args.begin(), args.end()));
+  switch (o.how) {
+    case call_outcome::kind::return_: {
+      term reply = tuple_of(m.ref, o.value);
+      if (m.reply_to.is_reference())
+        self.send(m.reply_to.reference_value(), reply);
+      else if (m.reply_to.is_pid())
+        self.send(m.reply_to.pid_value(), reply);
+      co_return;
+    }
+    case call_outcome::kind::throw_: self.error(tuple_of(tuple_of(a_nocatch, o.value), o.stack));
+    case call_outcome::kind::exit: self.exit(o.value);
+    case call_outcome::kind::error: self.error(tuple_of(o.value, o.stack));
+  }
+}
+
+// The owner of a start_task: {Node, PidOrName, Pid} (Elixir 1.14) or a bare pid.
+std::optional<pid> owner_of(const term& owner) {
+  if (owner.is_pid()) return owner.pid_value();
+  if (owner.is_tuple() && owner.tuple_size() == 3 && owner[2].is_pid()) return owner[2].pid_value();
+  return std::nullopt;
+}
+
+process_task supervisor(process& self, export_table* exports) {
+  self.trap_exit(true);
+  std::vector<pid> children;
+  for (;;) {
+    term msg = co_await self.receive();
+    if (msg.is_tagged_tuple(atoms::EXIT, 3) && msg[1].is_pid()) {
+      std::erase(children, msg[1].pid_value());
+      continue;
+    }
+    auto call = gen::parse_call(msg);
+    if (!call) continue;
+    const term& req = call->request;
+    if (req.is_tagged_tuple(a_start_task, 4) && req[1].is_proper_list() && !req[1].is_nil()) {
+      auto args = req[1].list_elements();
+      auto owner = owner_of(args[0]);
+      if (!owner) {
+        gen::reply(self, call->from, tuple_of(atoms::error, atoms::badarg));
+        continue;
+      }
+      bool monitor = args.size() > 1 && args[1].is_atom(atoms::monitor);
+      spawn_options o;
+      o.link = true;
+      pid child = self.spawn_opt(o, task_body, *owner, monitor, exports).pid;
+      children.push_back(child);
+      gen::reply(self, call->from, tuple_of(atoms::ok, child));
+    } else if (req.is_atom(a_which_children)) {
+      std::vector<term> out;
+      for (const pid& c : children)
+        out.push_back(term::tuple({atoms::undefined, c, a_worker, list_of(a_supervised)}));
+      gen::reply(self, call->from, term::list(std::move(out)));
+    } else if (req.is_atom(a_count_children)) {
+      auto n = static_cast<std::int64_t>(children.size());
+      gen::reply(self, call->from,
+                 list_of(tuple_of(a_specs, 1), tuple_of(a_active, n), tuple_of(a_supervisors, 0), tuple_of(a_workers, n)));
+    } else if (req.is_tagged_tuple(a_terminate_child, 2) && req[1].is_pid()) {
+      pid c = req[1].pid_value();
+      if (std::find(children.begin(), children.end(), c) == children.end()) {
+        gen::reply(self, call->from, tuple_of(atoms::error, a_not_found));
+      } else {
+        self.exit(c, atoms::shutdown);
+        std::erase(children, c);
+        gen::reply(self, call->from, atoms::ok);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+pid start(runtime& rt, export_table& exports, atom name) {
+  pid p = rt.spawn(supervisor, &exports);
+  rt.register_name(name, p);
+  return p;
+}
+
+}  // namespace otpp::task_supervisor

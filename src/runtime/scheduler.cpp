@@ -1,0 +1,300 @@
+// Worker threads: each runs its "run next" slot (the process it just woke, so a ping-pong
+// stays on one core), then its own queue, then the global queue, then steals; idle workers
+// spin briefly and then sleep until a push notifies them.
+#include "runtime/scheduler.hpp"
+
+#include <chrono>
+
+#include "runtime/pcb.hpp"
+#include "runtime/runtime_impl.hpp"
+
+namespace otpp::detail {
+
+namespace {
+thread_local scheduler* tl_scheduler = nullptr;
+thread_local void* tl_worker = nullptr;
+
+/// A run-next slot may be used this many times in a row before the queue gets a turn.
+constexpr unsigned max_next_streak = 32;
+/// Spins of an idle worker before it sleeps.
+constexpr unsigned idle_spins = 64;
+
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+std::uint64_t xorshift(std::uint64_t& s) noexcept {
+  s ^= s << 13;
+  s ^= s >> 7;
+  s ^= s << 17;
+  return s;
+}
+}  // namespace
+
+scheduler::scheduler(runtime_impl& rt, unsigned workers, bool deterministic)
+    : rt_(rt), deterministic_(deterministic) {
+  if (deterministic_) return;
+  if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < workers; ++i) {
+    auto w = std::make_unique<worker>();
+    w->index = i;
+    w->seen_turns.assign(workers, ~std::uint64_t{0});
+    w->rng = 0x9e3779b97f4a7c15ULL * (i + 1);
+    workers_.push_back(std::move(w));
+  }
+}
+
+scheduler::~scheduler() { stop(); }
+
+void scheduler::start() {
+  if (deterministic_ || started_) return;
+  started_ = true;
+  for (auto& w : workers_) {
+    worker* wp = w.get();
+    w->thread = std::thread([this, wp] { worker_loop(*wp); });
+  }
+}
+
+void scheduler::stop() {
+  if (!started_) return;
+  stop_.store(true, std::memory_order_seq_cst);
+  {
+    std::lock_guard lk(sleep_mutex_);
+    ++epoch_;
+  }
+  sleep_cv_.notify_all();
+  for (auto& w : workers_) {
+    if (w->thread.joinable()) w->thread.join();
+  }
+  started_ = false;
+}
+
+bool scheduler::on_worker() const noexcept { return tl_scheduler == this; }
+
+void scheduler::push_local(worker& w, pcb* p) {
+  {
+    std::lock_guard lk(w.lock);
+    w.queue.push_back(p);
+  }
+  w.queued.fetch_add(1, std::memory_order_relaxed);
+}
+
+void scheduler::push_global(pcb* p) {
+  {
+    std::lock_guard lk(global_mutex_);
+    global_.push_back(p);
+  }
+  global_size_.fetch_add(1, std::memory_order_release);
+}
+
+pcb* scheduler::pop_global() {
+  if (global_size_.load(std::memory_order_acquire) == 0) return nullptr;
+  std::lock_guard lk(global_mutex_);
+  if (global_.empty()) return nullptr;
+  pcb* p = global_.front();
+  global_.pop_front();
+  global_size_.fetch_sub(1, std::memory_order_relaxed);
+  return p;
+}
+
+void scheduler::notify_one() {
+  // Pairs with the sleeper's increment of sleepers_ before its last look at the queues:
+  // either it sees our push, or we see it sleeping.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (sleepers_.load(std::memory_order_relaxed) == 0) return;
+  {
+    std::lock_guard lk(sleep_mutex_);
+    ++epoch_;
+  }
+  sleep_cv_.notify_one();
+}
+
+void scheduler::schedule_new(pcb* p) {
+  if (deterministic_) {
+    push_global(p);
+    return;
+  }
+  if (tl_scheduler == this) {
+    push_local(*static_cast<worker*>(tl_worker), p);
+  } else {
+    push_global(p);
+  }
+  notify_one();
+}
+
+void scheduler::schedule_woken(pcb* p) {
+  if (deterministic_) {
+    push_global(p);
+    return;
+  }
+  if (tl_scheduler == this) {
+    // Run it next on this core: its message is hot in this cache.
+    auto& w = *static_cast<worker*>(tl_worker);
+    pcb* old = w.next.exchange(p, std::memory_order_acq_rel);
+    if (old) {
+      push_local(w, old);
+      notify_one();
+    }
+    return;
+  }
+  push_global(p);
+  notify_one();
+}
+
+bool scheduler::run_once() {
+  pcb* p = pop_global();
+  if (!p) return false;
+  if (run_turn(p) == turn_result::requeue) push_global(p);
+  return true;
+}
+
+std::vector<pcb*> scheduler::drain_queues() {
+  std::vector<pcb*> out;
+  {
+    std::lock_guard lk(global_mutex_);
+    out.assign(global_.begin(), global_.end());
+    global_.clear();
+    global_size_.store(0);
+  }
+  for (auto& w : workers_) {
+    std::lock_guard lk(w->lock);
+    out.insert(out.end(), w->queue.begin(), w->queue.end());
+    w->queue.clear();
+    w->queued.store(0);
+    if (pcb* p = w->next.exchange(nullptr)) out.push_back(p);
+  }
+  return out;
+}
+
+void scheduler::run(worker* w, pcb* p) {
+  w->turns.fetch_add(1, std::memory_order_relaxed);
+  w->busy.store(true, std::memory_order_relaxed);
+  turn_result r = run_turn(p);
+  w->busy.store(false, std::memory_order_relaxed);
+  if (r == turn_result::requeue) {
+    push_local(*w, p);
+    if (workers_.size() > 1) notify_one();
+  }
+}
+
+pcb* scheduler::find_work(worker& w) {
+  if (w.next_streak < max_next_streak) {
+    if (pcb* p = w.next.exchange(nullptr, std::memory_order_acq_rel)) {
+      ++w.next_streak;
+      return p;
+    }
+  }
+  w.next_streak = 0;
+  // Now and then the global queue first, so it is not starved by a busy local queue.
+  if ((w.turns.load(std::memory_order_relaxed) & 63) == 0) {
+    if (pcb* p = pop_global()) return p;
+  }
+  if (w.queued.load(std::memory_order_relaxed) != 0) {
+    std::lock_guard lk(w.lock);
+    if (!w.queue.empty()) {
+      pcb* p = w.queue.front();
+      w.queue.pop_front();
+      w.queued.fetch_sub(1, std::memory_order_relaxed);
+      return p;
+    }
+  }
+  if (pcb* p = pop_global()) return p;
+  if (pcb* p = w.next.exchange(nullptr, std::memory_order_acq_rel)) return p;
+  return steal(w);
+}
+
+pcb* scheduler::steal(worker& w) {
+  std::size_t n = workers_.size();
+  if (n < 2) return nullptr;
+  std::size_t start = xorshift(w.rng) % n;
+  for (std::size_t k = 0; k < n; ++k) {
+    worker& v = *workers_[(start + k) % n];
+    if (&v == &w) continue;
+    if (v.queued.load(std::memory_order_relaxed) != 0) {
+      std::vector<pcb*> taken;
+      {
+        std::lock_guard lk(v.lock);
+        std::size_t take = (v.queue.size() + 1) / 2;
+        for (std::size_t i = 0; i < take; ++i) {
+          taken.push_back(v.queue.front());
+          v.queue.pop_front();
+        }
+      }
+      if (!taken.empty()) {
+        v.queued.fetch_sub(taken.size(), std::memory_order_relaxed);
+        for (std::size_t i = 1; i < taken.size(); ++i) push_local(w, taken[i]);
+        return taken[0];
+      }
+    }
+    // The victim's run-next process waits only for the victim's current turn; if that turn
+    // has not moved since we last looked, it is a long one: take the process.
+    std::uint64_t turns = v.turns.load(std::memory_order_relaxed);
+    if (v.next.load(std::memory_order_relaxed) != nullptr && v.busy.load(std::memory_order_relaxed) &&
+        w.seen_turns[v.index] == turns) {
+      if (pcb* p = v.next.exchange(nullptr, std::memory_order_acq_rel)) return p;
+    }
+    w.seen_turns[v.index] = turns;
+  }
+  return nullptr;
+}
+
+bool scheduler::work_visible(const worker& self) const noexcept {
+  if (global_size_.load(std::memory_order_acquire) != 0) return true;
+  for (const auto& v : workers_) {
+    if (v->queued.load(std::memory_order_acquire) != 0) return true;
+    if (v.get() == &self && v->next.load(std::memory_order_acquire) != nullptr) return true;
+  }
+  return false;
+}
+
+void scheduler::idle(worker& w) {
+  for (unsigned i = 0; i < idle_spins; ++i) {
+    if (work_visible(w) || stop_.load(std::memory_order_relaxed)) return;
+    for (int k = 0; k < 32; ++k) cpu_relax();
+  }
+  // A victim's run-next process can be taken only after its turn has gone on a while, so
+  // while another worker is busy, sleep briefly instead of until notified.
+  bool someone_busy = false;
+  for (const auto& v : workers_) {
+    if (v.get() != &w && v->busy.load(std::memory_order_relaxed)) someone_busy = true;
+  }
+  std::uint64_t seen;
+  {
+    std::lock_guard lk(sleep_mutex_);
+    seen = epoch_;
+  }
+  sleepers_.fetch_add(1, std::memory_order_seq_cst);
+  if (work_visible(w) || stop_.load(std::memory_order_seq_cst)) {
+    sleepers_.fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
+  {
+    std::unique_lock lk(sleep_mutex_);
+    auto woken = [&] { return epoch_ != seen || stop_.load(std::memory_order_relaxed); };
+    if (someone_busy) {
+      sleep_cv_.wait_for(lk, std::chrono::microseconds(500), woken);
+    } else {
+      sleep_cv_.wait(lk, woken);
+    }
+  }
+  sleepers_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void scheduler::worker_loop(worker& w) {
+  tl_scheduler = this;
+  tl_worker = &w;
+  while (!stop_.load(std::memory_order_acquire)) {
+    pcb* p = find_work(w);
+    if (!p) {
+      idle(w);
+      continue;
+    }
+    run(&w, p);
+  }
+  tl_scheduler = nullptr;
+  tl_worker = nullptr;
+}
+
+}  // namespace otpp::detail

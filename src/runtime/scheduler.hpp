@@ -1,0 +1,108 @@
+// The scheduler: worker threads with their own run queues and a "run next" slot, work
+// stealing, and sleeping without losing wake-ups; or, in deterministic mode, one FIFO that
+// the test thread drains step by step.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace otpp::detail {
+
+struct pcb;
+class runtime_impl;
+
+/// A tiny test-and-test-and-set lock for the short critical sections of run queues.
+class spin_lock {
+ public:
+  void lock() noexcept {
+    for (;;) {
+      if (!flag_.exchange(true, std::memory_order_acquire)) return;
+      while (flag_.load(std::memory_order_relaxed)) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+      }
+    }
+  }
+  void unlock() noexcept { flag_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> flag_{false};
+};
+
+class scheduler {
+ public:
+  /// What a process turn ended with.
+  enum class turn_result { parked, requeue, exited };
+
+  scheduler(runtime_impl& rt, unsigned workers, bool deterministic);
+  ~scheduler();
+  scheduler(const scheduler&) = delete;
+  scheduler& operator=(const scheduler&) = delete;
+
+  void start();
+  /// Stops and joins the workers (processes still queued stay queued).
+  void stop();
+
+  /// Any thread: a new process is ready to run.
+  void schedule_new(pcb* p);
+  /// Any thread: a push woke a parked process.
+  void schedule_woken(pcb* p);
+
+  /// Deterministic mode: runs one queued process turn.
+  bool run_once();
+  [[nodiscard]] bool deterministic() const noexcept { return deterministic_; }
+  /// True when called on one of this scheduler's worker threads.
+  [[nodiscard]] bool on_worker() const noexcept;
+  /// Everything still queued (teardown).
+  std::vector<pcb*> drain_queues();
+
+ private:
+  struct alignas(64) worker {
+    unsigned index = 0;
+    std::thread thread;
+    spin_lock lock;
+    std::deque<pcb*> queue;
+    std::atomic<std::size_t> queued{0};
+    std::atomic<pcb*> next{nullptr};        ///< run-next slot (LIFO): the process just woken here
+    std::atomic<std::uint64_t> turns{0};    ///< turns started (stealers watch it move)
+    std::atomic<bool> busy{false};
+    std::vector<std::uint64_t> seen_turns;  ///< per victim, at the last steal attempt
+    unsigned next_streak = 0;
+    std::uint64_t rng = 0;
+  };
+
+  void worker_loop(worker& w);
+  pcb* find_work(worker& w);
+  pcb* steal(worker& w);
+  void idle(worker& w);
+  void push_local(worker& w, pcb* p);
+  void push_global(pcb* p);
+  pcb* pop_global();
+  void notify_one();
+  [[nodiscard]] bool work_visible(const worker& self) const noexcept;
+  void run(worker* w, pcb* p);
+
+  runtime_impl& rt_;
+  bool deterministic_;
+  std::vector<std::unique_ptr<worker>> workers_;
+
+  std::mutex global_mutex_;
+  std::deque<pcb*> global_;
+  std::atomic<std::size_t> global_size_{0};
+
+  std::mutex sleep_mutex_;
+  std::condition_variable sleep_cv_;
+  std::uint64_t epoch_ = 0;  ///< guarded by sleep_mutex_
+  std::atomic<unsigned> sleepers_{0};
+  std::atomic<bool> stop_{false};
+  bool started_ = false;
+};
+
+}  // namespace otpp::detail

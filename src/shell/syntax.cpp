@@ -1,0 +1,1188 @@
+// The shell's parser: Elixir expressions (the iex subset in syntax.hpp) on top of the term
+// lexer, with newlines as separators, no-parentheses calls, do-blocks and incomplete-input
+// detection for the `...(N)>` continuation prompt.
+#include "otpp/shell/syntax.hpp"
+
+#include <algorithm>
+#include <array>
+#include <optional>
+
+#include "otpp/term/parse.hpp"
+#include "otpp/term/print.hpp"
+
+namespace otpp::shell {
+namespace {
+
+enum class tk : std::uint8_t {
+  end,
+  integer,
+  float_,
+  atom,
+  alias,
+  string,
+  charlist,
+  keyword_key,
+  ident,
+  keyword,
+  punct,
+  process,
+  interp,
+};
+
+struct interp_part {
+  bool is_expr = false;
+  std::string text;         ///< decoded literal text, or the expression's source
+  std::size_t offset = 0;   ///< where an expression's source starts
+};
+
+struct stok {
+  tk kind = tk::end;
+  std::string text;
+  term value;
+  std::size_t offset = 0;
+  std::size_t length = 0;
+  bool space_before = false;
+  bool newline_before = false;
+  std::vector<std::uint64_t> numbers;
+  std::vector<interp_part> parts;
+};
+
+// Internal failure: incomplete input or a syntax error.
+struct failure {
+  bool incomplete = false;
+  std::size_t offset = 0;
+  std::string message;
+};
+
+constexpr std::array<std::string_view, 11> keywords = {"do",  "end", "after", "else", "fn",    "when",
+                                                      "and", "or",  "not",   "in",   "rescue"};
+
+bool is_keyword(std::string_view s) {
+  return std::find(keywords.begin(), keywords.end(), s) != keywords.end() || s == "catch";
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+
+// ---- tokenizer ----------------------------------------------------------------------------
+
+class tokenizer {
+ public:
+  explicit tokenizer(std::string_view text) : text_(text) {}
+
+  std::vector<stok> run() {
+    std::vector<stok> out;
+    for (;;) {
+      bool space = false;
+      bool newline = false;
+      skip(space, newline);
+      if (pos_ >= text_.size()) {
+        stok t;
+        t.kind = tk::end;
+        t.offset = pos_;
+        t.newline_before = newline;
+        t.space_before = space;
+        out.push_back(std::move(t));
+        return out;
+      }
+      stok t = next_token();
+      t.space_before = space || newline;
+      t.newline_before = newline;
+      out.push_back(std::move(t));
+    }
+  }
+
+ private:
+  void skip(bool& space, bool& newline) {
+    while (pos_ < text_.size()) {
+      const char c = text_[pos_];
+      if (c == '\n') {
+        newline = true;
+        ++pos_;
+      } else if (is_space(c)) {
+        space = true;
+        ++pos_;
+      } else if (c == '\\' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') {
+        space = true;  // an escaped newline joins lines
+        pos_ += 2;
+      } else if (c == '#' && !starts("#PID<") && !starts("#Reference<") && !starts("#Port<")) {
+        while (pos_ < text_.size() && text_[pos_] != '\n') ++pos_;
+      } else {
+        break;
+      }
+    }
+  }
+
+  [[nodiscard]] bool starts(std::string_view s) const { return text_.substr(pos_, s.size()) == s; }
+
+  stok next_token() {
+    const std::size_t start = pos_;
+    if (text_[pos_] == '"') {
+      if (starts("\"\"\"")) throw failure{false, start, "heredocs are not supported in the otpp shell"};
+      if (auto t = interpolated_string()) return std::move(*t);
+    }
+    lexer lx(text_, syntax::elixir, start);
+    token t = lx.next();
+    if (t.kind == token_kind::error) {
+      if (t.text.rfind("missing closing", 0) == 0) throw failure{true, t.offset, t.text};
+      throw failure{false, t.offset, t.text};
+    }
+    pos_ = t.offset + t.length;
+    stok s;
+    s.offset = t.offset;
+    s.length = t.length;
+    s.text = std::move(t.text);
+    s.value = std::move(t.value);
+    s.numbers = std::move(t.numbers);
+    switch (t.kind) {
+      case token_kind::integer: s.kind = tk::integer; break;
+      case token_kind::float_: s.kind = tk::float_; break;
+      case token_kind::atom: s.kind = tk::atom; break;
+      case token_kind::alias: s.kind = tk::alias; break;
+      case token_kind::string: s.kind = tk::string; break;
+      case token_kind::charlist: s.kind = tk::charlist; break;
+      case token_kind::keyword_key: s.kind = tk::keyword_key; break;
+      case token_kind::variable: s.kind = is_keyword(s.text) ? tk::keyword : tk::ident; break;
+      case token_kind::keyword: s.kind = tk::keyword; break;
+      case token_kind::punct: s.kind = tk::punct; break;
+      case token_kind::process: s.kind = tk::process; break;
+      case token_kind::end:
+      case token_kind::error: s.kind = tk::end; break;
+    }
+    // An atom written `:foo` right before a `.` followed by a name is a module (`:erlang.node`);
+    // the lexer already stops there, nothing to do. A keyword key `do:` stays a key.
+    return s;
+  }
+
+  // A "..." string containing #{...}: split it into literal text and expression sources.
+  std::optional<stok> interpolated_string() {
+    const std::size_t start = pos_;
+    std::size_t p = start + 1;
+    bool any = false;
+    while (p < text_.size() && text_[p] != '"') {
+      if (text_[p] == '\\') {
+        p += 2;
+        continue;
+      }
+      if (text_[p] == '#' && p + 1 < text_.size() && text_[p + 1] == '{') {
+        any = true;
+        p = skip_braces(p + 2);
+        continue;
+      }
+      ++p;
+    }
+    if (!any) return std::nullopt;
+    if (p >= text_.size()) throw failure{true, start, "missing closing \""};
+    // Second pass: build the parts.
+    stok t;
+    t.kind = tk::interp;
+    t.offset = start;
+    std::size_t q = start + 1;
+    std::size_t lit_start = q;
+    auto flush_literal = [&](std::size_t lit_end) {
+      if (lit_end <= lit_start) return;
+      std::string src = "\"" + std::string(text_.substr(lit_start, lit_end - lit_start)) + "\"";
+      lexer lx(src, syntax::elixir);
+      token lt = lx.next();
+      if (lt.kind != token_kind::string) throw failure{false, lit_start, lt.text};
+      t.parts.push_back({false, std::move(lt.text), lit_start});
+    };
+    while (q < p) {
+      if (text_[q] == '\\') {
+        q += 2;
+        continue;
+      }
+      if (text_[q] == '#' && q + 1 < text_.size() && text_[q + 1] == '{') {
+        flush_literal(q);
+        const std::size_t expr_start = q + 2;
+        const std::size_t close = skip_braces(expr_start);  // just past '}'
+        t.parts.push_back({true, std::string(text_.substr(expr_start, close - 1 - expr_start)), expr_start});
+        q = close;
+        lit_start = q;
+        continue;
+      }
+      ++q;
+    }
+    flush_literal(p);
+    pos_ = p + 1;
+    t.length = pos_ - start;
+    return t;
+  }
+
+  // From just inside `#{`, the position just past the matching `}`.
+  std::size_t skip_braces(std::size_t p) const {
+    int depth = 1;
+    while (p < text_.size()) {
+      const char c = text_[p];
+      if (c == '"' || c == '\'') {
+        ++p;
+        while (p < text_.size() && text_[p] != c) p += text_[p] == '\\' ? 2 : 1;
+        ++p;
+        continue;
+      }
+      if (c == '{') ++depth;
+      if (c == '}' && --depth == 0) return p + 1;
+      ++p;
+    }
+    throw failure{true, p, "missing closing }"};
+  }
+
+  std::string_view text_;
+  std::size_t pos_ = 0;
+};
+
+// ---- parser -------------------------------------------------------------------------------
+
+struct op_info {
+  int prec;
+  bool right;
+};
+
+std::optional<op_info> binary_op(const stok& t) {
+  if (t.kind == tk::keyword) {
+    if (t.text == "when") return op_info{1, true};
+    if (t.text == "or") return op_info{4, false};
+    if (t.text == "and") return op_info{5, false};
+    if (t.text == "in") return op_info{9, false};
+    return std::nullopt;
+  }
+  if (t.kind != tk::punct) return std::nullopt;
+  const std::string& s = t.text;
+  if (s == "=") return op_info{3, true};
+  if (s == "||" || s == "|||") return op_info{4, false};
+  if (s == "&&" || s == "&&&") return op_info{5, false};
+  if (s == "==" || s == "!=" || s == "=~" || s == "===" || s == "!==") return op_info{6, false};
+  if (s == "<" || s == ">" || s == "<=" || s == ">=") return op_info{7, false};
+  if (s == "|>" || s == "<<<" || s == ">>>" || s == "<~" || s == "~>") return op_info{8, false};
+  if (s == "++" || s == "--" || s == ".." || s == "<>") return op_info{10, true};
+  if (s == "+" || s == "-") return op_info{11, false};
+  if (s == "*" || s == "/") return op_info{12, false};
+  if (s == "**") return op_info{13, false};
+  return std::nullopt;
+}
+
+constexpr int match_prec = 3;
+
+class parser {
+ public:
+  explicit parser(std::string_view text) : text_(text) {
+    toks_ = tokenizer(text).run();
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\n') line_starts_.push_back(i + 1);
+    }
+  }
+
+  program parse_program() {
+    program p;
+    p.exprs = parse_block({});
+    if (peek().kind != tk::end) unexpected(peek());
+    return p;
+  }
+
+  position pos_of(std::size_t offset) const {
+    auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
+    const std::size_t line = static_cast<std::size_t>(it - line_starts_.begin());
+    const std::size_t line_start = line == 0 ? 0 : line_starts_[line - 1];
+    std::size_t column = 1;
+    for (std::size_t i = line_start; i < offset && i < text_.size(); ++i) {
+      if ((static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80) ++column;
+    }
+    return {line + 1, column};
+  }
+
+ private:
+  // -- token access --
+  const stok& peek(std::size_t ahead = 0) const {
+    const std::size_t k = std::min(i_ + ahead, toks_.size() - 1);
+    return toks_[k];
+  }
+  stok take() {
+    stok t = toks_[i_];
+    if (i_ + 1 < toks_.size()) ++i_;
+    return t;
+  }
+  [[nodiscard]] bool is_punct(const stok& t, std::string_view s) const {
+    return t.kind == tk::punct && t.text == s;
+  }
+  [[nodiscard]] bool is_kw(const stok& t, std::string_view s) const {
+    return t.kind == tk::keyword && t.text == s;
+  }
+  static std::string describe(const stok& t) {
+    switch (t.kind) {
+      case tk::end: return "end of input";
+      case tk::string:
+      case tk::interp: return "\"" + t.text + "\"";
+      case tk::keyword_key: return std::string(t.value.atom_value().name()) + ":";
+      case tk::integer:
+      case tk::float_:
+      case tk::atom:
+      case tk::alias:
+      case tk::charlist:
+      case tk::process:
+      case tk::ident:
+      case tk::keyword:
+      case tk::punct: break;
+    }
+    return t.text.empty() ? "token" : t.text;
+  }
+  [[noreturn]] void unexpected(const stok& t, std::string extra = {}) const {
+    if (t.kind == tk::end) throw failure{true, t.offset, "unexpected end of input"};
+    if (is_kw(t, "end") && open_do_ == 0) {
+      throw failure{false, t.offset, "unexpected reserved word: end"};
+    }
+    std::string what = t.kind == tk::keyword ? "unexpected reserved word: " : "unexpected token: ";
+    if (t.kind == tk::integer || t.kind == tk::float_ || t.kind == tk::atom || t.kind == tk::alias ||
+        t.kind == tk::string || t.kind == tk::charlist || t.kind == tk::ident || t.kind == tk::interp) {
+      throw failure{false, t.offset, "syntax error before: " + source_of(t) + extra};
+    }
+    throw failure{false, t.offset, what + describe(t) + extra};
+  }
+  std::string source_of(const stok& t) const { return std::string(text_.substr(t.offset, t.length)); }
+  void expect_punct(std::string_view s, const stok& opener) {
+    const stok& t = peek();
+    if (is_punct(t, s)) {
+      take();
+      return;
+    }
+    if (t.kind == tk::end) throw failure{true, t.offset, "missing terminator"};
+    const position p = pos_of(opener.offset);
+    unexpected(t, ". The \"" + opener.text + "\" at line " + std::to_string(p.line) +
+                      " is missing terminator \"" + std::string(s) + "\"");
+  }
+
+  std::shared_ptr<expr> node(expr_kind k, const stok& at) const {
+    auto e = std::make_shared<expr>();
+    e->kind = k;
+    e->at = pos_of(at.offset);
+    return e;
+  }
+
+  // -- blocks --
+  [[nodiscard]] bool separator_ahead() const {
+    const stok& t = peek();
+    return t.newline_before || is_punct(t, ";");
+  }
+  void skip_separators() {
+    while (is_punct(peek(), ";")) take();
+  }
+  [[nodiscard]] bool at_stop(const std::vector<std::string_view>& stops) const {
+    const stok& t = peek();
+    if (t.kind == tk::end) return true;
+    if (t.kind == tk::keyword || t.kind == tk::punct) {
+      return std::find(stops.begin(), stops.end(), t.text) != stops.end();
+    }
+    return false;
+  }
+
+  std::vector<expr_ptr> parse_block(const std::vector<std::string_view>& stops) {
+    std::vector<expr_ptr> out;
+    for (;;) {
+      skip_separators();
+      if (at_stop(stops)) return out;
+      out.push_back(parse_expr(0));
+      if (at_stop(stops)) return out;
+      if (!separator_ahead()) unexpected(peek());
+    }
+  }
+
+  // Clauses (`pat -> body`) until one of `stops`.
+  std::vector<clause> parse_clauses(const std::vector<std::string_view>& stops) {
+    std::vector<clause> out;
+    for (;;) {
+      skip_separators();
+      if (at_stop(stops)) break;
+      expr_ptr e = parse_expr(0);
+      if (is_punct(peek(), "->")) {
+        take();
+        clause c;
+        if (e->kind == expr_kind::binary_op && e->name == "when") {
+          c.pattern = e->items[0];
+          c.guard = e->items[1];
+        } else {
+          c.pattern = e;
+        }
+        out.push_back(std::move(c));
+        continue;
+      }
+      if (out.empty()) throw failure{false, peek().offset, "expected -> clauses for do-block"};
+      out.back().body.push_back(e);
+      if (at_stop(stops)) break;
+      if (!separator_ahead() && !is_punct(peek(), "->")) unexpected(peek());
+    }
+    // A head followed by another head: the body of the first was empty; the expression
+    // parsed as body element actually was the next head. parse_expr already handled that
+    // since a head is followed by `->`.
+    return out;
+  }
+
+  // -- expressions --
+  expr_ptr parse_expr(int min_prec) {
+    expr_ptr lhs = parse_unary();
+    for (;;) {
+      const stok& t = peek();
+      // `not in`
+      bool not_in = is_kw(t, "not") && is_kw(peek(1), "in");
+      auto op = not_in ? std::optional<op_info>(op_info{9, false}) : binary_op(t);
+      if (!op || op->prec < min_prec) return lhs;
+      if (t.newline_before && nesting_ == 0 && (is_punct(t, "+") || is_punct(t, "-"))) return lhs;
+      stok op_tok = take();
+      if (not_in) take();
+      const std::string name = not_in ? "not in" : op_tok.text;
+      expr_ptr rhs = parse_expr(op->right ? op->prec : op->prec + 1);
+      if (name == "=") {
+        auto e = node(expr_kind::match, op_tok);
+        e->at = lhs->at;
+        e->items = {lhs, rhs};
+        lhs = e;
+      } else if (name == "|>") {
+        lhs = pipe_into(lhs, rhs, op_tok);
+      } else {
+        auto e = node(expr_kind::binary_op, op_tok);
+        e->at = lhs->at;
+        e->name = name;
+        e->items = {lhs, rhs};
+        lhs = e;
+      }
+    }
+  }
+
+  expr_ptr pipe_into(const expr_ptr& value, const expr_ptr& call, const stok& at) {
+    auto e = std::make_shared<expr>(*call);
+    if (call->kind == expr_kind::variable) {
+      e->kind = expr_kind::local_call;
+      e->items = {value};
+      return e;
+    }
+    if (call->kind == expr_kind::dot) {
+      e->kind = expr_kind::remote_call;
+      e->items = {value};
+      return e;
+    }
+    if (call->kind == expr_kind::local_call || call->kind == expr_kind::remote_call ||
+        call->kind == expr_kind::fun_call) {
+      e->items.insert(e->items.begin(), value);
+      return e;
+    }
+    throw failure{false, at.offset, "cannot pipe into " + to_source(*call)};
+  }
+
+  expr_ptr parse_unary() {
+    const stok& t = peek();
+    const bool unary_punct =
+        t.kind == tk::punct && (t.text == "-" || t.text == "+" || t.text == "!" || t.text == "^");
+    if (unary_punct || is_kw(t, "not")) {
+      stok op = take();
+      if (op.text == "^") {
+        const stok& v = peek();
+        if (v.kind != tk::ident) unexpected(v);
+        auto e = node(expr_kind::pin, op);
+        e->name = take().text;
+        return e;
+      }
+      expr_ptr operand = parse_unary();
+      if (op.text == "-" && operand->kind == expr_kind::literal && operand->value.is_number() &&
+          operand->name.empty()) {
+        auto e = std::make_shared<expr>(*operand);
+        e->at = pos_of(op.offset);
+        e->value = negate(operand->value);
+        e->name = "neg";
+        return e;
+      }
+      auto e = node(expr_kind::unary, op);
+      e->name = op.text;
+      e->items = {operand};
+      return e;
+    }
+    return parse_postfix(parse_primary());
+  }
+
+  static term negate(const term& v) {
+    if (v.is_float()) return term(-v.float_value());
+    if (auto i = v.to_int64(); i && *i != INT64_MIN) return term(static_cast<long long>(-*i));
+    const std::string s = v.integer_to_string();
+    return s[0] == '-' ? *term::integer_from_string(s.substr(1)) : *term::integer_from_string("-" + s);
+  }
+
+  // Can `t` start an argument of a call written without parentheses?
+  [[nodiscard]] bool starts_no_parens_arg(std::size_t ahead = 0) const {
+    const stok& t = peek(ahead);
+    if (t.newline_before || !t.space_before) return false;
+    switch (t.kind) {
+      case tk::integer:
+      case tk::float_:
+      case tk::atom:
+      case tk::alias:
+      case tk::string:
+      case tk::charlist:
+      case tk::keyword_key:
+      case tk::ident:
+      case tk::process:
+      case tk::interp: return true;
+      case tk::keyword: return t.text == "fn" || (t.text == "not" && !is_kw(peek(ahead + 1), "in"));
+      case tk::punct: {
+        const std::string& s = t.text;
+        if (s == "{" || s == "[" || s == "%{" || s == "%" || s == "<<" || s == "^" || s == "!" ||
+            s == "&" || s == "@" || s == "(") {
+          return true;
+        }
+        if (s == "-" || s == "+") return !peek(ahead + 1).space_before && peek(ahead + 1).kind != tk::end;
+        return false;
+      }
+      case tk::end: return false;
+    }
+    return false;
+  }
+
+  // Arguments of a call without parentheses: `a, b, key: v`.
+  std::vector<expr_ptr> parse_no_parens_args() {
+    std::vector<expr_ptr> args;
+    for (;;) {
+      if (peek().kind == tk::keyword_key) {
+        args.push_back(parse_keywords({}));
+        return args;
+      }
+      args.push_back(parse_expr(match_prec));
+      if (!is_punct(peek(), ",")) return args;
+      take();
+    }
+  }
+
+  // Arguments in parentheses, the `(` already taken.
+  std::vector<expr_ptr> parse_paren_args(const stok& open) {
+    std::vector<expr_ptr> args;
+    ++nesting_;
+    if (is_punct(peek(), ")")) {
+      take();
+      --nesting_;
+      return args;
+    }
+    for (;;) {
+      if (peek().kind == tk::keyword_key) {
+        args.push_back(parse_keywords({")"}));
+        break;
+      }
+      args.push_back(parse_expr(0));
+      if (!is_punct(peek(), ",")) break;
+      take();
+      if (is_punct(peek(), ")")) break;  // trailing comma
+    }
+    expect_punct(")", open);
+    --nesting_;
+    return args;
+  }
+
+  // `key: value, ...` as a keyword list literal, until a token in `closers` or the end.
+  expr_ptr parse_keywords(const std::vector<std::string_view>& closers) {
+    auto list = node(expr_kind::list, peek());
+    for (;;) {
+      const stok key = peek();
+      if (key.kind != tk::keyword_key) unexpected(key);
+      take();
+      auto k = node(expr_kind::literal, key);
+      k->value = key.value;
+      expr_ptr v = parse_expr(match_prec);
+      auto pair = node(expr_kind::tuple, key);
+      pair->items = {k, v};
+      list->items.push_back(pair);
+      if (!is_punct(peek(), ",")) break;
+      // a trailing comma before a closer
+      if (!closers.empty() && peek(1).kind == tk::punct &&
+          std::find(closers.begin(), closers.end(), peek(1).text) != closers.end()) {
+        take();
+        break;
+      }
+      take();
+    }
+    return list;
+  }
+
+  // The optional do-block after a call: returns true when one followed (and was consumed
+  // into an `unsupported` node description).
+  [[nodiscard]] bool do_block_follows() const { return is_kw(peek(), "do"); }
+
+  struct do_sections {
+    std::vector<std::pair<std::string, std::vector<expr_ptr>>> blocks;
+    std::vector<std::pair<std::string, std::vector<clause>>> clause_blocks;
+  };
+
+  // Skips a balanced do ... end (for forms this shell does not evaluate).
+  void skip_do_end() {
+    int depth = 0;
+    for (;;) {
+      const stok& t = peek();
+      if (t.kind == tk::end) throw failure{true, t.offset, "missing terminator: end"};
+      if (is_kw(t, "do") || is_kw(t, "fn")) ++depth;
+      if (is_kw(t, "end") && --depth == 0) {
+        take();
+        return;
+      }
+      take();
+    }
+  }
+
+  expr_ptr finish_call_with_do(std::shared_ptr<expr> call, const stok& at) {
+    if (!do_block_follows()) return call;
+    ++open_do_;
+    skip_do_end();
+    --open_do_;
+    auto e = node(expr_kind::unsupported, at);
+    e->name = call->name;
+    return e;
+  }
+
+  expr_ptr parse_postfix(expr_ptr e) {
+    for (;;) {
+      const stok& t = peek();
+      if (is_punct(t, ".") && !t.newline_before) {
+        stok dot = take();
+        const stok& n = peek();
+        if (is_punct(n, "(")) {
+          stok open = take();
+          auto call = node(expr_kind::fun_call, dot);
+          call->at = e->at;
+          call->target = e;
+          call->items = parse_paren_args(open);
+          e = call;
+          continue;
+        }
+        std::string name;
+        if (n.kind == tk::ident || n.kind == tk::keyword) {
+          name = n.text;
+        } else if (n.kind == tk::punct && binary_op(n) && is_punct(peek(1), "(")) {
+          name = n.text;
+        } else if (n.kind == tk::alias) {
+          // `mod.Alias` is not a call; Elixir rejects it too.
+          unexpected(n);
+        } else if (n.kind == tk::string) {
+          name = n.text;  // Mod."fun name"(...)
+        } else {
+          unexpected(n);
+        }
+        stok name_tok = take();
+        const bool module_target = e->kind == expr_kind::literal && e->value.is_atom();
+        auto call = node(expr_kind::remote_call, name_tok);
+        call->at = e->at;
+        call->target = e;
+        call->name = name;
+        if (is_punct(peek(), "(") && !peek().space_before) {
+          stok open = take();
+          call->items = parse_paren_args(open);
+        } else if (starts_no_parens_arg()) {
+          call->no_parens = true;
+          call->items = parse_no_parens_args();
+        } else if (!module_target) {
+          call->kind = expr_kind::dot;  // map.field, or a zero-arity call on an atom value
+        } else {
+          call->no_parens = true;
+        }
+        e = finish_call_with_do(call, name_tok);
+        continue;
+      }
+      if (is_punct(t, "[") && !t.space_before) {
+        stok open = take();
+        ++nesting_;
+        expr_ptr key = parse_expr(0);
+        expect_punct("]", open);
+        --nesting_;
+        auto call = node(expr_kind::remote_call, open);
+        call->at = e->at;
+        auto access = node(expr_kind::literal, open);
+        access->value = atom("Elixir.Access");
+        call->target = access;
+        call->name = "get";
+        call->items = {e, key};
+        e = call;
+        continue;
+      }
+      return e;
+    }
+  }
+
+  expr_ptr literal(const stok& t, term v) {
+    auto e = node(expr_kind::literal, t);
+    e->value = std::move(v);
+    return e;
+  }
+
+  expr_ptr parse_primary() {
+    const stok t = peek();
+    switch (t.kind) {
+      case tk::end: throw failure{true, t.offset, "unexpected end of input"};
+      case tk::integer:
+      case tk::float_:
+      case tk::atom:
+      case tk::alias: take(); return literal(t, t.value);
+      case tk::string: take(); return literal(t, term::binary(t.text));
+      case tk::charlist: take(); return literal(t, term::string(t.text));
+      case tk::interp: {
+        take();
+        auto e = node(expr_kind::interpolation, t);
+        for (const interp_part& part : t.parts) {
+          if (!part.is_expr) {
+            e->items.push_back(literal(t, term::binary(part.text)));
+            continue;
+          }
+          parse_outcome sub = parse(part.text);
+          if (auto* bad = std::get_if<syntax_error>(&sub)) throw failure{false, part.offset, bad->message};
+          if (std::holds_alternative<incomplete>(sub)) throw failure{false, part.offset, "missing terminator: }"};
+          auto block = node(expr_kind::block, t);
+          block->items = std::get<program>(sub).exprs;
+          e->items.push_back(block);
+        }
+        return e;
+      }
+      case tk::process: {
+        take();
+        // `#PID<0.106.0>` pasted from output: the IEx helper pid/1 resolves its node number.
+        std::string dotted;
+        for (std::size_t k = 0; k < t.numbers.size(); ++k) {
+          if (k) dotted += '.';
+          dotted += std::to_string(t.numbers[k]);
+        }
+        auto e = node(expr_kind::local_call, t);
+        e->name = t.text == "pid" ? "pid" : t.text == "reference" ? "ref" : "port";
+        e->items = {literal(t, term::binary(dotted))};
+        return e;
+      }
+      case tk::keyword_key: {
+        // A keyword list without brackets is only valid as the last call argument.
+        unexpected(t);
+      }
+      case tk::keyword: {
+        if (t.text == "fn") {
+          take();
+          auto e = node(expr_kind::unsupported, t);
+          e->name = "fn";
+          ++open_do_;
+          int depth = 1;
+          for (;;) {
+            const stok& x = peek();
+            if (x.kind == tk::end) throw failure{true, x.offset, "missing terminator: end"};
+            if (is_kw(x, "do") || is_kw(x, "fn")) ++depth;
+            if (is_kw(x, "end") && --depth == 0) break;
+            take();
+          }
+          take();
+          --open_do_;
+          return e;
+        }
+        unexpected(t);
+      }
+      case tk::ident: return parse_identifier();
+      case tk::punct: break;
+    }
+    const std::string& s = t.text;
+    if (s == "{") {
+      stok open = take();
+      auto e = node(expr_kind::tuple, open);
+      ++nesting_;
+      while (!is_punct(peek(), "}")) {
+        if (peek().kind == tk::keyword_key) {
+          e->items.push_back(parse_keywords({"}"}));
+          break;
+        }
+        e->items.push_back(parse_expr(0));
+        if (!is_punct(peek(), ",")) break;
+        take();
+      }
+      expect_punct("}", open);
+      --nesting_;
+      return e;
+    }
+    if (s == "[") {
+      stok open = take();
+      auto e = node(expr_kind::list, open);
+      ++nesting_;
+      while (!is_punct(peek(), "]")) {
+        if (peek().kind == tk::keyword_key) {
+          auto kw = parse_keywords({"]"});
+          for (const auto& item : kw->items) e->items.push_back(item);
+          break;
+        }
+        e->items.push_back(parse_expr(match_prec));
+        if (is_punct(peek(), "|")) {
+          take();
+          e->tail = parse_expr(match_prec);
+          break;
+        }
+        if (!is_punct(peek(), ",")) break;
+        take();
+      }
+      expect_punct("]", open);
+      --nesting_;
+      return e;
+    }
+    if (s == "%{") {
+      stok open = take();
+      auto e = node(expr_kind::map, open);
+      ++nesting_;
+      parse_map_body(e, open);
+      --nesting_;
+      return e;
+    }
+    if (s == "%") {
+      stok pct = take();
+      const stok name = peek();
+      if (name.kind != tk::alias) unexpected(name);
+      take();
+      if (!is_punct(peek(), "{") || peek().space_before) unexpected(peek());
+      stok open = take();
+      auto e = node(expr_kind::map, pct);
+      ++nesting_;
+      parse_map_body(e, open, "}");
+      --nesting_;
+      auto k = literal(name, atom("__struct__"));
+      e->pairs.insert(e->pairs.begin(), {k, literal(name, name.value)});
+      return e;
+    }
+    if (s == "<<") {
+      stok open = take();
+      auto e = node(expr_kind::binary, open);
+      ++nesting_;
+      while (!is_punct(peek(), ">>")) {
+        expr_ptr seg = parse_expr(match_prec);
+        expr_ptr spec;
+        if (is_punct(peek(), "::")) {
+          take();
+          spec = parse_expr(match_prec);
+        }
+        e->items.push_back(seg);
+        e->pairs.emplace_back(seg, spec);
+        if (!is_punct(peek(), ",")) break;
+        take();
+      }
+      expect_punct(">>", open);
+      --nesting_;
+      return e;
+    }
+    if (s == "(") {
+      stok open = take();
+      ++nesting_;
+      auto e = node(expr_kind::block, open);
+      const int saved = nesting_;
+      nesting_ = 0;  // newlines separate expressions inside parentheses
+      e->items = parse_block({")"});
+      nesting_ = saved;
+      expect_punct(")", open);
+      --nesting_;
+      if (e->items.size() == 1) return e->items[0];
+      return e;
+    }
+    if (s == "&" || s == "@") {
+      take();
+      auto e = node(expr_kind::unsupported, t);
+      e->name = s == "&" ? "&" : "@";
+      // Consume the operand so the rest of the line parses.
+      (void)parse_unary();
+      return e;
+    }
+    unexpected(t);
+  }
+
+  void parse_map_body(const std::shared_ptr<expr>& e, const stok& open, std::string_view close = "}") {
+    if (is_punct(peek(), close)) {
+      take();
+      return;
+    }
+    // `%{m | k => v}`: parse the first expression, then look for `|`.
+    if (peek().kind != tk::keyword_key) {
+      expr_ptr first = parse_expr(match_prec);
+      if (is_punct(peek(), "|")) {
+        take();
+        e->target = first;
+      } else {
+        if (!is_punct(peek(), "=>")) unexpected(peek());
+        take();
+        e->pairs.emplace_back(first, parse_expr(match_prec));
+        if (!is_punct(peek(), ",")) {
+          expect_punct(std::string(close), open);
+          return;
+        }
+        take();
+      }
+    }
+    while (!is_punct(peek(), close)) {
+      if (peek().kind == tk::keyword_key) {
+        auto kw = parse_keywords({std::string_view(close)});
+        for (const auto& pair : kw->items) e->pairs.emplace_back(pair->items[0], pair->items[1]);
+        break;
+      }
+      expr_ptr k = parse_expr(match_prec);
+      if (!is_punct(peek(), "=>")) unexpected(peek());
+      take();
+      e->pairs.emplace_back(k, parse_expr(match_prec));
+      if (!is_punct(peek(), ",")) break;
+      take();
+    }
+    expect_punct(std::string(close), open);
+  }
+
+  expr_ptr parse_identifier() {
+    const stok t = take();
+    if (t.text.find('@') != std::string::npos) {
+      throw failure{false, t.offset,
+                    "invalid character \"@\" (code point U+0040) in identifier: " + t.text};
+    }
+    if (t.text == "receive" && is_kw(peek(), "do")) return parse_receive(t);
+    if ((t.text == "case") && !is_punct(peek(), "(")) return parse_case(t);
+    if (t.text == "cond" && is_kw(peek(), "do")) return parse_cond(t);
+    if ((t.text == "if" || t.text == "unless") && !(is_punct(peek(), "(") && !peek().space_before)) {
+      return parse_if(t);
+    }
+    if (is_punct(peek(), "(") && !peek().space_before) {
+      stok open = take();
+      auto call = node(expr_kind::local_call, t);
+      call->name = t.text;
+      call->items = parse_paren_args(open);
+      return finish_call_with_do(call, t);
+    }
+    if (starts_no_parens_arg()) {
+      auto call = node(expr_kind::local_call, t);
+      call->name = t.text;
+      call->no_parens = true;
+      const stok& first = peek();
+      call->ambiguous_unary = is_punct(first, "-") || is_punct(first, "+");
+      call->items = parse_no_parens_args();
+      return finish_call_with_do(call, t);
+    }
+    if (do_block_follows()) {
+      auto call = node(expr_kind::local_call, t);
+      call->name = t.text;
+      return finish_call_with_do(call, t);
+    }
+    auto e = node(expr_kind::variable, t);
+    e->name = t.text;
+    return e;
+  }
+
+  void expect_do(const stok& at) {
+    if (peek().kind == tk::end) throw failure{true, peek().offset, "missing do"};
+    if (!is_kw(peek(), "do")) unexpected(peek());
+    (void)at;
+    take();
+  }
+  void expect_end(const stok& opener) {
+    if (peek().kind == tk::end) throw failure{true, peek().offset, "missing terminator: end"};
+    if (!is_kw(peek(), "end")) {
+      const position p = pos_of(opener.offset);
+      unexpected(peek(), ". The \"do\" at line " + std::to_string(p.line) + " is missing terminator \"end\"");
+    }
+    take();
+  }
+
+  expr_ptr parse_receive(const stok& t) {
+    auto e = node(expr_kind::receive, t);
+    stok do_tok = peek();
+    take();  // do
+    ++open_do_;
+    e->clauses = parse_clauses({"after", "end"});
+    if (is_kw(peek(), "after")) {
+      take();
+      std::vector<clause> after = parse_clauses({"end"});
+      if (after.size() != 1) {
+        throw failure{false, peek().offset, "expected a single -> clause for :after in \"receive\""};
+      }
+      e->after_timeout = after[0].pattern;
+      e->after_body = after[0].body;
+    }
+    expect_end(do_tok);
+    --open_do_;
+    return e;
+  }
+
+  expr_ptr parse_case(const stok& t) {
+    auto e = node(expr_kind::case_, t);
+    e->target = parse_expr(match_prec);
+    stok do_tok = peek();
+    expect_do(t);
+    ++open_do_;
+    e->clauses = parse_clauses({"end"});
+    expect_end(do_tok);
+    --open_do_;
+    return e;
+  }
+
+  expr_ptr parse_cond(const stok& t) {
+    auto e = node(expr_kind::cond, t);
+    stok do_tok = take();
+    ++open_do_;
+    e->clauses = parse_clauses({"end"});
+    expect_end(do_tok);
+    --open_do_;
+    return e;
+  }
+
+  expr_ptr parse_if(const stok& t) {
+    auto e = node(expr_kind::if_, t);
+    e->name = t.text;
+    e->target = parse_expr(match_prec);
+    e->items = {nullptr, nullptr};
+    if (is_punct(peek(), ",")) {
+      take();
+      expr_ptr kw = parse_keywords({});
+      for (const auto& pair : kw->items) {
+        const atom key = pair->items[0]->value.atom_value();
+        if (key.name() == "do") {
+          e->items[0] = pair->items[1];
+        } else if (key.name() == "else") {
+          e->items[1] = pair->items[1];
+        } else {
+          throw failure{false, peek().offset, "invalid or duplicate keys for " + t.text};
+        }
+      }
+      if (!e->items[0]) throw failure{false, t.offset, "missing :do option in \"" + t.text + "\""};
+      return e;
+    }
+    stok do_tok = peek();
+    expect_do(t);
+    ++open_do_;
+    auto then_block = node(expr_kind::block, do_tok);
+    then_block->items = parse_block({"else", "end"});
+    e->items[0] = then_block;
+    if (is_kw(peek(), "else")) {
+      stok else_tok = take();
+      auto else_block = node(expr_kind::block, else_tok);
+      else_block->items = parse_block({"end"});
+      e->items[1] = else_block;
+    }
+    expect_end(do_tok);
+    --open_do_;
+    return e;
+  }
+
+  std::string_view text_;
+  std::vector<stok> toks_;
+  std::vector<std::size_t> line_starts_;
+  std::size_t i_ = 0;
+  int nesting_ = 0;
+  int open_do_ = 0;
+};
+
+void render_list(std::string& out, const std::vector<expr_ptr>& items) {
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ", ";
+    out += items[i] ? to_source(*items[i]) : "nil";
+  }
+}
+
+std::string render_body(const std::vector<expr_ptr>& body) {
+  std::string out;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    if (i) out += "; ";
+    out += to_source(*body[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+parse_outcome parse(std::string_view text) {
+  std::optional<parser> p;
+  try {
+    p.emplace(text);
+    return p->parse_program();
+  } catch (const failure& f) {
+    if (f.incomplete) return incomplete{};
+    syntax_error e;
+    e.message = f.message;
+    if (p) {
+      e.at = p->pos_of(f.offset);
+    } else {
+      // The tokenizer failed: compute the position directly.
+      std::size_t line = 1;
+      std::size_t column = 1;
+      for (std::size_t i = 0; i < f.offset && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+          ++line;
+          column = 1;
+        } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+          ++column;
+        }
+      }
+      e.at = {line, column};
+    }
+    return e;
+  }
+}
+
+std::string to_source(const expr& e) {
+  std::string out;
+  switch (e.kind) {
+    case expr_kind::literal: return to_string(e.value, print_options(syntax::elixir));
+    case expr_kind::variable: return e.name;
+    case expr_kind::pin: return "^" + e.name;
+    case expr_kind::tuple:
+      out = "{";
+      render_list(out, e.items);
+      return out + "}";
+    case expr_kind::list:
+      out = "[";
+      render_list(out, e.items);
+      if (e.tail) out += " | " + to_source(*e.tail);
+      return out + "]";
+    case expr_kind::map:
+      out = "%{";
+      if (e.target) out += to_source(*e.target) + " | ";
+      for (std::size_t i = 0; i < e.pairs.size(); ++i) {
+        if (i) out += ", ";
+        out += to_source(*e.pairs[i].first) + " => " + to_source(*e.pairs[i].second);
+      }
+      return out + "}";
+    case expr_kind::binary:
+      out = "<<";
+      for (std::size_t i = 0; i < e.pairs.size(); ++i) {
+        if (i) out += ", ";
+        out += to_source(*e.pairs[i].first);
+        if (e.pairs[i].second) out += "::" + to_source(*e.pairs[i].second);
+      }
+      return out + ">>";
+    case expr_kind::interpolation:
+      out = "\"";
+      for (const auto& part : e.items) {
+        if (part->kind == expr_kind::literal) {
+          out += std::string(part->value.bytes_as_string());
+        } else {
+          out += "#{" + to_source(*part) + "}";
+        }
+      }
+      return out + "\"";
+    case expr_kind::match: return to_source(*e.items[0]) + " = " + to_source(*e.items[1]);
+    case expr_kind::unary:
+      return e.name + (e.name == "not" ? " " : "") + to_source(*e.items[0]);
+    case expr_kind::binary_op:
+      return "(" + to_source(*e.items[0]) + " " + e.name + " " + to_source(*e.items[1]) + ")";
+    case expr_kind::local_call:
+      out = e.name + "(";
+      render_list(out, e.items);
+      return out + ")";
+    case expr_kind::remote_call:
+      out = to_source(*e.target) + "." + e.name + "(";
+      render_list(out, e.items);
+      return out + ")";
+    case expr_kind::dot: return to_source(*e.target) + "." + e.name;
+    case expr_kind::fun_call:
+      out = to_source(*e.target) + ".(";
+      render_list(out, e.items);
+      return out + ")";
+    case expr_kind::block: return "(" + render_body(e.items) + ")";
+    case expr_kind::receive:
+    case expr_kind::case_:
+    case expr_kind::cond: {
+      out = e.kind == expr_kind::receive ? "receive do " : e.kind == expr_kind::cond ? "cond do " : "case " + to_source(*e.target) + " do ";
+      for (const clause& c : e.clauses) {
+        out += to_source(*c.pattern);
+        if (c.guard) out += " when " + to_source(*c.guard);
+        out += " -> " + render_body(c.body) + "; ";
+      }
+      if (e.after_timeout) out += "after " + to_source(*e.after_timeout) + " -> " + render_body(e.after_body) + " ";
+      return out + "end";
+    }
+    case expr_kind::if_:
+      out = e.name + " " + to_source(*e.target) + " do " + (e.items[0] ? to_source(*e.items[0]) : "nil");
+      if (e.items[1]) out += " else " + to_source(*e.items[1]);
+      return out + " end";
+    case expr_kind::unsupported: return e.name + " ...";
+  }
+  return out;
+}
+
+}  // namespace otpp::shell

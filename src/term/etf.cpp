@@ -1,0 +1,1262 @@
+// External Term Format: a two-pass encoder (size, then bytes) that writes what OTP 25's
+// term_to_binary/1 writes, and an iterative, bounds-checked decoder for every tag.
+#include "otpp/term/etf.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <bit>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <optional>
+
+#include "term/atom_table.hpp"
+#include "term/heap.hpp"
+
+namespace otpp::etf {
+
+using detail::as;
+using detail::atom_info;
+using detail::heap_object;
+
+std::string_view to_string(tag t) noexcept {
+  switch (t) {
+    case tag::version: return "VERSION_MAGIC";
+    case tag::compressed: return "COMPRESSED";
+    case tag::atom_cache_ref: return "ATOM_CACHE_REF";
+    case tag::small_integer: return "SMALL_INTEGER_EXT";
+    case tag::integer: return "INTEGER_EXT";
+    case tag::small_big: return "SMALL_BIG_EXT";
+    case tag::large_big: return "LARGE_BIG_EXT";
+    case tag::new_float: return "NEW_FLOAT_EXT";
+    case tag::float_old: return "FLOAT_EXT";
+    case tag::small_atom_utf8: return "SMALL_ATOM_UTF8_EXT";
+    case tag::atom_utf8: return "ATOM_UTF8_EXT";
+    case tag::atom_latin1: return "ATOM_EXT";
+    case tag::small_atom_latin1: return "SMALL_ATOM_EXT";
+    case tag::pid_old: return "PID_EXT";
+    case tag::new_pid: return "NEW_PID_EXT";
+    case tag::port_old: return "PORT_EXT";
+    case tag::new_port: return "NEW_PORT_EXT";
+    case tag::v4_port: return "V4_PORT_EXT";
+    case tag::reference_old: return "REFERENCE_EXT";
+    case tag::new_reference: return "NEW_REFERENCE_EXT";
+    case tag::newer_reference: return "NEWER_REFERENCE_EXT";
+    case tag::small_tuple: return "SMALL_TUPLE_EXT";
+    case tag::large_tuple: return "LARGE_TUPLE_EXT";
+    case tag::map: return "MAP_EXT";
+    case tag::nil: return "NIL_EXT";
+    case tag::string: return "STRING_EXT";
+    case tag::list: return "LIST_EXT";
+    case tag::binary: return "BINARY_EXT";
+    case tag::bit_binary: return "BIT_BINARY_EXT";
+    case tag::new_fun: return "NEW_FUN_EXT";
+    case tag::export_fun: return "EXPORT_EXT";
+    case tag::fun_old: return "FUN_EXT";
+    case tag::local: return "LOCAL_EXT";
+  }
+  return "unknown";
+}
+
+std::string decode_error::to_string() const { return "offset " + std::to_string(offset) + ": " + message; }
+
+// =============================================================================================
+// Encoding
+// =============================================================================================
+namespace {
+
+inline void put8(std::uint8_t*& p, std::uint32_t v) noexcept { *p++ = static_cast<std::uint8_t>(v); }
+inline void put16(std::uint8_t*& p, std::uint32_t v) noexcept {
+  auto x = __builtin_bswap16(static_cast<std::uint16_t>(v));
+  std::memcpy(p, &x, 2);
+  p += 2;
+}
+inline void put32(std::uint8_t*& p, std::uint32_t v) noexcept {
+  auto x = __builtin_bswap32(v);
+  std::memcpy(p, &x, 4);
+  p += 4;
+}
+inline void put64(std::uint8_t*& p, std::uint64_t v) noexcept {
+  auto x = __builtin_bswap64(v);
+  std::memcpy(p, &x, 8);
+  p += 8;
+}
+
+constexpr std::uint8_t tag_byte(tag t) noexcept { return static_cast<std::uint8_t>(t); }
+
+// Bytes needed for the magnitude of a small integer outside int32.
+inline std::size_t magnitude_bytes(std::uint64_t m) noexcept {
+  return static_cast<std::size_t>((64 - __builtin_clzll(m) + 7) / 8);
+}
+
+inline std::uint64_t magnitude(std::int64_t v) noexcept {
+  return v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+}
+
+inline bool fits_int32(std::int64_t v) noexcept {
+  return v >= std::numeric_limits<std::int32_t>::min() && v <= std::numeric_limits<std::int32_t>::max();
+}
+
+inline std::size_t small_int_size(std::int64_t v) noexcept {
+  if (static_cast<std::uint64_t>(v) <= 255) return 2;
+  if (fits_int32(v)) return 5;
+  return 3 + magnitude_bytes(magnitude(v));
+}
+
+constexpr std::size_t max_small_int_size = 11;
+
+inline void write_small_int(std::uint8_t*& p, std::int64_t v) noexcept {
+  if (static_cast<std::uint64_t>(v) <= 255) {
+    p[0] = tag_byte(tag::small_integer);
+    p[1] = static_cast<std::uint8_t>(v);
+    p += 2;
+  } else if (fits_int32(v)) {
+    put8(p, tag_byte(tag::integer));
+    put32(p, static_cast<std::uint32_t>(static_cast<std::int32_t>(v)));
+  } else {
+    std::uint64_t m = magnitude(v);
+    std::size_t n = magnitude_bytes(m);
+    put8(p, tag_byte(tag::small_big));
+    put8(p, static_cast<std::uint32_t>(n));
+    put8(p, v < 0 ? 1 : 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      *p++ = static_cast<std::uint8_t>(m);
+      m >>= 8;
+    }
+  }
+}
+
+// A proper list of at most 65535 bytes is written as STRING_EXT, as OTP does.
+bool is_external_string(std::span<const term> elems, const term& tail) noexcept {
+  if (elems.size() > 0xFFFF || !tail.is_nil()) return false;
+  for (const auto& e : elems) {
+    if (!e.is_small_integer() || static_cast<std::uint64_t>(e.small_integer()) > 255) return false;
+  }
+  return true;
+}
+
+// OTP writes V4_PORT_EXT for port numbers above the 28 bits older nodes know.
+constexpr std::uint64_t max_v3_port = (std::uint64_t{1} << 28) - 1;
+
+// Output into a buffer already known to be large enough (the two-pass API).
+struct exact_output {
+  std::uint8_t* p;
+  void need(std::size_t) noexcept {}
+};
+
+// Output appended to a vector that grows as needed (one pass).
+struct vector_output {
+  std::vector<std::uint8_t>& v;
+  std::uint8_t* p;
+  std::uint8_t* end;
+
+  vector_output(std::vector<std::uint8_t>& out, std::size_t initial) : v(out) {
+    std::size_t used = v.size();
+    v.resize(used + initial);
+    p = v.data() + used;
+    end = v.data() + v.size();
+  }
+  void need(std::size_t n) {
+    if (static_cast<std::size_t>(end - p) < n) [[unlikely]] grow(n);
+  }
+  void grow(std::size_t n) {
+    std::size_t used = static_cast<std::size_t>(p - v.data());
+    v.resize(std::max(v.size() * 2, used + n + 64));
+    p = v.data() + used;
+    end = v.data() + v.size();
+  }
+  void finish() { v.resize(static_cast<std::size_t>(p - v.data())); }
+};
+
+class encoder {
+ public:
+  explicit encoder(const encode_options& o) noexcept : utf8_atoms_(o.minor_version >= 2) {}
+
+  // ---- first pass: sizes (for encoded_size) ----
+
+  std::size_t atom_size(atom a) const noexcept {
+    const auto& e = atom_info(a);
+    if (!utf8_atoms_ && e.latin1) return 3 + e.chars;
+    return e.size <= 255 ? 2 + e.size : 3 + e.size;
+  }
+
+  std::size_t pid_size(const pid& v) const noexcept { return 1 + atom_size(v.node) + 12; }
+
+  std::size_t fun_size(const fun_value& f) const noexcept {
+    if (f.is_export) return 1 + atom_size(f.module) + atom_size(f.function) + 2;
+    std::size_t n = 1 + 4 + 1 + 16 + 4 + 4 + atom_size(f.module) + small_int_size(f.old_index) +
+                    small_int_size(f.old_uniq) + pid_size(f.creator);
+    for (const auto& v : f.free_vars) n += size(v);
+    return n;
+  }
+
+  static std::size_t big_bytes(const term& t) noexcept {
+    return (mpz_sizeinbase(as<detail::big_object>(t)->value, 2) + 7) / 8;
+  }
+
+  std::size_t size(const term& t) const noexcept {
+    switch (t.type()) {
+      case term::kind::integer: {
+        if (t.is_small_integer()) return small_int_size(t.small_integer());
+        std::size_t n = big_bytes(t);
+        return n <= 255 ? 3 + n : 6 + n;
+      }
+      case term::kind::float_:
+        return 9;
+      case term::kind::atom:
+        return atom_size(t.atom_value());
+      case term::kind::reference: {
+        const auto& r = t.reference_value();
+        return 1 + 2 + atom_size(r.node) + 4 + 4 * std::size_t{r.length};
+      }
+      case term::kind::fun:
+        return fun_size(t.fun_content());
+      case term::kind::port: {
+        const auto& v = t.port_value();
+        return 1 + atom_size(v.node) + (v.id > max_v3_port ? 12 : 8);
+      }
+      case term::kind::pid:
+        return pid_size(t.pid_value());
+      case term::kind::tuple: {
+        auto e = t.elements();
+        std::size_t n = e.size() <= 255 ? 2 : 5;
+        for (const auto& x : e) n += x.is_small_integer() ? small_int_size(x.small_integer()) : size(x);
+        return n;
+      }
+      case term::kind::map: {
+        std::size_t n = 5;
+        for (const auto& [k, v] : t.map_entries()) n += size(k) + size(v);
+        return n;
+      }
+      case term::kind::nil:
+        return 1;
+      case term::kind::list: {
+        auto elems = t.list_elements();
+        const term& tail = t.list_tail();
+        if (is_external_string(elems, tail)) return 3 + elems.size();
+        std::size_t n = 5;
+        for (const auto& x : elems) n += x.is_small_integer() ? small_int_size(x.small_integer()) : size(x);
+        return n + size(tail);
+      }
+      case term::kind::bitstring: {
+        const auto* b = as<detail::bits_object>(t);
+        return (b->bits == 8 ? 5 : 6) + b->size;
+      }
+    }
+    return 0;
+  }
+
+  // ---- second pass (or only pass): bytes ----
+
+  template <class Out>
+  void write_atom(Out& o, atom a) const {
+    const auto& e = atom_info(a);
+    o.need(3 + e.size);
+    std::uint8_t*& p = o.p;
+    if (!utf8_atoms_ && e.latin1) {
+      put8(p, tag_byte(tag::atom_latin1));
+      put16(p, e.chars);
+      if (e.chars == e.size) {
+        std::memcpy(p, e.data, e.size);
+        p += e.size;
+      } else {
+        const auto* s = reinterpret_cast<const std::uint8_t*>(e.data);
+        for (std::uint32_t i = 0; i < e.size; ++i) {
+          if (s[i] < 0x80) {
+            *p++ = s[i];
+          } else {
+            *p++ = static_cast<std::uint8_t>(((s[i] & 0x03) << 6) | (s[i + 1] & 0x3F));
+            ++i;
+          }
+        }
+      }
+      return;
+    }
+    if (e.size <= 255) {
+      put8(p, tag_byte(tag::small_atom_utf8));
+      put8(p, e.size);
+    } else {
+      put8(p, tag_byte(tag::atom_utf8));
+      put16(p, e.size);
+    }
+    if (e.size != 0) std::memcpy(p, e.data, e.size);
+    p += e.size;
+  }
+
+  template <class Out>
+  void write_pid(Out& o, const pid& v) const {
+    o.need(1);
+    put8(o.p, tag_byte(tag::new_pid));
+    write_atom(o, v.node);
+    o.need(12);
+    put32(o.p, v.id);
+    put32(o.p, v.serial);
+    put32(o.p, v.creation);
+  }
+
+  template <class Out>
+  void write_int(Out& o, std::int64_t v) const {
+    o.need(max_small_int_size);
+    write_small_int(o.p, v);
+  }
+
+  template <class Out>
+  void write(Out& o, const term& t) const {
+    switch (t.type()) {
+      case term::kind::integer:
+        if (t.is_small_integer()) {
+          write_int(o, t.small_integer());
+        } else {
+          const auto* z = as<detail::big_object>(t)->value;
+          std::size_t n = big_bytes(t);
+          o.need(6 + n);
+          std::uint8_t*& p = o.p;
+          if (n <= 255) {
+            put8(p, tag_byte(tag::small_big));
+            put8(p, static_cast<std::uint32_t>(n));
+          } else {
+            put8(p, tag_byte(tag::large_big));
+            put32(p, static_cast<std::uint32_t>(n));
+          }
+          put8(p, mpz_sgn(z) < 0 ? 1 : 0);
+          std::size_t count = 0;
+          mpz_export(p, &count, -1, 1, 0, 0, z);
+          p += n;
+        }
+        return;
+      case term::kind::float_:
+        o.need(9);
+        put8(o.p, tag_byte(tag::new_float));
+        put64(o.p, std::bit_cast<std::uint64_t>(t.float_value()));
+        return;
+      case term::kind::atom:
+        write_atom(o, t.atom_value());
+        return;
+      case term::kind::reference: {
+        const auto& r = t.reference_value();
+        o.need(3);
+        put8(o.p, tag_byte(tag::newer_reference));
+        put16(o.p, r.length);
+        write_atom(o, r.node);
+        o.need(4 + 4 * std::size_t{r.length});
+        put32(o.p, r.creation);
+        for (std::size_t i = 0; i < r.length; ++i) put32(o.p, r.words[i]);
+        return;
+      }
+      case term::kind::fun: {
+        const auto& f = t.fun_content();
+        if (f.is_export) {
+          o.need(1);
+          put8(o.p, tag_byte(tag::export_fun));
+          write_atom(o, f.module);
+          write_atom(o, f.function);
+          o.need(2);
+          put8(o.p, tag_byte(tag::small_integer));
+          put8(o.p, f.arity);
+          return;
+        }
+        o.need(30);
+        put8(o.p, tag_byte(tag::new_fun));
+        put32(o.p, static_cast<std::uint32_t>(fun_size(f) - 1));
+        put8(o.p, f.arity);
+        std::memcpy(o.p, f.uniq.data(), 16);
+        o.p += 16;
+        put32(o.p, f.index);
+        put32(o.p, static_cast<std::uint32_t>(f.free_vars.size()));
+        write_atom(o, f.module);
+        write_int(o, f.old_index);
+        write_int(o, f.old_uniq);
+        write_pid(o, f.creator);
+        for (const auto& v : f.free_vars) write(o, v);
+        return;
+      }
+      case term::kind::port: {
+        const auto& v = t.port_value();
+        o.need(1);
+        bool v4 = v.id > max_v3_port;
+        put8(o.p, tag_byte(v4 ? tag::v4_port : tag::new_port));
+        write_atom(o, v.node);
+        o.need(12);
+        if (v4) {
+          put64(o.p, v.id);
+        } else {
+          put32(o.p, static_cast<std::uint32_t>(v.id));
+        }
+        put32(o.p, v.creation);
+        return;
+      }
+      case term::kind::pid:
+        write_pid(o, t.pid_value());
+        return;
+      case term::kind::tuple: {
+        auto e = t.elements();
+        o.need(5);
+        if (e.size() <= 255) {
+          put8(o.p, tag_byte(tag::small_tuple));
+          put8(o.p, static_cast<std::uint32_t>(e.size()));
+        } else {
+          put8(o.p, tag_byte(tag::large_tuple));
+          put32(o.p, static_cast<std::uint32_t>(e.size()));
+        }
+        for (const auto& x : e) write_element(o, x);
+        return;
+      }
+      case term::kind::map: {
+        auto e = t.map_entries();
+        o.need(5);
+        put8(o.p, tag_byte(tag::map));
+        put32(o.p, static_cast<std::uint32_t>(e.size()));
+        for (const auto& [k, v] : e) {
+          write_element(o, k);
+          write_element(o, v);
+        }
+        return;
+      }
+      case term::kind::nil:
+        o.need(1);
+        put8(o.p, tag_byte(tag::nil));
+        return;
+      case term::kind::list: {
+        auto elems = t.list_elements();
+        const term& tail = t.list_tail();
+        if (is_external_string(elems, tail)) {
+          o.need(3 + elems.size());
+          put8(o.p, tag_byte(tag::string));
+          put16(o.p, static_cast<std::uint32_t>(elems.size()));
+          std::uint8_t* p = o.p;
+          for (const auto& x : elems) *p++ = static_cast<std::uint8_t>(x.small_integer());
+          o.p = p;
+          return;
+        }
+        o.need(5);
+        put8(o.p, tag_byte(tag::list));
+        put32(o.p, static_cast<std::uint32_t>(elems.size()));
+        for (const auto& x : elems) write_element(o, x);
+        write(o, tail);
+        return;
+      }
+      case term::kind::bitstring: {
+        const auto* b = as<detail::bits_object>(t);
+        o.need(6 + b->size);
+        if (b->bits == 8) {
+          put8(o.p, tag_byte(tag::binary));
+          put32(o.p, static_cast<std::uint32_t>(b->size));
+        } else {
+          put8(o.p, tag_byte(tag::bit_binary));
+          put32(o.p, static_cast<std::uint32_t>(b->size));
+          put8(o.p, b->bits);
+        }
+        if (b->size != 0) {
+          std::memcpy(o.p, b->data, b->size);
+          if (b->bits != 8) o.p[b->size - 1] &= static_cast<std::uint8_t>(0xFF << (8 - b->bits));
+        }
+        o.p += b->size;
+        return;
+      }
+    }
+  }
+
+  // Elements are mostly small integers and atoms: handle those without the full switch.
+  template <class Out>
+  void write_element(Out& o, const term& x) const {
+    if (x.is_small_integer()) {
+      write_int(o, x.small_integer());
+    } else if (x.is_atom()) {
+      write_atom(o, x.atom_value());
+    } else {
+      write(o, x);
+    }
+  }
+
+ private:
+  bool utf8_atoms_;
+};
+
+}  // namespace
+
+std::size_t encoded_size(const term& t, const encode_options& options, bool with_version) {
+  return encoder(options).size(t) + (with_version ? 1 : 0);
+}
+
+std::uint8_t* encode_into(const term& t, std::uint8_t* out, const encode_options& options, bool with_version) {
+  if (with_version) *out++ = tag_byte(tag::version);
+  exact_output o{out};
+  encoder(options).write(o, t);
+  return o.p;
+}
+
+void encode_append(const term& t, std::vector<std::uint8_t>& out, const encode_options& options) {
+  encoder enc(options);
+  if (!options.compressed) {
+    vector_output o(out, 64);
+    put8(o.p, tag_byte(tag::version));
+    enc.write(o, t);
+    o.finish();
+    return;
+  }
+  std::vector<std::uint8_t> plain;
+  {
+    vector_output o(plain, 256);
+    enc.write(o, t);
+    o.finish();
+  }
+  std::size_t body = plain.size();
+  std::size_t start = out.size();
+  // As OTP: zlib gets an output buffer 5 bytes smaller than the plain encoding, so the
+  // compressed form is used only when it is no larger; any zlib error means "stay plain".
+  uLongf dest_len = body < 5 ? 0 : body - 5;
+  int rc = Z_BUF_ERROR;
+  if (body >= 5 && body <= 0xFFFFFFFFu) {
+    out.resize(start + 6 + dest_len);
+    rc = compress2(out.data() + start + 6, &dest_len, plain.data(), body, options.compression_level);
+  }
+  if (rc != Z_OK) {
+    out.resize(start + 1 + body);
+    out[start] = tag_byte(tag::version);
+    std::memcpy(out.data() + start + 1, plain.data(), body);
+    return;
+  }
+  std::uint8_t* p = out.data() + start;
+  put8(p, tag_byte(tag::version));
+  put8(p, tag_byte(tag::compressed));
+  put32(p, static_cast<std::uint32_t>(body));
+  out.resize(start + 6 + dest_len);
+}
+
+std::vector<std::uint8_t> encode(const term& t, const encode_options& options) {
+  std::vector<std::uint8_t> out;
+  encode_append(t, out, options);
+  return out;
+}
+
+// =============================================================================================
+// Decoding
+// =============================================================================================
+namespace {
+
+inline std::uint16_t get16(const std::uint8_t* p) noexcept {
+  std::uint16_t v;
+  std::memcpy(&v, p, 2);
+  return __builtin_bswap16(v);
+}
+inline std::uint32_t get32(const std::uint8_t* p) noexcept {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return __builtin_bswap32(v);
+}
+inline std::uint64_t get64(const std::uint8_t* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return __builtin_bswap64(v);
+}
+
+// deflate cannot do better than about 1032:1; a header claiming more is a lie.
+constexpr std::size_t max_deflate_ratio = 1032;
+
+template <class T, class... Args>
+T* alloc_object(std::size_t extra, Args&&... args) {
+  void* mem = ::operator new(sizeof(T) + extra);
+  return new (mem) T(std::forward<Args>(args)...);
+}
+
+// Containers are built in place: a frame is an object being filled, slot by slot, while its
+// own slot in the parent already holds it. Every slot still to be filled needs at least one
+// more input byte, so `pending_` (slots promised but not yet started) bounds what a length
+// field may claim: allocation stays proportional to the input, however lengths nest.
+class decoder {
+ public:
+  decoder(const std::uint8_t* begin, const std::uint8_t* end, const decode_options& o, std::string_view where)
+      : begin_(begin), p_(begin), end_(end), opt_(o), where_(where) {
+    frames_.swap(scratch_frames());
+    frames_.clear();
+  }
+  ~decoder() {
+    frames_.clear();
+    if (frames_.capacity() <= 4096) frames_.swap(scratch_frames());
+  }
+  decoder(const decoder&) = delete;
+  decoder& operator=(const decoder&) = delete;
+
+  // Decodes one term starting at the current position (no version byte) into `root`.
+  bool run(term& root);
+
+  [[nodiscard]] std::size_t position() const noexcept { return static_cast<std::size_t>(p_ - begin_); }
+  decode_error take_error() { return std::move(error_); }
+
+ private:
+  enum class frame_kind : std::uint8_t { tuple, list, map, fun };
+  struct frame {
+    term* next;                 // the slot being filled
+    std::uint32_t remaining;    // slots left, including the one being filled (list: and the tail)
+    std::uint32_t index;        // slots filled (list: elements filled)
+    frame_kind kind;
+    heap_object* obj;           // the object being filled (owned by *owner)
+    term* owner;                // the parent's slot that holds obj
+    const std::uint8_t* start;  // NEW_FUN_EXT: its Size field
+  };
+
+  // One vector per thread, reused, so decoding a small term allocates only the term.
+  static std::vector<frame>& scratch_frames() {
+    thread_local std::vector<frame> frames;
+    return frames;
+  }
+
+  bool fail(const std::uint8_t* at, std::string message) {
+    error_.offset = static_cast<std::size_t>(at - begin_);
+    error_.message = where_.empty() ? std::move(message) : std::string(where_) + std::move(message);
+    return false;
+  }
+  bool truncated(const std::uint8_t* at, std::string_view what) {
+    return fail(at, "input ends inside " + std::string(what));
+  }
+  [[nodiscard]] std::size_t left() const noexcept { return static_cast<std::size_t>(end_ - p_); }
+  // Input bytes not yet spoken for by promised slots.
+  [[nodiscard]] std::size_t avail() const noexcept { return left() > pending_ ? left() - pending_ : 0; }
+  bool need(std::size_t n, const std::uint8_t* tag_at, tag t) {
+    if (left() >= n) [[likely]] return true;
+    return truncated(tag_at, to_string(t));
+  }
+  bool too_long(const std::uint8_t* at, std::string_view what, std::size_t n, std::string_view unit) {
+    return fail(at, std::string(what) + " " + std::to_string(n) + " " + std::string(unit) + " exceeds the " +
+                        std::to_string(avail()) + " bytes left");
+  }
+
+  // Pushes a frame for `obj`, now held by `slot`, whose first child slot is `first`.
+  bool open(frame_kind k, heap_object* obj, term* slot, term* first, std::uint32_t count, const std::uint8_t* at,
+            const std::uint8_t* start = nullptr) {
+    if (frames_.size() >= opt_.max_depth) return fail(at, "nesting deeper than " + std::to_string(opt_.max_depth));
+    frames_.push_back(frame{first, count, 0, k, obj, slot, start});
+    pending_ += count - 1;
+    return true;
+  }
+
+  // Moves the top frame to its next slot; false when the frame is complete.
+  static bool advance(frame& f) noexcept {
+    ++f.index;
+    if (--f.remaining == 0) return false;
+    switch (f.kind) {
+      case frame_kind::tuple:
+      case frame_kind::fun:
+        ++f.next;
+        break;
+      case frame_kind::list:
+        f.next = f.remaining == 1 ? &static_cast<detail::list_object*>(f.obj)->tail : f.next + 1;
+        break;
+      case frame_kind::map: {
+        auto* e = static_cast<detail::map_object*>(f.obj)->data() + (f.index >> 1);
+        f.next = (f.index & 1) ? &e->second : &e->first;
+        break;
+      }
+    }
+    return true;
+  }
+
+  bool step(term*& slot);
+  bool finish(frame& f);
+  bool grow_list(frame& f, std::size_t more, const std::uint8_t* at);
+  bool read_atom(atom& out);
+  bool read_atom_body(std::uint8_t t, const std::uint8_t* at, atom& out);
+  bool read_fun_int(std::int64_t& out);
+  bool read_pid(pid& out);
+  void read_binary(term& slot, std::size_t n, unsigned bits);
+
+  const std::uint8_t* begin_;
+  const std::uint8_t* p_;
+  const std::uint8_t* end_;
+  const decode_options& opt_;
+  std::string_view where_;
+  decode_error error_;
+  std::vector<frame> frames_;
+  std::size_t pending_ = 0;
+};
+
+bool decoder::read_atom_body(std::uint8_t t, const std::uint8_t* at, atom& out) {
+  std::size_t n;
+  bool latin1 = false;
+  switch (static_cast<tag>(t)) {
+    case tag::atom_cache_ref: {
+      if (left() < 1) return truncated(at, "ATOM_CACHE_REF");
+      std::uint8_t i = *p_++;
+      if (i >= opt_.atom_cache.size()) {
+        return fail(at, "ATOM_CACHE_REF " + std::to_string(i) + " outside the atom cache of " +
+                            std::to_string(opt_.atom_cache.size()));
+      }
+      out = opt_.atom_cache[i];
+      return true;
+    }
+    case tag::small_atom_utf8:
+    case tag::small_atom_latin1:
+      if (left() < 1) return truncated(at, to_string(static_cast<tag>(t)));
+      n = *p_++;
+      latin1 = static_cast<tag>(t) == tag::small_atom_latin1;
+      break;
+    case tag::atom_utf8:
+    case tag::atom_latin1:
+      if (left() < 2) return truncated(at, to_string(static_cast<tag>(t)));
+      n = get16(p_);
+      p_ += 2;
+      latin1 = static_cast<tag>(t) == tag::atom_latin1;
+      break;
+    default:
+      return fail(at, "expected an atom, found tag " + std::to_string(t));
+  }
+  if (left() < n) return truncated(at, to_string(static_cast<tag>(t)));
+  std::string_view text(reinterpret_cast<const char*>(p_), n);
+  std::optional<atom> a;
+  if (latin1) {
+    if (n > 255) return fail(at, "atom of " + std::to_string(n) + " characters exceeds 255");
+    a = detail::intern_latin1(text);
+  } else {
+    a = detail::intern_utf8(text);
+    if (!a) {
+      std::ptrdiff_t chars = detail::utf8_length(text);
+      if (chars < 0) return fail(at, "atom text is not valid UTF-8");
+      if (chars > 255) return fail(at, "atom of " + std::to_string(chars) + " characters exceeds 255");
+    }
+  }
+  if (!a) return fail(at, "atom table is full");
+  p_ += n;
+  out = *a;
+  return true;
+}
+
+bool decoder::read_atom(atom& out) {
+  const std::uint8_t* at = p_;
+  if (left() < 1) return truncated(at, "an atom");
+  std::uint8_t t = *p_++;
+  return read_atom_body(t, at, out);
+}
+
+// OldIndex and OldUniq of NEW_FUN_EXT: integer terms.
+bool decoder::read_fun_int(std::int64_t& out) {
+  const std::uint8_t* at = p_;
+  if (left() < 1) return truncated(at, "NEW_FUN_EXT");
+  std::uint8_t t = *p_++;
+  if (t == tag_byte(tag::small_integer)) {
+    if (left() < 1) return truncated(at, "SMALL_INTEGER_EXT");
+    out = *p_++;
+    return true;
+  }
+  if (t == tag_byte(tag::integer)) {
+    if (left() < 4) return truncated(at, "INTEGER_EXT");
+    out = static_cast<std::int32_t>(get32(p_));
+    p_ += 4;
+    return true;
+  }
+  if (t == tag_byte(tag::small_big)) {
+    if (left() < 2) return truncated(at, "SMALL_BIG_EXT");
+    std::size_t n = p_[0];
+    bool neg = p_[1] != 0;
+    p_ += 2;
+    if (left() < n) return truncated(at, "SMALL_BIG_EXT");
+    term v = term::integer_from_magnitude(neg, {p_, n});
+    p_ += n;
+    if (!v.is_small_integer()) return fail(at, "fun index does not fit 64 bits");
+    out = v.small_integer();
+    return true;
+  }
+  return fail(at, "expected an integer in NEW_FUN_EXT, found tag " + std::to_string(t));
+}
+
+bool decoder::read_pid(pid& out) {
+  const std::uint8_t* at = p_;
+  if (left() < 1) return truncated(at, "a pid");
+  std::uint8_t t = *p_++;
+  if (t != tag_byte(tag::new_pid) && t != tag_byte(tag::pid_old)) {
+    return fail(at, "expected a pid, found tag " + std::to_string(t));
+  }
+  if (!read_atom(out.node)) return false;
+  bool old = t == tag_byte(tag::pid_old);
+  if (left() < (old ? 9u : 12u)) return truncated(at, to_string(static_cast<tag>(t)));
+  out.id = get32(p_);
+  out.serial = get32(p_ + 4);
+  out.creation = old ? p_[8] : get32(p_ + 8);
+  p_ += old ? 9 : 12;
+  return true;
+}
+
+void decoder::read_binary(term& slot, std::size_t n, unsigned bits) {
+  const auto& shared = opt_.shared_buffer;
+  if (shared && n >= opt_.share_threshold && n != 0 && p_ >= shared->data() &&
+      p_ + n <= shared->data() + shared->size()) {
+    auto offset = static_cast<std::size_t>(p_ - shared->data());
+    slot = term::binary_view(shared, offset, n, bits);
+  } else {
+    std::uint8_t* out = nullptr;
+    slot = detail::make_binary_uninit(n, bits, &out);
+    if (n != 0) {
+      std::memcpy(out, p_, n);
+      if (bits != 8) out[n - 1] &= static_cast<std::uint8_t>(0xFF << (8 - bits));
+    }
+  }
+  p_ += n;
+}
+
+// A LIST_EXT or STRING_EXT in a list's tail continues that list: its object is replaced by
+// a bigger one (capacity doubling keeps chains of one-element tails linear).
+bool decoder::grow_list(frame& f, std::size_t more, const std::uint8_t* at) {
+  auto* old = static_cast<detail::list_object*>(f.obj);
+  std::size_t filled = f.index;
+  std::size_t needed = filled + more;
+  if (needed > std::numeric_limits<std::uint32_t>::max()) return fail(at, "list too long");
+  if (needed > old->size) {
+    std::size_t capacity = std::min<std::size_t>(std::max(needed, 2 * std::size_t{old->size}),
+                                                 std::numeric_limits<std::uint32_t>::max());
+    auto* l = alloc_object<detail::list_object>(capacity * sizeof(term), static_cast<std::uint32_t>(capacity), term());
+    std::uninitialized_move_n(old->data(), filled, l->data());
+    std::uninitialized_default_construct_n(l->data() + filled, capacity - filled);
+    *f.owner = heap_object::adopt(term::kind::list, l);  // releases the old object
+    f.obj = l;
+  }
+  f.next = static_cast<detail::list_object*>(f.obj)->data() + filled;
+  return true;
+}
+
+// Completes the top frame's object.
+bool decoder::finish(frame& f) {
+  switch (f.kind) {
+    case frame_kind::tuple:
+      return true;
+    case frame_kind::list: {
+      auto* l = static_cast<detail::list_object*>(f.obj);
+      std::uint32_t elements = f.index - 1;  // the last slot filled was the tail
+      if (l->size != elements) {
+        std::destroy(l->data() + elements, l->data() + l->size);  // unused capacity: [] each
+        l->size = elements;
+      }
+      return true;
+    }
+    case frame_kind::map: {
+      auto* m = static_cast<detail::map_object*>(f.obj);
+      auto* first = m->data();
+      auto* last = first + m->size;
+      auto less = [](const std::pair<term, term>& x, const std::pair<term, term>& y) {
+        return compare_exact(x.first, y.first) < 0;
+      };
+      // OTP writes small maps in key order: one pass checks order and duplicates.
+      bool ordered = true;
+      for (auto* e = first + 1; e < last; ++e) {
+        int c = compare_exact(e[-1].first, e->first);
+        if (c == 0) return fail(p_, "map has a duplicate key");
+        if (c > 0) {
+          ordered = false;
+          break;
+        }
+      }
+      if (!ordered) {
+        std::sort(first, last, less);
+        for (auto* e = first + 1; e < last; ++e) {
+          if (compare_exact(e[-1].first, e->first) == 0) return fail(p_, "map has a duplicate key");
+        }
+      }
+      return true;
+    }
+    case frame_kind::fun: {
+      auto took = static_cast<std::size_t>(p_ - f.start);
+      std::uint32_t declared = get32(f.start);
+      if (took != declared) {
+        return fail(f.start, "NEW_FUN_EXT size says " + std::to_string(declared) + " bytes but the fun took " +
+                                 std::to_string(took));
+      }
+      return true;
+    }
+  }
+  return true;
+}
+
+bool decoder::run(term& root) {
+  term* slot = &root;
+  for (;;) {
+    if (!step(slot)) return false;
+    if (slot != nullptr) continue;  // a container opened, or a list tail went on: fill `slot` next
+    // A value landed in the slot: move on, completing every frame that is now full.
+    for (;;) {
+      if (frames_.empty()) return true;
+      frame& f = frames_.back();
+      if (advance(f)) {
+        --pending_;
+        slot = f.next;
+        break;
+      }
+      if (!finish(f)) return false;
+      frames_.pop_back();
+    }
+  }
+}
+
+// Decodes the tag at p_ into *slot. Afterwards slot is nullptr when a value was stored, or
+// the slot to fill next when a container was opened (or a list tail was continued).
+bool decoder::step(term*& slot) {
+  const std::uint8_t* at = p_;
+  if (p_ >= end_) return fail(at, "input ends where a term should start");
+  std::uint8_t t = *p_++;
+  term& out = *slot;
+  switch (static_cast<tag>(t)) {
+    case tag::small_integer:
+      if (!need(1, at, tag::small_integer)) return false;
+      out = term(static_cast<long long>(*p_++));
+      break;
+    case tag::integer:
+      if (!need(4, at, tag::integer)) return false;
+      out = term(static_cast<long long>(static_cast<std::int32_t>(get32(p_))));
+      p_ += 4;
+      break;
+    case tag::small_big:
+    case tag::large_big: {
+      bool large = static_cast<tag>(t) == tag::large_big;
+      std::size_t hdr = large ? 4 : 1;
+      if (!need(hdr, at, static_cast<tag>(t))) return false;
+      std::size_t n = large ? get32(p_) : *p_;
+      p_ += hdr;
+      if (large && n >= avail()) return too_long(at, "LARGE_BIG_EXT of", n, "bytes");
+      if (left() < 1 + n) return truncated(at, "a big integer");
+      bool neg = *p_++ != 0;
+      out = term::integer_from_magnitude(neg, {p_, n});
+      p_ += n;
+      break;
+    }
+    case tag::new_float: {
+      if (!need(8, at, tag::new_float)) return false;
+      double d = std::bit_cast<double>(get64(p_));
+      if (!std::isfinite(d)) return fail(at, "NEW_FLOAT_EXT is not a finite number");
+      p_ += 8;
+      out = term(d);
+      break;
+    }
+    case tag::float_old: {
+      if (!need(31, at, tag::float_old)) return false;
+      const char* s = reinterpret_cast<const char*>(p_);
+      std::size_t len = 0;
+      while (len < 31 && s[len] != '\0') ++len;
+      double d = 0;
+      const char* b = s;
+      const char* e = s + len;
+      while (b < e && *b == ' ') ++b;  // C's printf may pad; from_chars does not skip
+      if (b < e && *b == '+') ++b;
+      auto [ptr, ec] = std::from_chars(b, e, d);
+      if (ec != std::errc() || ptr != e || !std::isfinite(d)) return fail(at, "FLOAT_EXT text is not a number");
+      p_ += 31;
+      out = term(d);
+      break;
+    }
+    case tag::atom_cache_ref:
+    case tag::small_atom_utf8:
+    case tag::atom_utf8:
+    case tag::atom_latin1:
+    case tag::small_atom_latin1: {
+      atom a;
+      if (!read_atom_body(t, at, a)) return false;
+      out = term(a);
+      break;
+    }
+    case tag::new_pid:
+    case tag::pid_old: {
+      p_ = at;
+      pid v;
+      if (!read_pid(v)) return false;
+      out = term(v);
+      break;
+    }
+    case tag::new_port:
+    case tag::v4_port:
+    case tag::port_old: {
+      port_id v;
+      if (!read_atom(v.node)) return false;
+      auto kind = static_cast<tag>(t);
+      std::size_t n = kind == tag::v4_port ? 12 : kind == tag::new_port ? 8 : 5;
+      if (!need(n, at, kind)) return false;
+      if (kind == tag::v4_port) {
+        v.id = get64(p_);
+        v.creation = get32(p_ + 8);
+      } else {
+        v.id = get32(p_);
+        v.creation = kind == tag::new_port ? get32(p_ + 4) : p_[4];
+      }
+      p_ += n;
+      out = term(v);
+      break;
+    }
+    case tag::reference_old: {
+      reference r;
+      if (!read_atom(r.node)) return false;
+      if (!need(5, at, tag::reference_old)) return false;
+      r.length = 1;
+      r.words[0] = get32(p_);
+      r.creation = p_[4];
+      p_ += 5;
+      out = term(r);
+      break;
+    }
+    case tag::new_reference:
+    case tag::newer_reference: {
+      auto kind = static_cast<tag>(t);
+      if (!need(2, at, kind)) return false;
+      std::size_t n = get16(p_);
+      p_ += 2;
+      if (n < 1 || n > 5) {
+        return fail(at, std::string(to_string(kind)) + " with " + std::to_string(n) + " words (1..5 allowed)");
+      }
+      reference r;
+      if (!read_atom(r.node)) return false;
+      std::size_t cbytes = kind == tag::newer_reference ? 4 : 1;
+      if (!need(cbytes + 4 * n, at, kind)) return false;
+      r.creation = cbytes == 4 ? get32(p_) : p_[0];
+      p_ += cbytes;
+      r.length = static_cast<std::uint8_t>(n);
+      for (std::size_t i = 0; i < n; ++i) r.words[i] = get32(p_ + 4 * i);
+      p_ += 4 * n;
+      out = term(r);
+      break;
+    }
+    case tag::small_tuple:
+    case tag::large_tuple: {
+      auto kind = static_cast<tag>(t);
+      std::size_t hdr = kind == tag::small_tuple ? 1 : 4;
+      if (!need(hdr, at, kind)) return false;
+      std::size_t n = hdr == 1 ? *p_ : get32(p_);
+      p_ += hdr;
+      if (n == 0) {
+        out = detail::make_tuple(nullptr, 0);
+        break;
+      }
+      if (n > avail()) return too_long(at, "tuple arity", n, "");
+      auto* obj = alloc_object<detail::tuple_object>(n * sizeof(term), static_cast<std::uint32_t>(n));
+      std::uninitialized_default_construct_n(obj->data(), n);
+      out = heap_object::adopt(term::kind::tuple, obj);
+      if (!open(frame_kind::tuple, obj, slot, obj->data(), static_cast<std::uint32_t>(n), at)) return false;
+      slot = obj->data();
+      return true;
+    }
+    case tag::map: {
+      if (!need(4, at, tag::map)) return false;
+      std::size_t n = get32(p_);
+      p_ += 4;
+      if (n == 0) {
+        out = detail::make_map(nullptr, 0);
+        break;
+      }
+      if (n > avail() / 2) return too_long(at, "map of", n, "pairs");
+      auto* obj = alloc_object<detail::map_object>(n * sizeof(detail::map_object::entry), static_cast<std::uint32_t>(n));
+      std::uninitialized_default_construct_n(obj->data(), n);
+      out = heap_object::adopt(term::kind::map, obj);
+      if (!open(frame_kind::map, obj, slot, &obj->data()->first, static_cast<std::uint32_t>(2 * n), at)) return false;
+      slot = &obj->data()->first;
+      return true;
+    }
+    case tag::nil:
+      out = term();
+      break;
+    case tag::string: {
+      if (!need(2, at, tag::string)) return false;
+      std::size_t n = get16(p_);
+      p_ += 2;
+      if (n > avail()) return too_long(at, "STRING_EXT of", n, "bytes");
+      if (n == 0) {
+        out = term();
+        break;
+      }
+      term* dest;
+      if (!frames_.empty() && frames_.back().kind == frame_kind::list && frames_.back().remaining == 1) {
+        // In a list's tail: the bytes join that list, and its own [] ends it.
+        frame& f = frames_.back();
+        if (!grow_list(f, n, at)) return false;
+        dest = f.next;
+        f.index += static_cast<std::uint32_t>(n);
+        f.next = &static_cast<detail::list_object*>(f.obj)->tail;
+        slot = f.next;
+        for (std::size_t i = 0; i < n; ++i) dest[i] = term(static_cast<long long>(p_[i]));
+        p_ += n;
+        *slot = term();
+        break;
+      }
+      auto* l = alloc_object<detail::list_object>(n * sizeof(term), static_cast<std::uint32_t>(n), term());
+      dest = l->data();
+      for (std::size_t i = 0; i < n; ++i) new (dest + i) term(static_cast<long long>(p_[i]));
+      p_ += n;
+      out = heap_object::adopt(term::kind::list, l);
+      break;
+    }
+    case tag::list: {
+      if (!need(4, at, tag::list)) return false;
+      std::size_t n = get32(p_);
+      p_ += 4;
+      if (n >= avail()) return too_long(at, "list of", n, "elements");
+      if (n == 0) return true;  // [ | T] is T: decode T into the same slot
+      if (!frames_.empty() && frames_.back().kind == frame_kind::list && frames_.back().remaining == 1) {
+        // In a list's tail: the elements continue that list without another level.
+        frame& f = frames_.back();
+        if (!grow_list(f, n, at)) return false;
+        f.remaining += static_cast<std::uint32_t>(n);
+        pending_ += n;
+        slot = f.next;
+        return true;
+      }
+      auto* l = alloc_object<detail::list_object>(n * sizeof(term), static_cast<std::uint32_t>(n), term());
+      std::uninitialized_default_construct_n(l->data(), n);
+      out = heap_object::adopt(term::kind::list, l);
+      if (!open(frame_kind::list, l, slot, l->data(), static_cast<std::uint32_t>(n + 1), at)) return false;
+      slot = l->data();
+      return true;
+    }
+    case tag::binary: {
+      if (!need(4, at, tag::binary)) return false;
+      std::size_t n = get32(p_);
+      p_ += 4;
+      if (n > avail()) return too_long(at, "binary of", n, "bytes");
+      read_binary(out, n, 8);
+      break;
+    }
+    case tag::bit_binary: {
+      if (!need(5, at, tag::bit_binary)) return false;
+      std::size_t n = get32(p_);
+      unsigned bits = p_[4];
+      p_ += 5;
+      if (n > avail()) return too_long(at, "bitstring of", n, "bytes");
+      if (n == 0 ? bits != 0 : (bits < 1 || bits > 8)) {
+        return fail(at, "BIT_BINARY_EXT with " + std::to_string(bits) + " bits in its last of " + std::to_string(n) + " bytes");
+      }
+      read_binary(out, n, n == 0 ? 8 : bits);
+      break;
+    }
+    case tag::export_fun: {
+      fun_value f;
+      f.is_export = true;
+      if (!read_atom(f.module) || !read_atom(f.function)) return false;
+      if (!need(2, at, tag::export_fun)) return false;
+      if (p_[0] != tag_byte(tag::small_integer)) return fail(p_, "EXPORT_EXT arity must be a SMALL_INTEGER_EXT");
+      f.arity = p_[1];
+      p_ += 2;
+      out = term::fun(std::move(f));
+      break;
+    }
+    case tag::new_fun: {
+      const std::uint8_t* start = p_;
+      if (!need(29, at, tag::new_fun)) return false;
+      fun_value f;
+      std::uint32_t size = get32(p_);
+      f.arity = p_[4];
+      std::memcpy(f.uniq.data(), p_ + 5, 16);
+      f.index = get32(p_ + 21);
+      std::uint32_t nfree = get32(p_ + 25);
+      p_ += 29;
+      if (size > static_cast<std::size_t>(end_ - start)) {
+        return fail(at, "NEW_FUN_EXT of " + std::to_string(size) + " bytes exceeds the input");
+      }
+      if (!read_atom(f.module) || !read_fun_int(f.old_index) || !read_fun_int(f.old_uniq) || !read_pid(f.creator)) {
+        return false;
+      }
+      if (nfree > avail()) return too_long(at, "NEW_FUN_EXT with", nfree, "free variables");
+      f.free_vars.resize(nfree);
+      out = term::fun(std::move(f));
+      auto* obj = as<detail::fun_object>(out);
+      if (nfree == 0) {
+        frame tmp{nullptr, 0, 0, frame_kind::fun, obj, slot, start};
+        if (!finish(tmp)) return false;
+        break;
+      }
+      term* first = obj->value.free_vars.data();
+      if (!open(frame_kind::fun, obj, slot, first, nfree, at, start)) return false;
+      slot = first;
+      return true;
+    }
+    case tag::compressed:
+      return fail(at, "COMPRESSED (80) is allowed only right after the version byte");
+    case tag::version:
+      return fail(at, "version byte 131 inside a term");
+    case tag::local:
+      return fail(at, "LOCAL_EXT (121) is private to the node that made it and cannot be decoded");
+    case tag::fun_old:
+      return fail(at, "FUN_EXT (117) is obsolete since OTP 23");
+    default:
+      return fail(at, "unknown tag " + std::to_string(t));
+  }
+  slot = nullptr;
+  return true;
+}
+
+result<decoded> decode_compressed(std::span<const std::uint8_t> bytes, const decode_options& options) {
+  // bytes[0] is 80.
+  if (bytes.size() < 5) return decode_error{0, "input ends inside COMPRESSED header"};
+  std::size_t claimed = get32(bytes.data() + 1);
+  std::size_t available = bytes.size() - 5;
+  if (claimed > options.max_uncompressed_size) {
+    return decode_error{1, "compressed term claims " + std::to_string(claimed) + " bytes, over the limit of " +
+                               std::to_string(options.max_uncompressed_size)};
+  }
+  if (claimed > available * max_deflate_ratio + 64) {
+    return decode_error{1, "compressed term claims " + std::to_string(claimed) + " bytes, more than " +
+                               std::to_string(available) + " compressed bytes can hold"};
+  }
+  if (claimed == 0) return decode_error{1, "compressed term claims 0 bytes"};
+  auto plain = std::make_shared<std::vector<std::uint8_t>>(claimed);
+  z_stream zs{};
+  if (inflateInit(&zs) != Z_OK) return decode_error{5, "zlib could not start"};
+  zs.next_in = const_cast<Bytef*>(bytes.data() + 5);
+  zs.avail_in = static_cast<uInt>(std::min<std::size_t>(available, std::numeric_limits<uInt>::max()));
+  zs.next_out = plain->data();
+  zs.avail_out = static_cast<uInt>(claimed);
+  int rc = inflate(&zs, Z_FINISH);
+  std::size_t produced = zs.total_out;
+  std::size_t consumed = zs.total_in;
+  inflateEnd(&zs);
+  if (rc == Z_BUF_ERROR && produced == claimed) {
+    return decode_error{1, "compressed data is larger than the " + std::to_string(claimed) + " bytes its header claims"};
+  }
+  if (rc == Z_BUF_ERROR || (rc == Z_OK && produced < claimed)) {
+    return decode_error{5 + consumed, "compressed data ends early"};
+  }
+  if (rc != Z_STREAM_END) return decode_error{5 + consumed, "compressed data is corrupt (zlib error " + std::to_string(rc) + ")"};
+  if (produced != claimed) {
+    return decode_error{1, "compressed data holds " + std::to_string(produced) + " bytes, not the " +
+                               std::to_string(claimed) + " its header claims"};
+  }
+  decode_options inner = options;
+  inner.shared_buffer = plain;
+  decoder d(plain->data(), plain->data() + plain->size(), inner, "in compressed data: ");
+  term value;
+  if (!d.run(value)) return d.take_error();
+  if (d.position() != claimed) {
+    return decode_error{d.position(), "in compressed data: " + std::to_string(claimed - d.position()) +
+                                          " bytes left after the term"};
+  }
+  return decoded{std::move(value), 5 + consumed};
+}
+
+}  // namespace
+
+result<decoded> decode_body(std::span<const std::uint8_t> bytes, const decode_options& options) {
+  if (!bytes.empty() && bytes[0] == tag_byte(tag::compressed)) return decode_compressed(bytes, options);
+  decoder d(bytes.data(), bytes.data() + bytes.size(), options, "");
+  term value;
+  if (!d.run(value)) return d.take_error();
+  return decoded{std::move(value), d.position()};
+}
+
+result<decoded> decode_prefix(std::span<const std::uint8_t> bytes, const decode_options& options) {
+  if (bytes.empty()) return decode_error{0, "empty input"};
+  if (bytes[0] != tag_byte(tag::version)) {
+    return decode_error{0, "expected version byte 131, found " + std::to_string(bytes[0])};
+  }
+  auto r = decode_body(bytes.subspan(1), options);
+  if (!r) {
+    decode_error e = r.error();
+    // Offsets inside compressed data refer to the uncompressed bytes; others to the input.
+    if (e.message.rfind("in compressed data: ", 0) != 0) ++e.offset;
+    return e;
+  }
+  r->consumed += 1;
+  return r;
+}
+
+result<term> decode(std::span<const std::uint8_t> bytes, const decode_options& options) {
+  auto r = decode_prefix(bytes, options);
+  if (!r) return r.error();
+  if (r->consumed != bytes.size()) {
+    return decode_error{r->consumed, std::to_string(bytes.size() - r->consumed) + " bytes left after the term"};
+  }
+  return std::move(r->value);
+}
+
+}  // namespace otpp::etf

@@ -1,0 +1,846 @@
+// The Erlang and Elixir term printers: io_lib's `~tw`/`~tp` and Elixir 1.14's `inspect/1`,
+// rule for rule (checked against both in tests/term/print_test.cpp).
+#include "otpp/term/print.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <ostream>
+#include <string_view>
+#include <vector>
+
+#include "term/identifier_chars.hpp"
+#include "term/text_util.hpp"
+
+namespace otpp {
+namespace {
+
+using detail::append_utf8;
+using detail::decode_utf8;
+
+// ---- floats --------------------------------------------------------------------------------
+
+/// Shortest round-trip digits of a positive finite double: value = d.ddd × 10^exponent.
+/// Erlang computes the same digits with Ryu (or exactly, for integers below 2^53).
+void shortest_digits(double v, std::string& digits, int& exponent) {
+  std::array<char, 64> buf{};
+  auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v, std::chars_format::scientific);
+  std::string_view s(buf.data(), static_cast<std::size_t>(r.ptr - buf.data()));
+  const auto e = s.find('e');
+  digits.clear();
+  for (char c : s.substr(0, e)) {
+    if (c != '.') digits += c;
+  }
+  std::string_view ex = s.substr(e + 1);
+  const bool negative = !ex.empty() && ex.front() == '-';
+  if (!ex.empty() && (ex.front() == '-' || ex.front() == '+')) ex.remove_prefix(1);
+  int value = 0;
+  std::from_chars(ex.data(), ex.data() + ex.size(), value);
+  exponent = negative ? -value : value;
+}
+
+/// io_lib_format:fwrite_g/1 as OTP 25 lays the digits out: fixed notation unless scientific
+/// is shorter, and always scientific from 2^53 up.
+std::string erlang_float(double v) {
+  if (v == 0.0) return std::signbit(v) ? "-0.0" : "0.0";
+  std::string out;
+  if (v < 0) out += '-';
+  const double a = std::fabs(v);
+  std::string s;
+  int exponent = 0;
+  shortest_digits(a, s, exponent);
+  const int len = static_cast<int>(s.size());
+  const int place = exponent + 1;  // position of the decimal point: value = 0.s × 10^place
+  auto scientific = [&] {
+    out += s[0];
+    out += '.';
+    if (len == 1) {
+      out += '0';
+    } else {
+      out.append(s, 1);
+    }
+    out += 'e';
+    out += std::to_string(exponent);
+  };
+  if (place == 0) {
+    out += "0.";
+    out += s;
+  } else if (place < 0 || place >= len) {
+    const int exp_dot = len == 1 ? 2 : 1;
+    const int exp_cost = static_cast<int>(std::to_string(exponent).size()) + 1 + exp_dot;
+    if (place < 0) {
+      if (2 - place <= exp_cost) {
+        out += "0.";
+        out.append(static_cast<std::size_t>(-place), '0');
+        out += s;
+      } else {
+        scientific();
+      }
+    } else if (place - len + 2 <= exp_cost && a < 9007199254740992.0) {
+      out += s;
+      out.append(static_cast<std::size_t>(place - len), '0');
+      out += ".0";
+    } else {
+      scientific();
+    }
+  } else {
+    out.append(s, 0, static_cast<std::size_t>(place));
+    out += '.';
+    out.append(s, static_cast<std::size_t>(place));
+  }
+  return out;
+}
+
+/// Elixir 1.14's Inspect.Float: integral values in [1, 1.0e16) print all their digits.
+std::string elixir_float(double v) {
+  const double a = std::fabs(v);
+  if (a >= 1.0 && a < 1.0e16 && std::trunc(v) == v) {
+    return std::to_string(static_cast<std::int64_t>(v)) + ".0";
+  }
+  return erlang_float(v);
+}
+
+// ---- Erlang text ---------------------------------------------------------------------------
+
+/// io_lib's string_char/4 for `unicode_as_unicode`: how one character is written between
+/// quotes `q`.
+void erlang_char(std::string& out, char32_t c, char q) {
+  if (c == static_cast<char32_t>(q)) {
+    out += '\\';
+    out += q;
+  } else if (c == '\\') {
+    out += "\\\\";
+  } else if (c >= 0x20 && c <= 0x7E) {
+    out += static_cast<char>(c);
+  } else if (c >= 0xA0) {
+    append_utf8(out, c);
+  } else {
+    switch (c) {
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\v':
+        out += "\\v";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case 27:
+        out += "\\e";
+        break;
+      case 127:
+        out += "\\d";
+        break;
+      default:  // other control characters, octal
+        out += '\\';
+        out += static_cast<char>('0' + (c >> 6));
+        out += static_cast<char>('0' + ((c >> 3) & 7));
+        out += static_cast<char>('0' + (c & 7));
+    }
+  }
+}
+
+void erlang_quoted(std::string& out, const std::vector<char32_t>& chars, char q) {
+  out += q;
+  for (char32_t c : chars) erlang_char(out, c, q);
+  out += q;
+}
+
+bool erlang_reserved_word(std::string_view s) {
+  static constexpr std::string_view words[] = {
+      "after", "and",  "andalso", "band",   "begin",   "bnot", "bor", "bsl",  "bsr",
+      "bxor",  "case", "catch",   "cond",   "div",     "end",  "fun", "if",   "let",
+      "not",   "of",   "or",      "orelse", "receive", "rem",  "try", "when", "xor"};
+  for (auto w : words) {
+    if (w == s) return true;
+  }
+  return false;
+}
+
+bool latin1_lower(char32_t c) {
+  return (c >= 'a' && c <= 'z') || (c >= 0xDF && c <= 0xFF && c != 0xF7);
+}
+
+bool latin1_name_char(char32_t c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '@' || (c >= 0xC0 && c <= 0xFF && c != 0xD7 && c != 0xF7);
+}
+
+/// io_lib:quote_atom/2: bare only for a lowercase Latin-1 start, name characters after it,
+/// and not a reserved word.
+bool erlang_atom_needs_quotes(std::string_view name, const std::vector<char32_t>& chars) {
+  if (chars.empty() || !latin1_lower(chars[0])) return true;
+  for (std::size_t i = 1; i < chars.size(); ++i) {
+    if (!latin1_name_char(chars[i])) return true;
+  }
+  return erlang_reserved_word(name);
+}
+
+void erlang_atom(std::string& out, atom a) {
+  const std::string_view name = a.name();
+  std::vector<char32_t> chars;
+  decode_utf8(name, chars);  // atom names are valid UTF-8
+  if (erlang_atom_needs_quotes(name, chars)) {
+    erlang_quoted(out, chars, '\'');
+  } else {
+    out += name;
+  }
+}
+
+/// io_lib:printable_latin1_list/1's characters (the default printable range).
+bool erlang_printable(char32_t c) {
+  return (c >= 0x20 && c <= 0x7E) || (c >= 0xA0 && c <= 0xFF) || (c >= '\b' && c <= '\r') ||
+         c == 27;
+}
+
+// ---- Elixir text ---------------------------------------------------------------------------
+
+bool elixir_printable(char32_t c) {
+  return (c >= 0x20 && c <= 0x7E) || (c >= 0xA0 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
+         (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+/// String.printable?/1: the printable ranges plus the escapable control characters.
+bool elixir_string_char(char32_t c) {
+  return elixir_printable(c) || (c >= 7 && c <= 13) || c == 27 || c == 127;
+}
+
+/// List.ascii_printable?/1, which decides whether a list prints as a charlist.
+bool elixir_charlist_char(std::int64_t c) {
+  return (c >= 32 && c <= 126) || (c >= 7 && c <= 13) || c == 27;
+}
+
+char hex_digit(unsigned v) { return static_cast<char>(v < 10 ? '0' + v : 'A' + v - 10); }
+
+/// Code.Identifier.escape/2: how Elixir writes text between quotes `q`.
+void elixir_escaped(std::string& out, const std::vector<char32_t>& chars, char q) {
+  for (std::size_t i = 0; i < chars.size(); ++i) {
+    const char32_t c = chars[i];
+    if (c == static_cast<char32_t>(q)) {
+      out += '\\';
+      out += q;
+      continue;
+    }
+    switch (c) {
+      case '#':
+        out += (i + 1 < chars.size() && chars[i + 1] == '{') ? "\\#" : "#";
+        continue;
+      case '\\':
+        out += "\\\\";
+        continue;
+      case 7:
+        out += "\\a";
+        continue;
+      case '\b':
+        out += "\\b";
+        continue;
+      case 127:
+        out += "\\d";
+        continue;
+      case 27:
+        out += "\\e";
+        continue;
+      case '\f':
+        out += "\\f";
+        continue;
+      case '\n':
+        out += "\\n";
+        continue;
+      case '\r':
+        out += "\\r";
+        continue;
+      case '\t':
+        out += "\\t";
+        continue;
+      case '\v':
+        out += "\\v";
+        continue;
+      case 0:
+        out += "\\0";
+        continue;
+      case 0xFEFF:
+        out += "\\uFEFF";
+        continue;
+      default:
+        break;
+    }
+    if (elixir_printable(c)) {
+      append_utf8(out, c);
+    } else if (c < 0x100) {
+      out += "\\x";
+      out += hex_digit((c >> 4) & 0xF);
+      out += hex_digit(c & 0xF);
+    } else {
+      out += "\\x{";
+      const int digits = c < 0x10000 ? 4 : 6;
+      for (int d = digits - 1; d >= 0; --d) out += hex_digit((c >> (4 * d)) & 0xF);
+      out += '}';
+    }
+  }
+}
+
+bool ascii_upper(char32_t c) { return c >= 'A' && c <= 'Z'; }
+bool alias_piece_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/// `Elixir` followed by any number of `.Upper[A-Za-z0-9_]*` pieces.
+bool elixir_alias(std::string_view s) {
+  if (s.substr(0, 6) != "Elixir") return false;
+  std::size_t i = 6;
+  while (i < s.size()) {
+    if (s[i] != '.' || i + 1 >= s.size() || !ascii_upper(static_cast<unsigned char>(s[i + 1]))) {
+      return false;
+    }
+    i += 2;
+    while (i < s.size() && alias_piece_char(s[i])) ++i;
+  }
+  return true;
+}
+
+/// Operators Elixir 1.14 writes bare after a colon (`:+`, `:|>`); `::`, `//`, `<|>`, `^^^`
+/// and `~~~` are quoted.
+bool elixir_operator(std::string_view s) {
+  static constexpr std::string_view ops[] = {
+      "===", "!==", "==",  "!=",  "<=",  ">=",   "<",   ">",  "&&",  "||",  "<>",
+      "++",  "--",  "+++", "---", "**",  "\\\\", "=",   "|>", "<<<", ">>>", "<<~",
+      "~>>", "<~",  "~>",  "<~>", "|||", "&&&",  "=~",  "*",  "/",   "+",   "-",
+      "<-",  "|",   "!",   "@",   "^",   "&",    "and", "or", "in",  "not", "when"};
+  for (auto o : ops) {
+    if (o == s) return true;
+  }
+  return false;
+}
+
+enum class atom_class {
+  callable_local,
+  callable_operator,
+  not_callable,
+  quoted_operator,
+  alias,
+  other
+};
+
+/// Code.Identifier.classify/1, with identifiers decided by UAX #31 character classes.
+atom_class elixir_classify(std::string_view name, const std::vector<char32_t>& chars) {
+  static constexpr std::string_view not_callable[] = {"%",  "%{}", "{}",   "<<>>", "...",
+                                                      "..", ".",   "..//", "->"};
+  for (auto n : not_callable) {
+    if (n == name) return atom_class::not_callable;
+  }
+  if (name == "::") return atom_class::quoted_operator;
+  if (elixir_operator(name)) return atom_class::callable_operator;
+  if (elixir_alias(name)) return atom_class::alias;
+  if (chars.empty()) return atom_class::other;
+  const char32_t first = chars[0];
+  if (!(first == '_' || detail::is_id_start(first))) return atom_class::other;
+  std::size_t end = chars.size();
+  if (chars[end - 1] == '?' || chars[end - 1] == '!') --end;
+  bool has_at = false;
+  for (std::size_t i = 1; i < end; ++i) {
+    const char32_t c = chars[i];
+    if (c == '@') {
+      has_at = true;
+    } else if (!detail::is_id_continue(c)) {
+      return atom_class::other;
+    }
+  }
+  if (ascii_upper(first) || has_at) return atom_class::not_callable;
+  return atom_class::callable_local;
+}
+
+void elixir_quoted_atom_text(std::string& out, const std::vector<char32_t>& chars) {
+  out += '"';
+  elixir_escaped(out, chars, '"');
+  out += '"';
+}
+
+/// Macro.inspect_atom(:literal, atom).
+void elixir_atom(std::string& out, atom a) {
+  const std::string_view name = a.name();
+  if (a == atoms::nil || a == atoms::true_ || a == atoms::false_) {
+    out += name;
+    return;
+  }
+  std::vector<char32_t> chars;
+  decode_utf8(name, chars);
+  switch (elixir_classify(name, chars)) {
+    case atom_class::alias:
+      if (name == "Elixir" || name == "Elixir.Elixir" || name.substr(0, 14) == "Elixir.Elixir.") {
+        out += name;
+      } else {
+        out += name.substr(7);
+      }
+      return;
+    case atom_class::callable_local:
+    case atom_class::callable_operator:
+    case atom_class::not_callable:
+      out += ':';
+      out += name;
+      return;
+    default:
+      out += ':';
+      elixir_quoted_atom_text(out, chars);
+  }
+}
+
+/// Macro.inspect_atom(:key, atom): `a: `, `"hello world": `.
+void elixir_key(std::string& out, atom a) {
+  const std::string_view name = a.name();
+  std::vector<char32_t> chars;
+  decode_utf8(name, chars);
+  switch (elixir_classify(name, chars)) {
+    case atom_class::callable_local:
+    case atom_class::callable_operator:
+    case atom_class::not_callable:
+      out += name;
+      break;
+    default:
+      elixir_quoted_atom_text(out, chars);
+  }
+  out += ": ";
+}
+
+/// Macro.inspect_atom(:remote_call, atom): the function name in `&Mod.fun/1`.
+void elixir_remote_name(std::string& out, atom a) {
+  const std::string_view name = a.name();
+  std::vector<char32_t> chars;
+  decode_utf8(name, chars);
+  const auto cls = elixir_classify(name, chars);
+  if (cls == atom_class::callable_local || cls == atom_class::callable_operator) {
+    out += name;
+  } else {
+    elixir_quoted_atom_text(out, chars);
+  }
+}
+
+/// Inspect.List.keyword?/1: every element a pair whose key is an atom not starting "Elixir.".
+bool elixir_keyword_pair(const term& t) {
+  return t.is_tuple() && t.tuple_size() == 2 && t[0].is_atom() &&
+         t[0].atom_value().name().substr(0, 7) != "Elixir.";
+}
+
+// ---- the printer ---------------------------------------------------------------------------
+
+class printer {
+ public:
+  printer(std::string& out, const print_options& o) : out_(out), o_(o) {}
+
+  void print(const term& t) {
+    if (o_.syntax == syntax::elixir) {
+      elixir(t);
+    } else {
+      erlang(t);
+    }
+  }
+
+ private:
+  std::uint32_t node_number(atom node, std::uint32_t creation) const {
+    return o_.node_number ? o_.node_number(node, creation) : 0;
+  }
+
+  void number(std::uint64_t v) { out_ += std::to_string(v); }
+
+  void pid_fields(const pid& p) {
+    out_ += '<';
+    number(node_number(p.node, p.creation));
+    out_ += '.';
+    number(p.id);
+    out_ += '.';
+    number(p.serial);
+    out_ += '>';
+  }
+  void port_fields(const port_id& p) {
+    out_ += '<';
+    number(node_number(p.node, p.creation));
+    out_ += '.';
+    number(p.id);
+    out_ += '>';
+  }
+  void reference_fields(const reference& r) {
+    out_ += '<';
+    number(node_number(r.node, r.creation));
+    // The wire carries the least significant word first; Erlang prints it last.
+    for (std::size_t i = r.length; i-- > 0;) {
+      out_ += '.';
+      number(r.words[i]);
+    }
+    out_ += '>';
+  }
+
+  /// Value of the partial last byte of a bitstring: its significant high bits.
+  static unsigned tail_bits_value(const term& t) {
+    const auto bytes = t.bytes();
+    return bytes.back() >> (8 - t.bits_in_last_byte());
+  }
+
+  // ---- Erlang --------------------------------------------------------------------------------
+  void erlang(const term& t) {
+    switch (t.type()) {
+      case term::kind::integer:
+        out_ += t.integer_to_string();
+        break;
+      case term::kind::float_:
+        out_ += erlang_float(t.float_value());
+        break;
+      case term::kind::atom:
+        erlang_atom(out_, t.atom_value());
+        break;
+      case term::kind::reference:
+        out_ += "#Ref";
+        reference_fields(t.reference_value());
+        break;
+      case term::kind::fun:
+        erlang_fun(t.fun_content());
+        break;
+      case term::kind::port:
+        out_ += "#Port";
+        port_fields(t.port_value());
+        break;
+      case term::kind::pid:
+        pid_fields(t.pid_value());
+        break;
+      case term::kind::tuple: {
+        out_ += '{';
+        bool first = true;
+        for (const term& e : t.elements()) {
+          if (!first) out_ += ',';
+          first = false;
+          erlang(e);
+        }
+        out_ += '}';
+        break;
+      }
+      case term::kind::map: {
+        out_ += "#{";
+        bool first = true;
+        for (const auto& [k, v] : t.map_entries()) {
+          if (!first) out_ += ',';
+          first = false;
+          erlang(k);
+          out_ += " => ";
+          erlang(v);
+        }
+        out_ += '}';
+        break;
+      }
+      case term::kind::nil:
+        out_ += "[]";
+        break;
+      case term::kind::list:
+        erlang_list(t);
+        break;
+      case term::kind::bitstring:
+        erlang_bits(t);
+        break;
+    }
+  }
+
+  void erlang_fun(const fun_value& f) {
+    if (f.is_export) {
+      out_ += "fun ";
+      erlang_atom(out_, f.module);
+      out_ += ':';
+      erlang_atom(out_, f.function);
+      out_ += '/';
+      number(f.arity);
+    } else {
+      out_ += "#Fun<";
+      erlang_atom(out_, f.module);
+      out_ += '.';
+      number(f.index);
+      out_ += '.';
+      out_ += std::to_string(f.old_uniq);
+      out_ += '>';
+    }
+  }
+
+  void erlang_list(const term& t) {
+    const auto elements = t.list_elements();
+    if (o_.strings && t.list_tail().is_nil()) {
+      std::vector<char32_t> chars;
+      chars.reserve(elements.size());
+      for (const term& e : elements) {
+        const auto v = e.to_int64();
+        if (!v || *v < 0 || !erlang_printable(static_cast<char32_t>(*v))) break;
+        chars.push_back(static_cast<char32_t>(*v));
+      }
+      if (chars.size() == elements.size()) {
+        erlang_quoted(out_, chars, '"');
+        return;
+      }
+    }
+    out_ += '[';
+    bool first = true;
+    for (const term& e : elements) {
+      if (!first) out_ += ',';
+      first = false;
+      erlang(e);
+    }
+    if (!t.list_tail().is_nil()) {
+      out_ += '|';
+      erlang(t.list_tail());
+    }
+    out_ += ']';
+  }
+
+  void erlang_bits(const term& t) {
+    const auto bytes = t.bytes();
+    if (o_.strings && t.is_binary() && !bytes.empty() && erlang_text_binary(t)) return;
+    out_ += "<<";
+    const std::size_t whole = t.is_binary() ? bytes.size() : bytes.size() - 1;
+    for (std::size_t i = 0; i < whole; ++i) {
+      if (i > 0) out_ += ',';
+      number(bytes[i]);
+    }
+    if (!t.is_binary()) {
+      if (whole > 0) out_ += ',';
+      number(tail_bits_value(t));
+      out_ += ':';
+      number(t.bits_in_last_byte());
+    }
+    out_ += ">>";
+  }
+
+  /// io_lib_pretty's printable_bin: UTF-8 text prints as <<"text"/utf8>> (or <<"text">> when
+  /// it is all ASCII); anything else that is printable byte by byte as Latin-1 <<"text">>.
+  bool erlang_text_binary(const term& t) {
+    const std::string_view bytes = t.bytes_as_string();
+    std::vector<char32_t> chars;
+    if (decode_utf8(bytes, chars)) {
+      for (char32_t c : chars) {
+        if (!erlang_printable(c)) return false;
+      }
+      out_ += "<<";
+      erlang_quoted(out_, chars, '"');
+      out_ += chars.size() == bytes.size() ? ">>" : "/utf8>>";
+      return true;
+    }
+    chars.clear();
+    for (char b : bytes) {
+      const auto c = static_cast<char32_t>(static_cast<unsigned char>(b));
+      if (!erlang_printable(c)) return false;
+      chars.push_back(c);
+    }
+    out_ += "<<";
+    erlang_quoted(out_, chars, '"');
+    out_ += ">>";
+    return true;
+  }
+
+  // ---- Elixir --------------------------------------------------------------------------------
+  void elixir(const term& t) {
+    switch (t.type()) {
+      case term::kind::integer:
+        out_ += t.integer_to_string();
+        break;
+      case term::kind::float_:
+        out_ += elixir_float(t.float_value());
+        break;
+      case term::kind::atom:
+        elixir_atom(out_, t.atom_value());
+        break;
+      case term::kind::reference:
+        out_ += "#Reference";
+        reference_fields(t.reference_value());
+        break;
+      case term::kind::fun:
+        elixir_fun(t.fun_content());
+        break;
+      case term::kind::port:
+        out_ += "#Port";
+        port_fields(t.port_value());
+        break;
+      case term::kind::pid:
+        out_ += "#PID";
+        pid_fields(t.pid_value());
+        break;
+      case term::kind::tuple: {
+        out_ += '{';
+        bool first = true;
+        for (const term& e : t.elements()) {
+          if (!first) out_ += ", ";
+          first = false;
+          elixir(e);
+        }
+        out_ += '}';
+        break;
+      }
+      case term::kind::map:
+        elixir_map(t);
+        break;
+      case term::kind::nil:
+        out_ += "[]";
+        break;
+      case term::kind::list:
+        elixir_list(t);
+        break;
+      case term::kind::bitstring:
+        elixir_bits(t);
+        break;
+    }
+  }
+
+  void elixir_fun(const fun_value& f) {
+    if (f.is_export) {
+      out_ += '&';
+      elixir_atom(out_, f.module);
+      out_ += '.';
+      elixir_remote_name(out_, f.function);
+      out_ += '/';
+      number(f.arity);
+    } else {
+      // Elixir adds the name of the function the closure was defined in, which only the
+      // loaded module knows; the wire does not carry it.
+      out_ += "#Function<";
+      number(f.index);
+      out_ += '.';
+      out_ += std::to_string(f.old_uniq);
+      out_ += '/';
+      number(f.arity);
+      out_ += " in ";
+      elixir_atom(out_, f.module);
+      out_ += '>';
+    }
+  }
+
+  void elixir_list(const term& t) {
+    const auto elements = t.list_elements();
+    const bool proper = t.list_tail().is_nil();
+    if (proper) {
+      bool charlist = true;
+      for (const term& e : elements) {
+        const auto v = e.to_int64();
+        if (!v || !elixir_charlist_char(*v)) {
+          charlist = false;
+          break;
+        }
+      }
+      if (charlist) {
+        std::vector<char32_t> chars;
+        chars.reserve(elements.size());
+        for (const term& e : elements) chars.push_back(static_cast<char32_t>(e.small_integer()));
+        out_ += '\'';
+        elixir_escaped(out_, chars, '\'');
+        out_ += '\'';
+        return;
+      }
+    }
+    bool keyword = proper;
+    for (std::size_t i = 0; keyword && i < elements.size(); ++i)
+      keyword = elixir_keyword_pair(elements[i]);
+    out_ += '[';
+    bool first = true;
+    for (const term& e : elements) {
+      if (!first) out_ += ", ";
+      first = false;
+      if (keyword) {
+        elixir_key(out_, e[0].atom_value());
+        elixir(e[1]);
+      } else {
+        elixir(e);
+      }
+    }
+    if (!proper) {
+      out_ += " | ";
+      elixir(t.list_tail());
+    }
+    out_ += ']';
+  }
+
+  void elixir_map(const term& t) {
+    const auto entries = t.map_entries();
+    bool keyword = true;
+    for (const auto& [k, v] : entries) {
+      if (!k.is_atom() || k.atom_value().name().substr(0, 7) == "Elixir.") {
+        keyword = false;
+        break;
+      }
+    }
+    out_ += "%{";
+    bool first = true;
+    for (const auto& [k, v] : entries) {
+      if (!first) out_ += ", ";
+      first = false;
+      if (keyword) {
+        elixir_key(out_, k.atom_value());
+      } else {
+        elixir(k);
+        out_ += " => ";
+      }
+      elixir(v);
+    }
+    out_ += '}';
+  }
+
+  void elixir_bits(const term& t) {
+    const auto bytes = t.bytes();
+    if (t.is_binary()) {
+      std::vector<char32_t> chars;
+      bool text = decode_utf8(t.bytes_as_string(), chars);
+      for (std::size_t i = 0; text && i < chars.size(); ++i) text = elixir_string_char(chars[i]);
+      if (text) {
+        out_ += '"';
+        elixir_escaped(out_, chars, '"');
+        out_ += '"';
+        return;
+      }
+    }
+    out_ += "<<";
+    const std::size_t whole = t.is_binary() ? bytes.size() : bytes.size() - 1;
+    for (std::size_t i = 0; i < whole; ++i) {
+      if (i > 0) out_ += ", ";
+      number(bytes[i]);
+    }
+    if (!t.is_binary()) {
+      if (whole > 0) out_ += ", ";
+      number(tail_bits_value(t));
+      out_ += "::size(";
+      number(t.bits_in_last_byte());
+      out_ += ')';
+    }
+    out_ += ">>";
+  }
+
+  std::string& out_;
+  const print_options& o_;
+};
+
+}  // namespace
+
+void print_to(std::string& out, const term& t, const print_options& options) {
+  printer(out, options).print(t);
+}
+
+std::string to_string(const term& t, const print_options& options) {
+  std::string out;
+  print_to(out, t, options);
+  return out;
+}
+
+std::string format_float(double value, otpp::syntax s) {
+  return s == syntax::elixir ? elixir_float(value) : erlang_float(value);
+}
+
+std::string format_atom(atom a, otpp::syntax s) {
+  std::string out;
+  if (s == syntax::elixir) {
+    elixir_atom(out, a);
+  } else {
+    erlang_atom(out, a);
+  }
+  return out;
+}
+
+std::ostream& operator<<(std::ostream& os, const term& t) { return os << to_string(t); }
+
+}  // namespace otpp

@@ -1,0 +1,253 @@
+// The shell evaluator without a node: values, bindings, patterns, operators, built-ins, and
+// the error reports iex prints for each failure.
+#include <gtest/gtest.h>
+
+#include <deque>
+
+#include "otpp/shell/evaluator.hpp"
+
+namespace {
+
+using namespace otpp;
+using namespace otpp::shell;
+
+class ShellEval : public ::testing::Test {
+ protected:
+  ShellEval() : ev(table) {
+    add_pure_builtins(table);
+    ev.hooks().output = [this](std::string_view s) { output += s; };
+    ev.hooks().receive = [this](const std::function<bool(const term&)>& matches,
+                                std::optional<std::chrono::milliseconds>) -> std::optional<term> {
+      for (auto it = mailbox.begin(); it != mailbox.end(); ++it) {
+        if (matches(*it)) {
+          term t = *it;
+          mailbox.erase(it);
+          return t;
+        }
+      }
+      return std::nullopt;
+    };
+    ev.warn = [this](std::string_view s) { warnings += s; };
+  }
+
+  // The printed result, or the printed error.
+  std::string run(std::string_view text) {
+    parse_outcome r = parse(text);
+    if (!std::holds_alternative<program>(r)) return "<not a program>";
+    try {
+      return ev.inspect(ev.run(std::get<program>(r), env, 1));
+    } catch (const shell_exception& e) {
+      return ev.describe(e);
+    }
+  }
+
+  builtin_table table;
+  evaluator ev;
+  bindings env;
+  std::string output;
+  std::string warnings;
+  std::deque<term> mailbox;
+};
+
+TEST_F(ShellEval, LiteralsEvaluateToThemselves) {
+  EXPECT_EQ(run(":sup?"), ":sup?");
+  EXPECT_EQ(run("{:hi, [1, 2.5], \"a\", 'ab'}"), "{:hi, [1, 2.5], \"a\", 'ab'}");
+  EXPECT_EQ(run("%{a: 1}"), "%{a: 1}");
+  EXPECT_EQ(run("<<1, 2, 3>>"), "<<1, 2, 3>>");
+  EXPECT_EQ(run(":\"Elixir.Kate\""), "Kate");
+}
+
+TEST_F(ShellEval, ArithmeticAndComparison) {
+  EXPECT_EQ(run("1 + 2"), "3");
+  EXPECT_EQ(run("1 - 5 * 2"), "-9");
+  EXPECT_EQ(run("10 / 4"), "2.5");
+  EXPECT_EQ(run("div(10, 4)"), "2");
+  EXPECT_EQ(run("rem(10, 4)"), "2");
+  EXPECT_EQ(run("9223372036854775807 + 1"), "9223372036854775808");
+  EXPECT_EQ(run("99999999999999999999 * 99999999999999999999"), "9999999999999999999800000000000000000001");
+  EXPECT_EQ(run("div(99999999999999999999 * 3, 3)"), "99999999999999999999");
+  EXPECT_EQ(run("1 == 1.0"), "true");
+  EXPECT_EQ(run("1 === 1.0"), "false");
+  EXPECT_EQ(run(":a < :b"), "true");
+  EXPECT_EQ(run(":erlang.+(1, 2)"), "3");
+}
+
+TEST_F(ShellEval, BindingsPersistAcrossInputs) {
+  EXPECT_EQ(run("x = 5"), "5");
+  EXPECT_EQ(run("x"), "5");
+  EXPECT_EQ(run("x = x + 1"), "6");
+  EXPECT_EQ(run("{a, b} = {1, 2}"), "{1, 2}");
+  EXPECT_EQ(run("a + b"), "3");
+  EXPECT_EQ(run("[h | t] = [1, 2, 3]"), "[1, 2, 3]");
+  EXPECT_EQ(run("t"), "[2, 3]");
+  EXPECT_EQ(run("z = y = 7"), "7");
+  EXPECT_EQ(run("y"), "7");
+  EXPECT_EQ(run("%{a: aa} = %{a: 1, b: 2}"), "%{a: 1, b: 2}");
+  EXPECT_EQ(run("aa"), "1");
+  EXPECT_EQ(run("\"he\" <> rest = \"hello\""), "\"hello\"");
+  EXPECT_EQ(run("rest"), "\"llo\"");
+}
+
+TEST_F(ShellEval, MatchErrorsPrintLikeIex) {
+  EXPECT_EQ(run("{:a, b} = {:c, 1}"), "** (MatchError) no match of right hand side value: {:c, 1}\n\n");
+  EXPECT_EQ(run("x = 1"), "1");
+  EXPECT_EQ(run("^x = 2"), "** (MatchError) no match of right hand side value: 2\n\n");
+  EXPECT_EQ(run("{y, y} = {1, 2}"), "** (MatchError) no match of right hand side value: {1, 2}\n\n");
+  EXPECT_EQ(run("_ = 5"), "5");
+}
+
+TEST_F(ShellEval, FailedMatchLeavesBindingsAlone) {
+  run("x = 1");
+  run("{x, :no} = {2, :yes}");
+  EXPECT_EQ(run("x"), "1");
+}
+
+TEST_F(ShellEval, CompileErrorsComeBeforeAnySideEffect) {
+  EXPECT_EQ(run("IO.puts(\"a\"); foo()"),
+            "** (CompileError) iex:1: undefined function foo/0 (there is no such import)\n\n");
+  EXPECT_EQ(output, "");
+  EXPECT_EQ(run("x"), "** (CompileError) iex:1: undefined function x/0 (there is no such import)\n\n");
+  EXPECT_NE(warnings.find("variable \"x\" does not exist"), std::string::npos);
+  EXPECT_EQ(run("^q = 1"),
+            "** (CompileError) iex:1: undefined variable ^q. No variable \"q\" has been defined before the "
+            "current pattern\n\n");
+  EXPECT_EQ(run("_"),
+            "** (CompileError) iex:1: invalid use of _. \"_\" represents a value to be ignored in a pattern and "
+            "cannot be used in expressions\n\n");
+  EXPECT_EQ(run("send(:a)"), "** (CompileError) iex:1: undefined function send/1 (there is no such import)\n\n");
+}
+
+TEST_F(ShellEval, AmbiguousUnaryCallOnAVariableIsACompileError) {
+  run("x = 5");
+  EXPECT_EQ(run("x - 1"), "4");
+  EXPECT_EQ(run("x -1").rfind("** (CompileError) iex:1: \"x -1\" looks like a function call but there is a "
+                              "variable named \"x\"",
+                              0),
+            0u);
+}
+
+TEST_F(ShellEval, UndefinedRemoteFunctions) {
+  EXPECT_EQ(run("Foo.bar()"),
+            "** (UndefinedFunctionError) function Foo.bar/0 is undefined (module Foo is not available)\n"
+            "    Foo.bar()\n");
+  EXPECT_EQ(run(":foo.bar(1)"),
+            "** (UndefinedFunctionError) function :foo.bar/1 is undefined (module :foo is not available)\n"
+            "    :foo.bar(1)\n");
+  EXPECT_EQ(run("IO.puts(\"a\", \"b\", \"c\")"),
+            "** (UndefinedFunctionError) function IO.puts/3 is undefined or private\n"
+            "    IO.puts(\"a\", \"b\", \"c\")\n");
+}
+
+TEST_F(ShellEval, BifArgumentErrorsNameTheArgument) {
+  EXPECT_EQ(run(":erlang.element(5, {1})"),
+            "** (ArgumentError) errors were found at the given arguments:\n\n  * 1st argument: out of range\n\n"
+            "    :erlang.element(5, {1})\n");
+  EXPECT_EQ(run("hd([])"),
+            "** (ArgumentError) errors were found at the given arguments:\n\n  * 1st argument: not a nonempty "
+            "list\n\n    :erlang.hd([])\n");
+  EXPECT_EQ(run("length(:a)"),
+            "** (ArgumentError) errors were found at the given arguments:\n\n  * 1st argument: not a list\n\n"
+            "    :erlang.length(:a)\n");
+  EXPECT_EQ(run("1 + :a"),
+            "** (ArithmeticError) bad argument in arithmetic expression: 1 + :a\n    :erlang.+(1, :a)\n");
+}
+
+TEST_F(ShellEval, ExitThrowAndRaise) {
+  EXPECT_EQ(run("exit(:baz)"), "** (exit) :baz\n\n");
+  EXPECT_EQ(run("throw(:bar)"), "** (throw) :bar\n\n");
+  EXPECT_EQ(run(":erlang.error(:badarg)"), "** (ArgumentError) argument error\n\n");
+  EXPECT_EQ(run(":erlang.error(:foo)"), "** (ErlangError) Erlang error: :foo\n\n");
+  EXPECT_EQ(run("raise \"oops\""), "** (RuntimeError) oops\n\n");
+  EXPECT_EQ(run("raise ArgumentError, \"bad\""), "** (ArgumentError) bad\n\n");
+  EXPECT_EQ(run("exit(:noconnection)"), "** (exit) no connection\n\n");
+}
+
+TEST_F(ShellEval, CaseIfCondAndBooleans) {
+  EXPECT_EQ(run("case {1, 2} do\n {a, b} when a > 5 -> a\n {_, b} -> b\nend"), "2");
+  EXPECT_EQ(run("case 5 do 1 -> :a end"), "** (CaseClauseError) no case clause matching: 5\n\n");
+  EXPECT_EQ(run("if true, do: :y, else: :n"), ":y");
+  EXPECT_EQ(run("if false do :y end"), "nil");
+  EXPECT_EQ(run("unless false do :y end"), ":y");
+  EXPECT_EQ(run("cond do\n false -> 1\n true -> 2\nend"), "2");
+  EXPECT_EQ(run("1 and true"), "** (BadBooleanError) expected a boolean on left-side of \"and\", got: 1\n\n");
+  EXPECT_EQ(run("nil || 3"), "3");
+  EXPECT_EQ(run("!true"), "false");
+  EXPECT_EQ(run("not 1"), "** (ArgumentError) argument error\n    :erlang.not(1)\n");
+}
+
+TEST_F(ShellEval, ClauseBindingsDoNotLeak) {
+  EXPECT_EQ(run("case 1 do q -> q end"), "1");
+  EXPECT_EQ(run("q").rfind("** (CompileError) iex:1: undefined function q/0", 0), 0u);
+}
+
+TEST_F(ShellEval, StringsListsAndMaps) {
+  run("x = 1");
+  EXPECT_EQ(run("\"a #{x} b\""), "\"a 1 b\"");
+  EXPECT_EQ(run("\"a\" <> \"b\""), "\"ab\"");
+  EXPECT_EQ(run("[1, 2] ++ [3]"), "[1, 2, 3]");
+  EXPECT_EQ(run("[1, 2, 1] -- [1]"), "[2, 1]");
+  EXPECT_EQ(run("'abc' ++ 'd'"), "'abcd'");
+  EXPECT_EQ(run("%{a: 1}.a"), "1");
+  EXPECT_EQ(run("%{a: 1}.b"), "** (KeyError) key :b not found in: %{a: 1}\n\n");
+  EXPECT_EQ(run("%{a: 1}[:a]"), "1");
+  EXPECT_EQ(run("%{%{a: 1} | a: 2}"), "%{a: 2}");
+  EXPECT_EQ(run("elem({1, 2}, 1)"), "2");
+  EXPECT_EQ(run("tuple_size({1, 2})"), "2");
+  EXPECT_EQ(run("2 in [1, 2]"), "true");
+  EXPECT_EQ(run("String.upcase(\"a\")"), "\"A\"");
+  EXPECT_EQ(run(":lists.reverse([1, 2, 3])"), "[3, 2, 1]");
+  EXPECT_EQ(run("\"x\" |> String.upcase()"), "\"X\"");
+  EXPECT_EQ(run("<<\"abc\", 1>>"), "<<97, 98, 99, 1>>");
+  EXPECT_EQ(run("<<1::16>>"), "<<0, 1>>");
+}
+
+TEST_F(ShellEval, IoWritesThroughTheOutputHook) {
+  EXPECT_EQ(run("IO.puts(\"hello\")"), ":ok");
+  EXPECT_EQ(run("IO.puts(:a)"), ":ok");
+  EXPECT_EQ(run("IO.inspect({1, \"a\"})"), "{1, \"a\"}");
+  EXPECT_EQ(run(":io.format(\"~p~n\", [{1, 2}])"), ":ok");
+  EXPECT_EQ(output, "hello\na\n{1, \"a\"}\n{1,2}\n");
+  EXPECT_EQ(run("IO.puts({1})"),
+            "** (Protocol.UndefinedError) protocol String.Chars not implemented for {1} of type Tuple\n\n");
+}
+
+TEST_F(ShellEval, ReceiveTakesTheFirstMatchingMessageAndLeavesTheRest) {
+  mailbox = {term(atom("other")), tuple_of(atom("hi"), 42)};
+  EXPECT_EQ(run("receive do {:hi, n} -> n + 1 end"), "43");
+  ASSERT_EQ(mailbox.size(), 1u);
+  EXPECT_EQ(run("receive do {:hi, n} -> n after 0 -> :timeout end"), ":timeout");
+  EXPECT_EQ(run("receive do x when is_atom(x) -> x end"), ":other");
+  EXPECT_TRUE(mailbox.empty());
+}
+
+TEST_F(ShellEval, FnIsReportedAsNotSupported) {
+  EXPECT_EQ(run("fn -> 1 end"),
+            "** (CompileError) iex:1: anonymous functions (fn) are not supported by the otpp shell yet\n\n");
+}
+
+TEST_F(ShellEval, CompileErrorLineFollowsThePromptNumber) {
+  parse_outcome r = parse("1\nfoo()");
+  ASSERT_TRUE(std::holds_alternative<program>(r));
+  try {
+    ev.run(std::get<program>(r), env, 7);
+    FAIL();
+  } catch (const shell_exception& e) {
+    EXPECT_EQ(ev.describe(e), "** (CompileError) iex:8: undefined function foo/0 (there is no such import)\n\n");
+  }
+}
+
+TEST(ShellErrors, ExitReasonsReadAsIexWritesThem) {
+  format_context ctx;
+  EXPECT_EQ(format_exit(term(atom("boom")), ctx), ":boom");
+  EXPECT_EQ(format_exit(term(atoms::noconnection), ctx), "no connection");
+  EXPECT_EQ(format_exit(term(atoms::killed), ctx), "killed");
+  EXPECT_EQ(format_exit(tuple_of(atom("badthing"), 1), ctx), "{:badthing, 1}");
+  EXPECT_EQ(format_exit(tuple_of(atoms::shutdown, 1), ctx), "shutdown: 1");
+  const term undef_reason = tuple_of(
+      atoms::undef, list_of(tuple_of(atom("Elixir.Kate"), atom("say_name"), term(), term())));
+  EXPECT_EQ(format_exit(undef_reason, ctx),
+            "an exception was raised:\n    ** (UndefinedFunctionError) function Kate.say_name/0 is undefined "
+            "(module Kate is not available)\n        Kate.say_name()");
+}
+
+}  // namespace
