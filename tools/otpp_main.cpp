@@ -4,6 +4,7 @@
 #include <exception>
 #include <iostream>
 
+#include "otpp/shell/shell.hpp"
 #include "otpp/shell/term_tool.hpp"
 
 int main(int argc, char** argv) try {
@@ -14,14 +15,13 @@ int main(int argc, char** argv) try {
 
   int status = 0;
   CLI::App* term_cmd = otpp::shell::add_term_command(app, status);
-  // The shell registers its options (--sname, --name, --cookie, --eval, ...) here and runs
-  // when no subcommand is given.
+  // Without a subcommand: the interactive shell (--sname, --name, --cookie, --eval, ...).
+  otpp::shell::shell_options shell;
+  otpp::shell::add_shell_options(app, shell);
 
   CLI11_PARSE(app, argc, argv);
   if (term_cmd->parsed()) return status;
-
-  std::cerr << "otpp: the shell is not built yet; try 'otpp term --help'\n";
-  return 2;
+  return otpp::shell::run_shell(shell);
 } catch (const std::exception& e) {
   // Only what cannot be handled where it happens ends up here (out of memory, say).
   std::cerr << "otpp: " << e.what() << "\n";

@@ -184,6 +184,14 @@ struct engine::impl {
   bool is_local(const pid& p) const { return p.node == self.name_; }
   bool stale(const pid& p) const { return p.creation != self.creation_ && p.creation != 0; }
   void handle_net_kernel(const std::shared_ptr<peer>& p, const term& msg);
+  void finish_ping(const reference& ref, const term& answer) {
+    auto it = pings.find(ref_key(ref));
+    if (it == pings.end()) return;
+    auto done = std::move(it->second.done);
+    it->second.timer->cancel();
+    pings.erase(it);
+    done(answer.is_atom(atoms::yes) ? atoms::pong : atoms::pang);
+  }
   void handle_spawn_request(atom from_node, signal::spawn_request&& r);
   void handle_spawn_reply(signal::spawn_reply&& r);
 };
@@ -820,20 +828,26 @@ void engine::impl::dispatch(connection& c, control_signal&& s) {
         using T = std::decay_t<decltype(sig)>;
         if constexpr (std::is_same_v<T, signal::send>) {
           if (!is_local(sig.to) || stale(sig.to)) return;
-          if (sig.to.id == 0 && sig.to.serial == 0) return;  // the engine's own pid
+          if (sig.to.id == 0 && sig.to.serial == 0) {
+            // The engine's own pid: replies to its gen_calls (net_kernel answers the
+            // caller's pid rather than the alias in the tag).
+            const term& m = sig.message;
+            if (m.is_tuple() && m.tuple_size() == 2) {
+              const term& tag = m[0];
+              if (tag.is_reference()) return finish_ping(tag.reference_value(), m[1]);
+              if (tag.is_list() && !tag.is_nil() && tag.list_tail().is_reference())
+                return finish_ping(tag.list_tail().reference_value(), m[1]);
+            }
+            return;
+          }
           if (sink) sink->deliver(sig.to, std::move(sig.message));
         } else if constexpr (std::is_same_v<T, signal::reg_send>) {
           if (sig.name == atoms::net_kernel) return handle_net_kernel(p, sig.message);
           if (sink) sink->deliver_named(sig.name, std::move(sig.message));
         } else if constexpr (std::is_same_v<T, signal::alias_send>) {
-          if (auto it = pings.find(ref_key(sig.alias)); it != pings.end()) {
+          if (pings.count(ref_key(sig.alias))) {
             const term& m = sig.message;
-            bool yes = m.is_tuple() && m.tuple_size() == 2 && m[1].is_atom(atoms::yes);
-            auto done = std::move(it->second.done);
-            it->second.timer->cancel();
-            pings.erase(it);
-            done(yes ? atoms::pong : atoms::pang);
-            return;
+            return finish_ping(sig.alias, m.is_tuple() && m.tuple_size() == 2 ? m[1] : term());
           }
           if (sink) sink->deliver_alias(sig.alias, std::move(sig.message));
         } else if constexpr (std::is_same_v<T, signal::link>) {

@@ -13,7 +13,6 @@ namespace {
 const atom a_execute_call("execute_call");
 const atom a_execute_cast("execute_cast");
 const atom a_spawn_reply("spawn_reply");
-const atom a_reply("reply");
 const atom a_notsup("notsup");
 const atom a_nodedown("nodedown");
 const atom a_badarg("badarg");
@@ -92,7 +91,9 @@ std::optional<erpc_request> send_erpc(basic_process& self, dist::engine& eng, at
                                       std::vector<term> args) {
   term res = self.make_ref();
   term a = list_of(res, m, f, term::list(std::move(args)));
-  term opts = list_of(tuple_of(a_reply, atoms::error_only), atoms::monitor);
+  // {reply, error_only} is the requester's business: OTP keeps it off the wire (a peer answers
+  // an option it does not apply with badopt), and on_spawn_reply implements it here.
+  term opts = list_of(atoms::monitor);
   reference req = eng.spawn_request(self.self(), node, atoms::erpc, a_execute_call, a, self.group_leader(), opts,
                                     on_spawn_reply(self.rt(), self.self(), true));
   return erpc_request{req, res};
@@ -221,7 +222,7 @@ void cast(basic_process& self, atom node, atom m, atom f, std::vector<term> args
   if (!s->engine()) return;
   term a = list_of(m, f, term::list(std::move(args)));
   (void)s->engine()->spawn_request(self.self(), node, atoms::erpc, a_execute_cast, a, self.group_leader(),
-                                   list_of(tuple_of(a_reply, atom("no"))), [](const reference&, std::uint32_t, const term&) {});
+                                   term(), [](const reference&, std::uint32_t, const term&) {});
 }
 
 }  // namespace otpp::rpc

@@ -122,6 +122,72 @@ process_task supervisor(process& self, export_table* exports) {
 
 }  // namespace
 
+namespace {
+
+// Task.Supervisor.async/5 up to the message that starts the task: the task's pid, the monitor
+// reference (also the reply's tag) and the alias the reply goes to.
+struct started_task {
+  pid task;
+  reference mref;
+  reference reply_alias;
+};
+
+term start_task_request(basic_process& self) {
+  term owner = tuple_of(self.rt().node(), self.self(), self.self());
+  return term::tuple({a_start_task, list_of(owner, atoms::monitor), atom("temporary"), atoms::nil});
+}
+
+started_task begin_task(basic_process& self, const pid& task_pid, atom m, atom f, std::vector<term> args) {
+  self.link(task_pid);
+  started_task t{task_pid, self.monitor(task_pid), self.alias()};
+  term mfa = tuple_of(m, f, term::list(std::move(args)));
+  self.send(task_pid, term::tuple({self.self(), t.mref, t.reply_alias, list_of(self.self()), mfa}));
+  return t;
+}
+
+void end_task(basic_process& self, const started_task& t) {
+  self.unalias(t.reply_alias);
+  self.demonitor(t.mref, true);
+}
+
+gen::call_result start_failed(const gen::call_result& r) {
+  if (!r.ok()) return r;
+  return {std::nullopt, r.reply->is_tagged_tuple(atoms::error, 2) ? (*r.reply)[1] : *r.reply};
+}
+
+bool started(const gen::call_result& r) {
+  return r.ok() && r.reply->is_tagged_tuple(atoms::ok, 2) && (*r.reply)[1].is_pid();
+}
+
+}  // namespace
+
+task<gen::call_result> async_await(process& self, gen::destination supervisor, atom m, atom f,
+                                   std::vector<term> args, std::chrono::milliseconds timeout) {
+  term req = start_task_request(self);
+  gen::call_result r = co_await gen::call(self, supervisor, std::move(req), std::chrono::milliseconds(-1));
+  if (!started(r)) co_return start_failed(r);
+  started_task t = begin_task(self, (*r.reply)[1].pid_value(), m, f, std::move(args));
+  gen::call_result out = co_await self.receive(
+      on(t.mref, _) >> [](term v) { return gen::call_result{std::move(v), {}}; },
+      on(atoms::DOWN, t.mref, ignore, ignore, _) >> [](term why) { return gen::call_result{std::nullopt, why}; },
+      after(timeout, [] { return gen::call_result{std::nullopt, atoms::timeout}; }));
+  end_task(self, t);
+  co_return out;
+}
+
+gen::call_result async_await(scoped_process& self, const gen::destination& supervisor, atom m, atom f,
+                             std::vector<term> args, std::chrono::milliseconds timeout) {
+  gen::call_result r = gen::call(self, supervisor, start_task_request(self), std::chrono::milliseconds(-1));
+  if (!started(r)) return start_failed(r);
+  started_task t = begin_task(self, (*r.reply)[1].pid_value(), m, f, std::move(args));
+  gen::call_result out = self.receive(
+      on(t.mref, _) >> [](term v) { return gen::call_result{std::move(v), {}}; },
+      on(atoms::DOWN, t.mref, ignore, ignore, _) >> [](term why) { return gen::call_result{std::nullopt, why}; },
+      after(timeout, [] { return gen::call_result{std::nullopt, atoms::timeout}; }));
+  end_task(self, t);
+  return out;
+}
+
 pid start(runtime& rt, export_table& exports, atom name) {
   pid p = rt.spawn(supervisor, &exports);
   rt.register_name(name, p);

@@ -59,13 +59,14 @@ struct mail_node {
   explicit mail_node(signal_kind k) noexcept : kind(k) {}
   mail_node* next = nullptr;
   signal_kind kind;
+  // Nodes come from the runtime's pools (deleted through their exact type: sizes match).
+  static void* operator new(std::size_t size);
+  static void operator delete(void* p, std::size_t size) noexcept;
 };
 
 struct message_node : mail_node {
   explicit message_node(term m) noexcept : mail_node(signal_kind::message), msg(std::move(m)) {}
   term msg;
-  static void* operator new(std::size_t size);
-  static void operator delete(void* p, std::size_t size) noexcept;
 };
 
 struct exit_node : mail_node {

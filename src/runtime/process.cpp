@@ -10,6 +10,7 @@
 #include "otpp/runtime/process.hpp"
 #include "otpp/runtime/runtime.hpp"
 #include "otpp/term/print.hpp"
+#include "runtime/memory.hpp"
 #include "runtime/pcb.hpp"
 #include "runtime/runtime_impl.hpp"
 
@@ -24,15 +25,15 @@ thread_local pcb* spawning = nullptr;
 }  // namespace
 
 void* allocate_frame(std::size_t size) {
-  void* p = ::operator new(size);
+  void* p = memory::allocate(size);
   if (spawning) spawning->frame_bytes += std::uint32_t(size);
   return p;
 }
 
-void free_frame(void* p, std::size_t size) noexcept { ::operator delete(p, size); }
+void free_frame(void* p, std::size_t size) noexcept { memory::deallocate(p, size); }
 
-void* message_node::operator new(std::size_t size) { return ::operator new(size); }
-void message_node::operator delete(void* p, std::size_t size) noexcept { ::operator delete(p, size); }
+void* mail_node::operator new(std::size_t size) { return memory::allocate(size); }
+void mail_node::operator delete(void* p, std::size_t size) noexcept { memory::deallocate(p, size); }
 
 void free_node(mail_node* n) noexcept {
   switch (n->kind) {

@@ -7,6 +7,8 @@
 #include <random>
 #include <stdexcept>
 
+#include "runtime/memory.hpp"
+
 namespace otpp::detail {
 
 void exit_process(pcb* p, term reason, bool report, bool keep_slot);
@@ -67,7 +69,7 @@ runtime_impl::~runtime_impl() {
     pcb* c = chunks_[i].load(std::memory_order_relaxed);
     if (c) {
       for (std::uint32_t k = 0; k < chunk_size; ++k) c[k].~pcb();
-      ::operator delete(static_cast<void*>(c), std::align_val_t(alignof(pcb)));
+      memory::free_pages(c, sizeof(pcb) * chunk_size);
     }
   }
 }
@@ -162,7 +164,7 @@ pcb* runtime_impl::allocate_slot() {
       std::size_t c = id >> chunk_bits;
       if (c >= max_chunks_) throw std::length_error("otpp: too many processes (system_limit)");
       if (!chunks_[c].load(std::memory_order_relaxed)) {
-        void* mem = ::operator new(sizeof(pcb) * chunk_size, std::align_val_t(alignof(pcb)));
+        void* mem = memory::allocate_pages(sizeof(pcb) * chunk_size);
         pcb* chunk = static_cast<pcb*>(mem);
         for (std::uint32_t k = 0; k < chunk_size; ++k) {
           new (chunk + k) pcb();
@@ -289,6 +291,7 @@ void runtime_impl::send_message(pcb* from, const pid& to, term msg) {
     case where::local: break;
   }
   pcb* t;
+  if ((++sends_on_thread & 63) == 0) sched_->spill_next();
   if (from) {
     // A process usually sends to the same destination again and again (replies, streams):
     // keep a reference to its slot instead of taking one per message.

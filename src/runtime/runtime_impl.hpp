@@ -163,7 +163,7 @@ class runtime_impl final : public remote_signals {
   std::uint32_t ref_salt_;
 
   // table
-  static constexpr unsigned chunk_bits = 10;
+  static constexpr unsigned chunk_bits = 12;
   static constexpr std::uint32_t chunk_size = 1u << chunk_bits;
   std::size_t max_chunks_;
   std::unique_ptr<std::atomic<pcb*>[]> chunks_;

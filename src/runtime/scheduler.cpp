@@ -4,11 +4,14 @@
 #include "runtime/scheduler.hpp"
 
 #include <chrono>
+#include <utility>
 
 #include "runtime/pcb.hpp"
 #include "runtime/runtime_impl.hpp"
 
 namespace otpp::detail {
+
+thread_local std::uint32_t sends_on_thread = 0;
 
 namespace {
 thread_local scheduler* tl_scheduler = nullptr;
@@ -40,7 +43,6 @@ scheduler::scheduler(runtime_impl& rt, unsigned workers, bool deterministic)
   for (unsigned i = 0; i < workers; ++i) {
     auto w = std::make_unique<worker>();
     w->index = i;
-    w->seen_turns.assign(workers, ~std::uint64_t{0});
     w->rng = 0x9e3779b97f4a7c15ULL * (i + 1);
     workers_.push_back(std::move(w));
   }
@@ -132,7 +134,7 @@ void scheduler::schedule_woken(pcb* p) {
   if (tl_scheduler == this) {
     // Run it next on this core: its message is hot in this cache.
     auto& w = *static_cast<worker*>(tl_worker);
-    pcb* old = w.next.exchange(p, std::memory_order_acq_rel);
+    pcb* old = std::exchange(w.next, p);
     if (old) {
       push_local(w, old);
       notify_one();
@@ -141,6 +143,15 @@ void scheduler::schedule_woken(pcb* p) {
   }
   push_global(p);
   notify_one();
+}
+
+void scheduler::spill_next() {
+  if (tl_scheduler != this) return;
+  auto& w = *static_cast<worker*>(tl_worker);
+  if (pcb* p = std::exchange(w.next, nullptr)) {
+    push_local(w, p);
+    notify_one();
+  }
 }
 
 bool scheduler::run_once() {
@@ -163,16 +174,14 @@ std::vector<pcb*> scheduler::drain_queues() {
     out.insert(out.end(), w->queue.begin(), w->queue.end());
     w->queue.clear();
     w->queued.store(0);
-    if (pcb* p = w->next.exchange(nullptr)) out.push_back(p);
+    if (pcb* p = std::exchange(w->next, nullptr)) out.push_back(p);
   }
   return out;
 }
 
 void scheduler::run(worker* w, pcb* p) {
-  w->turns.fetch_add(1, std::memory_order_relaxed);
-  w->busy.store(true, std::memory_order_relaxed);
+  ++w->turns;
   turn_result r = run_turn(p);
-  w->busy.store(false, std::memory_order_relaxed);
   if (r == turn_result::requeue) {
     push_local(*w, p);
     if (workers_.size() > 1) notify_one();
@@ -181,14 +190,14 @@ void scheduler::run(worker* w, pcb* p) {
 
 pcb* scheduler::find_work(worker& w) {
   if (w.next_streak < max_next_streak) {
-    if (pcb* p = w.next.exchange(nullptr, std::memory_order_acq_rel)) {
+    if (pcb* p = std::exchange(w.next, nullptr)) {
       ++w.next_streak;
       return p;
     }
   }
   w.next_streak = 0;
   // Now and then the global queue first, so it is not starved by a busy local queue.
-  if ((w.turns.load(std::memory_order_relaxed) & 63) == 0) {
+  if ((w.turns & 63) == 0) {
     if (pcb* p = pop_global()) return p;
   }
   if (w.queued.load(std::memory_order_relaxed) != 0) {
@@ -201,7 +210,7 @@ pcb* scheduler::find_work(worker& w) {
     }
   }
   if (pcb* p = pop_global()) return p;
-  if (pcb* p = w.next.exchange(nullptr, std::memory_order_acq_rel)) return p;
+  if (pcb* p = std::exchange(w.next, nullptr)) return p;
   return steal(w);
 }
 
@@ -228,37 +237,23 @@ pcb* scheduler::steal(worker& w) {
         return taken[0];
       }
     }
-    // The victim's run-next process waits only for the victim's current turn; if that turn
-    // has not moved since we last looked, it is a long one: take the process.
-    std::uint64_t turns = v.turns.load(std::memory_order_relaxed);
-    if (v.next.load(std::memory_order_relaxed) != nullptr && v.busy.load(std::memory_order_relaxed) &&
-        w.seen_turns[v.index] == turns) {
-      if (pcb* p = v.next.exchange(nullptr, std::memory_order_acq_rel)) return p;
-    }
-    w.seen_turns[v.index] = turns;
   }
   return nullptr;
 }
 
-bool scheduler::work_visible(const worker& self) const noexcept {
+bool scheduler::work_visible() const noexcept {
   if (global_size_.load(std::memory_order_acquire) != 0) return true;
   for (const auto& v : workers_) {
     if (v->queued.load(std::memory_order_acquire) != 0) return true;
-    if (v.get() == &self && v->next.load(std::memory_order_acquire) != nullptr) return true;
   }
   return false;
 }
 
 void scheduler::idle(worker& w) {
+  if (w.next) return;
   for (unsigned i = 0; i < idle_spins; ++i) {
-    if (work_visible(w) || stop_.load(std::memory_order_relaxed)) return;
+    if (work_visible() || stop_.load(std::memory_order_relaxed)) return;
     for (int k = 0; k < 32; ++k) cpu_relax();
-  }
-  // A victim's run-next process can be taken only after its turn has gone on a while, so
-  // while another worker is busy, sleep briefly instead of until notified.
-  bool someone_busy = false;
-  for (const auto& v : workers_) {
-    if (v.get() != &w && v->busy.load(std::memory_order_relaxed)) someone_busy = true;
   }
   std::uint64_t seen;
   {
@@ -266,18 +261,13 @@ void scheduler::idle(worker& w) {
     seen = epoch_;
   }
   sleepers_.fetch_add(1, std::memory_order_seq_cst);
-  if (work_visible(w) || stop_.load(std::memory_order_seq_cst)) {
+  if (work_visible() || stop_.load(std::memory_order_seq_cst)) {
     sleepers_.fetch_sub(1, std::memory_order_relaxed);
     return;
   }
   {
     std::unique_lock lk(sleep_mutex_);
-    auto woken = [&] { return epoch_ != seen || stop_.load(std::memory_order_relaxed); };
-    if (someone_busy) {
-      sleep_cv_.wait_for(lk, std::chrono::microseconds(500), woken);
-    } else {
-      sleep_cv_.wait(lk, woken);
-    }
+    sleep_cv_.wait(lk, [&] { return epoch_ != seen || stop_.load(std::memory_order_relaxed); });
   }
   sleepers_.fetch_sub(1, std::memory_order_relaxed);
 }

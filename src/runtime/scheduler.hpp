@@ -15,6 +15,9 @@
 namespace otpp::detail {
 
 struct pcb;
+
+/// Sends made on this thread (the runtime checks the run-next slot every 64).
+extern thread_local std::uint32_t sends_on_thread;
 class runtime_impl;
 
 /// A tiny test-and-test-and-set lock for the short critical sections of run queues.
@@ -55,6 +58,10 @@ class scheduler {
   /// Any thread: a push woke a parked process.
   void schedule_woken(pcb* p);
 
+  /// Called every 64 sends by a process: if a woken process waits in the run-next slot
+  /// while the sender goes on, let another worker take it.
+  void spill_next();
+
   /// Deterministic mode: runs one queued process turn.
   bool run_once();
   [[nodiscard]] bool deterministic() const noexcept { return deterministic_; }
@@ -70,10 +77,10 @@ class scheduler {
     spin_lock lock;
     std::deque<pcb*> queue;
     std::atomic<std::size_t> queued{0};
-    std::atomic<pcb*> next{nullptr};        ///< run-next slot (LIFO): the process just woken here
-    std::atomic<std::uint64_t> turns{0};    ///< turns started (stealers watch it move)
-    std::atomic<bool> busy{false};
-    std::vector<std::uint64_t> seen_turns;  ///< per victim, at the last steal attempt
+    /// Run-next slot, owner only: the process just woken here (its message is hot in this
+    /// core's cache). Not stealable; spill_next() moves it to the queue when it must wait.
+    pcb* next = nullptr;
+    std::uint64_t turns = 0;
     unsigned next_streak = 0;
     std::uint64_t rng = 0;
   };
@@ -86,7 +93,7 @@ class scheduler {
   void push_global(pcb* p);
   pcb* pop_global();
   void notify_one();
-  [[nodiscard]] bool work_visible(const worker& self) const noexcept;
+  [[nodiscard]] bool work_visible() const noexcept;
   void run(worker* w, pcb* p);
 
   runtime_impl& rt_;

@@ -597,7 +597,30 @@ class parser {
 
   // The optional do-block after a call: returns true when one followed (and was consumed
   // into an `unsupported` node description).
-  [[nodiscard]] bool do_block_follows() const { return is_kw(peek(), "do"); }
+  [[nodiscard]] bool do_block_follows() const { return suppress_do_ == 0 && is_kw(peek(), "do"); }
+
+  // While parsing the subject of `case`/`if` or the arguments of a call without
+  // parentheses, a `do` belongs to the outer form (Elixir attaches it to the outermost call).
+  template <class F>
+  auto without_do(F&& f) {
+    ++suppress_do_;
+    struct restore {
+      int& n;
+      ~restore() { --n; }
+    } r{suppress_do_};
+    return f();
+  }
+  template <class F>
+  auto with_do(F&& f) {
+    const int saved = suppress_do_;
+    suppress_do_ = 0;
+    struct restore {
+      int& n;
+      int v;
+      ~restore() { n = v; }
+    } r{suppress_do_, saved};
+    return f();
+  }
 
   struct do_sections {
     std::vector<std::pair<std::string, std::vector<expr_ptr>>> blocks;
@@ -665,10 +688,10 @@ class parser {
         call->name = name;
         if (is_punct(peek(), "(") && !peek().space_before) {
           stok open = take();
-          call->items = parse_paren_args(open);
+          call->items = with_do([&] { return parse_paren_args(open); });
         } else if (starts_no_parens_arg()) {
           call->no_parens = true;
-          call->items = parse_no_parens_args();
+          call->items = without_do([&] { return parse_no_parens_args(); });
         } else if (!module_target) {
           call->kind = expr_kind::dot;  // map.field, or a zero-arity call on an atom value
         } else {
@@ -860,7 +883,7 @@ class parser {
       auto e = node(expr_kind::block, open);
       const int saved = nesting_;
       nesting_ = 0;  // newlines separate expressions inside parentheses
-      e->items = parse_block({")"});
+      e->items = with_do([&] { return parse_block({")"}); });
       nesting_ = saved;
       expect_punct(")", open);
       --nesting_;
@@ -932,7 +955,7 @@ class parser {
       stok open = take();
       auto call = node(expr_kind::local_call, t);
       call->name = t.text;
-      call->items = parse_paren_args(open);
+      call->items = with_do([&] { return parse_paren_args(open); });
       return finish_call_with_do(call, t);
     }
     if (starts_no_parens_arg()) {
@@ -941,7 +964,7 @@ class parser {
       call->no_parens = true;
       const stok& first = peek();
       call->ambiguous_unary = is_punct(first, "-") || is_punct(first, "+");
-      call->items = parse_no_parens_args();
+      call->items = without_do([&] { return parse_no_parens_args(); });
       return finish_call_with_do(call, t);
     }
     if (do_block_follows()) {
@@ -991,7 +1014,7 @@ class parser {
 
   expr_ptr parse_case(const stok& t) {
     auto e = node(expr_kind::case_, t);
-    e->target = parse_expr(match_prec);
+    e->target = without_do([&] { return parse_expr(match_prec); });
     stok do_tok = peek();
     expect_do(t);
     ++open_do_;
@@ -1014,7 +1037,7 @@ class parser {
   expr_ptr parse_if(const stok& t) {
     auto e = node(expr_kind::if_, t);
     e->name = t.text;
-    e->target = parse_expr(match_prec);
+    e->target = without_do([&] { return parse_expr(match_prec); });
     e->items = {nullptr, nullptr};
     if (is_punct(peek(), ",")) {
       take();
@@ -1055,6 +1078,7 @@ class parser {
   std::size_t i_ = 0;
   int nesting_ = 0;
   int open_do_ = 0;
+  int suppress_do_ = 0;
 };
 
 void render_list(std::string& out, const std::vector<expr_ptr>& items) {
@@ -1081,7 +1105,8 @@ parse_outcome parse(std::string_view text) {
     p.emplace(text);
     return p->parse_program();
   } catch (const failure& f) {
-    if (f.incomplete) return incomplete{};
+    // Anything that fails only because the text stopped is unfinished, not wrong.
+    if (f.incomplete || f.offset >= text.size()) return incomplete{};
     syntax_error e;
     e.message = f.message;
     if (p) {

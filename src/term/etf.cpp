@@ -619,8 +619,9 @@ class decoder {
     return truncated(tag_at, to_string(t));
   }
   bool too_long(const std::uint8_t* at, std::string_view what, std::size_t n, std::string_view unit) {
-    return fail(at, std::string(what) + " " + std::to_string(n) + " " + std::string(unit) + " exceeds the " +
-                        std::to_string(avail()) + " bytes left");
+    std::string text = std::string(what) + " " + std::to_string(n);
+    if (!unit.empty()) text += " " + std::string(unit);
+    return fail(at, text + " exceeds the " + std::to_string(avail()) + " bytes left");
   }
 
   // Pushes a frame for `obj`, now held by `slot`, whose first child slot is `first`.
@@ -651,6 +652,34 @@ class decoder {
       }
     }
     return true;
+  }
+
+  // Fills the leading run of small-integer elements of a just-opened tuple or list in one
+  // tight loop; leaves at least one slot (the last element, or the tail) to the caller.
+  void fill_small_ints(frame& f) noexcept {
+    std::uint32_t limit = f.remaining - 1;
+    term* d = f.next;
+    const std::uint8_t* p = p_;
+    std::uint32_t k = 0;
+    while (k < limit) {
+      if (end_ - p >= 2 && *p == tag_byte(tag::small_integer)) {
+        new (d + k) term(static_cast<long long>(p[1]));
+        p += 2;
+      } else if (end_ - p >= 5 && *p == tag_byte(tag::integer)) {
+        new (d + k) term(static_cast<long long>(static_cast<std::int32_t>(get32(p + 1))));
+        p += 5;
+      } else {
+        break;
+      }
+      ++k;
+    }
+    if (k == 0) return;
+    p_ = p;
+    f.index += k;
+    f.remaining -= k;
+    pending_ -= k;
+    f.next = f.kind == frame_kind::list && f.remaining == 1 ? &static_cast<detail::list_object*>(f.obj)->tail
+                                                             : f.next + k;
   }
 
   bool step(term*& slot);
@@ -869,8 +898,18 @@ bool decoder::finish(frame& f) {
 bool decoder::run(term& root) {
   term* slot = &root;
   for (;;) {
-    if (!step(slot)) return false;
-    if (slot != nullptr) continue;  // a container opened, or a list tail went on: fill `slot` next
+    // Small integers are most of what long lists and tuples hold: store them without the
+    // full dispatch. Every slot being filled holds [] (nothing to release).
+    if (end_ - p_ >= 5 && *p_ == tag_byte(tag::integer)) {
+      new (slot) term(static_cast<long long>(static_cast<std::int32_t>(get32(p_ + 1))));
+      p_ += 5;
+    } else if (end_ - p_ >= 2 && *p_ == tag_byte(tag::small_integer)) {
+      new (slot) term(static_cast<long long>(p_[1]));
+      p_ += 2;
+    } else {
+      if (!step(slot)) return false;
+      if (slot != nullptr) continue;  // a container opened, or a list tail went on: fill `slot` next
+    }
     // A value landed in the slot: move on, completing every frame that is now full.
     for (;;) {
       if (frames_.empty()) return true;
@@ -1026,7 +1065,8 @@ bool decoder::step(term*& slot) {
       std::uninitialized_default_construct_n(obj->data(), n);
       out = heap_object::adopt(term::kind::tuple, obj);
       if (!open(frame_kind::tuple, obj, slot, obj->data(), static_cast<std::uint32_t>(n), at)) return false;
-      slot = obj->data();
+      fill_small_ints(frames_.back());
+      slot = frames_.back().next;
       return true;
     }
     case tag::map: {
@@ -1097,7 +1137,8 @@ bool decoder::step(term*& slot) {
       std::uninitialized_default_construct_n(l->data(), n);
       out = heap_object::adopt(term::kind::list, l);
       if (!open(frame_kind::list, l, slot, l->data(), static_cast<std::uint32_t>(n + 1), at)) return false;
-      slot = l->data();
+      fill_small_ints(frames_.back());
+      slot = frames_.back().next;
       return true;
     }
     case tag::binary: {

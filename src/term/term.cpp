@@ -536,40 +536,8 @@ term::term(const otpp::reference& r) : kind_(kind::reference), boxed_(true) {
   value_.h = alloc_object<ref_object>(0, r);
 }
 
-term::term(const term& other) noexcept : kind_(other.kind_), boxed_(other.boxed_), value_(other.value_) {
-  if (boxed_) value_.h->retain();
-}
-
-term::term(term&& other) noexcept : kind_(other.kind_), boxed_(other.boxed_), value_(other.value_) {
-  other.kind_ = kind::nil;
-  other.boxed_ = false;
-  other.value_.i = 0;
-}
-
-term& term::operator=(const term& other) noexcept {
-  if (other.boxed_) other.value_.h->retain();
-  if (boxed_) value_.h->release();
-  kind_ = other.kind_;
-  boxed_ = other.boxed_;
-  value_ = other.value_;
-  return *this;
-}
-
-term& term::operator=(term&& other) noexcept {
-  if (this == &other) return *this;
-  if (boxed_) value_.h->release();
-  kind_ = other.kind_;
-  boxed_ = other.boxed_;
-  value_ = other.value_;
-  other.kind_ = kind::nil;
-  other.boxed_ = false;
-  other.value_.i = 0;
-  return *this;
-}
-
-term::~term() {
-  if (boxed_) value_.h->release();
-}
+void term::retain(detail::heap_object* h) noexcept { h->retain(); }
+void term::release(detail::heap_object* h) noexcept { h->release(); }
 
 // ---- construction --------------------------------------------------------------------------
 

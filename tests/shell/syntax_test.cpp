@@ -30,7 +30,9 @@ TEST(ShellSyntax, LiteralsReadAsElixirWritesThem) {
   EXPECT_EQ(read("{:hi, 1, 2.5, \"text\", 'cl'}"), "{:hi, 1, 2.5, \"text\", 'cl'}");
   EXPECT_EQ(read("[1, 2 | 3]"), "[1, 2 | 3]");
   EXPECT_EQ(read("[a: 1]"), "[{:a, 1}]");
-  EXPECT_EQ(read("%{a: 1, \"b\" => 2}"), "%{:a => 1, \"b\" => 2}");
+  EXPECT_EQ(read("%{\"b\" => 2, a: 1}"), "%{\"b\" => 2, :a => 1}");
+  // As in Elixir, keyword pairs must come last.
+  EXPECT_EQ(read("%{a: 1, \"b\" => 2}"), "error 1:9: syntax error before: \"b\"");
   EXPECT_EQ(read("Kate"), "Kate");
   EXPECT_EQ(read("-5"), "-5");
   EXPECT_EQ(read("nil"), "nil");
@@ -87,6 +89,8 @@ TEST(ShellSyntax, CaseIfCond) {
   EXPECT_EQ(read("case x do {a, _} -> a end"), "case x do {a, _} -> a; end");
   EXPECT_EQ(read("if x, do: 1, else: 2"), "if x do 1 else 2 end");
   EXPECT_EQ(read("if x do\n 1\nelse\n 2\nend"), "if x do (1) else (2) end");
+  EXPECT_EQ(read("if f x do 1 end"), "if f(x) do (1) end");
+  EXPECT_EQ(read("case f(x) do _ -> 1 end"), "case f(x) do _ -> 1; end");
 }
 
 TEST(ShellSyntax, UnfinishedInputAsksForMore) {
@@ -97,6 +101,9 @@ TEST(ShellSyntax, UnfinishedInputAsksForMore) {
   EXPECT_EQ(read("\"abc"), "incomplete");
   EXPECT_EQ(read("foo("), "incomplete");
   EXPECT_EQ(read("fn -> 1"), "incomplete");
+  EXPECT_EQ(read("receive do\n  y -> y\nafter\n"), "incomplete");
+  EXPECT_EQ(read("receive do\n  y -> y\nafter\n  100 -> :timeout\nend"),
+            "receive do y -> y; after 100 -> :timeout end");
 }
 
 TEST(ShellSyntax, SyntaxErrorsSayWhereAndWhat) {

@@ -35,6 +35,7 @@ constexpr int terms_each_way = 5000;
 // The erl side: a line protocol on standard input/output.
 //   "E <hex>"            -> "R <term_to_binary hex> <term_to_binary compressed hex>" or "X <why>"
 //   "G <seed> <count>"   -> <count> lines "T <hex>" of random terms, then "END"
+//   "O <hex> <hex>"      -> "R <A<B: -1, A>B: 1, else 0> <A==B> <A=:=B>" (as 1/0)
 //   "Q"                  -> "DONE"
 constexpr const char* erl_module = R"ERL(
 -module(otpp_etf_prop).
@@ -66,8 +67,15 @@ handle(<<"G ", Rest/binary>>) ->
                           io:put_chars([<<"T ">>, binary:encode_hex(term_to_binary(gen(3))), <<"\n">>])
                   end, lists:seq(1, Count)),
     io:put_chars(<<"END\n">>);
+handle(<<"O ", Rest/binary>>) ->
+    [A, B] = [binary_to_term(binary:decode_hex(X)) || X <- binary:split(Rest, <<" ">>)],
+    C = if A < B -> -1; A > B -> 1; true -> 0 end,
+    io:put_chars(io_lib:format("R ~b ~b ~b~n", [C, bool(A == B), bool(A =:= B)]));
 handle(<<"Q">>) ->
     io:put_chars(<<"DONE\n">>).
+
+bool(true) -> 1;
+bool(false) -> 0.
 
 n(N) -> rand:uniform(N) - 1.
 pick(L) -> lists:nth(rand:uniform(length(L)), L).
@@ -376,6 +384,70 @@ class generator {
   std::mt19937_64 rng_;
 };
 
+// Terms from a small universe, so random pairs are often equal or nearly so: the cases
+// where term order and the two equalities are easiest to get wrong.
+class near_generator {
+ public:
+  explicit near_generator(std::uint64_t seed) : rng_(seed) {}
+
+  term gen(int depth) {
+    int choice = depth == 0 ? 0 : n(6);
+    switch (choice) {
+      case 1: {
+        std::vector<term> e;
+        for (int i = n(3); i > 0; --i) e.push_back(gen(depth - 1));
+        return term::tuple(std::move(e));
+      }
+      case 2: {
+        std::vector<term> e;
+        for (int i = n(3); i > 0; --i) e.push_back(gen(depth - 1));
+        return term::list(std::move(e), n(4) == 0 ? leaf() : term());
+      }
+      case 3: {
+        std::vector<std::pair<term, term>> e;
+        for (int i = n(3); i > 0; --i) e.emplace_back(leaf(), gen(depth - 1));
+        return term::map(std::move(e));
+      }
+      default:
+        return leaf();
+    }
+  }
+
+ private:
+  int n(int bound) { return static_cast<int>(rng_() % static_cast<std::uint64_t>(bound)); }
+
+  term leaf() {
+    static const std::vector<term> pool = [] {
+      std::uint8_t one_bit = 0x80;
+      std::uint8_t byte1 = 1;
+      fun_value closure;
+      closure.module = atom("m");
+      fun_value closure2 = closure;
+      closure2.old_index = 1;
+      closure2.free_vars = {term(1)};
+      return std::vector<term>{
+          term(0), term(1), term(1.0), term(-1), term(-1.0), term(0.0), term(-0.0), term(0.5),
+          *term::integer_from_string("18446744073709551616"), term(18446744073709551616.0),
+          *term::integer_from_string("-18446744073709551617"), term(9007199254740993LL),
+          term(9007199254740992.0), term(std::numeric_limits<std::int64_t>::max()),
+          term(9223372036854775808.0), term(atom("a")), term(atom("b")), term(atom("")),
+          term(atom("\xC3\xA4")), term::binary(""), term::binary({&byte1, 1}),
+          term::bitstring({&one_bit, 1}, 1), term::bitstring({&byte1, 1}, 8), term(), term::string("a"),
+          term(pid{atom("n@h"), 1, 2, 3}), term(pid{atom("n@h"), 2, 1, 3}), term(pid{atom("m@h"), 1, 2, 3}),
+          term(pid{atom("n@h"), 1, 2, 4}),
+          term(reference{atom("n@h"), 1, 3, {1, 2, 3, 0, 0}}), term(reference{atom("n@h"), 1, 3, {3, 2, 1, 0, 0}}),
+          term(reference{atom("n@h"), 1, 1, {1, 0, 0, 0, 0}}), term(reference{atom("n@h"), 1, 3, {1, 0, 0, 0, 0}}),
+          term(reference{atom("m@h"), 2, 3, {1, 2, 3, 0, 0}}),
+          term(port_id{atom("n@h"), 5, 1}), term(port_id{atom("n@h"), 6, 0}),
+          term::export_fun(atom("lists"), atom("map"), 2), term::export_fun(atom("lists"), atom("map"), 1),
+          term::fun(closure), term::fun(closure2)};
+    }();
+    return pool[static_cast<std::size_t>(n(static_cast<int>(pool.size())))];
+  }
+
+  std::mt19937_64 rng_;
+};
+
 class erl_side {
  public:
   erl_side() {
@@ -525,6 +597,45 @@ TEST(etf_erl_property, terms_encoded_by_erl_are_read_and_rewritten_identically_b
       ++failures;
     }
   }
+}
+
+TEST(etf_erl_property, term_order_and_both_equalities_agree_with_erl_on_random_pairs) {
+  erl_side erl;
+  near_generator g(777);
+  std::vector<std::pair<term, term>> pairs;
+  std::string lines;
+  for (int i = 0; i < terms_each_way; ++i) {
+    int depth = i % 3;
+    term a = g.gen(depth);
+    term b = i % 5 == 0 ? *etf::decode(etf::encode(a)) : g.gen(depth);
+    lines += "O " + to_hex(etf::encode(a)) + " " + to_hex(etf::encode(b)) + "\n";
+    pairs.emplace_back(std::move(a), std::move(b));
+  }
+  auto replies = erl.exchange(lines, std::chrono::seconds(60));
+  ASSERT_EQ(replies.size(), pairs.size()) << erl.proc().output().substr(0, 2000);
+  int failures = 0;
+  int equal_pairs = 0;
+  for (std::size_t i = 0; i < pairs.size() && failures < 10; ++i) {
+    const auto& [a, b] = pairs[i];
+    int c = 0, eq = 0, xeq = 0;
+    ASSERT_EQ(std::sscanf(replies[i].c_str(), "R %d %d %d", &c, &eq, &xeq), 3) << replies[i];
+    int ours = compare(a, b);
+    ours = (ours > 0) - (ours < 0);
+    bool ours_eq = equal(a, b);
+    bool ours_xeq = exact_equal(a, b);
+    equal_pairs += eq;
+    if (ours != c || ours_eq != (eq == 1) || ours_xeq != (xeq == 1)) {
+      ADD_FAILURE() << "pair " << i << ": erl says compare " << c << " == " << eq << " =:= " << xeq
+                    << ", otpp says " << ours << " " << ours_eq << " " << ours_xeq << "\n A " << to_hex(etf::encode(a))
+                    << "\n B " << to_hex(etf::encode(b));
+      ++failures;
+    }
+    if (ours_xeq && a.hash() != b.hash()) {
+      ADD_FAILURE() << "pair " << i << " is =:= but hashes differ";
+      ++failures;
+    }
+  }
+  EXPECT_GT(equal_pairs, terms_each_way / 10);  // the universe is small enough to meet equals
 }
 
 }  // namespace

@@ -104,11 +104,36 @@ class term {
   term(const otpp::reference& r);
   term(bool) = delete;  // use atoms::true_ / atoms::false_ or term::boolean
 
-  term(const term& other) noexcept;
-  term(term&& other) noexcept;
-  term& operator=(const term& other) noexcept;
-  term& operator=(term&& other) noexcept;
-  ~term();
+  // Inline so copying an immediate costs two word moves; only boxed terms call out.
+  term(const term& other) noexcept : kind_(other.kind_), boxed_(other.boxed_), value_(other.value_) {
+    if (boxed_) retain(value_.h);
+  }
+  term(term&& other) noexcept : kind_(other.kind_), boxed_(other.boxed_), value_(other.value_) {
+    other.kind_ = kind::nil;
+    other.boxed_ = false;
+  }
+  term& operator=(const term& other) noexcept {
+    if (other.boxed_) retain(other.value_.h);
+    if (boxed_) release(value_.h);
+    kind_ = other.kind_;
+    boxed_ = other.boxed_;
+    value_ = other.value_;
+    return *this;
+  }
+  term& operator=(term&& other) noexcept {
+    if (this != &other) {
+      if (boxed_) release(value_.h);
+      kind_ = other.kind_;
+      boxed_ = other.boxed_;
+      value_ = other.value_;
+      other.kind_ = kind::nil;
+      other.boxed_ = false;
+    }
+    return *this;
+  }
+  ~term() {
+    if (boxed_) release(value_.h);
+  }
 
   // ---- construction -----------------------------------------------------------------------
   [[nodiscard]] static term boolean(bool b) noexcept { return b ? atoms::true_ : atoms::false_; }
@@ -232,6 +257,8 @@ class term {
  private:
   friend struct detail::heap_object;
   explicit term(kind k, detail::heap_object* h) noexcept : kind_(k), boxed_(true) { value_.h = h; }
+  static void retain(detail::heap_object* h) noexcept;
+  static void release(detail::heap_object* h) noexcept;
   [[nodiscard]] bool is_boxed() const noexcept { return boxed_; }
 
   kind kind_;

@@ -1,0 +1,195 @@
+// Size-classed pools: a thread takes and returns objects through its own free lists; lists
+// that grow too long (a receiver freeing what a sender allocated) move to a shared depot in
+// batches, and an empty list refills from the depot or from a fresh, pre-committed arena.
+#include "runtime/memory.hpp"
+
+#include <sys/mman.h>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <vector>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+namespace otpp::detail::memory {
+
+namespace {
+
+constexpr std::size_t granule = 16;
+constexpr std::size_t classes = max_small / granule;
+constexpr std::size_t arena_bytes = std::size_t{4} << 20;
+constexpr std::size_t carve_bytes = std::size_t{64} << 10;
+
+std::size_t class_of(std::size_t size) noexcept { return (size + granule - 1) / granule - 1; }
+std::size_t class_size(std::size_t c) noexcept { return (c + 1) * granule; }
+/// Objects moved between a thread and the depot at once.
+std::uint32_t batch_of(std::size_t c) noexcept {
+  std::size_t n = 8192 / class_size(c);
+  return std::uint32_t(n < 16 ? 16 : n);
+}
+
+struct free_object {
+  free_object* next;
+};
+
+/// A chain of `count` objects.
+struct batch {
+  free_object* head;
+  std::uint32_t count;
+};
+
+void* commit(std::size_t bytes) {
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  if (::madvise(p, bytes, MADV_POPULATE_WRITE) != 0) {
+    // Older kernels: commit page by page.
+    auto* bytes_p = static_cast<volatile char*>(p);
+    for (std::size_t i = 0; i < bytes; i += 4096) bytes_p[i] = 0;
+  }
+  return p;
+}
+
+/// Shared by every thread: full batches per class, and the arena new objects are cut from.
+class depot {
+ public:
+  static depot& instance() {
+    static depot* d = new depot();  // never destroyed: threads may free during exit
+    return *d;
+  }
+
+  bool take(std::size_t c, batch& out) {
+    std::lock_guard lk(m_[c]);
+    if (batches_[c].empty()) return false;
+    out = batches_[c].back();
+    batches_[c].pop_back();
+    return true;
+  }
+  void give(std::size_t c, batch b) {
+    std::lock_guard lk(m_[c]);
+    batches_[c].push_back(b);
+  }
+  /// A fresh run of memory for class `c`, split into objects.
+  batch carve(std::size_t c) {
+    std::size_t size = class_size(c);
+    char* mem;
+    {
+      std::lock_guard lk(arena_mutex_);
+      if (arena_left_ < carve_bytes) {
+        arena_ = static_cast<char*>(commit(arena_bytes));
+        arena_left_ = arena_bytes;
+      }
+      mem = arena_;
+      arena_ += carve_bytes;
+      arena_left_ -= carve_bytes;
+    }
+    std::size_t n = carve_bytes / size;
+    free_object* head = nullptr;
+    for (std::size_t i = n; i-- > 0;) {
+      auto* o = reinterpret_cast<free_object*>(mem + i * size);
+      o->next = head;
+      head = o;
+    }
+    return {head, std::uint32_t(n)};
+  }
+
+ private:
+  std::array<std::mutex, classes> m_;
+  std::array<std::vector<batch>, classes> batches_;
+  std::mutex arena_mutex_;
+  char* arena_ = nullptr;
+  std::size_t arena_left_ = 0;
+};
+
+/// A thread's free lists; returned to the depot when the thread ends.
+struct thread_cache {
+  std::array<free_object*, classes> head{};
+  std::array<std::uint32_t, classes> count{};
+
+  ~thread_cache() {
+    for (std::size_t c = 0; c < classes; ++c) {
+      if (head[c]) depot::instance().give(c, {head[c], count[c]});
+      head[c] = nullptr;
+      count[c] = 0;
+    }
+  }
+
+  void* pop(std::size_t c) {
+    free_object* o = head[c];
+    if (!o) {
+      batch b;
+      if (!depot::instance().take(c, b)) b = depot::instance().carve(c);
+      o = b.head;
+      count[c] = b.count;
+    }
+    head[c] = o->next;
+    --count[c];
+    return o;
+  }
+
+  void push(std::size_t c, void* p) {
+    auto* o = static_cast<free_object*>(p);
+    o->next = head[c];
+    head[c] = o;
+    std::uint32_t limit = batch_of(c);
+    if (++count[c] >= 2 * limit) {
+      // Hand a batch to the threads that allocate more than they free.
+      free_object* first = head[c];
+      free_object* last = first;
+      for (std::uint32_t i = 1; i < limit; ++i) last = last->next;
+      head[c] = last->next;
+      last->next = nullptr;
+      count[c] -= limit;
+      depot::instance().give(c, {first, limit});
+    }
+  }
+};
+
+thread_local thread_cache cache;
+
+}  // namespace
+
+void* allocate(std::size_t size) {
+  if constexpr (!pooled) {
+    return ::operator new(size);
+  } else {
+    if (size == 0 || size > max_small) return ::operator new(size);
+    return cache.pop(class_of(size));
+  }
+}
+
+void deallocate(void* p, std::size_t size) noexcept {
+  if constexpr (!pooled) {
+    ::operator delete(p);
+  } else {
+    if (size == 0 || size > max_small) {
+      ::operator delete(p);
+      return;
+    }
+    cache.push(class_of(size), p);
+  }
+}
+
+void* allocate_pages(std::size_t bytes) {
+  if constexpr (!pooled) {
+    void* p = ::operator new(bytes, std::align_val_t(64));
+    std::memset(p, 0, bytes);
+    return p;
+  } else {
+    return commit(bytes);
+  }
+}
+
+void free_pages(void* p, std::size_t bytes) noexcept {
+  if constexpr (!pooled) {
+    ::operator delete(p, std::align_val_t(64));
+  } else {
+    ::munmap(p, bytes);
+  }
+}
+
+}  // namespace otpp::detail::memory

@@ -1,0 +1,66 @@
+// Scenario 050, large messages: a 50 MB binary crosses in fragments (131 69/70) in both
+// directions between otpp and erl and between two otpp nodes.
+#include "dist/dist_fixture.hpp"
+
+using namespace otpp;
+using namespace otpp::test;
+
+namespace {
+constexpr std::size_t big = 50'000'000;
+
+term big_binary() {
+  std::vector<std::uint8_t> bytes(big);
+  for (std::size_t i = 0; i < big; ++i) bytes[i] = static_cast<std::uint8_t>(i * 31 + 7);
+  return term::binary(bytes);
+}
+
+bool same_pattern(const term& t) {
+  if (!t.is_binary() || t.bytes().size() != big) return false;
+  auto b = t.bytes();
+  for (std::size_t i = 0; i < big; i += 4099)
+    if (b[i] != static_cast<std::uint8_t>(i * 31 + 7)) return false;
+  return b[big - 1] == static_cast<std::uint8_t>((big - 1) * 31 + 7);
+}
+}  // namespace
+
+using Fragments = dist_test;
+
+TEST_F(Fragments, FiftyMegabytesCrossBetweenOtppNodes) {
+  auto a = start_node("a"), b = start_node("b");
+  ASSERT_TRUE(a && b);
+  pid pa = a->make_pid(), pb = b->make_pid();
+  a->engine->send(pa, pb, tuple_of(atom("big"), big_binary()));
+  a->engine->send(pa, pb, atom("after_big"));
+  auto got = b->signals.wait_for_kind("deliver", {}, 60s);
+  ASSERT_TRUE(got);
+  ASSERT_TRUE((*got)[2].is_tagged_tuple(atom("big"), 2));
+  EXPECT_TRUE(same_pattern((*got)[2][1]));
+  auto next = b->signals.wait_for_kind("deliver", {}, 10s);
+  ASSERT_TRUE(next);
+  EXPECT_EQ((*next)[2], atom("after_big"));
+}
+
+TEST_F(Fragments, FiftyMegabytesFromOtppReachErl) {
+  auto a = start_node("a");
+  auto erl = start_erl();
+  ASSERT_TRUE(a && erl->ready());
+  ASSERT_EQ(erl->eval("register(tester, self())."), "true");
+  pid pa = a->make_pid();
+  a->engine->send_named(pa, atom("tester"), atom(erl->node()), tuple_of(atom("big"), big_binary()));
+  EXPECT_EQ(erl->eval("receive {big, B} -> {byte_size(B), binary:at(B, 12345), binary:last(B)} after 30000 -> timeout end.", 60s),
+            "{" + std::to_string(big) + "," + std::to_string(static_cast<std::uint8_t>(12345 * 31 + 7)) + "," +
+                std::to_string(static_cast<std::uint8_t>((big - 1) * 31 + 7)) + "}");
+}
+
+TEST_F(Fragments, FiftyMegabytesFromErlReachOtpp) {
+  auto a = start_node("a");
+  auto erl = start_erl();
+  ASSERT_TRUE(a && erl->ready());
+  EXPECT_EQ(erl->eval("B = binary:copy(<<7,8,9,10,11>>, 10000000), {kate, " + quoted(a->name_text()) + "} ! {big, B}, ok.", 60s), "ok");
+  auto got = a->signals.wait_for_kind("deliver_named", [](const term& t) { return t[1].is_atom(atom("kate")); }, 60s);
+  ASSERT_TRUE(got);
+  const term& b = (*got)[2][1];
+  ASSERT_TRUE(b.is_binary());
+  ASSERT_EQ(b.bytes().size(), big);
+  EXPECT_EQ(b.bytes()[5 * 777 + 3], 10);
+}

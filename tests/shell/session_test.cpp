@@ -1,0 +1,186 @@
+// A shell session on a real (not distributed) otpp node, in this process: the shell's self()
+// is a process with a mailbox, receive and flush see what others send it, links kill and
+// restart it as they do an iex shell process, and the node's export table is callable.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "otpp/otp/io.hpp"
+#include "otpp/otp/node.hpp"
+#include "otpp/shell/session.hpp"
+
+namespace {
+
+using namespace otpp;
+using namespace std::chrono_literals;
+
+class ShellSession : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    otp::node_options o;
+    o.runtime.workers = 2;
+    o.services.output = node_output;
+    auto started = otp::node::start(std::move(o));
+    ASSERT_TRUE(started.ok()) << started.error();
+    node = std::move(started.value());
+    node->exports().add_elixir("Kate", "add", [](term a, term b) {
+      return term(static_cast<long long>(a.small_integer() + b.small_integer()));
+    });
+    node->exports().add_elixir("Kate", "say_name", [](process& self) -> process_task {
+      (void)co_await io::put_chars(self, "Hi, my name is Kate\n");
+    });
+    node->exports().add_elixir("Crash", "later", [](process& self, term ms) -> process_task {
+      co_await self.receive(on(atom("never")) >> [] {},
+                            after(std::chrono::milliseconds(ms.small_integer()), [] {}));
+      self.exit(atom("boom"));
+    });
+    s = std::make_unique<shell::session>(
+        *node, shell::session::sinks{[this](std::string_view t) {
+                                       std::lock_guard lock(mu);
+                                       out += t;
+                                     },
+                                     [](std::string_view) {}});
+  }
+  void TearDown() override {
+    s.reset();
+    node.reset();
+  }
+
+  // Feeds `line` and returns what the session printed for it.
+  std::string feed(std::string_view line) {
+    std::size_t from = output().size();
+    s->feed(line);
+    return output().substr(from);
+  }
+  std::string output() {
+    std::lock_guard lock(mu);
+    return out;
+  }
+
+  std::shared_ptr<io::string_output_sink> node_output = std::make_shared<io::string_output_sink>();
+  std::unique_ptr<otp::node> node;
+  std::unique_ptr<shell::session> s;
+  std::mutex mu;
+  std::string out;
+};
+
+TEST_F(ShellSession, PromptCountsSuccessfulExpressions) {
+  EXPECT_EQ(s->prompt(), "otpp(1)> ");
+  feed("1 + 1");
+  EXPECT_EQ(s->prompt(), "otpp(2)> ");
+  feed("foo()");
+  EXPECT_EQ(s->prompt(), "otpp(2)> ");
+  EXPECT_EQ(s->feed("receive do"), shell::session::outcome::more);
+  EXPECT_EQ(s->prompt(), "...(2)> ");
+  EXPECT_EQ(s->feed("after 0 -> :none end"), shell::session::outcome::ok);
+}
+
+TEST_F(ShellSession, MessagesToSelfQueueUntilFlush) {
+  EXPECT_EQ(feed("send(self(), {:hi, 1})"), "{:hi, 1}\n");
+  EXPECT_EQ(feed("send(self(), :sup?)"), ":sup?\n");
+  EXPECT_EQ(feed("flush()"), "{:hi, 1}\n:sup?\n:ok\n");
+  EXPECT_EQ(feed("flush()"), ":ok\n");
+}
+
+TEST_F(ShellSession, SelfPrintsAsALocalPid) {
+  const std::string text = feed("self()");
+  EXPECT_EQ(text.rfind("#PID<0.", 0), 0u) << text;
+  EXPECT_EQ(feed("node(self())"), ":nonode@nohost\n");
+}
+
+TEST_F(ShellSession, ReceiveGetsMessagesFromOtherProcesses) {
+  node->rt().send(s->self(), tuple_of(atom("ping"), 41));
+  EXPECT_EQ(feed("receive do {:ping, n} -> n + 1 end"), "42\n");
+  EXPECT_EQ(feed("receive do :never -> 1 after 20 -> :timeout end"), ":timeout\n");
+}
+
+TEST_F(ShellSession, SendByRegisteredName) {
+  feed("Process.register(self(), :me)");
+  EXPECT_EQ(feed("send(:me, :by_name)"), ":by_name\n");
+  EXPECT_EQ(feed("send({:me, node()}, :by_tuple)"), ":by_tuple\n");
+  EXPECT_EQ(feed("flush()"), ":by_name\n:by_tuple\n:ok\n");
+  EXPECT_EQ(feed("Process.whereis(:me) == self()"), "true\n");
+  EXPECT_EQ(feed("Process.whereis(:nobody)"), "nil\n");
+}
+
+TEST_F(ShellSession, ExportedFunctionsAreCallable) {
+  EXPECT_EQ(feed("Kate.add(1, 2)"), "3\n");
+  EXPECT_EQ(feed("Kate.nope()"),
+            "** (UndefinedFunctionError) function Kate.nope/0 is undefined or private\n    Kate.nope()\n");
+  EXPECT_EQ(feed("Kate.say_name()"), ":ok\n");
+  EXPECT_NE(node_output->text().find("Hi, my name is Kate\n"), std::string::npos);
+}
+
+TEST_F(ShellSession, ALinkedProcessThatCrashesKillsAndRestartsTheShellProcess) {
+  feed("x = 1");
+  const std::string old_self = feed("self()");
+  feed("spawn_link(Crash, :later, [30])");
+  bool restarted = false;
+  for (int i = 0; i < 200 && !restarted; ++i) {
+    restarted = s->poll();
+    if (!restarted) std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_TRUE(restarted);
+  const std::string text = output();
+  const std::string old_pid = old_self.substr(0, old_self.size() - 1);
+  EXPECT_NE(text.find("** (EXIT from " + old_pid + ") shell process exited with reason: :boom\n\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(s->prompt(), "otpp(1)> ");
+  EXPECT_NE(feed("self()"), old_self);
+  EXPECT_EQ(feed("x").rfind("** (CompileError)", 0), 0u);  // bindings are gone, as in iex
+}
+
+TEST_F(ShellSession, KillingTheShellProcessPrintsItsExit) {
+  const std::string me = feed("self()");
+  const std::string text = feed("Process.exit(self(), :kill)");
+  EXPECT_EQ(text, "** (EXIT from " + me.substr(0, me.size() - 1) + ") shell process exited with reason: killed\n\n" +
+                      shell::session::banner() + "\n");
+}
+
+TEST_F(ShellSession, TrappingExitsTurnsTheCrashIntoAMessage) {
+  EXPECT_EQ(feed("Process.flag(:trap_exit, true)"), "false\n");
+  feed("pid = spawn_link(Crash, :later, [1])");
+  EXPECT_EQ(feed("receive do {:EXIT, ^pid, reason} -> reason after 2000 -> :none end"), ":boom\n");
+}
+
+TEST_F(ShellSession, MonitorsDeliverDown) {
+  feed("pid = spawn(Crash, :later, [1])");
+  feed("ref = Process.monitor(pid)");
+  EXPECT_EQ(feed("receive do {:DOWN, ^ref, :process, ^pid, r} -> r after 2000 -> :none end"), ":boom\n");
+}
+
+TEST_F(ShellSession, InterruptEndsABlockedReceiveQuietly) {
+  std::thread t([this] {
+    std::this_thread::sleep_for(100ms);
+    s->interrupt();
+  });
+  EXPECT_EQ(s->feed("receive do :never -> 1 end"), shell::session::outcome::error);
+  t.join();
+  EXPECT_EQ(output().find("EXIT from"), std::string::npos);
+}
+
+TEST_F(ShellSession, NodeFunctionsOnANodeThatIsNotAlive) {
+  EXPECT_EQ(feed("Node.self()"), ":nonode@nohost\n");
+  EXPECT_EQ(feed("Node.alive?()"), "false\n");
+  EXPECT_EQ(feed("Node.list()"), "[]\n");
+  EXPECT_EQ(feed("Node.connect(:kate@localhost)"), ":ignored\n");
+  EXPECT_EQ(feed("Node.ping(:kate@localhost)"), ":pang\n");
+}
+
+TEST_F(ShellSession, ErrorsLeaveTheShellUsable) {
+  feed("{:a, b} = {:c, 1}");
+  feed(")");
+  feed("Foo.bar()");
+  feed("hd([])");
+  EXPECT_EQ(feed("1 + 1"), "2\n");
+}
+
+TEST_F(ShellSession, PidHelperReadsPrintedPids) {
+  const std::string me = feed("self()");
+  const std::string dotted = me.substr(5, me.size() - 7);  // "#PID<0.5.0>\n" -> "0.5.0"
+  EXPECT_EQ(feed("pid(\"" + dotted + "\") == self()"), "true\n");
+}
+
+}  // namespace
