@@ -2,6 +2,13 @@
 // error codes as values instead of throwing.
 #pragma once
 
+// Asio 1.22 recognises C++20 coroutines on GCC only; clang (the fuzz build) has them too.
+#if defined(__clang__) && defined(__cpp_impl_coroutine) && !defined(ASIO_HAS_CO_AWAIT)
+#define ASIO_HAS_CO_AWAIT 1
+#define ASIO_HAS_STD_COROUTINE 1
+#endif
+#include <coroutine>
+
 #include <asio.hpp>
 
 // GCC 12 misreads asio's awaitable frame allocator (operator new/delete of the frame base)

@@ -36,7 +36,7 @@ std::unordered_map<const runtime*, node_services*>& registry() {
 
 // Erlang prints a remote pid with the peer's slot in its node table; otpp numbers peers in the
 // order it first prints them, starting where Erlang's small tables usually are.
-class numbering {
+class peer_numbers {
  public:
   std::uint32_t number(const runtime& rt, atom node) {
     if (node == rt.node()) return 0;
@@ -190,7 +190,9 @@ void add_builtins(export_table& x) {
   add_if_missing("erlang", "whereis", 1, [](process& self, term name) -> task<term> {
     if (!name.is_atom()) throw error_exception(a_badarg);
     auto p = self.rt().whereis(name.atom_value());
-    co_return p ? term(*p) : term(atoms::undefined);
+    term found = atoms::undefined;  // (no conditional temporaries in co_return: g++ 12)
+    if (p) found = *p;
+    co_return found;
   });
   add_if_missing("erlang", "apply", 3, [](process& self, term m, term f, term a) -> task<term> {
     if (!m.is_atom() || !f.is_atom() || !a.is_proper_list()) throw error_exception(a_badarg);
@@ -318,9 +320,10 @@ node_services::node_services(runtime& rt, dist::engine* engine, export_table& ex
   io_server_ = io::start_server(rt, dev, user_name);
   rt.set_default_group_leader(io_server_);
 
-  auto numbers = std::make_shared<numbering>();
+  auto numbers = std::make_shared<peer_numbers>();
   runtime* rtp = &rt;
-  io::set_node_numbering([numbers, rtp](atom node, std::uint32_t) { return numbers->number(*rtp, node); });
+  numbering_ = [numbers, rtp](atom node, std::uint32_t) { return numbers->number(*rtp, node); };
+  io::set_node_numbering(numbering_);
 
   if (options.builtins) add_builtins(exports);
   if (options.rex && !rt.whereis(atoms::rex)) {

@@ -34,13 +34,20 @@ process_task task_body(process& self, pid owner, bool monitor, export_table* exp
     bool timed_out = false;
   };
   auto timeout = monitor ? std::chrono::milliseconds(5000) : std::chrono::milliseconds(-1);
+  // Built before the co_await: g++ 12 destroys conditional temporaries of an await twice.
+  term down_ref = atoms::undefined;
+  if (mref) down_ref = *mref;
   start_msg m = co_await self.receive(
       on(owner, any_ref, _, ignore, any_tuple) >>
           [](reference ref, term reply_to, term mfa) { return start_msg{true, term(ref), reply_to, mfa, {}, false}; },
-      on(atoms::DOWN, mref ? term(*mref) : term(atoms::undefined), ignore, ignore, _) >>
+      on(atoms::DOWN, down_ref, ignore, ignore, _) >>
           [](term reason) { return start_msg{false, {}, {}, {}, reason, false}; },
       after(timeout, [] { return start_msg{false, {}, {}, {}, {}, true}; }));
-  if (!m.ok) self.exit(m.timed_out ? term(atoms::timeout) : tuple_of(atoms::shutdown, m.down_reason));
+  if (!m.ok) {
+    term reason = atoms::timeout;
+    if (!m.timed_out) reason = tuple_of(atoms::shutdown, m.down_reason);
+    self.exit(reason);
+  }
   if (mref) self.demonitor(*mref, true);
 
   const term& mfa = m.mfa;

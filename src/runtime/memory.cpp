@@ -73,28 +73,17 @@ class depot {
     std::lock_guard lk(m_[c]);
     batches_[c].push_back(b);
   }
-  /// A fresh run of memory for class `c`, split into objects.
-  batch carve(std::size_t c) {
-    std::size_t size = class_size(c);
-    char* mem;
-    {
-      std::lock_guard lk(arena_mutex_);
-      if (arena_left_ < carve_bytes) {
-        arena_ = static_cast<char*>(commit(arena_bytes));
-        arena_left_ = arena_bytes;
-      }
-      mem = arena_;
-      arena_ += carve_bytes;
-      arena_left_ -= carve_bytes;
+  /// A fresh run of committed memory, handed out by bumping a pointer.
+  char* carve() {
+    std::lock_guard lk(arena_mutex_);
+    if (arena_left_ < carve_bytes) {
+      arena_ = static_cast<char*>(commit(arena_bytes));
+      arena_left_ = arena_bytes;
     }
-    std::size_t n = carve_bytes / size;
-    free_object* head = nullptr;
-    for (std::size_t i = n; i-- > 0;) {
-      auto* o = reinterpret_cast<free_object*>(mem + i * size);
-      o->next = head;
-      head = o;
-    }
-    return {head, std::uint32_t(n)};
+    char* mem = arena_;
+    arena_ += carve_bytes;
+    arena_left_ -= carve_bytes;
+    return mem;
   }
 
  private:
@@ -105,10 +94,14 @@ class depot {
   std::size_t arena_left_ = 0;
 };
 
-/// A thread's free lists; returned to the depot when the thread ends.
+/// A thread's free lists, and per class a run of fresh memory cut by bumping a pointer (so
+/// new memory is written once, by its first user). Free lists go back to the depot when the
+/// thread ends; the unused rest of a fresh run is simply left.
 struct thread_cache {
   std::array<free_object*, classes> head{};
   std::array<std::uint32_t, classes> count{};
+  std::array<char*, classes> fresh{};
+  std::array<char*, classes> fresh_end{};
 
   ~thread_cache() {
     for (std::size_t c = 0; c < classes; ++c) {
@@ -119,16 +112,25 @@ struct thread_cache {
   }
 
   void* pop(std::size_t c) {
-    free_object* o = head[c];
-    if (!o) {
-      batch b;
-      if (!depot::instance().take(c, b)) b = depot::instance().carve(c);
-      o = b.head;
-      count[c] = b.count;
+    if (free_object* o = head[c]) {
+      head[c] = o->next;
+      --count[c];
+      return o;
     }
-    head[c] = o->next;
-    --count[c];
-    return o;
+    std::size_t size = class_size(c);
+    if (fresh[c] + size > fresh_end[c] || fresh[c] == nullptr) {
+      batch b;
+      if (depot::instance().take(c, b)) {
+        head[c] = b.head->next;
+        count[c] = b.count - 1;
+        return b.head;
+      }
+      fresh[c] = depot::instance().carve();
+      fresh_end[c] = fresh[c] + carve_bytes;
+    }
+    void* p = fresh[c];
+    fresh[c] += size;
+    return p;
   }
 
   void push(std::size_t c, void* p) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -140,6 +141,19 @@ class inbox {
       if (e == closed_tag()) return push_result::closed;
       n->next = e == blocked_tag() ? nullptr : e;
       if (head_.compare_exchange_weak(e, n, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+        return e == blocked_tag() ? push_result::woke_owner : push_result::ok;
+      }
+    }
+  }
+
+  /// Any thread: pushes a chain already linked newest-first (`first` newest, `last` oldest)
+  /// with one atomic operation.
+  push_result push_chain(mail_node* first, mail_node* last) noexcept {
+    mail_node* e = head_.load(std::memory_order_relaxed);
+    for (;;) {
+      if (e == closed_tag()) return push_result::closed;
+      last->next = e == blocked_tag() ? nullptr : e;
+      if (head_.compare_exchange_weak(e, first, std::memory_order_acq_rel, std::memory_order_relaxed)) {
         return e == blocked_tag() ? push_result::woke_owner : push_result::ok;
       }
     }
@@ -279,6 +293,12 @@ struct alignas(64) pcb {
   pcb* send_cache = nullptr;  ///< the last local destination, held with a reference
   std::uint32_t send_cache_serial = 0;
   std::uint32_t reductions = 0;
+  /// Messages to `send_cache` not pushed yet, newest first: a process streaming messages to
+  /// one destination pushes them in batches (at the latest when it suspends or exits).
+  mail_node* outbox = nullptr;
+  mail_node* outbox_last = nullptr;
+  std::uint16_t outbox_len = 0;
+  std::uint16_t stream = 0;  ///< messages sent to `send_cache` in a row
 
   pcb() noexcept : closure(nullptr) {}
 
@@ -296,5 +316,8 @@ struct alignas(64) pcb {
     ++queue_len;
   }
 };
+
+static_assert(sizeof(pcb) <= 192, "a process control block stays within three cache lines");
+static_assert(std::is_trivially_destructible_v<pcb>, "process table chunks are freed without destructors");
 
 }  // namespace otpp::detail

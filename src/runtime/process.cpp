@@ -392,6 +392,7 @@ void exit_process(pcb* p, term reason, bool report, bool keep_slot) {
     delete p->closure;
     p->closure = nullptr;
   }
+  rt.flush_outbox(p);
   rt.disarm_receive_timer(p);
   p->matcher = nullptr;
 
@@ -499,10 +500,7 @@ scheduler::turn_result run_turn(pcb* p) {
         die_from_signal(p);
         return scheduler::turn_result::exited;
       }
-      if (!resume) {
-        if (p->mailbox.try_block()) return scheduler::turn_result::parked;
-        continue;  // something arrived meanwhile
-      }
+      if (!resume) return scheduler::turn_result::waiting;  // the scheduler parks it
       rt.disarm_receive_timer(p);
       p->matcher = nullptr;
     } else {
@@ -515,6 +513,7 @@ scheduler::turn_result run_turn(pcb* p) {
     }
     p->state = run_state::running;
     p->resume_point.resume();
+    rt.flush_outbox(p);  // batched messages leave when the process stops running
     if (p->root.done()) {
       die_from_body(p);
       return scheduler::turn_result::exited;

@@ -67,10 +67,7 @@ runtime_impl::~runtime_impl() {
   }
   for (std::size_t i = 0; i < max_chunks_; ++i) {
     pcb* c = chunks_[i].load(std::memory_order_relaxed);
-    if (c) {
-      for (std::uint32_t k = 0; k < chunk_size; ++k) c[k].~pcb();
-      memory::free_pages(c, sizeof(pcb) * chunk_size);
-    }
+    if (c) memory::free_pages(c, sizeof(pcb) * chunk_size);  // pcb is trivially destructible
   }
 }
 
@@ -164,15 +161,14 @@ pcb* runtime_impl::allocate_slot() {
       std::size_t c = id >> chunk_bits;
       if (c >= max_chunks_) throw std::length_error("otpp: too many processes (system_limit)");
       if (!chunks_[c].load(std::memory_order_relaxed)) {
-        void* mem = memory::allocate_pages(sizeof(pcb) * chunk_size);
-        pcb* chunk = static_cast<pcb*>(mem);
-        for (std::uint32_t k = 0; k < chunk_size; ++k) {
-          new (chunk + k) pcb();
-          chunk[k].rt = this;
-          chunk[k].id = std::uint32_t(c << chunk_bits) + k;
-        }
-        chunks_[c].store(chunk, std::memory_order_release);
+        chunks_[c].store(static_cast<pcb*>(memory::allocate_pages(sizeof(pcb) * chunk_size)),
+                         std::memory_order_release);
       }
+      // Slots are built when first handed out, so a fresh slot's memory is written once.
+      pcb* fresh = chunks_[c].load(std::memory_order_relaxed) + (id & (chunk_size - 1));
+      new (fresh) pcb();
+      fresh->rt = this;
+      fresh->id = id;
       high_water_.store(id + 1, std::memory_order_release);
     }
   }
@@ -238,6 +234,8 @@ void runtime_impl::push(pcb* target, mail_node* n, const pid& to) {
 }
 
 void runtime_impl::signal(const pid& to, mail_node* n) {
+  // Messages a process batched go first: signals between a pair keep their order.
+  if (current_process && current_process->outbox) flush_outbox(current_process);
   pcb* t = acquire(to);
   if (!t) {
     bounce(n, to);
@@ -282,29 +280,56 @@ void runtime_impl::bounce(mail_node* n, const pid& dead) {
   free_node(n);
 }
 
+void runtime_impl::flush_outbox(pcb* from) noexcept {
+  mail_node* first = std::exchange(from->outbox, nullptr);
+  if (!first) return;
+  mail_node* last = std::exchange(from->outbox_last, nullptr);
+  from->outbox_len = 0;
+  pcb* t = from->send_cache;
+  switch (t->mailbox.push_chain(first, last)) {
+    case inbox::push_result::ok: return;
+    case inbox::push_result::woke_owner: wake(t); return;
+    case inbox::push_result::closed: free_chain(first); return;
+  }
+}
+
+namespace {
+/// After this many messages in a row to one destination a process batches them.
+constexpr std::uint16_t stream_threshold = 16;
+constexpr std::uint16_t batch_size = 64;
+}  // namespace
+
 void runtime_impl::send_message(pcb* from, const pid& to, term msg) {
   switch (classify(to)) {
     case where::remote:
+      if (from) flush_outbox(from);
       if (distribution* d = dist()) d->send(from ? pid_of(from) : pid{}, to, std::move(msg));
       return;
     case where::stale: return;
     case where::local: break;
   }
-  pcb* t;
   if ((++sends_on_thread & 63) == 0) sched_->spill_next();
   if (from) {
     // A process usually sends to the same destination again and again (replies, streams):
     // keep a reference to its slot instead of taking one per message.
-    if (from->send_cache && from->send_cache->id == to.id && from->send_cache_serial == to.serial) {
-      t = from->send_cache;
-    } else {
+    pcb* t = from->send_cache;
+    if (!t || t->id != to.id || from->send_cache_serial != to.serial) {
+      flush_outbox(from);
       t = acquire(to);
       if (!t) return;
       if (from->send_cache) release(from->send_cache);
       from->send_cache = t;
       from->send_cache_serial = to.serial;
+      from->stream = 0;
     }
     auto* n = new message_node(std::move(msg));
+    if (!from->blocking && (from->outbox || ++from->stream > stream_threshold)) {
+      n->next = from->outbox;
+      from->outbox = n;
+      if (!from->outbox_last) from->outbox_last = n;
+      if (++from->outbox_len >= batch_size) flush_outbox(from);
+      return;
+    }
     switch (t->mailbox.push(n)) {
       case inbox::push_result::ok: return;
       case inbox::push_result::woke_owner: wake(t); return;
@@ -312,7 +337,7 @@ void runtime_impl::send_message(pcb* from, const pid& to, term msg) {
     }
     return;
   }
-  t = acquire(to);
+  pcb* t = acquire(to);
   if (!t) return;
   auto* n = new message_node(std::move(msg));
   switch (t->mailbox.push(n)) {
@@ -359,6 +384,7 @@ void runtime_impl::send_exit(const pid& from, const pid& to, term reason, bool f
   switch (classify(to)) {
     case where::local: signal(to, new exit_node(from, std::move(reason), from_link)); return;
     case where::remote:
+      if (current_process) flush_outbox(current_process);
       if (distribution* d = dist()) d->exit(from, to, std::move(reason), !from_link);
       return;
     case where::stale: return;

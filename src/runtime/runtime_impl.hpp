@@ -78,6 +78,8 @@ class runtime_impl final : public remote_signals {
   /// `noproc`, an info request gets `undefined`; anything else is dropped. Takes `n`.
   void bounce(mail_node* n, const pid& dead);
   void wake(pcb* p);
+  /// Pushes the messages `from` batched for its last destination.
+  void flush_outbox(pcb* from) noexcept;
   /// A message from `from` (may be null) to any pid.
   void send_message(pcb* from, const pid& to, term msg);
   bool send_named(pcb* from, atom name, term msg);

@@ -148,17 +148,69 @@ void scheduler::schedule_woken(pcb* p) {
 void scheduler::spill_next() {
   if (tl_scheduler != this) return;
   auto& w = *static_cast<worker*>(tl_worker);
+  bool moved = false;
   if (pcb* p = std::exchange(w.next, nullptr)) {
     push_local(w, p);
-    notify_one();
+    moved = true;
   }
+  // Watched processes that got messages from this long turn can run elsewhere meanwhile.
+  while (pcb* p = take_watched_ready(w)) {
+    push_local(w, p);
+    moved = true;
+  }
+  if (moved) notify_one();
 }
 
 bool scheduler::run_once() {
   pcb* p = pop_global();
   if (!p) return false;
-  if (run_turn(p) == turn_result::requeue) push_global(p);
+  switch (run_turn(p)) {
+    case turn_result::requeue: push_global(p); break;
+    case turn_result::waiting:
+      if (!p->mailbox.try_block()) push_global(p);  // something arrived: look again
+      break;
+    case turn_result::parked:
+    case turn_result::exited: break;
+  }
   return true;
+}
+
+void scheduler::watch(worker& w, pcb* p) {
+  if (w.nwatched == worker::max_watched) {
+    pcb* oldest = w.watched[0];
+    for (unsigned i = 1; i < w.nwatched; ++i) w.watched[i - 1] = w.watched[i];
+    --w.nwatched;
+    if (!oldest->mailbox.try_block()) {
+      push_local(w, oldest);
+      notify_one();
+    }
+  }
+  w.watched[w.nwatched++] = p;
+}
+
+pcb* scheduler::take_watched_ready(worker& w) {
+  for (unsigned i = 0; i < w.nwatched; ++i) {
+    pcb* p = w.watched[i];
+    if (p->mailbox.has_signals()) {
+      for (unsigned k = i + 1; k < w.nwatched; ++k) w.watched[k - 1] = w.watched[k];
+      --w.nwatched;
+      return p;
+    }
+  }
+  return nullptr;
+}
+
+bool scheduler::park_watched(worker& w) {
+  bool queued = false;
+  for (unsigned i = 0; i < w.nwatched; ++i) {
+    pcb* p = w.watched[i];
+    if (!p->mailbox.try_block()) {
+      push_local(w, p);
+      queued = true;
+    }
+  }
+  w.nwatched = 0;
+  return queued;
 }
 
 std::vector<pcb*> scheduler::drain_queues() {
@@ -175,22 +227,32 @@ std::vector<pcb*> scheduler::drain_queues() {
     w->queue.clear();
     w->queued.store(0);
     if (pcb* p = std::exchange(w->next, nullptr)) out.push_back(p);
+    for (unsigned i = 0; i < w->nwatched; ++i) out.push_back(w->watched[i]);
+    w->nwatched = 0;
   }
   return out;
 }
 
 void scheduler::run(worker* w, pcb* p) {
   ++w->turns;
-  turn_result r = run_turn(p);
-  if (r == turn_result::requeue) {
-    push_local(*w, p);
-    if (workers_.size() > 1) notify_one();
+  switch (run_turn(p)) {
+    case turn_result::requeue:
+      push_local(*w, p);
+      if (workers_.size() > 1) notify_one();
+      break;
+    case turn_result::waiting: watch(*w, p); break;
+    case turn_result::parked:
+    case turn_result::exited: break;
   }
 }
 
 pcb* scheduler::find_work(worker& w) {
   if (w.next_streak < max_next_streak) {
     if (pcb* p = std::exchange(w.next, nullptr)) {
+      ++w.next_streak;
+      return p;
+    }
+    if (pcb* p = take_watched_ready(w)) {
       ++w.next_streak;
       return p;
     }
@@ -211,6 +273,7 @@ pcb* scheduler::find_work(worker& w) {
   }
   if (pcb* p = pop_global()) return p;
   if (pcb* p = std::exchange(w.next, nullptr)) return p;
+  if (pcb* p = take_watched_ready(w)) return p;
   return steal(w);
 }
 
@@ -253,8 +316,13 @@ void scheduler::idle(worker& w) {
   if (w.next) return;
   for (unsigned i = 0; i < idle_spins; ++i) {
     if (work_visible() || stop_.load(std::memory_order_relaxed)) return;
+    for (unsigned k = 0; k < w.nwatched; ++k) {
+      if (w.watched[k]->mailbox.has_signals()) return;
+    }
     for (int k = 0; k < 32; ++k) cpu_relax();
   }
+  // Nobody will look at watched mailboxes while this worker sleeps: park them.
+  if (park_watched(w)) return;
   std::uint64_t seen;
   {
     std::lock_guard lk(sleep_mutex_);

@@ -42,7 +42,12 @@ class spin_lock {
 class scheduler {
  public:
   /// What a process turn ended with.
-  enum class turn_result { parked, requeue, exited };
+  enum class turn_result {
+    parked,   ///< waiting in receive, mailbox marked: a pusher will wake it
+    waiting,  ///< waiting in receive, mailbox not marked: the worker keeps an eye on it
+    requeue,  ///< wants another turn
+    exited,
+  };
 
   scheduler(runtime_impl& rt, unsigned workers, bool deterministic);
   ~scheduler();
@@ -80,6 +85,13 @@ class scheduler {
     /// Run-next slot, owner only: the process just woken here (its message is hot in this
     /// core's cache). Not stealable; spill_next() moves it to the queue when it must wait.
     pcb* next = nullptr;
+    /// Processes that just started waiting in receive and are not parked yet (parking costs
+    /// an atomic read-modify-write, and in a ping-pong the answer often comes before the
+    /// worker has anything else to do). Owner only; pushes to them do not wake anyone, so the
+    /// worker looks at their mailboxes itself, and parks them before it sleeps.
+    static constexpr unsigned max_watched = 8;
+    pcb* watched[max_watched] = {};
+    unsigned nwatched = 0;
     std::uint64_t turns = 0;
     unsigned next_streak = 0;
     std::uint64_t rng = 0;
@@ -90,6 +102,12 @@ class scheduler {
   pcb* steal(worker& w);
   void idle(worker& w);
   void push_local(worker& w, pcb* p);
+  void watch(worker& w, pcb* p);
+  /// A watched process whose mailbox got something, removed from the watch list.
+  pcb* take_watched_ready(worker& w);
+  /// Parks every watched process (those that got signals meanwhile go to the queue).
+  /// True if any went to the queue.
+  bool park_watched(worker& w);
   void push_global(pcb* p);
   pcb* pop_global();
   void notify_one();

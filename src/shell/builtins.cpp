@@ -1,8 +1,8 @@
 // The shell's pure built-in functions: what Kernel, :erlang, :lists, IO, String and friends
 // offer that needs no running node, with the errors Elixir raises for bad arguments.
 #include <algorithm>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <thread>
 
 #include "otpp/otp/io_format.hpp"
@@ -41,7 +41,9 @@ const term& list_arg(std::string_view fun, args_t a, int which) {
   return t;
 }
 
-std::vector<term> elements_of(const term& list) { return {list.list_elements().begin(), list.list_elements().end()}; }
+std::vector<term> elements_of(const term& list) {
+  return {list.list_elements().begin(), list.list_elements().end()};
+}
 
 term type_test(bool b) { return term::boolean(b); }
 
@@ -62,7 +64,8 @@ term element(args_t a) {
 term setelement(args_t a) {
   const auto i = int_arg("setelement", a, 1);
   const term& t = tuple_arg("setelement", a, 2);
-  if (i < 1 || static_cast<std::size_t>(i) > t.tuple_size()) bad("setelement", a, 1, "out of range");
+  if (i < 1 || static_cast<std::size_t>(i) > t.tuple_size())
+    bad("setelement", a, 1, "out of range");
   std::vector<term> items(t.elements().begin(), t.elements().end());
   items[static_cast<std::size_t>(i - 1)] = a[2];
   return term::tuple(std::move(items));
@@ -103,7 +106,8 @@ term exception_for(call_context& c, const term& what, const std::optional<term>&
         message = std::string(message_or_opts->bytes_as_string());
       } else if (message_or_opts->is_list()) {
         for (const term& kv : message_or_opts->list_elements()) {
-          if (kv.is_tuple() && kv.tuple_size() == 2 && kv[0].is_atom(atom("message")) && kv[1].is_binary()) {
+          if (kv.is_tuple() && kv.tuple_size() == 2 && kv[0].is_atom(atom("message")) &&
+              kv[1].is_binary()) {
             message = std::string(kv[1].bytes_as_string());
           }
         }
@@ -117,8 +121,10 @@ term exception_for(call_context& c, const term& what, const std::optional<term>&
     }
     return elixir_exception(name, message);
   }
-  throw raise("ArgumentError", "raise/1 and raise/2 expect a module name, string or exception as the first "
-                               "argument, got: " + c.eval.inspect(what));
+  throw raise("ArgumentError",
+              "raise/1 and raise/2 expect a module name, string or exception as the first "
+              "argument, got: " +
+                  c.eval.inspect(what));
 }
 
 term compare_op(std::string_view op, const term& a, const term& b) {
@@ -138,7 +144,8 @@ std::string io_text(call_context& c, const term& t) {
 }
 
 void sleep_ms(const term& t, std::string_view fun, args_t a) {
-  if (t.is_atom(atoms::infinity)) throw raise("ArgumentError", "sleeping forever would hang the shell");
+  if (t.is_atom(atoms::infinity))
+    throw raise("ArgumentError", "sleeping forever would hang the shell");
   auto ms = t.to_int64();
   if (!ms || *ms < 0) bad(fun, a, 1, "not a valid timeout");
   std::this_thread::sleep_for(std::chrono::milliseconds(*ms));
@@ -256,7 +263,8 @@ void add_pure_builtins(builtin_table& t) {
   });
   t.add("lists", "sort", 1, [](call_context&, args_t a) {
     auto items = elements_of(list_arg("sort", a, 1));
-    std::stable_sort(items.begin(), items.end(), [](const term& x, const term& y) { return compare(x, y) < 0; });
+    std::stable_sort(items.begin(), items.end(),
+                     [](const term& x, const term& y) { return compare(x, y) < 0; });
     return term::list(std::move(items));
   });
   t.add("lists", "sum", 1, [](call_context&, args_t a) {
@@ -338,10 +346,12 @@ void add_pure_builtins(builtin_table& t) {
   });
   t.add("Elixir.Enum", "sort", 1, [enum_items](call_context&, args_t a) {
     auto items = enum_items(a[0]);
-    std::stable_sort(items.begin(), items.end(), [](const term& x, const term& y) { return compare(x, y) < 0; });
+    std::stable_sort(items.begin(), items.end(),
+                     [](const term& x, const term& y) { return compare(x, y) < 0; });
     return term::list(std::move(items));
   });
-  t.add("Elixir.Enum", "to_list", 1, [enum_items](call_context&, args_t a) { return term::list(enum_items(a[0])); });
+  t.add("Elixir.Enum", "to_list", 1,
+        [enum_items](call_context&, args_t a) { return term::list(enum_items(a[0])); });
 
   // -- maps and keywords --
   auto need_map = [](const term& m) {
@@ -360,12 +370,15 @@ void add_pure_builtins(builtin_table& t) {
   t.add("Elixir.Map", "fetch!", 2, [need_map](call_context& c, args_t a) {
     need_map(a[0]);
     const term* v = a[0].map_find(a[1]);
-    if (!v) throw raise("KeyError", "key " + c.eval.inspect(a[1]) + " not found in: " + c.eval.inspect(a[0]));
+    if (!v)
+      throw raise("KeyError",
+                  "key " + c.eval.inspect(a[1]) + " not found in: " + c.eval.inspect(a[0]));
     return *v;
   });
   t.add("Elixir.Map", "put", 3, [need_map](call_context&, args_t a) {
     need_map(a[0]);
-    std::vector<std::pair<term, term>> entries(a[0].map_entries().begin(), a[0].map_entries().end());
+    std::vector<std::pair<term, term>> entries(a[0].map_entries().begin(),
+                                               a[0].map_entries().end());
     entries.emplace_back(a[1], a[2]);
     return term::map(std::move(entries));
   });
@@ -412,8 +425,8 @@ void add_pure_builtins(builtin_table& t) {
       return term(atoms::nil);
     }
     if (a[0].is_atom(atoms::nil)) return term(atoms::nil);
-    throw raise("UndefinedFunctionError", "function " + c.eval.inspect(a[0]) +
-                                              " does not implement the Access behaviour");
+    throw raise("UndefinedFunctionError",
+                "function " + c.eval.inspect(a[0]) + " does not implement the Access behaviour");
   };
   t.add("Elixir.Access", "get", 2, access_get);
   t.add("Elixir.Keyword", "get", 2, access_get);
@@ -457,11 +470,13 @@ void add_pure_builtins(builtin_table& t) {
   });
   for (std::string_view op : {"==", "/=", "=:=", "=/=", "<", ">", "=<", ">="}) {
     const std::string name(op);
-    t.add("erlang", name, 2, [name](call_context&, args_t a) { return compare_op(name, a[0], a[1]); });
+    t.add("erlang", name, 2,
+          [name](call_context&, args_t a) { return compare_op(name, a[0], a[1]); });
   }
   for (std::string_view op : {"==", "!=", "===", "!==", "<", ">", "<=", ">="}) {
     const std::string name(op);
-    t.add("Elixir.Kernel", name, 2, [name](call_context&, args_t a) { return compare_op(name, a[0], a[1]); });
+    t.add("Elixir.Kernel", name, 2,
+          [name](call_context&, args_t a) { return compare_op(name, a[0], a[1]); });
   }
 
   // -- type tests --
@@ -481,7 +496,8 @@ void add_pure_builtins(builtin_table& t) {
   both("is_boolean", 1, [](call_context&, args_t a) {
     return type_test(a[0].is_atom(atoms::true_) || a[0].is_atom(atoms::false_));
   });
-  t.add("Elixir.Kernel", "is_nil", 1, [](call_context&, args_t a) { return type_test(a[0].is_atom(atoms::nil)); });
+  t.add("Elixir.Kernel", "is_nil", 1,
+        [](call_context&, args_t a) { return type_test(a[0].is_atom(atoms::nil)); });
 
   // -- conversions --
   t.add("erlang", "atom_to_list", 1, [](call_context&, args_t a) {
@@ -562,7 +578,8 @@ void add_pure_builtins(builtin_table& t) {
   t.add("erlang", "iolist_to_binary", 1, to_binary("iolist_to_binary"));
   t.add("erlang", "term_to_binary", 1, [](call_context&, args_t a) {
     auto bytes = etf::encode(a[0]);
-    return term::binary(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    return term::binary(
+        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   });
   t.add("erlang", "binary_to_term", 1, [](call_context&, args_t a) {
     if (!a[0].is_binary()) bad("binary_to_term", a, 1, "not a binary");
@@ -637,8 +654,9 @@ void add_pure_builtins(builtin_table& t) {
   t.add("Elixir.String", "split", 2, [need_string](call_context& c, args_t a) {
     std::string s = need_string("split", a);
     if (!a[1].is_binary() || a[1].bytes().empty()) {
-      throw raise("ArgumentError", "String.split/2 in the otpp shell takes a non-empty string pattern, got: " +
-                                       c.eval.inspect(a[1]));
+      throw raise("ArgumentError",
+                  "String.split/2 in the otpp shell takes a non-empty string pattern, got: " +
+                      c.eval.inspect(a[1]));
     }
     const std::string sep(a[1].bytes_as_string());
     std::vector<term> parts;
@@ -661,24 +679,24 @@ void add_pure_builtins(builtin_table& t) {
     for (long long i = 0; i < n && out.size() < 100'000'000; ++i) out += s;
     return term::binary(out);
   });
-  t.add("Elixir.Kernel", "to_string", 1, [](call_context& c, args_t a) {
-    return term::binary(to_chars(a[0], c.eval.format()));
-  });
-  t.add("Elixir.Kernel", "to_charlist", 1, [](call_context& c, args_t a) {
-    return term::string(to_chars(a[0], c.eval.format()));
-  });
-  t.add("Elixir.Kernel", "inspect", 1, [](call_context& c, args_t a) { return term::binary(c.eval.inspect(a[0])); });
-  t.add("Elixir.Kernel", "inspect", 2, [](call_context& c, args_t a) { return term::binary(c.eval.inspect(a[0])); });
+  t.add("Elixir.Kernel", "to_string", 1,
+        [](call_context& c, args_t a) { return term::binary(to_chars(a[0], c.eval.format())); });
+  t.add("Elixir.Kernel", "to_charlist", 1,
+        [](call_context& c, args_t a) { return term::string(to_chars(a[0], c.eval.format())); });
+  t.add("Elixir.Kernel", "inspect", 1,
+        [](call_context& c, args_t a) { return term::binary(c.eval.inspect(a[0])); });
+  t.add("Elixir.Kernel", "inspect", 2,
+        [](call_context& c, args_t a) { return term::binary(c.eval.inspect(a[0])); });
 
   // -- exceptions --
-  both("exit", 1, [](call_context&, args_t a) -> term { throw shell_exception(error_class::exit, a[0]); });
-  both("throw", 1, [](call_context&, args_t a) -> term { throw shell_exception(error_class::throw_, a[0]); });
-  t.add("erlang", "error", 1, [](call_context&, args_t a) -> term {
-    throw shell_exception(error_class::error, a[0]);
-  });
-  t.add("erlang", "error", 2, [](call_context&, args_t a) -> term {
-    throw shell_exception(error_class::error, a[0]);
-  });
+  both("exit", 1,
+       [](call_context&, args_t a) -> term { throw shell_exception(error_class::exit, a[0]); });
+  both("throw", 1,
+       [](call_context&, args_t a) -> term { throw shell_exception(error_class::throw_, a[0]); });
+  t.add("erlang", "error", 1,
+        [](call_context&, args_t a) -> term { throw shell_exception(error_class::error, a[0]); });
+  t.add("erlang", "error", 2,
+        [](call_context&, args_t a) -> term { throw shell_exception(error_class::error, a[0]); });
   t.add("Elixir.Kernel", "raise", 1, [](call_context& c, args_t a) -> term {
     throw shell_exception(error_class::error, exception_for(c, a[0], std::nullopt));
   });
@@ -736,9 +754,12 @@ void add_pure_builtins(builtin_table& t) {
     c.eval.write(r.value());
     return term(atoms::ok);
   };
-  t.add("io", "format", 1, [io_format](call_context& c, args_t a) { return io_format(c, a[0], term()); });
-  t.add("io", "format", 2, [io_format](call_context& c, args_t a) { return io_format(c, a[0], a[1]); });
-  t.add("io", "format", 3, [io_format](call_context& c, args_t a) { return io_format(c, a[1], a[2]); });
+  t.add("io", "format", 1,
+        [io_format](call_context& c, args_t a) { return io_format(c, a[0], term()); });
+  t.add("io", "format", 2,
+        [io_format](call_context& c, args_t a) { return io_format(c, a[0], a[1]); });
+  t.add("io", "format", 3,
+        [io_format](call_context& c, args_t a) { return io_format(c, a[1], a[2]); });
   t.add("io", "put_chars", 1, [](call_context& c, args_t a) {
     c.eval.write(io_text(c, a[0]));
     return term(atoms::ok);

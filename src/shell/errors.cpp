@@ -15,10 +15,17 @@ std::string ordinal(int n) {
   const char* suffix = "th";
   if (mod100 < 11 || mod100 > 13) {
     switch (n % 10) {
-      case 1: suffix = "st"; break;
-      case 2: suffix = "nd"; break;
-      case 3: suffix = "rd"; break;
-      default: break;
+      case 1:
+        suffix = "st";
+        break;
+      case 2:
+        suffix = "nd";
+        break;
+      case 3:
+        suffix = "rd";
+        break;
+      default:
+        break;
     }
   }
   return std::to_string(n) + suffix;
@@ -34,9 +41,9 @@ bool is_operator_name(std::string_view f) {
 }
 
 // Name and message of an error reason (Exception.normalize/3).
-std::pair<std::string, std::string> normalize(const term& reason, const std::vector<stack_frame>& stack,
-                                              const std::vector<std::pair<int, std::string>>& arg_errors,
-                                              const format_context& ctx) {
+std::pair<std::string, std::string> normalize(
+    const term& reason, const std::vector<stack_frame>& stack,
+    const std::vector<std::pair<int, std::string>>& arg_errors, const format_context& ctx) {
   if (reason.is_map()) {
     const term* ex = map_get(reason, "__exception__");
     const term* st = map_get(reason, "__struct__");
@@ -60,42 +67,51 @@ std::pair<std::string, std::string> normalize(const term& reason, const std::vec
     if (!stack.empty() && stack[0].args && stack[0].args->size() == 2 &&
         is_operator_name(stack[0].function.name())) {
       const auto& a = *stack[0].args;
-      msg += ": " + inspect(a[0], ctx) + " " + std::string(stack[0].function.name()) + " " + inspect(a[1], ctx);
+      msg += ": " + inspect(a[0], ctx) + " " + std::string(stack[0].function.name()) + " " +
+             inspect(a[1], ctx);
     } else if (!stack.empty() && stack[0].args && stack[0].args->size() == 1 &&
                (stack[0].function.name() == "-" || stack[0].function.name() == "+")) {
       msg += ": " + std::string(stack[0].function.name()) + inspect((*stack[0].args)[0], ctx);
     }
     return {"ArithmeticError", msg};
   }
-  if (reason.is_atom(atoms::system_limit)) return {"SystemLimitError", "a system limit has been reached"};
-  if (reason.is_atom(atom("cond_clause"))) return {"CondClauseError", "no cond clause evaluated to a truthy value"};
+  if (reason.is_atom(atoms::system_limit))
+    return {"SystemLimitError", "a system limit has been reached"};
+  if (reason.is_atom(atom("cond_clause")))
+    return {"CondClauseError", "no cond clause evaluated to a truthy value"};
   if (reason.is_atom(atom("function_clause")) && !stack.empty()) {
     const stack_frame& f = stack[0];
     const std::size_t arity = f.args ? f.args->size() : f.arity;
-    return {"FunctionClauseError", "no function clause matching in " + module_text(f.module, ctx) + "." +
-                                       std::string(f.function.name()) + "/" + std::to_string(arity)};
+    return {"FunctionClauseError", "no function clause matching in " + module_text(f.module, ctx) +
+                                       "." + std::string(f.function.name()) + "/" +
+                                       std::to_string(arity)};
   }
   if (reason.is_atom(atoms::undef) && !stack.empty()) {
     const stack_frame& f = stack[0];
     const std::size_t arity = f.args ? f.args->size() : f.arity;
     std::string msg = "function " + module_text(f.module, ctx) + "." +
-                      format_atom(f.function, syntax::elixir).substr(1) + "/" + std::to_string(arity) +
-                      " is undefined";
+                      format_atom(f.function, syntax::elixir).substr(1) + "/" +
+                      std::to_string(arity) + " is undefined";
     const bool exists = ctx.module_exists && ctx.module_exists(f.module);
     msg += exists ? " or private" : " (module " + module_text(f.module, ctx) + " is not available)";
     return {"UndefinedFunctionError", msg};
   }
   if (reason.is_tuple() && reason.tuple_size() == 2 && reason[0].is_atom()) {
     const std::string_view tag = reason[0].atom_value().name();
-    if (tag == "badmatch") return {"MatchError", "no match of right hand side value: " + inspect(reason[1], ctx)};
-    if (tag == "case_clause") return {"CaseClauseError", "no case clause matching: " + inspect(reason[1], ctx)};
-    if (tag == "try_clause") return {"TryClauseError", "no try clause matching: " + inspect(reason[1], ctx)};
+    if (tag == "badmatch")
+      return {"MatchError", "no match of right hand side value: " + inspect(reason[1], ctx)};
+    if (tag == "case_clause")
+      return {"CaseClauseError", "no case clause matching: " + inspect(reason[1], ctx)};
+    if (tag == "try_clause")
+      return {"TryClauseError", "no try clause matching: " + inspect(reason[1], ctx)};
     if (tag == "badmap") return {"BadMapError", "expected a map, got: " + inspect(reason[1], ctx)};
-    if (tag == "badfun") return {"BadFunctionError", "expected a function, got: " + inspect(reason[1], ctx)};
+    if (tag == "badfun")
+      return {"BadFunctionError", "expected a function, got: " + inspect(reason[1], ctx)};
     if (tag == "badkey") return {"KeyError", "key " + inspect(reason[1], ctx) + " not found"};
   }
   if (reason.is_tuple() && reason.tuple_size() == 3 && reason[0].is_atom(atom("badkey"))) {
-    return {"KeyError", "key " + inspect(reason[1], ctx) + " not found in: " + inspect(reason[2], ctx)};
+    return {"KeyError",
+            "key " + inspect(reason[1], ctx) + " not found in: " + inspect(reason[2], ctx)};
   }
   return {"ErlangError", "Erlang error: " + inspect(reason, ctx)};
 }
@@ -119,11 +135,13 @@ term elixir_exception(std::string_view name, std::string_view message) {
                     {term(atom("message")), term::binary(message)}});
 }
 
-shell_exception raise(std::string_view name, std::string_view message, std::vector<stack_frame> stack) {
+shell_exception raise(std::string_view name, std::string_view message,
+                      std::vector<stack_frame> stack) {
   return shell_exception(error_class::error, elixir_exception(name, message), std::move(stack));
 }
 
-shell_exception badarg(atom module, atom function, std::vector<term> args, int which, std::string why) {
+shell_exception badarg(atom module, atom function, std::vector<term> args, int which,
+                       std::string why) {
   const std::size_t arity = args.size();
   shell_exception e(error_class::error, term(atoms::badarg),
                     {stack_frame{module, function, std::move(args), arity}});
@@ -154,7 +172,8 @@ std::string format_frame(const stack_frame& f, const format_context& ctx) {
   return out;
 }
 
-std::string format_banner(error_class cls, const term& reason, const std::vector<stack_frame>& stack,
+std::string format_banner(error_class cls, const term& reason,
+                          const std::vector<stack_frame>& stack,
                           const std::vector<std::pair<int, std::string>>& arg_errors,
                           const format_context& ctx) {
   switch (cls) {
@@ -162,13 +181,16 @@ std::string format_banner(error_class cls, const term& reason, const std::vector
       auto [name, message] = normalize(reason, stack, arg_errors, ctx);
       return "** (" + name + ") " + message;
     }
-    case error_class::exit: return "** (exit) " + format_exit(reason, ctx);
-    case error_class::throw_: return "** (throw) " + inspect(reason, ctx);
+    case error_class::exit:
+      return "** (exit) " + format_exit(reason, ctx);
+    case error_class::throw_:
+      return "** (throw) " + inspect(reason, ctx);
   }
   return {};
 }
 
-std::string format_exception(error_class cls, const term& reason, const std::vector<stack_frame>& stack,
+std::string format_exception(error_class cls, const term& reason,
+                             const std::vector<stack_frame>& stack,
                              const std::vector<std::pair<int, std::string>>& arg_errors,
                              const format_context& ctx) {
   std::string out = format_banner(cls, reason, stack, arg_errors, ctx) + "\n";
@@ -211,7 +233,8 @@ std::string format_exit(const term& reason, const format_context& ctx) {
     if (r == "timeout") return "time out";
     if (r == "calling_self") return "process attempted to call itself";
     if (r == "noproc") {
-      return "no process: the process is not alive or there's no process currently associated with the "
+      return "no process: the process is not alive or there's no process currently associated with "
+             "the "
              "given name, possibly because its application isn't started";
     }
   }
@@ -232,8 +255,8 @@ std::string format_exit(const term& reason, const format_context& ctx) {
 }
 
 std::string format_shell_exit(const pid& shell, const term& reason, const format_context& ctx) {
-  return "** (EXIT from " + inspect(term(shell), ctx) + ") shell process exited with reason: " +
-         format_exit(reason, ctx);
+  return "** (EXIT from " + inspect(term(shell), ctx) +
+         ") shell process exited with reason: " + format_exit(reason, ctx);
 }
 
 }  // namespace otpp::shell

@@ -26,7 +26,8 @@ bool ignored_variable(std::string_view name) { return !name.empty() && name[0] =
 
 // ---- builtin table ---------------------------------------------------------------------------
 
-void builtin_table::add(std::string_view module, std::string_view function, std::size_t arity, builtin_fn fn) {
+void builtin_table::add(std::string_view module, std::string_view function, std::size_t arity,
+                        builtin_fn fn) {
   const atom m(module);
   const atom f(function);
   auto [it, inserted] = fns_.insert_or_assign(key{m.index(), f.index(), arity}, std::move(fn));
@@ -92,18 +93,29 @@ bool append_chardata(std::string& out, const term& t, int depth = 0) {
 
 std::string type_name(const term& t) {
   switch (t.type()) {
-    case term::kind::integer: return "Integer";
-    case term::kind::float_: return "Float";
-    case term::kind::atom: return "Atom";
-    case term::kind::reference: return "Reference";
-    case term::kind::fun: return "Function";
-    case term::kind::port: return "Port";
-    case term::kind::pid: return "PID";
-    case term::kind::tuple: return "Tuple";
-    case term::kind::map: return "Map";
+    case term::kind::integer:
+      return "Integer";
+    case term::kind::float_:
+      return "Float";
+    case term::kind::atom:
+      return "Atom";
+    case term::kind::reference:
+      return "Reference";
+    case term::kind::fun:
+      return "Function";
+    case term::kind::port:
+      return "Port";
+    case term::kind::pid:
+      return "PID";
+    case term::kind::tuple:
+      return "Tuple";
+    case term::kind::map:
+      return "Map";
     case term::kind::nil:
-    case term::kind::list: return "List";
-    case term::kind::bitstring: return "BitString";
+    case term::kind::list:
+      return "List";
+    case term::kind::bitstring:
+      return "BitString";
   }
   return "Any";
 }
@@ -112,15 +124,16 @@ std::string type_name(const term& t) {
 
 std::string to_chars(const term& t, const format_context& ctx) {
   if (t.is_binary()) return std::string(t.bytes_as_string());
-  if (t.is_atom()) return t.is_atom(atoms::nil) ? std::string() : std::string(t.atom_value().name());
+  if (t.is_atom())
+    return t.is_atom(atoms::nil) ? std::string() : std::string(t.atom_value().name());
   if (t.is_integer()) return t.integer_to_string();
   if (t.is_float()) return format_float(t.float_value(), syntax::elixir);
   if (t.is_list()) {
     std::string out;
     if (append_chardata(out, t)) return out;
   }
-  throw raise("Protocol.UndefinedError", "protocol String.Chars not implemented for " + inspect(t, ctx) +
-                                             " of type " + type_name(t));
+  throw raise("Protocol.UndefinedError", "protocol String.Chars not implemented for " +
+                                             inspect(t, ctx) + " of type " + type_name(t));
 }
 
 // ---- arithmetic --------------------------------------------------------------------------------
@@ -144,7 +157,8 @@ big to_big(const term& t) {
   b.negative = t.integer_is_negative();
   const auto bytes = t.integer_magnitude();
   b.mag.assign((bytes.size() + 3) / 4, 0);
-  for (std::size_t i = 0; i < bytes.size(); ++i) b.mag[i / 4] |= std::uint32_t{bytes[i]} << (8 * (i % 4));
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    b.mag[i / 4] |= std::uint32_t{bytes[i]} << (8 * (i % 4));
   trim(b.mag);
   return b;
 }
@@ -270,10 +284,14 @@ term arith(std::string_view op, const term& a, const term& b) {
     const double x = to_double(a);
     const double y = to_double(b);
     double r = 0;
-    if (op == "+") r = x + y;
-    else if (op == "-") r = x - y;
-    else if (op == "*") r = x * y;
-    else badarith(op, a, b);
+    if (op == "+")
+      r = x + y;
+    else if (op == "-")
+      r = x - y;
+    else if (op == "*")
+      r = x * y;
+    else
+      badarith(op, a, b);
     if (!std::isfinite(r)) badarith(op, a, b);
     return term(r);
   }
@@ -286,7 +304,8 @@ term arith(std::string_view op, const term& a, const term& b) {
     if (op == "*" && !__builtin_mul_overflow(*x, *y, &r)) return term(r);
     if (op == "div" || op == "rem") {
       if (*y == 0) badarith(op, a, b);
-      if (!(*x == INT64_MIN && *y == -1)) return term(static_cast<long long>(op == "div" ? *x / *y : *x % *y));
+      if (!(*x == INT64_MIN && *y == -1))
+        return term(static_cast<long long>(op == "div" ? *x / *y : *x % *y));
     }
     if (op == "band") return term(static_cast<long long>(*x & *y));
     if (op == "bor") return term(static_cast<long long>(*x | *y));
@@ -325,7 +344,8 @@ struct evaluator::pattern_state {
   const bindings* outer = nullptr;           // for pins
 };
 
-evaluator::evaluator(builtin_table& table, eval_hooks hooks) : table_(table), hooks_(std::move(hooks)) {
+evaluator::evaluator(builtin_table& table, eval_hooks hooks)
+    : table_(table), hooks_(std::move(hooks)) {
   format_.module_exists = [this](atom m) {
     return table_.has_module(m) || (hooks_.external_module && hooks_.external_module(m));
   };
@@ -348,25 +368,32 @@ struct checker {
 
   void expr_(const expr& e, std::set<std::string, std::less<>>& scope) {
     switch (e.kind) {
-      case expr_kind::literal: return;
+      case expr_kind::literal:
+        return;
       case expr_kind::variable:
         if (e.name == "_") {
-          throw compile_error(line(e), "invalid use of _. \"_\" represents a value to be ignored in a pattern and "
-                                       "cannot be used in expressions");
+          throw compile_error(
+              line(e),
+              "invalid use of _. \"_\" represents a value to be ignored in a pattern and "
+              "cannot be used in expressions");
         }
         if (scope.contains(e.name)) return;
         if (table.local_module(e.name, 0)) return;
         if (warn) {
-          warn("warning: variable \"" + e.name + "\" does not exist and is being expanded to \"" + e.name +
-               "()\", please use parentheses to remove the ambiguity or change the variable name\n  iex:" +
+          warn("warning: variable \"" + e.name + "\" does not exist and is being expanded to \"" +
+               e.name +
+               "()\", please use parentheses to remove the ambiguity or change the variable name\n "
+               " iex:" +
                std::to_string(line(e)) + "\n\n");
         }
-        throw compile_error(line(e), "undefined function " + e.name + "/0 (there is no such import)");
+        throw compile_error(line(e),
+                            "undefined function " + e.name + "/0 (there is no such import)");
       case expr_kind::pin:
-        throw compile_error(line(e), "misplaced operator ^" + e.name +
-                                         "\n\nThe pin operator ^ is supported only inside matches or inside "
-                                         "custom macros. Make sure you are inside a match or all necessary "
-                                         "macros have been required");
+        throw compile_error(line(e),
+                            "misplaced operator ^" + e.name +
+                                "\n\nThe pin operator ^ is supported only inside matches or inside "
+                                "custom macros. Make sure you are inside a match or all necessary "
+                                "macros have been required");
       case expr_kind::tuple:
       case expr_kind::binary:
       case expr_kind::interpolation:
@@ -395,10 +422,14 @@ struct checker {
         scope.insert(fresh.begin(), fresh.end());
         return;
       }
-      case expr_kind::unary: expr_(*e.items[0], scope); return;
+      case expr_kind::unary:
+        expr_(*e.items[0], scope);
+        return;
       case expr_kind::binary_op:
-        if (e.name == "when") throw compile_error(line(e), "undefined function when/2 (there is no such import)");
-        if (e.name == "..") throw compile_error(line(e), "ranges are not supported by the otpp shell yet");
+        if (e.name == "when")
+          throw compile_error(line(e), "undefined function when/2 (there is no such import)");
+        if (e.name == "..")
+          throw compile_error(line(e), "ranges are not supported by the otpp shell yet");
         expr_(*e.items[0], scope);
         expr_(*e.items[1], scope);
         return;
@@ -406,15 +437,23 @@ struct checker {
         if (e.ambiguous_unary && scope.contains(e.name)) {
           std::string arg = e.items.empty() ? "" : to_source(*e.items[0]);
           const std::string op = arg.empty() ? "-" : arg.substr(0, 1);
-          throw compile_error(line(e), "\"" + e.name + " " + arg + "\" looks like a function call but there is a "
-                                       "variable named \"" + e.name + "\". If you want to perform a function "
-                                       "call, use parentheses:\n\n    " + e.name + "(" + arg + ")\n\nIf you want "
-                                       "to perform an operation on the variable " + e.name + ", use spaces "
-                                       "around the unary operator");
+          throw compile_error(line(e), "\"" + e.name + " " + arg +
+                                           "\" looks like a function call but there is a "
+                                           "variable named \"" +
+                                           e.name +
+                                           "\". If you want to perform a function "
+                                           "call, use parentheses:\n\n    " +
+                                           e.name + "(" + arg +
+                                           ")\n\nIf you want "
+                                           "to perform an operation on the variable " +
+                                           e.name +
+                                           ", use spaces "
+                                           "around the unary operator");
         }
         for (const auto& x : e.items) expr_(*x, scope);
         if (!table.local_module(e.name, e.items.size())) {
-          throw compile_error(line(e), "undefined function " + e.name + "/" + std::to_string(e.items.size()) +
+          throw compile_error(line(e), "undefined function " + e.name + "/" +
+                                           std::to_string(e.items.size()) +
                                            " (there is no such import)");
         }
         return;
@@ -457,10 +496,10 @@ struct checker {
         return;
       }
       case expr_kind::unsupported: {
-        std::string what = e.name == "fn"   ? "anonymous functions (fn) are"
-                           : e.name == "&"  ? "the capture operator & is"
-                           : e.name == "@"  ? "module attributes are"
-                                            : e.name + " is";
+        std::string what = e.name == "fn"  ? "anonymous functions (fn) are"
+                           : e.name == "&" ? "the capture operator & is"
+                           : e.name == "@" ? "module attributes are"
+                                           : e.name + " is";
         throw compile_error(line(e), what + " not supported by the otpp shell yet");
       }
     }
@@ -471,13 +510,15 @@ struct checker {
   void pattern_(const expr& e, const std::set<std::string, std::less<>>& outer,
                 std::set<std::string, std::less<>>& fresh) {
     switch (e.kind) {
-      case expr_kind::literal: return;
+      case expr_kind::literal:
+        return;
       case expr_kind::variable:
         if (!ignored_variable(e.name)) fresh.insert(e.name);
         return;
       case expr_kind::pin:
         if (!outer.contains(e.name)) {
-          throw compile_error(line(e), "undefined variable ^" + e.name + ". No variable \"" + e.name +
+          throw compile_error(line(e), "undefined variable ^" + e.name + ". No variable \"" +
+                                           e.name +
                                            "\" has been defined before the current pattern");
         }
         return;
@@ -492,7 +533,8 @@ struct checker {
         if (e.target) break;
         for (const auto& [k, v] : e.pairs) {
           if (k->kind != expr_kind::literal && k->kind != expr_kind::pin) {
-            throw compile_error(line(*k), "cannot use variable " + to_source(*k) + " as map key inside a pattern");
+            throw compile_error(
+                line(*k), "cannot use variable " + to_source(*k) + " as map key inside a pattern");
           }
           pattern_(*k, outer, fresh);
           pattern_(*v, outer, fresh);
@@ -503,19 +545,23 @@ struct checker {
         pattern_(*e.items[1], outer, fresh);
         return;
       case expr_kind::binary_op:
-        if (e.name == "<>" && e.items[0]->kind == expr_kind::literal && e.items[0]->value.is_binary()) {
+        if (e.name == "<>" && e.items[0]->kind == expr_kind::literal &&
+            e.items[0]->value.is_binary()) {
           pattern_(*e.items[1], outer, fresh);
           return;
         }
-        if (e.name == "++" && e.items[0]->kind == expr_kind::literal && e.items[0]->value.is_list()) {
+        if (e.name == "++" && e.items[0]->kind == expr_kind::literal &&
+            e.items[0]->value.is_list()) {
           pattern_(*e.items[1], outer, fresh);
           return;
         }
         break;
-      default: break;
+      default:
+        break;
     }
     if (e.kind == expr_kind::local_call || e.kind == expr_kind::remote_call) {
-      throw compile_error(line(e), "cannot invoke remote function " + to_source(e) + " inside a match");
+      throw compile_error(line(e),
+                          "cannot invoke remote function " + to_source(e) + " inside a match");
     }
     throw compile_error(line(e), "invalid pattern in match: " + to_source(e));
   }
@@ -547,7 +593,8 @@ term evaluator::eval_body(const std::vector<expr_ptr>& body, bindings& env) {
 
 bool evaluator::match(const expr& p, const term& v, bindings& env, pattern_state& st) {
   switch (p.kind) {
-    case expr_kind::literal: return exact_equal(p.value, v);
+    case expr_kind::literal:
+      return exact_equal(p.value, v);
     case expr_kind::variable: {
       if (ignored_variable(p.name)) return true;
       if (st.bound.contains(p.name)) return exact_equal(env.at(p.name), v);
@@ -575,7 +622,8 @@ bool evaluator::match(const expr& p, const term& v, bindings& env, pattern_state
         if (!match(*p.items[i], elems[i], env, st)) return false;
       }
       if (p.tail) {
-        std::vector<term> rest(elems.begin() + static_cast<std::ptrdiff_t>(p.items.size()), elems.end());
+        std::vector<term> rest(elems.begin() + static_cast<std::ptrdiff_t>(p.items.size()),
+                               elems.end());
         term tail_value = rest.empty() ? v.list_tail() : term::list(std::move(rest), v.list_tail());
         return match(*p.tail, tail_value, env, st);
       }
@@ -597,7 +645,8 @@ bool evaluator::match(const expr& p, const term& v, bindings& env, pattern_state
       }
       return true;
     }
-    case expr_kind::match: return match(*p.items[0], v, env, st) && match(*p.items[1], v, env, st);
+    case expr_kind::match:
+      return match(*p.items[0], v, env, st) && match(*p.items[1], v, env, st);
     case expr_kind::binary_op: {
       if (p.name == "<>") {
         if (!v.is_binary()) return false;
@@ -614,13 +663,15 @@ bool evaluator::match(const expr& p, const term& v, bindings& env, pattern_state
         for (std::size_t i = 0; i < prefix.size(); ++i) {
           if (!exact_equal(prefix[i], elems[i])) return false;
         }
-        std::vector<term> rest(elems.begin() + static_cast<std::ptrdiff_t>(prefix.size()), elems.end());
+        std::vector<term> rest(elems.begin() + static_cast<std::ptrdiff_t>(prefix.size()),
+                               elems.end());
         term tail_value = rest.empty() ? v.list_tail() : term::list(std::move(rest), v.list_tail());
         return match(*p.items[1], tail_value, env, st);
       }
       return false;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -647,8 +698,9 @@ term evaluator::call(atom module, atom function, std::span<const term> args, con
   if (hooks_.external_call) {
     if (auto r = hooks_.external_call(module, function, args)) return *r;
   }
-  throw shell_exception(error_class::error, term(atoms::undef),
-                        {stack_frame{module, function, std::vector<term>(args.begin(), args.end()), args.size()}});
+  throw shell_exception(
+      error_class::error, term(atoms::undef),
+      {stack_frame{module, function, std::vector<term>(args.begin(), args.end()), args.size()}});
 }
 
 term evaluator::eval_call(const expr& e, atom module, std::string_view name, std::vector<term> args,
@@ -670,7 +722,8 @@ term evaluator::build_binary(const expr& e, bindings& env) {
         size_bits = spec->value.to_int64().value_or(8);
       } else if (spec->kind == expr_kind::variable) {
         type = spec->name;
-      } else if (spec->kind == expr_kind::local_call && spec->name == "size" && spec->items.size() == 1) {
+      } else if (spec->kind == expr_kind::local_call && spec->name == "size" &&
+                 spec->items.size() == 1) {
         size_bits = eval(*spec->items[0], env).to_int64().value_or(8);
       } else {
         throw raise("ArgumentError", "unsupported binary segment type: " + to_source(*spec));
@@ -701,7 +754,8 @@ term evaluator::build_binary(const expr& e, bindings& env) {
     } else if (type == "integer") {
       if (!v.is_integer()) throw bad();
       if (size_bits < 0) size_bits = 8;
-      if (size_bits % 8 != 0) throw raise("ArgumentError", "bit sizes that are not multiples of 8 are not supported");
+      if (size_bits % 8 != 0)
+        throw raise("ArgumentError", "bit sizes that are not multiples of 8 are not supported");
       const term masked = v;
       const auto mag = masked.integer_magnitude();
       const bool neg = masked.integer_is_negative();
@@ -729,7 +783,8 @@ term evaluator::eval_binary_op(const expr& e, bindings& env) {
   if (op == "and" || op == "or") {
     const term a = eval(*e.items[0], env);
     if (!a.is_atom(atoms::true_) && !a.is_atom(atoms::false_)) {
-      throw raise("BadBooleanError", "expected a boolean on left-side of \"" + op + "\", got: " + inspect(a));
+      throw raise("BadBooleanError",
+                  "expected a boolean on left-side of \"" + op + "\", got: " + inspect(a));
     }
     if (op == "and" ? a.is_atom(atoms::false_) : a.is_atom(atoms::true_)) return a;
     return eval(*e.items[1], env);
@@ -761,26 +816,33 @@ term evaluator::eval_binary_op(const expr& e, bindings& env) {
   if (op == "<=") return term::boolean(compare(a, b) <= 0);
   if (op == ">=") return term::boolean(compare(a, b) >= 0);
   if (op == "<>") {
-    if (!a.is_binary()) throw raise("ArgumentError", "expected binary argument in <> operator but got: " + inspect(a));
-    if (!b.is_binary()) throw raise("ArgumentError", "expected binary argument in <> operator but got: " + inspect(b));
+    if (!a.is_binary())
+      throw raise("ArgumentError",
+                  "expected binary argument in <> operator but got: " + inspect(a));
+    if (!b.is_binary())
+      throw raise("ArgumentError",
+                  "expected binary argument in <> operator but got: " + inspect(b));
     std::string s(a.bytes_as_string());
     s.append(b.bytes_as_string());
     return term::binary(s);
   }
   if (op == "++") {
     if (!a.is_list() || !a.is_proper_list()) {
-      throw shell_exception(error_class::error, term(atoms::badarg), {stack_frame{atoms::erlang, atom("++"), std::vector<term>{a, b}, 2}});
+      throw shell_exception(error_class::error, term(atoms::badarg),
+                            {stack_frame{atoms::erlang, atom("++"), std::vector<term>{a, b}, 2}});
     }
     if (a.is_nil()) return b;
     return term::list(std::vector<term>(a.list_elements().begin(), a.list_elements().end()), b);
   }
   if (op == "--") {
     if (!a.is_list() || !a.is_proper_list() || !b.is_list() || !b.is_proper_list()) {
-      throw shell_exception(error_class::error, term(atoms::badarg), {stack_frame{atoms::erlang, atom("--"), std::vector<term>{a, b}, 2}});
+      throw shell_exception(error_class::error, term(atoms::badarg),
+                            {stack_frame{atoms::erlang, atom("--"), std::vector<term>{a, b}, 2}});
     }
     std::vector<term> left(a.list_elements().begin(), a.list_elements().end());
     for (const term& x : b.list_elements()) {
-      auto it = std::find_if(left.begin(), left.end(), [&](const term& y) { return exact_equal(x, y); });
+      auto it =
+          std::find_if(left.begin(), left.end(), [&](const term& y) { return exact_equal(x, y); });
       if (it != left.end()) left.erase(it);
     }
     return term::list(std::move(left));
@@ -800,13 +862,14 @@ term evaluator::eval_binary_op(const expr& e, bindings& env) {
         found = v && exact_equal(*v, a[1]);
       }
     } else {
-      throw raise("Protocol.UndefinedError", "protocol Enumerable not implemented for " + inspect(b) + " of type " +
-                                                 type_name(b));
+      throw raise("Protocol.UndefinedError", "protocol Enumerable not implemented for " +
+                                                 inspect(b) + " of type " + type_name(b));
     }
     return term::boolean(op == "in" ? found : !found);
   }
   if (op == "=~") {
-    if (!a.is_binary() || !b.is_binary()) throw raise("ArgumentError", "=~ needs two strings in the otpp shell");
+    if (!a.is_binary() || !b.is_binary())
+      throw raise("ArgumentError", "=~ needs two strings in the otpp shell");
     return term::boolean(a.bytes_as_string().find(b.bytes_as_string()) != std::string_view::npos);
   }
   throw raise("ArgumentError", "the operator " + op + " is not supported by the otpp shell");
@@ -851,14 +914,16 @@ term evaluator::eval_receive(const expr& e, bindings& env) {
 
 term evaluator::eval(const expr& e, bindings& env) {
   switch (e.kind) {
-    case expr_kind::literal: return e.value;
+    case expr_kind::literal:
+      return e.value;
     case expr_kind::variable: {
       if (auto it = env.find(e.name); it != env.end()) return it->second;
       if (auto m = table_.local_module(e.name, 0)) return eval_call(e, *m, e.name, {}, env);
       throw shell_exception(error_class::error, term(atoms::undef),
                             {stack_frame{kernel_module, atom(e.name), std::vector<term>{}, 0}});
     }
-    case expr_kind::pin: throw raise("CompileError", "misplaced operator ^" + e.name);
+    case expr_kind::pin:
+      throw raise("CompileError", "misplaced operator ^" + e.name);
     case expr_kind::tuple: {
       std::vector<term> items;
       items.reserve(e.items.size());
@@ -877,11 +942,13 @@ term evaluator::eval(const expr& e, bindings& env) {
       std::vector<std::pair<term, term>> entries;
       if (e.target) {
         const term base = eval(*e.target, env);
-        if (!base.is_map()) throw shell_exception(error_class::error, tuple_of(atom("badmap"), base));
+        if (!base.is_map())
+          throw shell_exception(error_class::error, tuple_of(atom("badmap"), base));
         entries.assign(base.map_entries().begin(), base.map_entries().end());
         for (const auto& [k, v] : e.pairs) {
           const term key = eval(*k, env);
-          if (!base.map_find(key)) throw shell_exception(error_class::error, tuple_of(atom("badkey"), key, base));
+          if (!base.map_find(key))
+            throw shell_exception(error_class::error, tuple_of(atom("badkey"), key, base));
           entries.emplace_back(key, eval(*v, env));
         }
         return term::map(std::move(entries));
@@ -892,7 +959,8 @@ term evaluator::eval(const expr& e, bindings& env) {
       }
       return term::map(std::move(entries));
     }
-    case expr_kind::binary: return build_binary(e, env);
+    case expr_kind::binary:
+      return build_binary(e, env);
     case expr_kind::interpolation: {
       std::string out;
       for (const auto& part : e.items) out += to_chars(eval(*part, env), format_);
@@ -913,8 +981,9 @@ term evaluator::eval(const expr& e, bindings& env) {
       const term v = eval(*e.items[0], env);
       if (e.name == "-" || e.name == "+") {
         if (!v.is_number()) {
-          throw shell_exception(error_class::error, term(atom("badarith")),
-                                {stack_frame{atoms::erlang, atom(e.name), std::vector<term>{v}, 1}});
+          throw shell_exception(
+              error_class::error, term(atom("badarith")),
+              {stack_frame{atoms::erlang, atom(e.name), std::vector<term>{v}, 1}});
         }
         return e.name == "-" ? arith("-", term(0), v) : v;
       }
@@ -927,13 +996,16 @@ term evaluator::eval(const expr& e, bindings& env) {
       }
       throw raise("ArgumentError", "unknown unary operator " + e.name);
     }
-    case expr_kind::binary_op: return eval_binary_op(e, env);
+    case expr_kind::binary_op:
+      return eval_binary_op(e, env);
     case expr_kind::local_call: {
       std::vector<term> args;
       args.reserve(e.items.size());
       for (const auto& x : e.items) args.push_back(eval(*x, env));
       auto m = table_.local_module(e.name, args.size());
-      if (!m) throw compile_error(e.at.line, "undefined function " + e.name + "/" + std::to_string(args.size()));
+      if (!m)
+        throw compile_error(e.at.line,
+                            "undefined function " + e.name + "/" + std::to_string(args.size()));
       return eval_call(e, *m, e.name, std::move(args), env);
     }
     case expr_kind::remote_call:
@@ -945,9 +1017,10 @@ term evaluator::eval(const expr& e, bindings& env) {
           if (const term* v = target.map_find(key)) return *v;
           throw raise("KeyError", "key " + inspect(key) + " not found in: " + inspect(target));
         }
-        throw raise("KeyError", "key " + inspect(key) + " not found in: " + inspect(target) +
-                                    ". If you are using the dot syntax, such as map.field, make sure the "
-                                    "left-hand side of the dot is a map");
+        throw raise("KeyError",
+                    "key " + inspect(key) + " not found in: " + inspect(target) +
+                        ". If you are using the dot syntax, such as map.field, make sure the "
+                        "left-hand side of the dot is a map");
       }
       std::vector<term> args;
       args.reserve(e.items.size());
@@ -966,8 +1039,10 @@ term evaluator::eval(const expr& e, bindings& env) {
       }
       throw shell_exception(error_class::error, tuple_of(atom("badfun"), f));
     }
-    case expr_kind::block: return eval_body(e.items, env);
-    case expr_kind::receive: return eval_receive(e, env);
+    case expr_kind::block:
+      return eval_body(e.items, env);
+    case expr_kind::receive:
+      return eval_receive(e, env);
     case expr_kind::case_: {
       const term v = eval(*e.target, env);
       for (const clause& c : e.clauses) {
@@ -991,7 +1066,8 @@ term evaluator::eval(const expr& e, bindings& env) {
       bindings inner = env;
       return eval(*branch, inner);
     }
-    case expr_kind::unsupported: throw compile_error(e.at.line, e.name + " is not supported by the otpp shell yet");
+    case expr_kind::unsupported:
+      throw compile_error(e.at.line, e.name + " is not supported by the otpp shell yet");
   }
   return term(atoms::nil);
 }

@@ -65,7 +65,8 @@ class console final : public io::output_sink {
 
   std::optional<std::pair<int, int>> geometry() override {
     winsize ws{};
-    if (tty_ && ::ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return std::pair<int, int>(ws.ws_col, ws.ws_row);
+    if (tty_ && ::ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+      return std::pair<int, int>(ws.ws_col, ws.ws_row);
     return std::nullopt;
   }
 
@@ -105,7 +106,8 @@ class console final : public io::output_sink {
 // the session: the evaluation in progress is interrupted, the input loop woken.
 class signal_watch {
  public:
-  signal_watch(session& s, console& c, std::atomic<bool>& evaluating) : s_(s), c_(c), evaluating_(evaluating) {
+  signal_watch(session& s, console& c, std::atomic<bool>& evaluating)
+      : s_(s), c_(c), evaluating_(evaluating) {
     thread_ = std::thread([this] { run(); });
   }
   ~signal_watch() {
@@ -159,7 +161,8 @@ int exit_status(const signal_watch& w, bool all_ok) {
   return all_ok ? 0 : 1;
 }
 
-// ---- terminal ------------------------------------------------------------------------------------
+// ---- terminal
+// ------------------------------------------------------------------------------------
 
 class terminal_loop {
  public:
@@ -263,10 +266,15 @@ class terminal_loop {
       // UTF-8 to one wide character.
       t->utf8_.push_back(static_cast<char>(byte));
       const auto lead = static_cast<unsigned char>(t->utf8_[0]);
-      const std::size_t need = lead < 0x80 ? 1 : (lead >> 5) == 6 ? 2 : (lead >> 4) == 14 ? 3 : (lead >> 3) == 30 ? 4 : 1;
+      const std::size_t need = lead < 0x80         ? 1
+                               : (lead >> 5) == 6  ? 2
+                               : (lead >> 4) == 14 ? 3
+                               : (lead >> 3) == 30 ? 4
+                                                   : 1;
       if (t->utf8_.size() < need) continue;
       char32_t cp = need == 1 ? lead : lead & (0x7F >> need);
-      for (std::size_t i = 1; i < need; ++i) cp = (cp << 6) | (static_cast<unsigned char>(t->utf8_[i]) & 0x3F);
+      for (std::size_t i = 1; i < need; ++i)
+        cp = (cp << 6) | (static_cast<unsigned char>(t->utf8_[i]) & 0x3F);
       t->utf8_.clear();
       *out = static_cast<wchar_t>(cp);
       return 1;
@@ -282,7 +290,8 @@ class terminal_loop {
   std::string utf8_;
 };
 
-// ---- pipe ------------------------------------------------------------------------------------------
+// ---- pipe
+// ------------------------------------------------------------------------------------------
 
 // Reads lines from standard input, waking for signals.
 class line_reader {
@@ -358,7 +367,8 @@ void add_shell_options(CLI::App& app, shell_options& o) {
   app.add_option_function<std::string>(
       "--cookie", [&o](const std::string& v) { o.cookie = v; },
       "The magic cookie (default: ~/.erlang.cookie)");
-  app.add_option("--eval,-e", o.evals, "Evaluate an expression before the first prompt (repeatable)");
+  app.add_option("--eval,-e", o.evals,
+                 "Evaluate an expression before the first prompt (repeatable)");
   app.add_flag("--halt", o.halt, "Exit after the --eval expressions (status 0 if all succeeded)");
   app.add_option_function<std::uint16_t>(
       "--epmd-port", [&o](const std::uint16_t& v) { o.epmd_port = v; },
@@ -385,6 +395,8 @@ int run_shell(const shell_options& o) {
   // The engine's log lines (a refused peer, a lost connection) must not garble the line
   // being typed either.
   options.dist.log = [out, tty](std::string_view line) {
+    // erl says nothing when a connection attempt fails (ping answers pang); neither do we.
+    if (line.find("cannot connect to ") != std::string_view::npos) return;
     std::string text(line);
     if (text.empty() || text.back() != '\n') text += '\n';
     if (tty) {

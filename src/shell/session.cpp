@@ -41,7 +41,8 @@ void node_numbers::set_local(atom local) {
   local_ = local;
 }
 
-// ---- session -------------------------------------------------------------------------------------
+// ---- session
+// -------------------------------------------------------------------------------------
 
 namespace {
 
@@ -51,7 +52,8 @@ const atom kernel("Elixir.Kernel");
 
 std::vector<term> vec(args_t a) { return {a.begin(), a.end()}; }
 
-[[noreturn]] void bad(std::string_view module, std::string_view fun, args_t a, int which, std::string why) {
+[[noreturn]] void bad(std::string_view module, std::string_view fun, args_t a, int which,
+                      std::string why) {
   throw badarg(atom(module), atom(fun), vec(a), which, std::move(why));
 }
 
@@ -99,7 +101,8 @@ std::string snippet(std::string_view text, const syntax_error& e, std::size_t li
   if (end == std::string_view::npos) end = text.size();
   std::string number = std::to_string(line_base + e.at.line - 1);
   while (number.size() < 3) number.insert(number.begin(), ' ');
-  std::string out = "    |\n" + number + " | " + std::string(text.substr(start, end - start)) + "\n    | ";
+  std::string out =
+      "    |\n" + number + " | " + std::string(text.substr(start, end - start)) + "\n    | ";
   out += std::string(e.at.column > 0 ? e.at.column - 1 : 0, ' ') + "^\n";
   return out;
 }
@@ -135,7 +138,9 @@ session::session(otp::node& node, sinks io) : node_(node), io_(std::move(io)) {
 
   add_pure_builtins(table_);
   eval_ = std::make_unique<evaluator>(table_);
-  eval_->format().print.node_number = [numbers](atom n, std::uint32_t c) { return numbers->number(n, c); };
+  eval_->format().print.node_number = [numbers](atom n, std::uint32_t c) {
+    return numbers->number(n, c);
+  };
   eval_->warn = [this](std::string_view s) {
     if (io_.err) io_.err(s);
   };
@@ -147,19 +152,25 @@ session::session(otp::node& node, sinks io) : node_(node), io_(std::move(io)) {
                      std::optional<std::chrono::milliseconds> timeout) -> std::optional<term> {
     auto on_match = match_if([&matches](const term& t) { return matches(t); }) >>
                     [](term t) { return std::optional<term>(std::move(t)); };
-    if (timeout) return proc().receive(std::move(on_match), after(*timeout, [] { return std::optional<term>(); }));
+    if (timeout)
+      return proc().receive(std::move(on_match),
+                            after(*timeout, [] { return std::optional<term>(); }));
     return proc().receive(std::move(on_match));
   };
   h.external_call = [this](atom m, atom f, args_t args) -> std::optional<term> {
     if (!node_.exports().find(m, f, args.size())) return std::nullopt;
     rpc::erpc_result r = rpc::erpc_call(proc(), node_.name(), m, f, vec(args));
     switch (r.how) {
-      case rpc::erpc_result::kind::return_: return r.value;
-      case rpc::erpc_result::kind::throw_: throw shell_exception(error_class::throw_, r.value);
+      case rpc::erpc_result::kind::return_:
+        return r.value;
+      case rpc::erpc_result::kind::throw_:
+        throw shell_exception(error_class::throw_, r.value);
       case rpc::erpc_result::kind::exit:
-      case rpc::erpc_result::kind::signal: throw shell_exception(error_class::exit, r.value);
+      case rpc::erpc_result::kind::signal:
+        throw shell_exception(error_class::exit, r.value);
       case rpc::erpc_result::kind::error:
-        throw shell_exception(error_class::error, r.value, stack_from_term(r.stack).value_or(std::vector<stack_frame>{}));
+        throw shell_exception(error_class::error, r.value,
+                              stack_from_term(r.stack).value_or(std::vector<stack_frame>{}));
       case rpc::erpc_result::kind::erpc:
         throw shell_exception(error_class::error, tuple_of(atom("erpc"), r.value));
     }
@@ -187,7 +198,9 @@ scoped_process& session::proc() { return *proc_; }
 
 pid session::self() const { return proc_->self(); }
 
-std::string session::banner() { return "Interactive otpp (0.1.0) - press Ctrl+C or Ctrl+D to exit"; }
+std::string session::banner() {
+  return "Interactive otpp (0.1.0) - press Ctrl+C or Ctrl+D to exit";
+}
 
 std::string session::prompt() const {
   const std::string n = std::to_string(counter_);
@@ -220,8 +233,9 @@ void session::restart(const term& reason, const pid& dead) {
 bool session::poll() {
   const pid me = proc_->self();
   try {
-    (void)proc_->receive(match_if([](const term&) { return false; }) >> [] {},
-                         after(std::chrono::milliseconds(0), [] {}));
+    (void)proc_->receive(
+        match_if([](const term&) { return false; }) >> [] {},
+        after(std::chrono::milliseconds(0), [] {}));
   } catch (const process_exited& e) {
     restart(e.reason(), me);
     return true;
@@ -232,7 +246,8 @@ bool session::poll() {
 std::optional<std::string> session::abandon_input() {
   if (pending_.empty()) return std::nullopt;
   pending_.clear();
-  return "** (TokenMissingError) iex:" + std::to_string(counter_) + ": incomplete expression at the end of input\n\n";
+  return "** (TokenMissingError) iex:" + std::to_string(counter_) +
+         ": incomplete expression at the end of input\n\n";
 }
 
 session::outcome session::feed(std::string_view line, bool print_result) {
@@ -252,7 +267,8 @@ session::outcome session::feed(std::string_view line, bool print_result) {
   if (auto* err = std::get_if<syntax_error>(&parsed)) {
     std::string out = "** (SyntaxError) iex:" + std::to_string(counter_ + err->at.line - 1) + ":" +
                       std::to_string(err->at.column) + ": " + err->message + "\n";
-    if (err->message.find("missing terminator") == std::string::npos) out += snippet(text, *err, counter_);
+    if (err->message.find("missing terminator") == std::string::npos)
+      out += snippet(text, *err, counter_);
     io_.out(out + "\n");
     return outcome::error;
   }
@@ -279,7 +295,8 @@ session::outcome session::feed(std::string_view line, bool print_result) {
   }
 }
 
-// ---- built-ins that need the node ----------------------------------------------------------------
+// ---- built-ins that need the node
+// ----------------------------------------------------------------
 
 void session::install_node_builtins() {
   builtin_table& t = table_;
@@ -299,7 +316,8 @@ void session::install_node_builtins() {
       proc().send(dest.pid_value(), a[1]);
     } else if (dest.is_atom()) {
       if (!proc().send(dest.atom_value(), a[1])) bad("erlang", "send", a, 1, "invalid destination");
-    } else if (dest.is_tuple() && dest.tuple_size() == 2 && dest[0].is_atom() && dest[1].is_atom()) {
+    } else if (dest.is_tuple() && dest.tuple_size() == 2 && dest[0].is_atom() &&
+               dest[1].is_atom()) {
       proc().send(dest[0].atom_value(), dest[1].atom_value(), a[1]);
     } else if (dest.is_reference()) {
       proc().send(dest.reference_value(), a[1]);
@@ -327,12 +345,14 @@ void session::install_node_builtins() {
     bad("erlang", "node", a, 1, "not a pid, port or reference");
   });
   both("make_ref", 0, [this](call_context&, args_t) { return term(proc().make_ref()); });
-  t.add("erlang", "group_leader", 0, [this](call_context&, args_t) { return term(proc().group_leader()); });
-  t.add("Elixir.Process", "group_leader", 0, [this](call_context&, args_t) { return term(proc().group_leader()); });
+  t.add("erlang", "group_leader", 0,
+        [this](call_context&, args_t) { return term(proc().group_leader()); });
+  t.add("Elixir.Process", "group_leader", 0,
+        [this](call_context&, args_t) { return term(proc().group_leader()); });
 
   // -- spawning (module, function, args) --
-  auto spawn_mfa = [this, local](atom node, atom m, atom f, const std::vector<term>& args, bool link,
-                                  bool monitor) -> term {
+  auto spawn_mfa = [this, local](atom node, atom m, atom f, const std::vector<term>& args,
+                                 bool link, bool monitor) -> term {
     if (node == local) {
       spawn_options o;
       o.link = link;
@@ -370,8 +390,10 @@ void session::install_node_builtins() {
     t.add("erlang", fun, 4, remote4);
     t.add("Elixir.Node", fun, 4, remote4);
     t.add("Elixir.Node", fun, 2, [fun](call_context&, args_t) -> term {
-      throw raise("ArgumentError", "Node." + fun + "/2 needs an anonymous function, which the otpp shell does "
-                                   "not support yet; use Node." + fun + "(node, Module, :function, args)");
+      throw raise("ArgumentError", "Node." + fun +
+                                       "/2 needs an anonymous function, which the otpp shell does "
+                                       "not support yet; use Node." +
+                                       fun + "(node, Module, :function, args)");
     });
   }
 
@@ -406,7 +428,8 @@ void session::install_node_builtins() {
     }
     bad("erlang", "monitor", a, static_cast<int>(a.size()), "invalid monitor target");
   };
-  t.add("Elixir.Process", "monitor", 1, [monitor_item](call_context&, args_t a) { return monitor_item(a, a[0]); });
+  t.add("Elixir.Process", "monitor", 1,
+        [monitor_item](call_context&, args_t a) { return monitor_item(a, a[0]); });
   t.add("erlang", "monitor", 2, [monitor_item](call_context&, args_t a) {
     if (!a[0].is_atom(atoms::process)) bad("erlang", "monitor", a, 1, "invalid monitor type");
     return monitor_item(a, a[1]);
@@ -425,7 +448,8 @@ void session::install_node_builtins() {
   t.add("Elixir.Process", "demonitor", 1, demonitor);
   t.add("Elixir.Process", "demonitor", 2, demonitor);
   auto flag = [this](call_context&, args_t a) {
-    if (a[0].is_atom(atom("trap_exit")) && (a[1].is_atom(atoms::true_) || a[1].is_atom(atoms::false_))) {
+    if (a[0].is_atom(atom("trap_exit")) &&
+        (a[1].is_atom(atoms::true_) || a[1].is_atom(atoms::false_))) {
       return term::boolean(proc().trap_exit(a[1].is_atom(atoms::true_)));
     }
     bad("erlang", "process_flag", a, 1, "invalid process flag");
@@ -491,7 +515,8 @@ void session::install_node_builtins() {
                     rt.register_name(a[1].atom_value(), p);
     if (!ok) {
       throw raise("ArgumentError", "could not register " + c.eval.inspect(a[0]) + " with name " +
-                                       c.eval.inspect(a[1]) + " because it is not alive, the name is already "
+                                       c.eval.inspect(a[1]) +
+                                       " because it is not alive, the name is already "
                                        "taken, or it has already been given another name");
     }
     return term(atoms::true_);
@@ -548,11 +573,16 @@ void session::install_node_builtins() {
     bool hidden = false;
     bool this_node = false;
     for (const term& k : kinds) {
-      if (k.is_atom(atom("visible"))) visible = true;
-      else if (k.is_atom(atom("hidden"))) hidden = true;
-      else if (k.is_atom(atom("connected")) || k.is_atom(atom("known"))) visible = hidden = true;
-      else if (k.is_atom(atom("this"))) this_node = true;
-      else throw badarg(atoms::erlang, atom("nodes"), {which}, 1, "not a valid node type");
+      if (k.is_atom(atom("visible")))
+        visible = true;
+      else if (k.is_atom(atom("hidden")))
+        hidden = true;
+      else if (k.is_atom(atom("connected")) || k.is_atom(atom("known")))
+        visible = hidden = true;
+      else if (k.is_atom(atom("this")))
+        this_node = true;
+      else
+        throw badarg(atoms::erlang, atom("nodes"), {which}, 1, "not a valid node type");
     }
     if (this_node) out.emplace_back(local);
     if (visible && hidden) {
@@ -597,7 +627,8 @@ void session::install_node_builtins() {
   t.add("net_adm", "ping", 1, ping);
   auto monitor_node = [this, engine](call_context&, args_t a) {
     const atom n = atom_arg("erlang", "monitor_node", a, 1);
-    if (!a[1].is_atom(atoms::true_) && !a[1].is_atom(atoms::false_)) bad("erlang", "monitor_node", a, 2, "not a boolean");
+    if (!a[1].is_atom(atoms::true_) && !a[1].is_atom(atoms::false_))
+      bad("erlang", "monitor_node", a, 2, "not a boolean");
     const bool on = a[1].is_atom(atoms::true_);
     if (engine) {
       engine->monitor_node(proc().self(), n, on);
@@ -639,13 +670,17 @@ void session::install_node_builtins() {
     const auto timeout = a.size() > 4 ? timeout_of(a[4]) : rpc::infinity;
     rpc::erpc_result r = rpc::erpc_call(proc(), n, m, f, std::move(args), timeout);
     switch (r.how) {
-      case rpc::erpc_result::kind::return_: return r.value;
-      case rpc::erpc_result::kind::throw_: throw shell_exception(error_class::throw_, r.value);
+      case rpc::erpc_result::kind::return_:
+        return r.value;
+      case rpc::erpc_result::kind::throw_:
+        throw shell_exception(error_class::throw_, r.value);
       case rpc::erpc_result::kind::exit:
         throw shell_exception(error_class::exit, tuple_of(atom("exception"), r.value));
-      case rpc::erpc_result::kind::signal: throw shell_exception(error_class::exit, r.value);
+      case rpc::erpc_result::kind::signal:
+        throw shell_exception(error_class::exit, r.value);
       case rpc::erpc_result::kind::error:
-        throw shell_exception(error_class::error, r.value, stack_from_term(r.stack).value_or(std::vector<stack_frame>{}));
+        throw shell_exception(error_class::error, r.value,
+                              stack_from_term(r.stack).value_or(std::vector<stack_frame>{}));
       case rpc::erpc_result::kind::erpc:
         throw shell_exception(error_class::error, tuple_of(atom("erpc"), r.value));
     }
@@ -662,7 +697,8 @@ void session::install_node_builtins() {
   });
 
   // -- IEx helpers for pids --
-  auto make_pid = [this, &rt](args_t a, std::uint32_t n, std::uint32_t id, std::uint32_t serial) -> term {
+  auto make_pid = [this, &rt](args_t a, std::uint32_t n, std::uint32_t id,
+                              std::uint32_t serial) -> term {
     if (n == 0) return term(pid{rt.node(), id, serial, rt.creation()});
     auto who = numbers_->resolve(n);
     if (!who) {
@@ -674,7 +710,8 @@ void session::install_node_builtins() {
   t.add("Elixir.IEx.Helpers", "pid", 1, [make_pid](call_context& c, args_t a) {
     auto parts = dotted_numbers(a[0]);
     if (!parts || parts->size() != 3) {
-      throw raise("ArgumentError", "expected a string like \"0.106.0\", got: " + c.eval.inspect(a[0]));
+      throw raise("ArgumentError",
+                  "expected a string like \"0.106.0\", got: " + c.eval.inspect(a[0]));
     }
     return make_pid(a, (*parts)[0], (*parts)[1], (*parts)[2]);
   });
@@ -682,8 +719,10 @@ void session::install_node_builtins() {
     auto x = a[0].to_int64();
     auto y = a[1].to_int64();
     auto z = a[2].to_int64();
-    if (!x || !y || !z || *x < 0 || *y < 0 || *z < 0) throw raise("ArgumentError", "pid/3 takes three non-negative integers");
-    return make_pid(a, static_cast<std::uint32_t>(*x), static_cast<std::uint32_t>(*y), static_cast<std::uint32_t>(*z));
+    if (!x || !y || !z || *x < 0 || *y < 0 || *z < 0)
+      throw raise("ArgumentError", "pid/3 takes three non-negative integers");
+    return make_pid(a, static_cast<std::uint32_t>(*x), static_cast<std::uint32_t>(*y),
+                    static_cast<std::uint32_t>(*z));
   });
   (void)kernel;
 }

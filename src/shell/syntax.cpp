@@ -31,8 +31,8 @@ enum class tk : std::uint8_t {
 
 struct interp_part {
   bool is_expr = false;
-  std::string text;         ///< decoded literal text, or the expression's source
-  std::size_t offset = 0;   ///< where an expression's source starts
+  std::string text;        ///< decoded literal text, or the expression's source
+  std::size_t offset = 0;  ///< where an expression's source starts
 };
 
 struct stok {
@@ -54,8 +54,8 @@ struct failure {
   std::string message;
 };
 
-constexpr std::array<std::string_view, 11> keywords = {"do",  "end", "after", "else", "fn",    "when",
-                                                      "and", "or",  "not",   "in",   "rescue"};
+constexpr std::array<std::string_view, 11> keywords = {
+    "do", "end", "after", "else", "fn", "when", "and", "or", "not", "in", "rescue"};
 
 bool is_keyword(std::string_view s) {
   return std::find(keywords.begin(), keywords.end(), s) != keywords.end() || s == "catch";
@@ -117,7 +117,8 @@ class tokenizer {
   stok next_token() {
     const std::size_t start = pos_;
     if (text_[pos_] == '"') {
-      if (starts("\"\"\"")) throw failure{false, start, "heredocs are not supported in the otpp shell"};
+      if (starts("\"\"\""))
+        throw failure{false, start, "heredocs are not supported in the otpp shell"};
       if (auto t = interpolated_string()) return std::move(*t);
     }
     lexer lx(text_, syntax::elixir, start);
@@ -134,19 +135,43 @@ class tokenizer {
     s.value = std::move(t.value);
     s.numbers = std::move(t.numbers);
     switch (t.kind) {
-      case token_kind::integer: s.kind = tk::integer; break;
-      case token_kind::float_: s.kind = tk::float_; break;
-      case token_kind::atom: s.kind = tk::atom; break;
-      case token_kind::alias: s.kind = tk::alias; break;
-      case token_kind::string: s.kind = tk::string; break;
-      case token_kind::charlist: s.kind = tk::charlist; break;
-      case token_kind::keyword_key: s.kind = tk::keyword_key; break;
-      case token_kind::variable: s.kind = is_keyword(s.text) ? tk::keyword : tk::ident; break;
-      case token_kind::keyword: s.kind = tk::keyword; break;
-      case token_kind::punct: s.kind = tk::punct; break;
-      case token_kind::process: s.kind = tk::process; break;
+      case token_kind::integer:
+        s.kind = tk::integer;
+        break;
+      case token_kind::float_:
+        s.kind = tk::float_;
+        break;
+      case token_kind::atom:
+        s.kind = tk::atom;
+        break;
+      case token_kind::alias:
+        s.kind = tk::alias;
+        break;
+      case token_kind::string:
+        s.kind = tk::string;
+        break;
+      case token_kind::charlist:
+        s.kind = tk::charlist;
+        break;
+      case token_kind::keyword_key:
+        s.kind = tk::keyword_key;
+        break;
+      case token_kind::variable:
+        s.kind = is_keyword(s.text) ? tk::keyword : tk::ident;
+        break;
+      case token_kind::keyword:
+        s.kind = tk::keyword;
+        break;
+      case token_kind::punct:
+        s.kind = tk::punct;
+        break;
+      case token_kind::process:
+        s.kind = tk::process;
+        break;
       case token_kind::end:
-      case token_kind::error: s.kind = tk::end; break;
+      case token_kind::error:
+        s.kind = tk::end;
+        break;
     }
     // An atom written `:foo` right before a `.` followed by a name is a module (`:erlang.node`);
     // the lexer already stops there, nothing to do. A keyword key `do:` stays a key.
@@ -195,7 +220,8 @@ class tokenizer {
         flush_literal(q);
         const std::size_t expr_start = q + 2;
         const std::size_t close = skip_braces(expr_start);  // just past '}'
-        t.parts.push_back({true, std::string(text_.substr(expr_start, close - 1 - expr_start)), expr_start});
+        t.parts.push_back(
+            {true, std::string(text_.substr(expr_start, close - 1 - expr_start)), expr_start});
         q = close;
         lit_start = q;
         continue;
@@ -308,10 +334,13 @@ class parser {
   }
   static std::string describe(const stok& t) {
     switch (t.kind) {
-      case tk::end: return "end of input";
+      case tk::end:
+        return "end of input";
       case tk::string:
-      case tk::interp: return "\"" + t.text + "\"";
-      case tk::keyword_key: return std::string(t.value.atom_value().name()) + ":";
+      case tk::interp:
+        return "\"" + t.text + "\"";
+      case tk::keyword_key:
+        return std::string(t.value.atom_value().name()) + ":";
       case tk::integer:
       case tk::float_:
       case tk::atom:
@@ -320,7 +349,8 @@ class parser {
       case tk::process:
       case tk::ident:
       case tk::keyword:
-      case tk::punct: break;
+      case tk::punct:
+        break;
     }
     return t.text.empty() ? "token" : t.text;
   }
@@ -330,13 +360,16 @@ class parser {
       throw failure{false, t.offset, "unexpected reserved word: end"};
     }
     std::string what = t.kind == tk::keyword ? "unexpected reserved word: " : "unexpected token: ";
-    if (t.kind == tk::integer || t.kind == tk::float_ || t.kind == tk::atom || t.kind == tk::alias ||
-        t.kind == tk::string || t.kind == tk::charlist || t.kind == tk::ident || t.kind == tk::interp) {
+    if (t.kind == tk::integer || t.kind == tk::float_ || t.kind == tk::atom ||
+        t.kind == tk::alias || t.kind == tk::string || t.kind == tk::charlist ||
+        t.kind == tk::ident || t.kind == tk::interp) {
       throw failure{false, t.offset, "syntax error before: " + source_of(t) + extra};
     }
     throw failure{false, t.offset, what + describe(t) + extra};
   }
-  std::string source_of(const stok& t) const { return std::string(text_.substr(t.offset, t.length)); }
+  std::string source_of(const stok& t) const {
+    return std::string(text_.substr(t.offset, t.length));
+  }
   void expect_punct(std::string_view s, const stok& opener) {
     const stok& t = peek();
     if (is_punct(t, s)) {
@@ -499,7 +532,8 @@ class parser {
     if (v.is_float()) return term(-v.float_value());
     if (auto i = v.to_int64(); i && *i != INT64_MIN) return term(static_cast<long long>(-*i));
     const std::string s = v.integer_to_string();
-    return s[0] == '-' ? *term::integer_from_string(s.substr(1)) : *term::integer_from_string("-" + s);
+    return s[0] == '-' ? *term::integer_from_string(s.substr(1))
+                       : *term::integer_from_string("-" + s);
   }
 
   // Can `t` start an argument of a call written without parentheses?
@@ -516,18 +550,22 @@ class parser {
       case tk::keyword_key:
       case tk::ident:
       case tk::process:
-      case tk::interp: return true;
-      case tk::keyword: return t.text == "fn" || (t.text == "not" && !is_kw(peek(ahead + 1), "in"));
+      case tk::interp:
+        return true;
+      case tk::keyword:
+        return t.text == "fn" || (t.text == "not" && !is_kw(peek(ahead + 1), "in"));
       case tk::punct: {
         const std::string& s = t.text;
         if (s == "{" || s == "[" || s == "%{" || s == "%" || s == "<<" || s == "^" || s == "!" ||
             s == "&" || s == "@" || s == "(") {
           return true;
         }
-        if (s == "-" || s == "+") return !peek(ahead + 1).space_before && peek(ahead + 1).kind != tk::end;
+        if (s == "-" || s == "+")
+          return !peek(ahead + 1).space_before && peek(ahead + 1).kind != tk::end;
         return false;
       }
-      case tk::end: return false;
+      case tk::end:
+        return false;
     }
     return false;
   }
@@ -729,13 +767,20 @@ class parser {
   expr_ptr parse_primary() {
     const stok t = peek();
     switch (t.kind) {
-      case tk::end: throw failure{true, t.offset, "unexpected end of input"};
+      case tk::end:
+        throw failure{true, t.offset, "unexpected end of input"};
       case tk::integer:
       case tk::float_:
       case tk::atom:
-      case tk::alias: take(); return literal(t, t.value);
-      case tk::string: take(); return literal(t, term::binary(t.text));
-      case tk::charlist: take(); return literal(t, term::string(t.text));
+      case tk::alias:
+        take();
+        return literal(t, t.value);
+      case tk::string:
+        take();
+        return literal(t, term::binary(t.text));
+      case tk::charlist:
+        take();
+        return literal(t, term::string(t.text));
       case tk::interp: {
         take();
         auto e = node(expr_kind::interpolation, t);
@@ -745,8 +790,10 @@ class parser {
             continue;
           }
           parse_outcome sub = parse(part.text);
-          if (auto* bad = std::get_if<syntax_error>(&sub)) throw failure{false, part.offset, bad->message};
-          if (std::holds_alternative<incomplete>(sub)) throw failure{false, part.offset, "missing terminator: }"};
+          if (auto* bad = std::get_if<syntax_error>(&sub))
+            throw failure{false, part.offset, bad->message};
+          if (std::holds_alternative<incomplete>(sub))
+            throw failure{false, part.offset, "missing terminator: }"};
           auto block = node(expr_kind::block, t);
           block->items = std::get<program>(sub).exprs;
           e->items.push_back(block);
@@ -790,8 +837,10 @@ class parser {
         }
         unexpected(t);
       }
-      case tk::ident: return parse_identifier();
-      case tk::punct: break;
+      case tk::ident:
+        return parse_identifier();
+      case tk::punct:
+        break;
     }
     const std::string& s = t.text;
     if (s == "{") {
@@ -901,7 +950,8 @@ class parser {
     unexpected(t);
   }
 
-  void parse_map_body(const std::shared_ptr<expr>& e, const stok& open, std::string_view close = "}") {
+  void parse_map_body(const std::shared_ptr<expr>& e, const stok& open,
+                      std::string_view close = "}") {
     if (is_punct(peek(), close)) {
       take();
       return;
@@ -948,7 +998,8 @@ class parser {
     if (t.text == "receive" && is_kw(peek(), "do")) return parse_receive(t);
     if ((t.text == "case") && !is_punct(peek(), "(")) return parse_case(t);
     if (t.text == "cond" && is_kw(peek(), "do")) return parse_cond(t);
-    if ((t.text == "if" || t.text == "unless") && !(is_punct(peek(), "(") && !peek().space_before)) {
+    if ((t.text == "if" || t.text == "unless") &&
+        !(is_punct(peek(), "(") && !peek().space_before)) {
       return parse_if(t);
     }
     if (is_punct(peek(), "(") && !peek().space_before) {
@@ -987,7 +1038,8 @@ class parser {
     if (peek().kind == tk::end) throw failure{true, peek().offset, "missing terminator: end"};
     if (!is_kw(peek(), "end")) {
       const position p = pos_of(opener.offset);
-      unexpected(peek(), ". The \"do\" at line " + std::to_string(p.line) + " is missing terminator \"end\"");
+      unexpected(peek(), ". The \"do\" at line " + std::to_string(p.line) +
+                             " is missing terminator \"end\"");
     }
     take();
   }
@@ -1002,7 +1054,8 @@ class parser {
       take();
       std::vector<clause> after = parse_clauses({"end"});
       if (after.size() != 1) {
-        throw failure{false, peek().offset, "expected a single -> clause for :after in \"receive\""};
+        throw failure{false, peek().offset,
+                      "expected a single -> clause for :after in \"receive\""};
       }
       e->after_timeout = after[0].pattern;
       e->after_body = after[0].body;
@@ -1132,9 +1185,12 @@ parse_outcome parse(std::string_view text) {
 std::string to_source(const expr& e) {
   std::string out;
   switch (e.kind) {
-    case expr_kind::literal: return to_string(e.value, print_options(syntax::elixir));
-    case expr_kind::variable: return e.name;
-    case expr_kind::pin: return "^" + e.name;
+    case expr_kind::literal:
+      return to_string(e.value, print_options(syntax::elixir));
+    case expr_kind::variable:
+      return e.name;
+    case expr_kind::pin:
+      return "^" + e.name;
     case expr_kind::tuple:
       out = "{";
       render_list(out, e.items);
@@ -1170,7 +1226,8 @@ std::string to_source(const expr& e) {
         }
       }
       return out + "\"";
-    case expr_kind::match: return to_source(*e.items[0]) + " = " + to_source(*e.items[1]);
+    case expr_kind::match:
+      return to_source(*e.items[0]) + " = " + to_source(*e.items[1]);
     case expr_kind::unary:
       return e.name + (e.name == "not" ? " " : "") + to_source(*e.items[0]);
     case expr_kind::binary_op:
@@ -1183,29 +1240,36 @@ std::string to_source(const expr& e) {
       out = to_source(*e.target) + "." + e.name + "(";
       render_list(out, e.items);
       return out + ")";
-    case expr_kind::dot: return to_source(*e.target) + "." + e.name;
+    case expr_kind::dot:
+      return to_source(*e.target) + "." + e.name;
     case expr_kind::fun_call:
       out = to_source(*e.target) + ".(";
       render_list(out, e.items);
       return out + ")";
-    case expr_kind::block: return "(" + render_body(e.items) + ")";
+    case expr_kind::block:
+      return "(" + render_body(e.items) + ")";
     case expr_kind::receive:
     case expr_kind::case_:
     case expr_kind::cond: {
-      out = e.kind == expr_kind::receive ? "receive do " : e.kind == expr_kind::cond ? "cond do " : "case " + to_source(*e.target) + " do ";
+      out = e.kind == expr_kind::receive ? "receive do "
+            : e.kind == expr_kind::cond  ? "cond do "
+                                         : "case " + to_source(*e.target) + " do ";
       for (const clause& c : e.clauses) {
         out += to_source(*c.pattern);
         if (c.guard) out += " when " + to_source(*c.guard);
         out += " -> " + render_body(c.body) + "; ";
       }
-      if (e.after_timeout) out += "after " + to_source(*e.after_timeout) + " -> " + render_body(e.after_body) + " ";
+      if (e.after_timeout)
+        out += "after " + to_source(*e.after_timeout) + " -> " + render_body(e.after_body) + " ";
       return out + "end";
     }
     case expr_kind::if_:
-      out = e.name + " " + to_source(*e.target) + " do " + (e.items[0] ? to_source(*e.items[0]) : "nil");
+      out = e.name + " " + to_source(*e.target) + " do " +
+            (e.items[0] ? to_source(*e.items[0]) : "nil");
       if (e.items[1]) out += " else " + to_source(*e.items[1]);
       return out + " end";
-    case expr_kind::unsupported: return e.name + " ...";
+    case expr_kind::unsupported:
+      return e.name + " ...";
   }
   return out;
 }

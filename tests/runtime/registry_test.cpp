@@ -227,6 +227,7 @@ TEST(timers, threaded_send_after_arrives_on_the_real_clock) {
 TEST(process_info, reports_status_queue_links_monitors_and_memory) {
   det d;
   pid p = d.me.spawn(idle);
+  d.rt.run();  // parked in receive: waiting
   d.me.link(p);
   reference ref = d.me.monitor(p);
   (void)ref;

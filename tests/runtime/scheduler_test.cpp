@@ -203,11 +203,13 @@ TEST(shutdown, processes_that_ignore_shutdown_are_killed_after_the_grace_time) {
   runtime rt(threaded(2));
   {
     scoped_process me(rt);
-    me.spawn([&](process& self) -> process_task {
+    me.spawn([&](process& self, pid report) -> process_task {
       probe p{&destroyed};
       self.trap_exit(true);
+      self.send(report, atoms::ok);
       for (;;) co_await self.receive(on(ignore) >> [] {});
-    });
+    }, me.self());
+    ASSERT_TRUE(me.receive_for(5s));
   }
   auto t0 = std::chrono::steady_clock::now();
   rt.shutdown(100ms);

@@ -1,10 +1,10 @@
 // The shell evaluator without a node: values, bindings, patterns, operators, built-ins, and
 // the error reports iex prints for each failure.
+#include "otpp/shell/evaluator.hpp"
+
 #include <gtest/gtest.h>
 
 #include <deque>
-
-#include "otpp/shell/evaluator.hpp"
 
 namespace {
 
@@ -64,7 +64,8 @@ TEST_F(ShellEval, ArithmeticAndComparison) {
   EXPECT_EQ(run("div(10, 4)"), "2");
   EXPECT_EQ(run("rem(10, 4)"), "2");
   EXPECT_EQ(run("9223372036854775807 + 1"), "9223372036854775808");
-  EXPECT_EQ(run("99999999999999999999 * 99999999999999999999"), "9999999999999999999800000000000000000001");
+  EXPECT_EQ(run("99999999999999999999 * 99999999999999999999"),
+            "9999999999999999999800000000000000000001");
   EXPECT_EQ(run("div(99999999999999999999 * 3, 3)"), "99999999999999999999");
   EXPECT_EQ(run("1 == 1.0"), "true");
   EXPECT_EQ(run("1 === 1.0"), "false");
@@ -89,10 +90,12 @@ TEST_F(ShellEval, BindingsPersistAcrossInputs) {
 }
 
 TEST_F(ShellEval, MatchErrorsPrintLikeIex) {
-  EXPECT_EQ(run("{:a, b} = {:c, 1}"), "** (MatchError) no match of right hand side value: {:c, 1}\n\n");
+  EXPECT_EQ(run("{:a, b} = {:c, 1}"),
+            "** (MatchError) no match of right hand side value: {:c, 1}\n\n");
   EXPECT_EQ(run("x = 1"), "1");
   EXPECT_EQ(run("^x = 2"), "** (MatchError) no match of right hand side value: 2\n\n");
-  EXPECT_EQ(run("{y, y} = {1, 2}"), "** (MatchError) no match of right hand side value: {1, 2}\n\n");
+  EXPECT_EQ(run("{y, y} = {1, 2}"),
+            "** (MatchError) no match of right hand side value: {1, 2}\n\n");
   EXPECT_EQ(run("_ = 5"), "5");
 }
 
@@ -106,32 +109,39 @@ TEST_F(ShellEval, CompileErrorsComeBeforeAnySideEffect) {
   EXPECT_EQ(run("IO.puts(\"a\"); foo()"),
             "** (CompileError) iex:1: undefined function foo/0 (there is no such import)\n\n");
   EXPECT_EQ(output, "");
-  EXPECT_EQ(run("x"), "** (CompileError) iex:1: undefined function x/0 (there is no such import)\n\n");
+  EXPECT_EQ(run("x"),
+            "** (CompileError) iex:1: undefined function x/0 (there is no such import)\n\n");
   EXPECT_NE(warnings.find("variable \"x\" does not exist"), std::string::npos);
   EXPECT_EQ(run("^q = 1"),
-            "** (CompileError) iex:1: undefined variable ^q. No variable \"q\" has been defined before the "
+            "** (CompileError) iex:1: undefined variable ^q. No variable \"q\" has been defined "
+            "before the "
             "current pattern\n\n");
   EXPECT_EQ(run("_"),
-            "** (CompileError) iex:1: invalid use of _. \"_\" represents a value to be ignored in a pattern and "
+            "** (CompileError) iex:1: invalid use of _. \"_\" represents a value to be ignored in "
+            "a pattern and "
             "cannot be used in expressions\n\n");
-  EXPECT_EQ(run("send(:a)"), "** (CompileError) iex:1: undefined function send/1 (there is no such import)\n\n");
+  EXPECT_EQ(run("send(:a)"),
+            "** (CompileError) iex:1: undefined function send/1 (there is no such import)\n\n");
 }
 
 TEST_F(ShellEval, AmbiguousUnaryCallOnAVariableIsACompileError) {
   run("x = 5");
   EXPECT_EQ(run("x - 1"), "4");
-  EXPECT_EQ(run("x -1").rfind("** (CompileError) iex:1: \"x -1\" looks like a function call but there is a "
-                              "variable named \"x\"",
-                              0),
+  EXPECT_EQ(run("x -1").rfind(
+                "** (CompileError) iex:1: \"x -1\" looks like a function call but there is a "
+                "variable named \"x\"",
+                0),
             0u);
 }
 
 TEST_F(ShellEval, UndefinedRemoteFunctions) {
-  EXPECT_EQ(run("Foo.bar()"),
-            "** (UndefinedFunctionError) function Foo.bar/0 is undefined (module Foo is not available)\n"
-            "    Foo.bar()\n");
+  EXPECT_EQ(
+      run("Foo.bar()"),
+      "** (UndefinedFunctionError) function Foo.bar/0 is undefined (module Foo is not available)\n"
+      "    Foo.bar()\n");
   EXPECT_EQ(run(":foo.bar(1)"),
-            "** (UndefinedFunctionError) function :foo.bar/1 is undefined (module :foo is not available)\n"
+            "** (UndefinedFunctionError) function :foo.bar/1 is undefined (module :foo is not "
+            "available)\n"
             "    :foo.bar(1)\n");
   EXPECT_EQ(run("IO.puts(\"a\", \"b\", \"c\")"),
             "** (UndefinedFunctionError) function IO.puts/3 is undefined or private\n"
@@ -140,16 +150,20 @@ TEST_F(ShellEval, UndefinedRemoteFunctions) {
 
 TEST_F(ShellEval, BifArgumentErrorsNameTheArgument) {
   EXPECT_EQ(run(":erlang.element(5, {1})"),
-            "** (ArgumentError) errors were found at the given arguments:\n\n  * 1st argument: out of range\n\n"
+            "** (ArgumentError) errors were found at the given arguments:\n\n  * 1st argument: out "
+            "of range\n\n"
             "    :erlang.element(5, {1})\n");
   EXPECT_EQ(run("hd([])"),
-            "** (ArgumentError) errors were found at the given arguments:\n\n  * 1st argument: not a nonempty "
+            "** (ArgumentError) errors were found at the given arguments:\n\n  * 1st argument: not "
+            "a nonempty "
             "list\n\n    :erlang.hd([])\n");
   EXPECT_EQ(run("length(:a)"),
-            "** (ArgumentError) errors were found at the given arguments:\n\n  * 1st argument: not a list\n\n"
+            "** (ArgumentError) errors were found at the given arguments:\n\n  * 1st argument: not "
+            "a list\n\n"
             "    :erlang.length(:a)\n");
-  EXPECT_EQ(run("1 + :a"),
-            "** (ArithmeticError) bad argument in arithmetic expression: 1 + :a\n    :erlang.+(1, :a)\n");
+  EXPECT_EQ(
+      run("1 + :a"),
+      "** (ArithmeticError) bad argument in arithmetic expression: 1 + :a\n    :erlang.+(1, :a)\n");
 }
 
 TEST_F(ShellEval, ExitThrowAndRaise) {
@@ -169,7 +183,8 @@ TEST_F(ShellEval, CaseIfCondAndBooleans) {
   EXPECT_EQ(run("if false do :y end"), "nil");
   EXPECT_EQ(run("unless false do :y end"), ":y");
   EXPECT_EQ(run("cond do\n false -> 1\n true -> 2\nend"), "2");
-  EXPECT_EQ(run("1 and true"), "** (BadBooleanError) expected a boolean on left-side of \"and\", got: 1\n\n");
+  EXPECT_EQ(run("1 and true"),
+            "** (BadBooleanError) expected a boolean on left-side of \"and\", got: 1\n\n");
   EXPECT_EQ(run("nil || 3"), "3");
   EXPECT_EQ(run("!true"), "false");
   EXPECT_EQ(run("not 1"), "** (ArgumentError) argument error\n    :erlang.not(1)\n");
@@ -208,7 +223,8 @@ TEST_F(ShellEval, IoWritesThroughTheOutputHook) {
   EXPECT_EQ(run(":io.format(\"~p~n\", [{1, 2}])"), ":ok");
   EXPECT_EQ(output, "hello\na\n{1, \"a\"}\n{1,2}\n");
   EXPECT_EQ(run("IO.puts({1})"),
-            "** (Protocol.UndefinedError) protocol String.Chars not implemented for {1} of type Tuple\n\n");
+            "** (Protocol.UndefinedError) protocol String.Chars not implemented for {1} of type "
+            "Tuple\n\n");
 }
 
 TEST_F(ShellEval, ReceiveTakesTheFirstMatchingMessageAndLeavesTheRest) {
@@ -222,7 +238,8 @@ TEST_F(ShellEval, ReceiveTakesTheFirstMatchingMessageAndLeavesTheRest) {
 
 TEST_F(ShellEval, FnIsReportedAsNotSupported) {
   EXPECT_EQ(run("fn -> 1 end"),
-            "** (CompileError) iex:1: anonymous functions (fn) are not supported by the otpp shell yet\n\n");
+            "** (CompileError) iex:1: anonymous functions (fn) are not supported by the otpp shell "
+            "yet\n\n");
 }
 
 TEST_F(ShellEval, CompileErrorLineFollowsThePromptNumber) {
@@ -232,7 +249,8 @@ TEST_F(ShellEval, CompileErrorLineFollowsThePromptNumber) {
     ev.run(std::get<program>(r), env, 7);
     FAIL();
   } catch (const shell_exception& e) {
-    EXPECT_EQ(ev.describe(e), "** (CompileError) iex:8: undefined function foo/0 (there is no such import)\n\n");
+    EXPECT_EQ(ev.describe(e),
+              "** (CompileError) iex:8: undefined function foo/0 (there is no such import)\n\n");
   }
 }
 
@@ -246,7 +264,8 @@ TEST(ShellErrors, ExitReasonsReadAsIexWritesThem) {
   const term undef_reason = tuple_of(
       atoms::undef, list_of(tuple_of(atom("Elixir.Kate"), atom("say_name"), term(), term())));
   EXPECT_EQ(format_exit(undef_reason, ctx),
-            "an exception was raised:\n    ** (UndefinedFunctionError) function Kate.say_name/0 is undefined "
+            "an exception was raised:\n    ** (UndefinedFunctionError) function Kate.say_name/0 is "
+            "undefined "
             "(module Kate is not available)\n        Kate.say_name()");
 }
 

@@ -55,10 +55,11 @@ TEST(ShellPipe, TheBannerComesFirstAsInIex) {
 
 TEST(ShellPipe, AnErrorPrintsTheScriptGoesOnAndTheStatusIsOne) {
   auto r = run_otpp({"--no-banner"}, "foo()\n{:a, b} = {:c, 1}\n:still_here\n");
-  EXPECT_EQ(r.output,
-            "otpp(1)> ** (CompileError) iex:1: undefined function foo/0 (there is no such import)\n\n"
-            "otpp(1)> ** (MatchError) no match of right hand side value: {:c, 1}\n\n"
-            "otpp(1)> :still_here\notpp(2)> \n");
+  EXPECT_EQ(
+      r.output,
+      "otpp(1)> ** (CompileError) iex:1: undefined function foo/0 (there is no such import)\n\n"
+      "otpp(1)> ** (MatchError) no match of right hand side value: {:c, 1}\n\n"
+      "otpp(1)> :still_here\notpp(2)> \n");
   EXPECT_EQ(r.status, 1);
 }
 
@@ -75,9 +76,11 @@ TEST(ShellPipe, UnfinishedInputAtTheEndIsAnError) {
 }
 
 TEST(ShellPipe, SelfFlushAndALinkedExitBehaveAsInIex) {
-  auto r = run_otpp({"--no-banner"}, "send(self(), :sup?)\nflush()\nProcess.exit(self(), :kill)\n1\n");
+  auto r =
+      run_otpp({"--no-banner"}, "send(self(), :sup?)\nflush()\nProcess.exit(self(), :kill)\n1\n");
   EXPECT_NE(r.output.find("otpp(2)> :sup?\n:ok\n"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find(") shell process exited with reason: killed\n\nInteractive otpp"), std::string::npos)
+  EXPECT_NE(r.output.find(") shell process exited with reason: killed\n\nInteractive otpp"),
+            std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("otpp(1)> 1\n"), std::string::npos) << r.output;
 }
@@ -159,17 +162,24 @@ TEST(ShellPipe, TheLessonAgainstARealElixirNode) {
       "end\n"
       "IO.puts(\"kate ready\")\n"
       "Process.sleep(:infinity)\n";
-  child_process kate_node({{"elixir", "--sname", kate, "--cookie", "lesson", "--erl", "-start_epmd false", "-e", module},
+  child_process kate_node({{"elixir", "--sname", kate, "--cookie", "lesson", "--erl",
+                            "-start_epmd false", "-e", module},
                            {{"ERL_EPMD_PORT", std::to_string(epmd.port())}},
                            true});
   ASSERT_TRUE(kate_node.wait_for("kate ready", 30s)) << kate_node.output();
-  const std::string script = "Node.spawn_link(:\"" + kate + "\", Kate, :say_name, [])\n"
-                             "pid = Node.spawn_link(:\"" + kate + "\", Kate, :reply_sup, [])\n"
+  const std::string script = "Node.spawn_link(:\"" + kate +
+                             "\", Kate, :say_name, [])\n"
+                             "pid = Node.spawn_link(:\"" +
+                             kate +
+                             "\", Kate, :reply_sup, [])\n"
                              "send(pid, {:hi, self()})\n"
                              "receive do :sup? -> :got_sup after 5000 -> :timeout end\n"
-                             ":rpc.call(:\"" + kate + "\", :erlang, :node, [])\n"
+                             ":rpc.call(:\"" +
+                             kate +
+                             "\", :erlang, :node, [])\n"
                              "Node.list()\n";
-  auto r = run_otpp({"--sname", alex, "--cookie", "lesson", "--epmd-port", std::to_string(epmd.port()), "--no-banner"},
+  auto r = run_otpp({"--sname", alex, "--cookie", "lesson", "--epmd-port",
+                     std::to_string(epmd.port()), "--no-banner"},
                     script);
   EXPECT_NE(r.output.find("Hi, my name is Kate\n"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("#PID<100."), std::string::npos) << r.output;
@@ -179,7 +189,8 @@ TEST(ShellPipe, TheLessonAgainstARealElixirNode) {
   EXPECT_NE(r.output.find("[:" + kate + "]\n"), std::string::npos) << r.output;
   EXPECT_EQ(r.status, 0) << r.output;
   // The output of say_name printed on alex, not on kate.
-  EXPECT_EQ(kate_node.output().find("Hi, my name is Kate"), std::string::npos) << kate_node.output();
+  EXPECT_EQ(kate_node.output().find("Hi, my name is Kate"), std::string::npos)
+      << kate_node.output();
 }
 
 }  // namespace

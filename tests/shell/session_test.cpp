@@ -1,6 +1,8 @@
 // A shell session on a real (not distributed) otpp node, in this process: the shell's self()
 // is a process with a mailbox, receive and flush see what others send it, links kill and
 // restart it as they do an iex shell process, and the node's export table is callable.
+#include "otpp/shell/session.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -8,7 +10,6 @@
 
 #include "otpp/otp/io.hpp"
 #include "otpp/otp/node.hpp"
-#include "otpp/shell/session.hpp"
 
 namespace {
 
@@ -31,16 +32,15 @@ class ShellSession : public ::testing::Test {
       (void)co_await io::put_chars(self, "Hi, my name is Kate\n");
     });
     node->exports().add_elixir("Crash", "later", [](process& self, term ms) -> process_task {
-      co_await self.receive(on(atom("never")) >> [] {},
-                            after(std::chrono::milliseconds(ms.small_integer()), [] {}));
+      co_await self.receive(
+          on(atom("never")) >> [] {}, after(std::chrono::milliseconds(ms.small_integer()), [] {}));
       self.exit(atom("boom"));
     });
-    s = std::make_unique<shell::session>(
-        *node, shell::session::sinks{[this](std::string_view t) {
-                                       std::lock_guard lock(mu);
-                                       out += t;
-                                     },
-                                     [](std::string_view) {}});
+    s = std::make_unique<shell::session>(*node, shell::session::sinks{[this](std::string_view t) {
+                                                                        std::lock_guard lock(mu);
+                                                                        out += t;
+                                                                      },
+                                                                      [](std::string_view) {}});
   }
   void TearDown() override {
     s.reset();
@@ -107,7 +107,8 @@ TEST_F(ShellSession, SendByRegisteredName) {
 TEST_F(ShellSession, ExportedFunctionsAreCallable) {
   EXPECT_EQ(feed("Kate.add(1, 2)"), "3\n");
   EXPECT_EQ(feed("Kate.nope()"),
-            "** (UndefinedFunctionError) function Kate.nope/0 is undefined or private\n    Kate.nope()\n");
+            "** (UndefinedFunctionError) function Kate.nope/0 is undefined or private\n    "
+            "Kate.nope()\n");
   EXPECT_EQ(feed("Kate.say_name()"), ":ok\n");
   EXPECT_NE(node_output->text().find("Hi, my name is Kate\n"), std::string::npos);
 }
@@ -135,8 +136,9 @@ TEST_F(ShellSession, ALinkedProcessThatCrashesKillsAndRestartsTheShellProcess) {
 TEST_F(ShellSession, KillingTheShellProcessPrintsItsExit) {
   const std::string me = feed("self()");
   const std::string text = feed("Process.exit(self(), :kill)");
-  EXPECT_EQ(text, "** (EXIT from " + me.substr(0, me.size() - 1) + ") shell process exited with reason: killed\n\n" +
-                      shell::session::banner() + "\n");
+  EXPECT_EQ(text, "** (EXIT from " + me.substr(0, me.size() - 1) +
+                      ") shell process exited with reason: killed\n\n" + shell::session::banner() +
+                      "\n");
 }
 
 TEST_F(ShellSession, TrappingExitsTurnsTheCrashIntoAMessage) {
@@ -148,7 +150,8 @@ TEST_F(ShellSession, TrappingExitsTurnsTheCrashIntoAMessage) {
 TEST_F(ShellSession, MonitorsDeliverDown) {
   feed("pid = spawn(Crash, :later, [1])");
   feed("ref = Process.monitor(pid)");
-  EXPECT_EQ(feed("receive do {:DOWN, ^ref, :process, ^pid, r} -> r after 2000 -> :none end"), ":boom\n");
+  EXPECT_EQ(feed("receive do {:DOWN, ^ref, :process, ^pid, r} -> r after 2000 -> :none end"),
+            ":boom\n");
 }
 
 TEST_F(ShellSession, InterruptEndsABlockedReceiveQuietly) {

@@ -1,8 +1,8 @@
 // The shell parser: what it reads as which expression, when it asks for more input, and the
 // syntax errors it reports in Elixir's words.
-#include <gtest/gtest.h>
-
 #include "otpp/shell/syntax.hpp"
+
+#include <gtest/gtest.h>
 
 namespace {
 
@@ -13,7 +13,8 @@ std::string read(std::string_view text) {
   parse_outcome r = parse(text);
   if (std::holds_alternative<incomplete>(r)) return "incomplete";
   if (auto* e = std::get_if<syntax_error>(&r)) {
-    return "error " + std::to_string(e->at.line) + ":" + std::to_string(e->at.column) + ": " + e->message;
+    return "error " + std::to_string(e->at.line) + ":" + std::to_string(e->at.column) + ": " +
+           e->message;
   }
   std::string out;
   for (const auto& x : std::get<program>(r).exprs) {
@@ -108,7 +109,8 @@ TEST(ShellSyntax, UnfinishedInputAsksForMore) {
 
 TEST(ShellSyntax, SyntaxErrorsSayWhereAndWhat) {
   EXPECT_EQ(read(")"), "error 1:1: unexpected token: )");
-  EXPECT_EQ(read("{1, 2 ]"), "error 1:7: unexpected token: ]. The \"{\" at line 1 is missing terminator \"}\"");
+  EXPECT_EQ(read("{1, 2 ]"),
+            "error 1:7: unexpected token: ]. The \"{\" at line 1 is missing terminator \"}\"");
   EXPECT_EQ(read("end"), "error 1:1: unexpected reserved word: end");
 }
 

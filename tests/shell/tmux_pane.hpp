@@ -28,8 +28,8 @@ class tmux_pane {
     std::string command = "env";
     for (const auto& [k, v] : env) command += " " + quote(k + "=" + v);
     for (const auto& a : argv) command += " " + quote(a);
-    ok_ = run("new-session -d -s main -x " + std::to_string(width) + " -y " + std::to_string(height) + " " +
-              quote(command)) == 0;
+    ok_ = run("new-session -d -s main -x " + std::to_string(width) + " -y " +
+              std::to_string(height) + " " + quote(command)) == 0;
     if (ok_) {
       std::string pid_text = capture("display-message -p -t main '#{pane_pid}'");
       pane_pid_ = static_cast<pid_t>(std::atoi(pid_text.c_str()));
@@ -73,7 +73,9 @@ class tmux_pane {
 
   static int count(const std::string& haystack, const std::string& needle) {
     int n = 0;
-    for (std::size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
+    for (std::size_t at = haystack.find(needle); at != std::string::npos;
+         at = haystack.find(needle, at + 1))
+      ++n;
     return n;
   }
 

@@ -20,6 +20,7 @@
 #include "otpp/otp/exports.hpp"
 #include "otpp/otp/io_device.hpp"
 #include "otpp/runtime/runtime.hpp"
+#include "otpp/term/print.hpp"
 
 namespace otpp::otp {
 
@@ -107,6 +108,9 @@ class node_services {
   [[nodiscard]] pid io_server() const noexcept { return io_server_; }
   [[nodiscard]] std::optional<pid> rex() const noexcept { return rex_; }
   [[nodiscard]] spawn_monitors* monitors() const noexcept { return monitors_; }
+  /// How this node numbers other nodes in printed pids (0 for itself), as `~p` on its io
+  /// server prints them; hand it to print_options::node_number.
+  [[nodiscard]] const otpp::node_numbering& numbering() const noexcept { return numbering_; }
 
   /// Starts a task supervisor registered as `name` (an Elixir name is spelled in full:
   /// `Elixir.Chat.TaskSupervisor`); its tasks run functions of the export table.
@@ -120,6 +124,7 @@ class node_services {
   dist::engine* engine_;
   export_table& exports_;
   spawn_monitors* monitors_;
+  otpp::node_numbering numbering_;
   pid io_server_;
   std::optional<pid> rex_;
   std::mutex mu_;

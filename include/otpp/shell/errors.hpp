@@ -77,10 +77,9 @@ struct format_context {
 
 /// The whole report iex prints for an exception: `** (Name) message\n` and the stack trace
 /// (four spaces per frame), or a blank line when there is none.
-[[nodiscard]] std::string format_exception(error_class cls, const term& reason,
-                                           const std::vector<stack_frame>& stack,
-                                           const std::vector<std::pair<int, std::string>>& arg_errors,
-                                           const format_context& ctx);
+[[nodiscard]] std::string format_exception(
+    error_class cls, const term& reason, const std::vector<stack_frame>& stack,
+    const std::vector<std::pair<int, std::string>>& arg_errors, const format_context& ctx);
 [[nodiscard]] std::string format_exception(const shell_exception& e, const format_context& ctx);
 
 /// Only the banner: `** (Name) message` without the stack trace.
@@ -94,7 +93,8 @@ struct format_context {
 
 /// The line iex prints when the shell process was killed by an exit signal:
 /// `** (EXIT from #PID<0.106.0>) shell process exited with reason: killed`.
-[[nodiscard]] std::string format_shell_exit(const pid& shell, const term& reason, const format_context& ctx);
+[[nodiscard]] std::string format_shell_exit(const pid& shell, const term& reason,
+                                            const format_context& ctx);
 
 /// One stack frame as Elixir formats it: `:erlang.hd([])`, `Kate.say_name/0`.
 [[nodiscard]] std::string format_frame(const stack_frame& f, const format_context& ctx);

@@ -80,7 +80,8 @@ struct eval_hooks {
   std::function<void(std::string_view)> output;
   /// Calls `module.function(args)` through the node's export table; nullopt when no such
   /// function is exported (the evaluator then raises UndefinedFunctionError).
-  std::function<std::optional<term>(atom module, atom function, std::span<const term> args)> external_call;
+  std::function<std::optional<term>(atom module, atom function, std::span<const term> args)>
+      external_call;
   /// Whether the export table knows `module`.
   std::function<bool(atom module)> external_module;
 };
@@ -102,7 +103,9 @@ class evaluator {
   [[nodiscard]] format_context& format() noexcept { return format_; }
   [[nodiscard]] std::string inspect(const term& t) const { return shell::inspect(t, format_); }
   /// Text an exception prints as.
-  [[nodiscard]] std::string describe(const shell_exception& e) const { return format_exception(e, format_); }
+  [[nodiscard]] std::string describe(const shell_exception& e) const {
+    return format_exception(e, format_);
+  }
 
   [[nodiscard]] builtin_table& builtins() noexcept { return table_; }
   [[nodiscard]] eval_hooks& hooks() noexcept { return hooks_; }

@@ -33,18 +33,18 @@ struct clause {
 };
 
 enum class expr_kind : std::uint8_t {
-  literal,      ///< `value`
-  variable,     ///< `name`; in an expression it may turn out to be a call of `name/0`
-  pin,          ///< `^name` (patterns only)
-  tuple,        ///< `items`
-  list,         ///< `items`, `tail` (null: proper)
-  map,          ///< `pairs`; `target` is the map updated by `%{m | k => v}` (or null)
-  binary,       ///< `items` (segments; `pairs[i].second` holds a `::` spec or null)
-  interpolation,///< a string with `#{...}`: `items` are literal binaries and expressions
-  match,        ///< `left = right`: `items[0]` pattern, `items[1]` value
-  unary,        ///< `name` is the operator, `items[0]` its operand
-  binary_op,    ///< `name` is the operator (`+`, `==`, `and`, `<>`, `++`, ...), `items` two operands
-  local_call,   ///< `name(items...)`
+  literal,        ///< `value`
+  variable,       ///< `name`; in an expression it may turn out to be a call of `name/0`
+  pin,            ///< `^name` (patterns only)
+  tuple,          ///< `items`
+  list,           ///< `items`, `tail` (null: proper)
+  map,            ///< `pairs`; `target` is the map updated by `%{m | k => v}` (or null)
+  binary,         ///< `items` (segments; `pairs[i].second` holds a `::` spec or null)
+  interpolation,  ///< a string with `#{...}`: `items` are literal binaries and expressions
+  match,          ///< `left = right`: `items[0]` pattern, `items[1]` value
+  unary,          ///< `name` is the operator, `items[0]` its operand
+  binary_op,   ///< `name` is the operator (`+`, `==`, `and`, `<>`, `++`, ...), `items` two operands
+  local_call,  ///< `name(items...)`
   remote_call,  ///< `target.name(items...)`: target is an alias, an atom or any expression
   dot,          ///< `target.name` without parentheses on a non-module value (map field)
   fun_call,     ///< `target.(items...)`
