@@ -1,6 +1,7 @@
 // Local process figures, mirroring `dbench:local/1` in ../shared/bench/beam/dbench.erl:
 // spawn cost and size of a process parked in receive, local ping-pong round trip, and
 // one-to-one send throughput. Prints otpp.local.* key=value lines (details on stderr).
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -59,13 +60,24 @@ otpp::process_task counter(otpp::process& self, std::int64_t k, otpp::pid from) 
   self.send(from, done);
 }
 
+double thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) * 1e9 + double(ts.tv_nsec);
+}
+
 otpp::task<double> round_trip_ns(otpp::process& self, otpp::pid e, int n) {
   auto t0 = clk::now();
+  double c0 = thread_cpu_ns();
   otpp::term request = otpp::tuple_of(self.self(), x);
   for (int i = 0; i < n; ++i) {
     self.send(e, request);
     co_await self.receive(on(x) >> [] {});
   }
+  // CPU time of this thread: meaningful with one worker (both processes on it), and
+  // unaffected by other programs competing for the cores.
+  std::fprintf(stderr, "round trip: %.1f ns wall, %.1f ns cpu of this worker\n", ns_since(t0) / n,
+               (thread_cpu_ns() - c0) / n);
   co_return ns_since(t0) / n;
 }
 
@@ -109,8 +121,11 @@ otpp::process_task driver(otpp::process& self, otpp::pid report_to) {
   constexpr std::int64_t m = 2000000;
   otpp::pid s = self.spawn(counter, m, self.self());
   auto t4 = clk::now();
+  double c4 = thread_cpu_ns();
   for (std::int64_t i = 0; i < m; ++i) self.send(s, hello);
   co_await self.receive(on(done) >> [] {});
+  std::fprintf(stderr, "send: %.1f ns wall, %.1f ns cpu of this worker per message\n", ns_since(t4) / double(m),
+               (thread_cpu_ns() - c4) / double(m));
   self.send(report_to, otpp::tuple_of(otpp::atom("msgs_per_s"), double(m) * 1e9 / ns_since(t4)));
   }
   self.send(report_to, done);

@@ -3,7 +3,8 @@
 # lines, beside Erlang/OTP's in the same run where a reference exists, with ratio lines
 # (ratio.<area>.<metric> = otpp / beam).
 # Usage: bench/run.sh [term|local|remote|rpc|all]
-#   term: otpp_term_bench, and the same term mix through term_to_binary/binary_to_term in erl.
+#   term: otpp_term_bench, and the same term mix through term_to_binary/binary_to_term in erl;
+#         both count rates per CPU-second, so a shared machine's load does not skew the ratio.
 #   other areas: build-bench/bin/otpp_<area>_bench when bench/<area>_bench.cpp exists, and
 #   ../shared/bench/beam/run.sh <area> when it knows the area (local, remote).
 set -euo pipefail
@@ -64,18 +65,21 @@ mix() ->
      {list1000, lists:seq(1, 1000)},
      {map, #{name => <<"kate">>, id => 42, tags => [a, b, c], score => 1.5, pos => #{x => 1, y => 2}}}].
 
-%% Runs Round until Seconds passed; prints terms/s and MB/s under Prefix.
+%% Runs Round until Seconds of CPU time passed (the emulator's, one scheduler, no busy
+%% waiting: see the erl flags below); prints terms/s and MB/s under Prefix.
 measure(Prefix, Terms, Bytes, Round, Seconds) ->
     [Round() || _ <- lists:seq(1, 3)],
-    T0 = erlang:monotonic_time(nanosecond),
-    Rounds = loop(Round, T0, Seconds * 1.0e9, 1, 0),
-    Elapsed = (erlang:monotonic_time(nanosecond) - T0) / 1.0e9,
+    {T0, _} = statistics(runtime),
+    Rounds = loop(Round, T0, Seconds * 1000, 1, 0),
+    {T1, _} = statistics(runtime),
+    Elapsed = (T1 - T0) / 1000,
     io:format("~s_terms_per_s=~.3f~n", [Prefix, Rounds * Terms / Elapsed]),
     io:format("~s_mb_per_s=~.3f~n", [Prefix, Rounds * Bytes / Elapsed / 1.0e6]).
 
 loop(Round, T0, Limit, Batch, Done) ->
     repeat(Round, Batch),
-    case erlang:monotonic_time(nanosecond) - T0 >= Limit of
+    {T, _} = statistics(runtime),
+    case T - T0 >= Limit of
         true -> Done + Batch;
         false -> loop(Round, T0, Limit, min(Batch * 2, 1024), Done + Batch)
     end.
@@ -100,7 +104,8 @@ main() ->
     halt().
 ERL
   erlc -o "$work" "$work/tbench.erl"
-  erl -noshell -pa "$work" -run tbench main
+  # One scheduler and no busy waiting, so the emulator's CPU time is the benchmark's.
+  erl -noshell +S 1:1 +SDcpu 1:1 +SDio 1 +sbwt none +sbwtdcpu none +sbwtdio none -pa "$work" -run tbench main
 }
 
 run_term() {

@@ -103,9 +103,9 @@ pcb* scheduler::pop_global() {
 
 void scheduler::notify_one() {
   // Pairs with the sleeper's increment of sleepers_ before its last look at the queues:
-  // either it sees our push, or we see it sleeping.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (sleepers_.load(std::memory_order_relaxed) == 0) return;
+  // either it sees our push, or we see it sleeping. (A read-modify-write rather than a
+  // fence: same cost, and ThreadSanitizer understands it.)
+  if (sleepers_.fetch_add(0, std::memory_order_seq_cst) == 0) return;
   {
     std::lock_guard lk(sleep_mutex_);
     ++epoch_;

@@ -398,11 +398,8 @@ struct checker {
       case expr_kind::binary:
       case expr_kind::interpolation:
       case expr_kind::block:
+        // Segment types (`::binary`, `::size(n)`) are read when the binary is built.
         for (const auto& x : e.items) expr_(*x, scope);
-        for (const auto& [seg, spec] : e.pairs) {
-          (void)seg;
-          if (spec) spec_(*spec);
-        }
         return;
       case expr_kind::list:
         for (const auto& x : e.items) expr_(*x, scope);
@@ -504,8 +501,6 @@ struct checker {
       }
     }
   }
-
-  void spec_(const expr&) {}
 
   void pattern_(const expr& e, const std::set<std::string, std::less<>>& outer,
                 std::set<std::string, std::less<>>& fresh) {

@@ -15,6 +15,7 @@
 #include <clocale>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -206,6 +207,7 @@ class terminal_loop {
       if (r == session::outcome::error) all_ok = false;
       s_.poll();
     }
+    if (w_.quit()) write_all(1, "\n");  // Ctrl-C may leave the cursor mid-line
     if (!history_file.empty()) ::history(hist, &ev, H_SAVE, history_file.c_str());
     ::el_end(el);
     ::history_end(hist);
@@ -296,7 +298,9 @@ class terminal_loop {
 // Reads lines from standard input, waking for signals.
 class line_reader {
  public:
-  line_reader(console& c, signal_watch& w) : c_(c), w_(w) {}
+  /// `idle` runs whenever no input came for a while (to report a killed shell process).
+  line_reader(console& c, signal_watch& w, std::function<void()> idle)
+      : c_(c), w_(w), idle_(std::move(idle)) {}
   std::optional<std::string> next() {
     for (;;) {
       if (auto nl = buf_.find('\n'); nl != std::string::npos) {
@@ -311,7 +315,10 @@ class line_reader {
       }
       if (w_.quit()) return std::nullopt;
       pollfd fds[2] = {{0, POLLIN, 0}, {c_.wake_fd(), POLLIN, 0}};
-      if (::poll(fds, 2, 200) <= 0) continue;
+      if (::poll(fds, 2, 200) <= 0) {
+        if (idle_) idle_();
+        continue;
+      }
       if (fds[1].revents & POLLIN) (void)c_.take_pending();
       if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       char chunk[4096];
@@ -328,12 +335,17 @@ class line_reader {
  private:
   console& c_;
   signal_watch& w_;
+  std::function<void()> idle_;
   std::string buf_;
   bool eof_ = false;
 };
 
 int pipe_loop(session& s, console& c, signal_watch& w, std::atomic<bool>& evaluating) {
-  line_reader reader(c, w);
+  // A link that kills the shell process while the script waits for input shows at once,
+  // followed by a fresh prompt, as iex shows it.
+  line_reader reader(c, w, [&] {
+    if (s.poll()) c.write(s.prompt());
+  });
   bool all_ok = true;
   for (;;) {
     s.poll();
@@ -377,7 +389,10 @@ void add_shell_options(CLI::App& app, shell_options& o) {
 }
 
 int run_shell(const shell_options& o) {
-  std::setlocale(LC_CTYPE, "");
+  // Line editing needs a UTF-8 locale to read and echo non-ASCII characters.
+  const char* loc = std::setlocale(LC_CTYPE, "");
+  if (!loc || std::strcmp(loc, "C") == 0 || std::strcmp(loc, "POSIX") == 0)
+    std::setlocale(LC_CTYPE, "C.UTF-8");
   const bool tty = ::isatty(0) && ::isatty(1);
   // Before any thread exists, so that every thread inherits the mask.
   signal_watch::block_signals();

@@ -441,9 +441,6 @@ class parser {
       if (at_stop(stops)) break;
       if (!separator_ahead() && !is_punct(peek(), "->")) unexpected(peek());
     }
-    // A head followed by another head: the body of the first was empty; the expression
-    // parsed as body element actually was the next head. parse_expr already handled that
-    // since a head is followed by `->`.
     return out;
   }
 

@@ -65,22 +65,69 @@ struct hash_index {
 };
 constinit std::atomic<hash_index*> g_index{nullptr};
 
+inline std::uint64_t load64(const char* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+inline std::uint64_t load32(const char* p) noexcept {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+inline std::uint64_t mix64(std::uint64_t a, std::uint64_t b) noexcept {
+  __uint128_t r = static_cast<__uint128_t>(a) * b;
+  return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
+}
+
+// Word-at-a-time hash (in the manner of wyhash): decoding looks atoms up by name all the time.
 std::uint64_t hash_name(std::string_view s) noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ull ^ s.size();
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ull;
+  const char* p = s.data();
+  std::size_t n = s.size();
+  std::uint64_t seed = 0x9E3779B97F4A7C15ull ^ n;
+  std::uint64_t a = 0;
+  std::uint64_t b = 0;
+  if (n <= 16) {
+    if (n >= 8) {
+      a = load64(p);
+      b = load64(p + n - 8);
+    } else if (n >= 4) {
+      a = load32(p);
+      b = load32(p + n - 4);
+    } else if (n > 0) {
+      a = (std::uint64_t{static_cast<unsigned char>(p[0])} << 16) |
+          (std::uint64_t{static_cast<unsigned char>(p[n >> 1])} << 8) | static_cast<unsigned char>(p[n - 1]);
+    }
+  } else {
+    const char* end = p + n;
+    while (end - p > 16) {
+      seed = mix64(load64(p) ^ 0xA0761D6478BD642Full, load64(p + 8) ^ seed);
+      p += 16;
+    }
+    a = load64(end - 16);
+    b = load64(end - 8);
   }
-  return h ^ (h >> 29);
+  return mix64(a ^ 0xE7037ED1A0B428DBull, b ^ seed);
+}
+
+bool entry_is(const atom_entry& e, std::string_view s) noexcept {
+  std::size_t n = s.size();
+  if (e.size != n) return false;
+  const char* x = e.data;
+  const char* y = s.data();
+  if (n > 16) return std::memcmp(x, y, n) == 0;
+  if (n >= 8) return load64(x) == load64(y) && load64(x + n - 8) == load64(y + n - 8);
+  if (n >= 4) return load32(x) == load32(y) && load32(x + n - 4) == load32(y + n - 4);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (x[i] != y[i]) return false;
+  }
+  return true;
 }
 
 using detail::g_chunks;
 
 const atom_entry& entry_at(std::uint32_t index) noexcept { return detail::atom_info(atom::from_index(index)); }
 
-bool entry_is(const atom_entry& e, std::string_view s) noexcept {
-  return e.size == s.size() && (s.empty() || std::memcmp(e.data, s.data(), s.size()) == 0);
-}
 
 // Lock-free probe; nullopt when absent from this (possibly stale) table.
 std::optional<atom> probe(const hash_index* idx, std::string_view s, std::uint64_t h) noexcept {
@@ -192,6 +239,58 @@ std::optional<atom> intern(std::string_view s, std::uint16_t chars, bool latin1)
   }
 }
 
+// A small per-thread cache in front of the table for short names (up to 16 bytes, most
+// atoms on the wire): the name's bytes are the key, so a hit costs two word compares and no
+// walk through the shared table's dependent loads.
+struct cache_entry {
+  std::uint64_t a = 0;
+  std::uint64_t b = 0;
+  std::uint32_t len1 = 0;  ///< length + 1; 0 marks an empty entry
+  std::uint32_t index = 0;
+};
+thread_local cache_entry tl_cache[512];
+
+// The name as two words that, for a given length, hold every byte exactly once or twice.
+inline bool short_key(std::string_view s, std::uint64_t& a, std::uint64_t& b) noexcept {
+  const char* p = s.data();
+  std::size_t n = s.size();
+  if (n > 16) return false;
+  if (n >= 8) {
+    a = load64(p);
+    b = load64(p + n - 8);
+  } else if (n >= 4) {
+    a = load32(p) | (load32(p + n - 4) << 32);
+    b = 0;
+  } else {
+    a = 0;
+    std::memcpy(&a, p, n);
+    b = 0;
+  }
+  return true;
+}
+
+inline cache_entry& cache_slot(std::uint64_t a, std::uint64_t b, std::size_t n) noexcept {
+  std::uint64_t h = mix64(a ^ 0xE7037ED1A0B428DBull, b ^ (n * 0x9E3779B97F4A7C15ull));
+  return tl_cache[h & 511];
+}
+
+std::optional<atom> cached(std::string_view s) noexcept {
+  std::uint64_t a, b;
+  if (!short_key(s, a, b)) return std::nullopt;
+  const cache_entry& e = cache_slot(a, b, s.size());
+  if (e.len1 == s.size() + 1 && e.a == a && e.b == b) return atom::from_index(e.index);
+  return std::nullopt;
+}
+
+atom remember(std::string_view s, atom found) noexcept {
+  std::uint64_t a, b;
+  if (short_key(s, a, b)) {
+    cache_entry& e = cache_slot(a, b, s.size());
+    e = cache_entry{a, b, static_cast<std::uint32_t>(s.size() + 1), found.index()};
+  }
+  return found;
+}
+
 }  // namespace
 
 namespace detail {
@@ -229,8 +328,9 @@ std::ptrdiff_t utf8_length(std::string_view s) noexcept {
 }
 
 std::optional<atom> intern_utf8(std::string_view utf8) noexcept {
+  if (auto a = cached(utf8)) return a;
   // Known names need no validation: only valid names ever enter the table.
-  if (auto a = probe(g_index.load(std::memory_order_acquire), utf8, hash_name(utf8))) return a;
+  if (auto a = probe(g_index.load(std::memory_order_acquire), utf8, hash_name(utf8))) return remember(utf8, *a);
   std::ptrdiff_t chars = utf8_length(utf8);
   if (chars < 0 || chars > 255) return std::nullopt;
   return intern(utf8, static_cast<std::uint16_t>(chars), utf8_is_latin1(utf8));
@@ -240,7 +340,11 @@ std::optional<atom> intern_latin1(std::string_view latin1) noexcept {
   if (latin1.size() > 255) return std::nullopt;
   bool ascii = std::all_of(latin1.begin(), latin1.end(),
                            [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  if (ascii) return intern(latin1, static_cast<std::uint16_t>(latin1.size()), true);
+  if (ascii) {
+    if (auto a = cached(latin1)) return a;
+    auto a = intern(latin1, static_cast<std::uint16_t>(latin1.size()), true);
+    return a ? remember(latin1, *a) : a;
+  }
   char buf[510];
   std::size_t n = 0;
   for (char ch : latin1) {

@@ -3,6 +3,7 @@
 // real `iex` shell where the test types the lesson's `defmodule Kate`. Also: output that
 // arrives while a line is half typed prints above the prompt and the line survives.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <thread>
@@ -108,6 +109,24 @@ TEST(ShellLesson, AlexOnOtppAgainstKateOnOtpp) {
     gone = !alex.running() && !listed_by_epmd(epmd.port(), alex_alive);
   }
   EXPECT_TRUE(gone);
+}
+
+TEST(ShellLesson, AlexOnOtppAgainstTheLessonKateProgram) {
+  // examples/lesson/kate.cpp: the same C++ functions in a program of their own.
+  const std::string kate_bin = std::string(OTPP_BIN_DIR) + "/lesson_kate";
+  if (::access(kate_bin.c_str(), X_OK) != 0) GTEST_SKIP() << "build the lesson_kate example first";
+  otpp::test::epmd_process epmd(otpp::test::free_port());
+  const std::string kate_name = otpp::test::unique_name("kate") + "@localhost";
+  const std::string alex_name = otpp::test::unique_name("alex") + "@localhost";
+  otpp::test::child_process kate({{kate_bin, "--sname", kate_name, "--cookie", cookie},
+                                  {{"ERL_EPMD_PORT", std::to_string(epmd.port())}},
+                                  true});
+  ASSERT_TRUE(kate.wait_for("ready", 30s)) << kate.output();
+  tmux_pane alex(alex_argv(alex_name, epmd.port()), {{"OTPP_HISTORY", ""}});
+  ASSERT_TRUE(alex.started());
+  replay_lesson(alex, alex_name, kate_name);
+  EXPECT_EQ(kate.output().find("Hi, my name is Kate"), std::string::npos) << kate.output();
+  alex.key("C-d");
 }
 
 TEST(ShellLesson, AlexOnOtppAgainstKateOnIex) {

@@ -143,7 +143,7 @@ class evaluator {
 [[nodiscard]] std::string to_chars(const term& t, const format_context& ctx);
 
 /// Integer arithmetic of any size (`:erlang.+/2` etc. on integers and floats). Throw
-/// shell_exception `badarith` (or `badarg` for div/rem by zero as Erlang does).
+/// shell_exception `badarith` (also for division by zero, as Erlang does).
 [[nodiscard]] term arith(std::string_view op, const term& a, const term& b);
 
 }  // namespace otpp::shell
