@@ -9,6 +9,8 @@
 // the engine (sink, callbacks) while a lock is held.
 #include "otpp/dist/engine.hpp"
 
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -209,7 +211,7 @@ struct connection : std::enable_shared_from_this<connection> {
   connection(engine::impl& e, std::shared_ptr<peer> p, tcp::socket s, std::uint64_t agreed)
       : eng(e), pr(std::move(p)), sock(std::move(s)), flags(agreed), ticker(eng.io),
         decoder(frame_decoder::limits{e.opt().max_message_size, 256}) {
-    rbuf.resize(read_buffer_size);
+    rbuf = std::make_shared<std::vector<std::uint8_t>>(read_buffer_size);
   }
 
   engine::impl& eng;
@@ -218,19 +220,28 @@ struct connection : std::enable_shared_from_this<connection> {
   std::uint64_t flags;
   asio::steady_timer ticker;
   frame_decoder decoder;
-  std::vector<std::uint8_t> rbuf;
+  // The read buffer is shared with the large binaries decoded from it (they become slices
+  // of it, not copies); while any of them lives, reading goes on in a fresh buffer.
+  std::shared_ptr<std::vector<std::uint8_t>> rbuf;
   std::size_t rpos = 0, rend = 0;
   clock_type::time_point last_read = clock_type::now();
-  std::uint64_t written = 0;
+  std::atomic<std::uint64_t> written{0};
   std::uint64_t written_at_tick = 0;
   std::uint64_t written_at_peer_tick = 0;
-  bool closed = false;
+  // Set (and the socket closed) with the peer's mutex held, so a sender writing directly
+  // under that mutex never writes to a closed (possibly reused) descriptor.
+  std::atomic<bool> closed{false};
+  // The writer's chunks and how far into them it got. Owned by whoever writes: a sender
+  // (under the peer's mutex, while write_scheduled is false) or the I/O thread (while it is
+  // true).
   std::vector<detail::out_chunk> writing;
-  std::vector<asio::const_buffer> buffers;
+  std::size_t write_index = 0, write_offset = 0;
+  std::vector<iovec> iov;
+  clock_type::time_point last_direct_write{};
 
   void start(std::vector<std::uint8_t> leftover) {
-    std::memcpy(rbuf.data(), leftover.data(), std::min(leftover.size(), rbuf.size()));
-    rend = std::min(leftover.size(), rbuf.size());
+    rend = std::min(leftover.size(), rbuf->size());
+    std::memcpy(rbuf->data(), leftover.data(), rend);
     asio::co_spawn(eng.io, read_loop(shared_from_this()), asio::detached);
     arm_ticker();
   }
@@ -270,39 +281,123 @@ struct connection : std::enable_shared_from_this<connection> {
     eng.schedule_write_locked(*pr);
   }
 
-  // The writer: runs on the I/O thread while `write_scheduled` is set.
+  // Writes as much of `writing` as the socket takes now, with one sendmsg per up to 512
+  // chunks. Returns false on a socket error; `done` tells whether everything went out.
+  bool write_some(bool& done) {
+    done = false;
+    while (write_index < writing.size()) {
+      iov.clear();
+      for (std::size_t i = write_index; i < writing.size() && iov.size() < 512; ++i) {
+        auto b = writing[i].bytes();
+        std::size_t skip = i == write_index ? write_offset : 0;
+        iov.push_back(iovec{const_cast<std::uint8_t*>(b.data()) + skip, b.size() - skip});
+      }
+      msghdr msg{};
+      msg.msg_iov = iov.data();
+      msg.msg_iovlen = iov.size();
+      ssize_t n = ::sendmsg(sock.native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
+        return false;
+      }
+      written.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+      std::size_t left = static_cast<std::size_t>(n);
+      while (left > 0 && write_index < writing.size()) {
+        std::size_t avail = writing[write_index].bytes().size() - write_offset;
+        if (left >= avail) {
+          left -= avail;
+          ++write_index;
+          write_offset = 0;
+        } else {
+          write_offset += left;
+          left = 0;
+        }
+      }
+    }
+    done = true;
+    return true;
+  }
+
+  // Returns written batch buffers for reuse (peer mutex held).
+  void recycle_written() {
+    for (auto& c : writing)
+      if (!c.shared && !c.own.empty()) pr->out.recycle(std::move(c.own));
+    writing.clear();
+    write_index = write_offset = 0;
+  }
+
+  // A sender's shortcut (peer mutex held, write_scheduled false): when the connection is
+  // idle, write right away instead of waking the I/O thread — the round trip of a lone
+  // message saves a thread hand-off. Within a burst the I/O thread writes instead, so the
+  // many messages of a burst leave in few writes.
+  void write_from_sender() {
+    auto now = clock_type::now();
+    if (closed || now - last_direct_write < std::chrono::microseconds(50)) {
+      schedule_io_flush();
+      return;
+    }
+    last_direct_write = now;
+    pr->out.take(writing);
+    bool done = false;
+    if (!write_some(done)) {
+      schedule_io_flush();  // the I/O thread meets the error and closes
+      return;
+    }
+    if (done) {
+      recycle_written();
+      return;
+    }
+    schedule_io_flush();  // the rest when the socket drains
+  }
+
+  void schedule_io_flush() {
+    pr->write_scheduled = true;
+    asio::post(eng.io, [self = shared_from_this()] { self->flush(); });
+  }
+
+  // The writer on the I/O thread: runs while `write_scheduled` is set.
   void flush() {
-    if (closed) return;
-    {
-      std::lock_guard lock(pr->mu);
-      for (auto& c : writing)
-        if (!c.shared && !c.own.empty()) pr->out.recycle(std::move(c.own));
-      writing.clear();
-      if (pr->conn.get() != this) return;
-      pr->out.take(writing);
-      if (writing.empty()) {
-        pr->write_scheduled = false;
+    for (;;) {
+      if (closed) return;
+      if (write_index >= writing.size()) {
+        std::lock_guard lock(pr->mu);
+        recycle_written();
+        if (pr->conn.get() != this) return;
+        pr->out.take(writing);
+        if (writing.empty()) {
+          pr->write_scheduled = false;
+          return;
+        }
+      }
+      bool done = false;
+      if (!write_some(done)) {
+        close(std::string("write failed: ") + std::strerror(errno));
+        return;
+      }
+      if (!done) {
+        sock.async_wait(tcp::socket::wait_write, [self = shared_from_this()](const asio::error_code& ec) {
+          if (ec) {
+            if (!self->closed) self->close("write failed: " + ec.message());
+            return;
+          }
+          self->flush();
+        });
         return;
       }
     }
-    buffers.clear();
-    for (auto& c : writing) buffers.emplace_back(c.bytes().data(), c.bytes().size());
-    asio::async_write(sock, buffers, [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
-      if (ec) {
-        self->close("write failed: " + ec.message());
-        return;
-      }
-      self->written += n;
-      self->flush();
-    });
   }
 
+  // I/O thread only; never with the peer's mutex held.
   void close(const std::string& reason) {
-    if (closed) return;
-    closed = true;
-    asio::error_code ignored;
-    sock.shutdown(tcp::socket::shutdown_both, ignored);
-    sock.close(ignored);
+    {
+      std::lock_guard lock(pr->mu);
+      if (closed) return;
+      closed = true;
+      asio::error_code ignored;
+      sock.shutdown(tcp::socket::shutdown_both, ignored);
+      sock.close(ignored);
+    }
     ticker.cancel();
     eng.on_connection_closed(*this, reason);
   }
@@ -324,7 +419,8 @@ struct connection : std::enable_shared_from_this<connection> {
     const std::size_t max_frame = c.eng.opt().max_frame_size;
     for (;;) {
       while (!c.closed && c.rend - c.rpos >= 4) {
-        std::uint32_t len = detail::load_u32(c.rbuf.data() + c.rpos);
+        auto& buf = *c.rbuf;
+        std::uint32_t len = detail::load_u32(buf.data() + c.rpos);
         if (len == 0) {
           c.rpos += 4;
           c.on_peer_tick();
@@ -338,16 +434,15 @@ struct connection : std::enable_shared_from_this<connection> {
         }
         std::size_t have = c.rend - c.rpos - 4;
         if (have >= len) {
-          std::span<const std::uint8_t> body(c.rbuf.data() + c.rpos + 4, len);
+          std::span<const std::uint8_t> body(buf.data() + c.rpos + 4, len);
           c.rpos += 4 + len;
-          if (!c.process(body, nullptr)) co_return;
+          if (!c.process(body, c.rbuf)) co_return;
           continue;
         }
         if (len >= own_buffer_threshold) {
-          // A large frame gets a buffer of its own, read straight into, so its binaries can
-          // be slices of it instead of copies.
+          // A large frame gets a buffer of its own, read straight into.
           auto big = std::make_shared<std::vector<std::uint8_t>>(len);
-          std::memcpy(big->data(), c.rbuf.data() + c.rpos + 4, have);
+          std::memcpy(big->data(), buf.data() + c.rpos + 4, have);
           c.rpos = c.rend = 0;
           auto [ec, n] = co_await asio::async_read(c.sock, asio::buffer(big->data() + have, len - have), nothrow_awaitable);
           if (ec) {
@@ -361,15 +456,22 @@ struct connection : std::enable_shared_from_this<connection> {
         break;  // wait for the rest of a small frame
       }
       if (c.closed) co_return;
-      if (c.rpos == c.rend) {
+      if (c.rbuf.use_count() > 1) {
+        // Decoded binaries still point into this buffer: continue in a fresh one.
+        auto fresh = std::make_shared<std::vector<std::uint8_t>>(read_buffer_size);
+        std::memcpy(fresh->data(), c.rbuf->data() + c.rpos, c.rend - c.rpos);
+        c.rend -= c.rpos;
+        c.rpos = 0;
+        c.rbuf = std::move(fresh);
+      } else if (c.rpos == c.rend) {
         c.rpos = c.rend = 0;
-      } else if (c.rbuf.size() - c.rend < own_buffer_threshold) {
-        std::memmove(c.rbuf.data(), c.rbuf.data() + c.rpos, c.rend - c.rpos);
+      } else if (c.rbuf->size() - c.rend < own_buffer_threshold) {
+        std::memmove(c.rbuf->data(), c.rbuf->data() + c.rpos, c.rend - c.rpos);
         c.rend -= c.rpos;
         c.rpos = 0;
       }
-      auto [ec, n] = co_await c.sock.async_read_some(asio::buffer(c.rbuf.data() + c.rend, c.rbuf.size() - c.rend),
-                                                     nothrow_awaitable);
+      auto [ec, n] = co_await c.sock.async_read_some(
+          asio::buffer(c.rbuf->data() + c.rend, c.rbuf->size() - c.rend), nothrow_awaitable);
       if (ec) {
         c.close(ec == asio::error::eof ? "connection closed" : "read failed: " + ec.message());
         co_return;
@@ -388,8 +490,7 @@ struct connection : std::enable_shared_from_this<connection> {
 
 void engine::impl::schedule_write_locked(peer& p) {
   if (p.write_scheduled || !p.conn) return;
-  p.write_scheduled = true;
-  asio::post(io, [c = p.conn] { c->flush(); });
+  p.conn->write_from_sender();
 }
 
 template <class Encode>
@@ -710,8 +811,8 @@ void engine::impl::install(const std::shared_ptr<peer>& p, tcp::socket sock, han
   }
   if (raced) {
     asio::error_code ignored;
-    c->sock.close(ignored);
     c->closed = true;
+    c->sock.close(ignored);
     return;
   }
   p->attempt = 0;
@@ -745,17 +846,17 @@ void engine::impl::fail_peer(const std::shared_ptr<peer>& p, const std::string& 
     p->deferred.clear();
     p->out.clear();
     p->write_scheduled = false;
+    if (old && !old->closed) {
+      old->closed = true;
+      asio::error_code ignored;
+      old->sock.close(ignored);
+    }
   }
   p->attempt = 0;
   p->attempt_socket.reset();
   p->waiting_after_nok = false;
   p->inbound_pending = false;
-  if (old && !old->closed) {
-    old->closed = true;
-    asio::error_code ignored;
-    old->sock.close(ignored);
-    old->ticker.cancel();
-  }
+  if (old) old->ticker.cancel();
   if (stopping) return;
   auto waiters = std::move(p->connect_waiters);
   p->connect_waiters.clear();

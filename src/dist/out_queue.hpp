@@ -16,13 +16,16 @@
 
 namespace otpp::dist::detail {
 
-/// A piece of output: bytes it owns, or a slice of a shared buffer.
+/// A piece of output: bytes it owns, a slice of a shared buffer, or the bytes of a binary
+/// term it keeps alive (large binaries are written from where they are, not copied).
 struct out_chunk {
   std::vector<std::uint8_t> own;
   std::shared_ptr<const std::vector<std::uint8_t>> shared;
   std::size_t offset = 0, size = 0;
+  term held;  ///< a binary whose bytes this chunk is, when it is one
   [[nodiscard]] std::span<const std::uint8_t> bytes() const noexcept {
     if (shared) return std::span<const std::uint8_t>(shared->data() + offset, size);
+    if (held.is_bitstring()) return held.bytes();
     return own;
   }
 };
@@ -63,6 +66,23 @@ class out_queue {
         add_fragments(ctrl, std::move(body));
         return;
       }
+      if (psize >= own_frame_threshold && payload->is_binary()) {
+        // A large binary message: the frame's head here, the binary's bytes from the term.
+        std::vector<std::uint8_t> frame(current_.begin() + static_cast<std::ptrdiff_t>(start), current_.end());
+        current_.resize(start);
+        if (!header) frame.push_back(131);
+        frame.push_back(109);  // BINARY_EXT
+        std::size_t n = payload->bytes().size();
+        frame.resize(frame.size() + 4);
+        store32(frame.data() + frame.size() - 4, static_cast<std::uint32_t>(n));
+        finish_header(frame, 0, header);
+        store32(frame.data(), static_cast<std::uint32_t>(frame.size() - 4 + n));
+        close_batch();
+        bytes_ += frame.size() + n;
+        closed_.push_back(out_chunk{std::move(frame), nullptr, 0, 0, term()});
+        closed_.push_back(out_chunk{{}, nullptr, 0, n, std::move(*payload)});
+        return;
+      }
       if (psize >= own_frame_threshold) {
         std::vector<std::uint8_t> frame;
         frame.reserve(ctrl_end - start + psize);
@@ -74,7 +94,7 @@ class out_queue {
         finish_header(frame, 0, header);
         close_batch();
         bytes_ += frame.size();
-        closed_.push_back(out_chunk{std::move(frame), nullptr, 0, 0});
+        closed_.push_back(out_chunk{std::move(frame), nullptr, 0, 0, term()});
         return;
       }
       current_.resize(ctrl_end + psize);
@@ -141,7 +161,7 @@ class out_queue {
 
   void close_batch() {
     if (current_.empty()) return;
-    closed_.push_back(out_chunk{std::move(current_), nullptr, 0, 0});
+    closed_.push_back(out_chunk{std::move(current_), nullptr, 0, 0, term()});
     if (!spare_.empty()) {
       current_ = std::move(spare_.back());
       spare_.pop_back();
@@ -172,8 +192,8 @@ class out_queue {
     head.insert(head.end(), ctrl.begin(), ctrl.end());
     store32(head.data(), static_cast<std::uint32_t>(head.size() - 4 + first));
     bytes_ += head.size() + first;
-    closed_.push_back(out_chunk{std::move(head), nullptr, 0, 0});
-    if (first) closed_.push_back(out_chunk{{}, shared, 0, first});
+    closed_.push_back(out_chunk{std::move(head), nullptr, 0, 0, term()});
+    if (first) closed_.push_back(out_chunk{{}, shared, 0, first, term()});
     std::size_t off = first;
     for (std::uint64_t id = count - 1; id >= 1; --id) {
       std::size_t k = std::min(fragment_size_, shared->size() - off);
@@ -186,8 +206,8 @@ class out_queue {
       put64(h, id);
       store32(h.data(), static_cast<std::uint32_t>(h.size() - 4 + k));
       bytes_ += h.size() + k;
-      closed_.push_back(out_chunk{std::move(h), nullptr, 0, 0});
-      closed_.push_back(out_chunk{{}, shared, off, k});
+      closed_.push_back(out_chunk{std::move(h), nullptr, 0, 0, term()});
+      closed_.push_back(out_chunk{{}, shared, off, k, term()});
       off += k;
     }
   }

@@ -96,12 +96,11 @@ term export_table::undef_reason(atom module, atom function, const term& args) {
 task<term> export_table::fail_undef(process& self, term reason) {
   pid local_output = self.rt().default_group_leader();
   if (local_output != pid{}) {
-    auto text = io::format("~sError in process ~p on node ~p with exit value:~n~p~n~n",
-                           {term::string(report_header()), self.self(), self.rt().node(), reason});
-    // No reply is awaited: the report must not hold up the exit.
-    if (text)
-      self.send(local_output, term::tuple({atoms::io_request, self.self(), atoms::undefined,
-                                           io::put_chars_request(text.value())}));
+    // Formatted by the node's io server, so pids print as this node sees them. No reply is
+    // awaited: the report must not hold up the exit.
+    term req = io::format_request("~sError in process ~p on node ~p with exit value:~n~p~n~n",
+                                  {term::string(report_header()), self.self(), self.rt().node(), reason});
+    self.send(local_output, term::tuple({atoms::io_request, self.self(), atoms::undefined, req}));
   }
   self.exit(reason);
   co_return atoms::ok;

@@ -174,7 +174,7 @@ io_device::outcome io_device::put_chars_apply(atom enc, const term& m, const ter
     return {fail, false};
   auto a = args.list_elements();
   if (a.size() != 2 && a.size() != 3) return {fail, false};
-  auto formatted = format_chars(a[0], a[1]);
+  auto formatted = format_chars(a[0], a[1], numbering_ ? &numbering_ : nullptr);
   if (!formatted) return {fail, false};
   if (enc == atoms::latin1) {
     for (char32_t c : formatted.value())

@@ -29,7 +29,11 @@ struct format_failure {
 std::mutex numbering_mutex;
 std::shared_ptr<const otpp::node_numbering> numbering;
 
+// The numbering of the format call running on this thread, if it brought one.
+thread_local const otpp::node_numbering* call_numbering = nullptr;
+
 std::uint32_t node_number(atom node, std::uint32_t creation) {
+  if (call_numbering && *call_numbering) return (*call_numbering)(node, creation);
   std::shared_ptr<const otpp::node_numbering> n;
   {
     std::lock_guard lock(numbering_mutex);
@@ -1054,7 +1058,8 @@ chars string_field(const chars& s, int f, adjust adj, char32_t pad) {
 }
 
 chars string(const chars& s, std::optional<int> f, adjust adj, std::optional<int> p, char32_t pad) {
-  if ((f && *f < 0) || (p && *p < 0)) fail("negative field width or precision");
+  if (f.has_value() && f.value() < 0) fail("negative field width");
+  if (p.has_value() && p.value() < 0) fail("negative precision");
   if (!f && !p) return s;
   if (f && !p) return string_field(s, *f, adj, pad);
   if (!f) return string_field(s, *p, adjust::left, pad);
@@ -1470,7 +1475,12 @@ chars write(const term& t, int depth, encoding enc) {
 
 chars print(const term& t, const print_options& options) { return pretty(t, options); }
 
-dist::result<chars> format_chars(const term& fmt, const term& args) {
+dist::result<chars> format_chars(const term& fmt, const term& args, const otpp::node_numbering* numbering) {
+  struct scoped_numbering {
+    const otpp::node_numbering* saved = call_numbering;
+    explicit scoped_numbering(const otpp::node_numbering* n) { call_numbering = n ? n : call_numbering; }
+    ~scoped_numbering() { call_numbering = saved; }
+  } use(numbering);
   chars f;
   if (fmt.is_atom()) {
     f = from_utf8(fmt.atom_value().name()).value_or(chars());

@@ -38,8 +38,9 @@ std::unordered_map<const runtime*, node_services*>& registry() {
 // order it first prints them, starting where Erlang's small tables usually are.
 class peer_numbers {
  public:
-  std::uint32_t number(const runtime& rt, atom node) {
-    if (node == rt.node()) return 0;
+  explicit peer_numbers(atom local) : local_(local) {}
+  std::uint32_t number(atom node) {
+    if (node == local_) return 0;
     std::lock_guard lock(mu_);
     auto [it, fresh] = numbers_.try_emplace(node.index(), next_);
     if (fresh) ++next_;
@@ -50,6 +51,7 @@ class peer_numbers {
   std::mutex mu_;
   std::unordered_map<std::uint32_t, std::uint32_t> numbers_;
   std::uint32_t next_ = 100;
+  atom local_;
 };
 
 // ---- running exported functions for other nodes --------------------------------------------------
@@ -313,17 +315,19 @@ void spawn_monitors::node_down(atom node) {
 node_services::node_services(runtime& rt, dist::engine* engine, export_table& exports, services_options options,
                              spawn_monitors* monitors)
     : rt_(rt), engine_(engine), exports_(exports), monitors_(monitors) {
+  // Self-contained (no pointer to the runtime): the io format engine's fallback numbering is
+  // global, and another node in this process may print with it after this one is gone.
+  auto numbers = std::make_shared<peer_numbers>(rt.node());
+  numbering_ = [numbers](atom node, std::uint32_t) { return numbers->number(node); };
+  io::set_node_numbering(numbering_);
+
   auto out = options.output ? options.output : std::make_shared<io::fd_output_sink>(1);
   auto dev = std::make_shared<io::io_device>(std::move(out), options.input);
+  dev->set_numbering(numbering_);
   std::optional<atom> user_name;
   if (!rt.whereis(atoms::user)) user_name = atoms::user;
   io_server_ = io::start_server(rt, dev, user_name);
   rt.set_default_group_leader(io_server_);
-
-  auto numbers = std::make_shared<peer_numbers>();
-  runtime* rtp = &rt;
-  numbering_ = [numbers, rtp](atom node, std::uint32_t) { return numbers->number(*rtp, node); };
-  io::set_node_numbering(numbering_);
 
   if (options.builtins) add_builtins(exports);
   if (options.rex && !rt.whereis(atoms::rex)) {

@@ -393,17 +393,23 @@ void runtime_impl::send_exit(const pid& from, const pid& to, term reason, bool f
 
 // ---- registry ----------------------------------------------------------------------------------
 
+namespace {
+/// Registry keys do not depend on the node's name (it may change when the node goes alive).
+pid slot_key(const pid& p) noexcept { return pid{atom(), p.id, p.serial, 0}; }
+}  // namespace
+
 bool runtime_impl::register_name(atom name, const pid& p) {
   if (name == atoms::undefined) return false;
   pcb* t = acquire(p);
   if (!t) return false;
+  const pid key = slot_key(p);
   bool ok = false;
   {
     std::unique_lock lk(registry_mutex_);
     if ((t->gen_ref.load(std::memory_order_acquire) & pcb::alive_bit) && !names_.contains(name) &&
-        !names_by_pid_.contains(p)) {
-      names_.emplace(name, p);
-      names_by_pid_.emplace(p, name);
+        !names_by_pid_.contains(key)) {
+      names_.emplace(name, key);
+      names_by_pid_.emplace(key, name);
       ok = true;
     }
   }
@@ -413,8 +419,8 @@ bool runtime_impl::register_name(atom name, const pid& p) {
     if (!(t->gen_ref.load(std::memory_order_seq_cst) & pcb::alive_bit)) {
       std::unique_lock lk(registry_mutex_);
       auto it = names_.find(name);
-      if (it != names_.end() && it->second == p) names_.erase(it);
-      names_by_pid_.erase(p);
+      if (it != names_.end() && it->second == key) names_.erase(it);
+      names_by_pid_.erase(key);
       ok = false;
     }
   }
@@ -433,9 +439,9 @@ bool runtime_impl::unregister_name(atom name) {
 
 void runtime_impl::unregister_exiting(pcb* p) {
   if (!p->registered.load(std::memory_order_seq_cst)) return;
-  const pid me = pid_of(p);
+  const pid key = slot_key(pid_of(p));
   std::unique_lock lk(registry_mutex_);
-  auto it = names_by_pid_.find(me);
+  auto it = names_by_pid_.find(key);
   if (it == names_by_pid_.end()) return;
   names_.erase(it->second);
   names_by_pid_.erase(it);
@@ -445,12 +451,12 @@ std::optional<pid> runtime_impl::whereis(atom name) const {
   std::shared_lock lk(registry_mutex_);
   auto it = names_.find(name);
   if (it == names_.end()) return std::nullopt;
-  return it->second;
+  return pid{node(), it->second.id, it->second.serial, creation()};
 }
 
 std::optional<atom> runtime_impl::name_of(const pid& p) const {
   std::shared_lock lk(registry_mutex_);
-  auto it = names_by_pid_.find(p);
+  auto it = names_by_pid_.find(slot_key(p));
   if (it == names_by_pid_.end()) return std::nullopt;
   return it->second;
 }

@@ -239,58 +239,6 @@ std::optional<atom> intern(std::string_view s, std::uint16_t chars, bool latin1)
   }
 }
 
-// A small per-thread cache in front of the table for short names (up to 16 bytes, most
-// atoms on the wire): the name's bytes are the key, so a hit costs two word compares and no
-// walk through the shared table's dependent loads.
-struct cache_entry {
-  std::uint64_t a = 0;
-  std::uint64_t b = 0;
-  std::uint32_t len1 = 0;  ///< length + 1; 0 marks an empty entry
-  std::uint32_t index = 0;
-};
-thread_local cache_entry tl_cache[512];
-
-// The name as two words that, for a given length, hold every byte exactly once or twice.
-inline bool short_key(std::string_view s, std::uint64_t& a, std::uint64_t& b) noexcept {
-  const char* p = s.data();
-  std::size_t n = s.size();
-  if (n > 16) return false;
-  if (n >= 8) {
-    a = load64(p);
-    b = load64(p + n - 8);
-  } else if (n >= 4) {
-    a = load32(p) | (load32(p + n - 4) << 32);
-    b = 0;
-  } else {
-    a = 0;
-    std::memcpy(&a, p, n);
-    b = 0;
-  }
-  return true;
-}
-
-inline cache_entry& cache_slot(std::uint64_t a, std::uint64_t b, std::size_t n) noexcept {
-  std::uint64_t h = mix64(a ^ 0xE7037ED1A0B428DBull, b ^ (n * 0x9E3779B97F4A7C15ull));
-  return tl_cache[h & 511];
-}
-
-std::optional<atom> cached(std::string_view s) noexcept {
-  std::uint64_t a, b;
-  if (!short_key(s, a, b)) return std::nullopt;
-  const cache_entry& e = cache_slot(a, b, s.size());
-  if (e.len1 == s.size() + 1 && e.a == a && e.b == b) return atom::from_index(e.index);
-  return std::nullopt;
-}
-
-atom remember(std::string_view s, atom found) noexcept {
-  std::uint64_t a, b;
-  if (short_key(s, a, b)) {
-    cache_entry& e = cache_slot(a, b, s.size());
-    e = cache_entry{a, b, static_cast<std::uint32_t>(s.size() + 1), found.index()};
-  }
-  return found;
-}
-
 }  // namespace
 
 namespace detail {
@@ -328,9 +276,8 @@ std::ptrdiff_t utf8_length(std::string_view s) noexcept {
 }
 
 std::optional<atom> intern_utf8(std::string_view utf8) noexcept {
-  if (auto a = cached(utf8)) return a;
   // Known names need no validation: only valid names ever enter the table.
-  if (auto a = probe(g_index.load(std::memory_order_acquire), utf8, hash_name(utf8))) return remember(utf8, *a);
+  if (auto a = probe(g_index.load(std::memory_order_acquire), utf8, hash_name(utf8))) return a;
   std::ptrdiff_t chars = utf8_length(utf8);
   if (chars < 0 || chars > 255) return std::nullopt;
   return intern(utf8, static_cast<std::uint16_t>(chars), utf8_is_latin1(utf8));
@@ -340,11 +287,7 @@ std::optional<atom> intern_latin1(std::string_view latin1) noexcept {
   if (latin1.size() > 255) return std::nullopt;
   bool ascii = std::all_of(latin1.begin(), latin1.end(),
                            [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  if (ascii) {
-    if (auto a = cached(latin1)) return a;
-    auto a = intern(latin1, static_cast<std::uint16_t>(latin1.size()), true);
-    return a ? remember(latin1, *a) : a;
-  }
+  if (ascii) return intern(latin1, static_cast<std::uint16_t>(latin1.size()), true);
   char buf[510];
   std::size_t n = 0;
   for (char ch : latin1) {

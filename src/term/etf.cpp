@@ -1292,6 +1292,21 @@ result<decoded> decode_prefix(std::span<const std::uint8_t> bytes, const decode_
 }
 
 result<term> decode(std::span<const std::uint8_t> bytes, const decode_options& options) {
+  // The common case without the intermediate results: 131 and an uncompressed term.
+  if (bytes.size() >= 2 && bytes[0] == tag_byte(tag::version) && bytes[1] != tag_byte(tag::compressed)) {
+    decoder d(bytes.data() + 1, bytes.data() + bytes.size(), options, "");
+    term value;
+    if (!d.run(value)) {
+      decode_error e = d.take_error();
+      ++e.offset;
+      return e;
+    }
+    std::size_t consumed = 1 + d.position();
+    if (consumed != bytes.size()) {
+      return decode_error{consumed, std::to_string(bytes.size() - consumed) + " bytes left after the term"};
+    }
+    return value;
+  }
   auto r = decode_prefix(bytes, options);
   if (!r) return r.error();
   if (r->consumed != bytes.size()) {

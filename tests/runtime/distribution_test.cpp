@@ -392,5 +392,17 @@ TEST(distribution, pids_made_before_set_node_stay_local) {
   EXPECT_EQ(str(me.receive_for(1s)), "hello");
 }
 
+TEST(distribution, a_name_registered_before_set_node_goes_when_its_process_exits) {
+  runtime rt(deterministic());
+  scoped_process me(rt);
+  pid p = me.spawn(idle);
+  ASSERT_TRUE(rt.register_name(atom("early"), p));
+  rt.set_node(near_node, 9);
+  EXPECT_EQ(rt.whereis(atom("early"))->node, near_node);
+  me.send(p, stop);
+  rt.run();
+  EXPECT_EQ(rt.whereis(atom("early")), std::nullopt);
+}
+
 }  // namespace
 }  // namespace otpp::test

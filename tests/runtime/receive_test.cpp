@@ -183,6 +183,33 @@ TEST(receive, a_task_awaited_by_a_process_can_receive) {
   EXPECT_EQ(str(d.me.receive_for(1s)), "42");
 }
 
+process_task streamer(process& self, pid to, int n) {
+  for (int i = 0; i < n; ++i) self.send(to, i);
+  self.exit(to, atom("after_the_stream"));
+  co_await self.receive(on(stop) >> [] {});
+}
+
+TEST(receive, a_stream_of_messages_arrives_complete_and_in_order_before_a_later_signal) {
+  det d;
+  d.me.trap_exit(true);
+  pid s = d.me.spawn(streamer, d.me.self(), 1000);
+  d.rt.run();
+  for (int i = 0; i < 1000; ++i) {
+    auto m = d.me.receive_for(0ms);
+    ASSERT_TRUE(m) << i;
+    ASSERT_EQ(m->to_int64(), i);
+  }
+  EXPECT_EQ(str(d.me.receive_for(0ms)), "{'EXIT'," + str(term(s)) + ",after_the_stream}");
+}
+
+TEST(receive, a_stream_that_ends_with_a_wait_is_delivered_before_the_wait) {
+  det d;
+  d.me.trap_exit(true);
+  d.me.spawn(streamer, d.me.self(), 50);
+  EXPECT_EQ(d.rt.run_once(), true);  // one turn: sends 50 and an exit signal, then waits
+  EXPECT_EQ(d.me.flush().size(), 51u);
+}
+
 TEST(receive, a_threaded_scoped_process_waits_and_wakes) {
   runtime rt(threaded());
   scoped_process me(rt);

@@ -100,6 +100,9 @@ class io_device {
   [[nodiscard]] static bool reads_input(const term& request);
 
   [[nodiscard]] output_sink& sink() noexcept { return *out_; }
+  /// How `~p`/`~w` in format requests number other nodes' pids (the owning node's view).
+  /// Set before the device serves requests.
+  void set_numbering(otpp::node_numbering numbering) { numbering_ = std::move(numbering); }
   /// Stops reads: a blocked one returns eof soon (see line_source::cancel).
   void cancel_input() {
     if (in_) in_->cancel();
@@ -129,6 +132,7 @@ class io_device {
   std::atomic<bool> binary_{false};
   std::atomic<bool> echo_{false};
   std::atomic<encoding> encoding_{encoding::unicode};
+  otpp::node_numbering numbering_;
 };
 
 }  // namespace otpp::io

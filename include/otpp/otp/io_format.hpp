@@ -46,7 +46,10 @@ struct print_options {
 /// io_lib:format/2. `fmt` is a character list, a binary (its bytes are characters) or an atom;
 /// `args` a proper list. A bad format, too few or too many arguments, or an argument of the
 /// wrong type gives a failure (Erlang raises badarg; an io server replies `{error, format}`).
-[[nodiscard]] dist::result<chars> format_chars(const term& fmt, const term& args);
+/// `numbering`, when given, numbers nodes in pids for this call instead of the global one
+/// (an io server prints pids as its own node sees them).
+[[nodiscard]] dist::result<chars> format_chars(const term& fmt, const term& args,
+                                               const otpp::node_numbering* numbering = nullptr);
 
 /// As `format_chars`, as UTF-8.
 [[nodiscard]] dist::result<std::string> format(const term& fmt, const term& args);

@@ -108,8 +108,9 @@ class [[nodiscard]] process_task {
     void return_void() noexcept {}
     void unhandled_exception() noexcept { error_ = std::current_exception(); }
 
+    // Hands the awaitable through (no copy: it lives in the frame until the co_await ends).
     template <class A>
-    std::remove_cvref_t<A> await_transform(A&& a) {
+    A&& await_transform(A&& a) noexcept {
       static_assert(detail::process_awaitable<A>,
                     "a process may only co_await otpp awaitables (receive, yield, task)");
       return std::forward<A>(a);
@@ -191,8 +192,9 @@ class [[nodiscard]] task : public detail::awaitable_base {
     }
     void unhandled_exception() noexcept { this->fail(std::current_exception()); }
 
+    // Hands the awaitable through (no copy: it lives in the frame until the co_await ends).
     template <class A>
-    std::remove_cvref_t<A> await_transform(A&& a) {
+    A&& await_transform(A&& a) noexcept {
       static_assert(detail::process_awaitable<A>,
                     "a process may only co_await otpp awaitables (receive, yield, task)");
       return std::forward<A>(a);

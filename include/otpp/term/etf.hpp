@@ -77,10 +77,13 @@ struct encode_options {
   return o;
 }
 
-/// `term_to_binary(t)`: the version byte 131 and the term (compressed if asked).
+/// `term_to_binary(t)`: the version byte 131 and the term (compressed if asked). Small maps
+/// (up to 32 keys) come out in OTP's order; larger ones in map key order, where OTP writes its
+/// internal hash order (same length, same term). Encoding recurses once per nesting level,
+/// so terms nested hundreds of thousands deep need a deep stack (the decoder refuses them).
 [[nodiscard]] std::vector<std::uint8_t> encode(const term& t, const encode_options& options = {});
 
-/// Appends `encode(t, options)` to `out`.
+/// Appends `encode(t, options)` to `out` in one pass, growing it as needed.
 void encode_append(const term& t, std::vector<std::uint8_t>& out, const encode_options& options = {});
 
 /// Two-pass encoding into a caller's buffer, uncompressed (`options.compressed` is ignored):
