@@ -3,6 +3,7 @@
 #include "otpp/otp/rpc.hpp"
 
 #include "otpp/dist/control.hpp"
+#include "otpp/otp/gen.hpp"
 #include "otpp/otp/io.hpp"
 #include "otpp/otp/services.hpp"
 
@@ -101,6 +102,47 @@ std::optional<erpc_request> send_erpc(basic_process& self, dist::engine& eng, at
 
 }  // namespace
 
+namespace {
+
+// Without the spawn-monitor tracker (a runtime and engine wired by hand, see services.hpp) the
+// DOWN that carries an erpc result would never arrive; calls then go to the peer's legacy rex
+// server instead, as rpc.erl did before erpc, with rpc.erl's rpc_check/1 folding.
+bool can_erpc(const basic_process& self) {
+  auto* s = otp::services_of(self.rt());
+  return s && s->engine() && s->monitors();
+}
+
+term rex_request(basic_process& self, atom m, atom f, std::vector<term> args) {
+  return term::tuple({atoms::call, m, f, term::list(std::move(args)), self.group_leader()});
+}
+
+term rex_result(const gen::call_result& r) {
+  if (r.ok()) return *r.reply;
+  const term& why = r.exit_reason;
+  if (why.is_tagged_tuple(atom("nodedown"), 2)) return tuple_of(atoms::badrpc, atom("nodedown"));
+  if (why.is_atom(atoms::timeout)) return tuple_of(atoms::badrpc, atoms::timeout);
+  if (why.is_atom(atoms::noproc)) return tuple_of(atoms::badrpc, atom("nodedown"));
+  return tuple_of(atoms::badrpc, tuple_of(atoms::EXIT, why));
+}
+
+// An rpc result as an erpc outcome, for erpc_call over rex (an approximation: rex folds
+// errors and exits alike into {badrpc, {'EXIT', R}}).
+erpc_result from_rex(const term& r) {
+  if (r.is_tagged_tuple(atoms::badrpc, 2)) {
+    const term& why = r[1];
+    if (why.is_atom(atom("nodedown"))) return {erpc_kind::erpc, atoms::noconnection, {}};
+    if (why.is_atom(atoms::timeout)) return {erpc_kind::erpc, atoms::timeout, {}};
+    if (why.is_tagged_tuple(atoms::EXIT, 2)) {
+      const term& e = why[1];
+      if (e.is_tuple() && e.tuple_size() == 2 && e[1].is_list()) return {erpc_kind::error, e[0], e[1]};
+      return {erpc_kind::exit, e, {}};
+    }
+  }
+  return {erpc_kind::return_, r, {}};
+}
+
+}  // namespace
+
 term execute_call_reason(const term& ref, const call_outcome& o) {
   switch (o.how) {
     case call_outcome::kind::return_: return term::tuple({ref, atoms::return_, o.value});
@@ -144,6 +186,11 @@ task<erpc_result> erpc_call(process& self, atom node, atom m, atom f, std::vecto
                             list_of(term::tuple({m, f, term::list(args), term()}))};
     co_return from_outcome(co_await export_table::call(self, *e, std::move(args)));
   }
+  if (!can_erpc(self)) {
+    term req = rex_request(self, m, f, std::move(args));
+    gen::call_result r = co_await gen::call(self, gen::destination(atoms::rex, node), std::move(req), timeout);
+    co_return from_rex(rex_result(r));
+  }
   auto req = send_erpc(self, *engine_of(self), node, m, f, std::move(args));
   reference id = req->req_id;
   term res = req->res;
@@ -184,6 +231,11 @@ erpc_result erpc_call(scoped_process& self, atom node, atom m, atom f, std::vect
     self.demonitor(mref, true);
     if (!r) return {erpc_kind::erpc, atoms::timeout, {}};
     return *r;
+  }
+  if (!can_erpc(self)) {
+    gen::call_result r =
+        gen::call(self, gen::destination(atoms::rex, node), rex_request(self, m, f, std::move(args)), timeout);
+    return from_rex(rex_result(r));
   }
   auto req = send_erpc(self, *engine_of(self), node, m, f, std::move(args));
   reference id = req->req_id;

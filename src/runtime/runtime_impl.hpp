@@ -170,7 +170,7 @@ class runtime_impl final : public remote_signals {
   std::size_t max_chunks_;
   std::unique_ptr<std::atomic<pcb*>[]> chunks_;
   std::atomic<std::uint32_t> high_water_{1};  ///< ids below this have slots
-  mutable std::mutex table_mutex_;
+  spin_lock table_mutex_;  ///< short sections: a free-list push or pop
   std::vector<std::uint32_t> free_ids_;
   std::atomic<std::size_t> live_{0};
 

@@ -75,12 +75,12 @@ void scheduler::stop() {
 
 bool scheduler::on_worker() const noexcept { return tl_scheduler == this; }
 
-void scheduler::push_local(worker& w, pcb* p) {
-  {
-    std::lock_guard lk(w.lock);
-    w.queue.push_back(p);
-  }
-  w.queued.fetch_add(1, std::memory_order_relaxed);
+bool scheduler::push_local(worker& w, pcb* p) {
+  std::lock_guard lk(w.lock);
+  w.queue.push_back(p);
+  // Only changed under the lock; read without it by idle workers looking for work.
+  w.queued.store(w.queue.size(), std::memory_order_release);
+  return w.queue.size() == 1;
 }
 
 void scheduler::push_global(pcb* p) {
@@ -119,11 +119,12 @@ void scheduler::schedule_new(pcb* p) {
     return;
   }
   if (tl_scheduler == this) {
-    push_local(*static_cast<worker*>(tl_worker), p);
+    // A queue that already had work already made a sleeping worker look (see idle()).
+    if (push_local(*static_cast<worker*>(tl_worker), p)) notify_one();
   } else {
     push_global(p);
+    notify_one();
   }
-  notify_one();
 }
 
 void scheduler::schedule_woken(pcb* p) {
@@ -237,8 +238,7 @@ void scheduler::run(worker* w, pcb* p) {
   ++w->turns;
   switch (run_turn(p)) {
     case turn_result::requeue:
-      push_local(*w, p);
-      if (workers_.size() > 1) notify_one();
+      if (push_local(*w, p) && workers_.size() > 1) notify_one();
       break;
     case turn_result::waiting: watch(*w, p); break;
     case turn_result::parked:
@@ -267,7 +267,7 @@ pcb* scheduler::find_work(worker& w) {
     if (!w.queue.empty()) {
       pcb* p = w.queue.front();
       w.queue.pop_front();
-      w.queued.fetch_sub(1, std::memory_order_relaxed);
+      w.queued.store(w.queue.size(), std::memory_order_release);
       return p;
     }
   }
@@ -293,9 +293,9 @@ pcb* scheduler::steal(worker& w) {
           taken.push_back(v.queue.front());
           v.queue.pop_front();
         }
+        v.queued.store(v.queue.size(), std::memory_order_release);
       }
       if (!taken.empty()) {
-        v.queued.fetch_sub(taken.size(), std::memory_order_relaxed);
         for (std::size_t i = 1; i < taken.size(); ++i) push_local(w, taken[i]);
         return taken[0];
       }

@@ -101,7 +101,8 @@ class scheduler {
   pcb* find_work(worker& w);
   pcb* steal(worker& w);
   void idle(worker& w);
-  void push_local(worker& w, pcb* p);
+  /// True when the queue was empty before.
+  bool push_local(worker& w, pcb* p);
   void watch(worker& w, pcb* p);
   /// A watched process whose mailbox got something, removed from the watch list.
   pcb* take_watched_ready(worker& w);

@@ -27,6 +27,8 @@ pcb* make_blocking(runtime& rt, const std::optional<pid>& group_leader) {
   return p;
 }
 
+}  // namespace
+
 [[noreturn]] void throw_exited(pcb* p) { throw process_exited(p->ext ? p->ext->exit_reason : term(atoms::normal)); }
 
 /// Takes in signals; if one killed the process, runs its exit path and throws.
@@ -38,6 +40,8 @@ void take_signals(pcb* p) {
     throw_exited(p);
   }
 }
+
+namespace {
 
 /// Waits until something arrives or `deadline` passes (threaded mode).
 void wait_threaded(pcb* p, const std::optional<std::chrono::steady_clock::time_point>& deadline) {
@@ -120,6 +124,22 @@ std::optional<process_info> scoped_process::info(const pid& target, std::chrono:
   detail::request_info(impl(), target, self(), tag);
   return receive(on(tag, _) >> [](term t) { return process_info::from_term(t); },
                  after(timeout, [] { return std::optional<process_info>(); }));
+}
+
+std::vector<term> scoped_process::flush() {
+  if (pcb_->state == detail::run_state::exiting) detail::throw_exited(pcb_);
+  detail::take_signals(pcb_);
+  return basic_process::flush();
+}
+
+bool scoped_process::handle_signals() {
+  if (pcb_->state == detail::run_state::exiting) return false;
+  try {
+    detail::take_signals(pcb_);
+  } catch (const process_exited&) {
+    return false;
+  }
+  return true;
 }
 
 bool scoped_process::alive() const noexcept { return pcb_->state != detail::run_state::exiting; }

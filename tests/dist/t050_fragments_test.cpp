@@ -64,3 +64,25 @@ TEST_F(Fragments, FiftyMegabytesFromErlReachOtpp) {
   ASSERT_EQ(b.bytes().size(), big);
   EXPECT_EQ(b.bytes()[5 * 777 + 3], 10);
 }
+
+TEST_F(Fragments, LargeBinaryMessagesBelowTheFragmentSizeCrossIntactBothWays) {
+  auto a = start_node("a"), b = start_node("b");
+  auto erl = start_erl();
+  ASSERT_TRUE(a && b && erl->ready());
+  ASSERT_EQ(erl->eval("register(tester, self())."), "true");
+  pid pa = a->make_pid(), pb = b->make_pid();
+  for (std::size_t size : {40'000u, 65'536u, 200'000u}) {
+    std::vector<std::uint8_t> bytes(size);
+    for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<std::uint8_t>(i ^ (i >> 8));
+    term bin = term::binary(bytes);
+    a->engine->send(pa, pb, bin);
+    auto got = b->signals.wait_for_kind("deliver");
+    ASSERT_TRUE(got);
+    EXPECT_EQ((*got)[2], bin) << size;
+    a->engine->send_named(pa, atom("tester"), atom(erl->node()), bin);
+    std::string v = "B" + std::to_string(size);  // evaluator bindings persist: a fresh name each time
+    EXPECT_EQ(erl->eval("receive " + v + " -> erlang:md5(" + v + ") =:= erlang:md5(list_to_binary([(I bxor (I bsr 8)) band 255 || I <- lists:seq(0, " +
+                        std::to_string(size - 1) + ")])) andalso byte_size(" + v + ") end."),
+              std::to_string(size));
+  }
+}

@@ -132,6 +132,19 @@ TEST(links, a_scoped_process_not_trapping_exits_is_killed_by_a_linked_crash) {
   EXPECT_EQ(str(d.me.exit_reason()), "boom");
 }
 
+TEST(links, a_scoped_process_learns_of_its_death_between_receives) {
+  det d;
+  pid c = d.me.spawn_link(idle);
+  d.rt.run();
+  EXPECT_TRUE(d.me.handle_signals());
+  d.me.send(c, tuple_of(atoms::exit, atom("boom")));
+  d.rt.run();
+  EXPECT_FALSE(d.me.handle_signals());
+  EXPECT_FALSE(d.me.alive());
+  EXPECT_EQ(str(d.me.exit_reason()), "boom");
+  EXPECT_THROW((void)d.me.flush(), process_exited);
+}
+
 TEST(links, a_link_exit_with_reason_kill_is_trappable) {
   det d;
   d.me.trap_exit(true);

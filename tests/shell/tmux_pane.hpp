@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <thread>
@@ -38,6 +39,11 @@ class tmux_pane {
   ~tmux_pane() {
     run("kill-server");
     if (pane_pid_ > 0) ::kill(pane_pid_, SIGKILL);  // by pid, should it have ignored the hangup
+    // tmux leaves its socket file behind.
+    const char* dir = std::getenv("TMUX_TMPDIR");
+    const std::string path = std::string(dir && *dir ? dir : "/tmp") + "/tmux-" +
+                             std::to_string(::getuid()) + "/" + socket_;
+    ::unlink(path.c_str());
   }
   tmux_pane(const tmux_pane&) = delete;
   tmux_pane& operator=(const tmux_pane&) = delete;

@@ -52,6 +52,13 @@ class scoped_process : public basic_process {
                    after(timeout, [] { return std::optional<term>(); }));
   }
 
+  /// Every queued message, removed from the queue. Throws process_exited if an exit signal
+  /// killed this process.
+  std::vector<term> flush();
+  /// Takes in the signals that arrived, without receiving: an exit signal that kills this
+  /// process takes effect now (the shell calls it between inputs). Returns alive().
+  bool handle_signals();
+
   /// Information about a process; nullopt if it is dead or did not answer in time.
   [[nodiscard]] std::optional<process_info> info(const pid& target,
                                                  std::chrono::milliseconds timeout = std::chrono::seconds(5));

@@ -1,0 +1,46 @@
+// Scenario 090, the distribution example (examples/distribution/echo.cpp) as a user runs it:
+// one otpp node serving `echo`, another pinging it and getting the reply, then the same
+// client against a real erl that registers an echo process.
+#include <filesystem>
+
+#include "dist/dist_fixture.hpp"
+
+using namespace otpp;
+using namespace otpp::test;
+
+namespace {
+std::string example() { return std::string(OTPP_BIN_DIR) + "/distribution_echo"; }
+}  // namespace
+
+class Example : public dist_test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(example())) GTEST_SKIP() << "build the distribution_echo example first";
+    dist_test::SetUp();
+  }
+  std::map<std::string, std::string> env() const { return {{"ERL_EPMD_PORT", std::to_string(epmd_port())}}; }
+};
+
+TEST_F(Example, EchoBetweenTwoOtppNodes) {
+  std::string kate = unique_name("kate");
+  child_process server({{example(), "--sname", kate, "--cookie", cookie}, env(), true});
+  ASSERT_TRUE(server.wait_for("up", 10s)) << server.output();
+  child_process client({{example(), "--sname", unique_name("alex"), "--cookie", cookie, "--peer", kate + "@localhost", "hi there"},
+                        env(),
+                        true});
+  client.wait();
+  EXPECT_NE(client.output().find(": pong"), std::string::npos) << client.output();
+  EXPECT_NE(client.output().find("reply: hi there"), std::string::npos) << client.output();
+}
+
+TEST_F(Example, EchoFromAnOtppNodeToAnErlNode) {
+  auto erl = start_erl("kate");
+  ASSERT_TRUE(erl->ready());
+  ASSERT_EQ(erl->eval("register(echo, spawn(fun Loop() -> receive {P, M} -> P ! {echo, M}, Loop() end end))."), "true");
+  child_process client({{example(), "--sname", unique_name("alex"), "--cookie", cookie, "--peer", erl->node(), "from otpp"},
+                        env(),
+                        true});
+  client.wait();
+  EXPECT_NE(client.output().find(": pong"), std::string::npos) << client.output();
+  EXPECT_NE(client.output().find("reply: from otpp"), std::string::npos) << client.output();
+}
