@@ -13,6 +13,13 @@
 
 #include <unistd.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+
 #include "otpp/dist/engine.hpp"
 #include "otpp/dist/epmd.hpp"
 #include "otpp/runtime/runtime.hpp"
@@ -56,6 +63,7 @@ struct bench_node {
     o.cookie = "otpp_bench";
     o.epmd_port = epmd_port;
     o.listen_address = "127.0.0.1";
+    o.log = [](std::string_view) {};  // a benchmark prints numbers only
     return o;
   }
 };
@@ -96,11 +104,13 @@ double throughput(scoped_process& me, atom sink_node, std::int64_t n, const term
   return static_cast<double>(n) / secs;
 }
 
-double round_trip_us(scoped_process& me, const pid& echo_pid, int n) {
+// Round trip to the echo process, by pid (otpp peer) or by name (erl peer).
+double round_trip_us(scoped_process& me, const std::optional<pid>& echo_pid, atom echo_node, int n) {
   term msg = tuple_of(me.self(), atom("x"));
   auto t0 = clock_type::now();
   for (int k = 0; k < n; ++k) {
-    me.send(echo_pid, msg);
+    if (echo_pid) me.send(*echo_pid, msg);
+    else me.send(atom("echo"), echo_node, msg);
     (void)me.receive(on(atom("x")) >> [] { return true; }, after(10s, [] { return false; }));
   }
   return std::chrono::duration<double, std::micro>(clock_type::now() - t0).count() / n;
@@ -108,14 +118,54 @@ double round_trip_us(scoped_process& me, const pid& echo_pid, int n) {
 
 term binary_of(std::size_t size) { return term::binary(std::vector<std::uint8_t>(size, 1)); }
 
-void out(const char* key, double v) { std::printf("%s=%.3f\n", key, v); }
+void out(const std::string& key, double v) {
+  std::printf("%s=%.3f\n", key.c_str(), v);
+  std::fflush(stdout);
+}
+
+// A real erl node running ../shared/bench/beam/dbench.erl's sink and echo, on our port mapper.
+struct erl_sink {
+  pid_t pid = -1;
+  std::string node;
+  std::string dir;
+  erl_sink(std::uint16_t epmd_port, const std::string& tag) {
+    char tmpl[] = "/tmp/otpp_bench_XXXXXX";
+    dir = ::mkdtemp(tmpl);
+    // DBENCH_ERL, else ../shared/bench/beam/dbench.erl seen from <repo>/<build>/bin/.
+    std::string src;
+    if (const char* e = std::getenv("DBENCH_ERL")) src = e;
+    else src = std::filesystem::canonical("/proc/self/exe").parent_path().string() + "/../../../shared/bench/beam/dbench.erl";
+    std::string cmd = "erlc -o " + dir + " " + src;
+    if (std::system(cmd.c_str()) != 0) {
+      std::fprintf(stderr, "cannot compile %s\n", src.c_str());
+      std::exit(1);
+    }
+    node = "esink" + tag + "@localhost";
+    pid = ::fork();
+    if (pid == 0) {
+      ::setenv("ERL_EPMD_PORT", std::to_string(epmd_port).c_str(), 1);
+      ::execlp("erl", "erl", "-sname", node.c_str(), "-setcookie", "otpp_bench", "-noshell", "-start_epmd", "false",
+               "-pa", dir.c_str(), "-eval", "spawn(dbench, sink, []), spawn(dbench, echo, []).", (char*)nullptr);
+      std::_Exit(127);
+    }
+  }
+  ~erl_sink() {
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+    std::system(("rm -rf " + dir).c_str());
+  }
+};
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool quick = false;
-  for (int i = 1; i < argc; ++i)
+  bool quick = false, erl_peer = false;
+  for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) quick = true;
+    if (std::strcmp(argv[i], "--peer") == 0 && i + 1 < argc && std::strcmp(argv[i + 1], "erl") == 0) erl_peer = true;
+  }
   const std::int64_t scale = quick ? 10 : 1;
 
   // A private embedded port mapper, so the benchmark neither needs nor disturbs one on 4369.
@@ -126,29 +176,45 @@ int main(int argc, char** argv) {
   }
   std::uint16_t port = (*epmd)->port();
   std::string tag = std::to_string(::getpid());
-  bench_node b("bsink" + tag + "@localhost", port);
+  std::unique_ptr<bench_node> b;
+  std::unique_ptr<erl_sink> erl;
+  atom sink_node;
+  std::optional<pid> echo_pid;
+  std::string prefix = "otpp.remote.";
+  if (erl_peer) {
+    erl = std::make_unique<erl_sink>(port, tag);
+    sink_node = atom(erl->node);
+    prefix = "otpp.remote_to_erl.";
+  } else {
+    b = std::make_unique<bench_node>("bsink" + tag + "@localhost", port);
+    b->rt.spawn(sink);
+    b->rt.spawn(echo);
+    sink_node = b->engine.name();
+  }
   bench_node a("bsrc" + tag + "@localhost", port);
-  b.rt.spawn(sink);
-  b.rt.spawn(echo);
-  std::this_thread::sleep_for(100ms);
+  if (erl_peer) {
+    // Wait until the erl node is up and its processes are registered.
+    for (int i = 0; i < 300 && a.engine.ping(sink_node, 1s) != atoms::pong; ++i) std::this_thread::sleep_for(100ms);
+    std::this_thread::sleep_for(500ms);
+  } else {
+    std::this_thread::sleep_for(100ms);
+    echo_pid = b->rt.whereis(atom("echo"));
+  }
 
   {
     scoped_process me(a.rt);
-    atom sink_node = b.engine.name();
     throughput(me, sink_node, 100000 / scale, atom("warm"));
-    out("otpp.remote.atom_msgs_per_s", throughput(me, sink_node, 1000000 / scale, atom("hello")));
+    out(prefix + "atom_msgs_per_s", throughput(me, sink_node, 1000000 / scale, atom("hello")));
     std::vector<std::uint8_t> zeros(16, 0);
-    out("otpp.remote.tuple_msgs_per_s",
+    out(prefix + "tuple_msgs_per_s",
         throughput(me, sink_node, 1000000 / scale, tuple_of(atom("seq"), 12345, term::binary(zeros))));
-    out("otpp.remote.bin1k_msgs_per_s", throughput(me, sink_node, 200000 / scale, binary_of(1024)));
+    out(prefix + "bin1k_msgs_per_s", throughput(me, sink_node, 200000 / scale, binary_of(1024)));
     double r64 = throughput(me, sink_node, 20000 / scale, binary_of(65536));
-    out("otpp.remote.bin64k_mb_per_s", r64 * 65536 / 1e6);
-    auto echo_pid = b.rt.whereis(atom("echo"));
-    if (!echo_pid) return 1;
-    round_trip_us(me, *echo_pid, 10000 / static_cast<int>(scale));
-    out("otpp.remote.round_trip_us", round_trip_us(me, *echo_pid, 100000 / static_cast<int>(scale)));
+    out(prefix + "bin64k_mb_per_s", r64 * 65536 / 1e6);
+    round_trip_us(me, echo_pid, sink_node, 10000 / static_cast<int>(scale));
+    out(prefix + "round_trip_us", round_trip_us(me, echo_pid, sink_node, 100000 / static_cast<int>(scale)));
   }
   a.rt.shutdown(1s);
-  b.rt.shutdown(1s);
+  if (b) b->rt.shutdown(1s);
   return 0;
 }

@@ -72,6 +72,8 @@ bool blocking_receive(pcb* p, receive_matcher_base& m) {
   p->save = &p->queue_head;
   std::optional<std::chrono::steady_clock::time_point> deadline;
   if (m.timeout.count() >= 0) deadline = rt.now() + m.timeout;
+  constexpr std::uint64_t max_turns_per_wait = 10'000'000;
+  std::uint64_t turns = 0;
   for (;;) {
     take_signals(p);
     if (scan(p, m)) return true;
@@ -84,8 +86,14 @@ bool blocking_receive(pcb* p, receive_matcher_base& m) {
       continue;
     }
     // Deterministic: let the processes run; when nothing can run, move virtual time to the
-    // next timer or to our deadline.
-    if (rt.sched().run_once()) continue;
+    // next timer or to our deadline. Processes that never stop running (a livelock) would
+    // keep virtual time still forever: give up after many turns.
+    if (rt.sched().run_once()) {
+      if (++turns > max_turns_per_wait) {
+        throw std::runtime_error("otpp: deterministic runtime never went idle during a receive");
+      }
+      continue;
+    }
     if (p->mailbox.has_signals()) continue;
     auto next = rt.time_to_next_timer();
     if (!deadline && !next) {

@@ -160,3 +160,41 @@ TEST_F(rpc_test, the_legacy_rex_server_answers_gen_server_calls_and_features_req
 }
 
 }  // namespace
+
+namespace {
+
+// A node wired by hand, without the spawn-monitor tracker: rpc falls back to the peer's rex.
+TEST_F(rpc_test, a_node_without_the_spawn_monitor_tracker_calls_through_rex) {
+  runtime rt(runtime_options{.workers = 1});
+  dist::engine_options o;
+  o.name = otpp::test::unique_name("bare") + "@localhost";
+  o.cookie = cookie;
+  o.epmd_port = epmd_port();
+  o.embedded_epmd = false;
+  o.listen_address = "127.0.0.1";
+  o.log = [](std::string_view) {};
+  dist::engine engine(o);
+  engine.set_remote_signals(&rt.remote());
+  engine.set_reference_factory([&rt] { return rt.make_ref(); });
+  ASSERT_TRUE(engine.start());
+  rt.set_node(engine.name(), engine.creation());
+  rt.set_distribution(&engine);
+  {
+    export_table exports;
+    otp::services_options so;
+    so.output = std::make_shared<io::string_output_sink>();
+    otp::node_services services(rt, &engine, exports, so);
+    scoped_process me(rt);
+    EXPECT_EQ(to_string(rpc::call(me, kate->name(), Kate, atom("add"), {term(20), term(22)}, 5s)), "42");
+    EXPECT_EQ(to_string(rpc::call(me, kate->name(), Kate, atom("boom"), {atom("bye")}, 5s)), "{badrpc,{'EXIT',bye}}");
+    auto erl = start_erl();
+    EXPECT_EQ(to_string(rpc::call(me, atom(erl->node()), atom("lists"), atom("reverse"), {list_of(1, 2)}, 5s)), "[2,1]");
+    EXPECT_EQ(to_string(rpc::call(me, atom("ghost@localhost"), atom("erlang"), atom("node"), {}, 5s)),
+              "{badrpc,nodedown}");
+  }
+  rt.set_distribution(nullptr);
+  engine.stop();
+  rt.shutdown(2s);
+}
+
+}  // namespace

@@ -147,6 +147,26 @@ TEST(receive, after_zero_looks_at_the_queue_once_without_waiting) {
   EXPECT_EQ(str(d.me.receive_for(0ms)), "timeout");
 }
 
+TEST(receive, an_after_longer_than_a_century_never_fires) {
+  det d;
+  pid p = d.me.spawn([](process& self, pid report) -> process_task {
+    auto r = co_await self.receive(on(ping) >> [] { return atom("got_ping"); },
+                                   after(std::chrono::hours::max(), [] { return atoms::timeout; }));
+    self.send(report, r);
+  }, d.me.self());
+  d.rt.run();
+  d.rt.advance_time(std::chrono::hours(24 * 365 * 50));
+  d.rt.run();
+  EXPECT_EQ(d.me.flush().size(), 0u);
+  d.me.send(p, ping);
+  EXPECT_EQ(str(d.me.receive_for(1s)), "got_ping");
+}
+
+TEST(receive, a_scoped_receive_without_timeout_in_an_idle_deterministic_runtime_throws) {
+  det d;
+  EXPECT_THROW((void)d.me.receive(on(ping) >> [] {}), std::logic_error);
+}
+
 TEST(receive, a_scoped_process_times_out_on_virtual_time) {
   det d;
   auto t0 = d.rt.now();

@@ -288,7 +288,8 @@ TEST(etf_decode, a_million_nested_tuples_fail_cleanly_under_the_default_limit) {
   b.push_back(106);
   auto r = etf::decode(b);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("nesting deeper than 10000"), std::string::npos);
+  EXPECT_NE(r.error().message.find("nesting deeper than " + std::to_string(etf::decode_options{}.max_depth)),
+            std::string::npos);
 }
 
 TEST(etf_decode, invalid_utf8_in_an_atom_is_an_error) {
@@ -429,6 +430,28 @@ TEST(etf_tag, every_tag_has_its_specification_name) {
   EXPECT_EQ(etf::to_string(etf::tag::small_tuple), "SMALL_TUPLE_EXT");
   EXPECT_EQ(etf::to_string(etf::tag::newer_reference), "NEWER_REFERENCE_EXT");
   EXPECT_EQ(etf::to_string(static_cast<etf::tag>(1)), "unknown");
+}
+
+}  // namespace
+}  // namespace otpp
+
+namespace otpp {
+namespace {
+
+TEST(etf_decode, a_term_as_deep_as_the_decoder_allows_compares_hashes_and_reencodes) {
+  bytes b = {131};
+  for (std::size_t i = 0; i + 1 < etf::decode_options{}.max_depth; ++i) {
+    for (std::uint8_t x : {104, 1}) b.push_back(x);
+  }
+  for (std::uint8_t x : {107, 0, 1, 7}) b.push_back(x);  // the innermost term: [7] as STRING_EXT
+  auto r = etf::decode(b);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  auto again = etf::decode(etf::encode(*r));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(exact_equal(*r, *again));
+  EXPECT_EQ(compare(*r, *again), 0);
+  EXPECT_EQ(r->hash(), again->hash());
+  EXPECT_EQ(etf::encode(*again), b);
 }
 
 }  // namespace

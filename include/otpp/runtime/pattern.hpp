@@ -390,11 +390,14 @@ template <class F>
 }
 
 /// The timeout clause of a receive: runs `handler` when no message matched within `timeout`
-/// (0 means: look at the queue once, never wait).
+/// (0 means: look at the queue once, never wait; a duration over a century means forever).
 template <class Rep, class Period, class H>
 [[nodiscard]] auto after(std::chrono::duration<Rep, Period> timeout, H&& handler) {
-  return detail::after_clause<std::decay_t<H>>{
-      std::chrono::duration_cast<std::chrono::nanoseconds>(timeout), std::forward<H>(handler)};
+  // Longer than a century is forever (Erlang's `infinity`); a negative timeout is 0.
+  std::chrono::nanoseconds ns{-1};
+  double seconds = std::chrono::duration<double>(timeout).count();
+  if (seconds < 3.2e9) ns = seconds <= 0 ? std::chrono::nanoseconds(0) : std::chrono::duration_cast<std::chrono::nanoseconds>(timeout);
+  return detail::after_clause<std::decay_t<H>>{ns, std::forward<H>(handler)};
 }
 
 namespace detail {

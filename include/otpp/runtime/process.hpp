@@ -274,11 +274,21 @@ struct body_ref {
 spawned spawn_process(runtime_impl& rt, pcb* parent, const spawn_options& options, body_ref body,
                       std::unique_ptr<closure_base> keep_alive);
 
+/// True unless F is a function whose parameters after `process&` include a reference: the
+/// coroutine frame would keep the reference, and spawn's arguments die when spawn returns.
+template <class F>
+struct by_value_parameters : std::true_type {};
+template <class R, class... Ps>
+struct by_value_parameters<R (*)(process&, Ps...)> : std::bool_constant<(!std::is_reference_v<Ps> && ...)> {};
+
 template <class F, class... A>
 spawned spawn_with(runtime_impl& rt, pcb* parent, const spawn_options& options, F&& f, A&&... args) {
   using Fn = std::decay_t<F>;
   static_assert(std::is_invocable_r_v<process_task, Fn&, process&, A&&...>,
                 "a process function is called as f(process&, args...) and returns otpp::process_task");
+  static_assert(by_value_parameters<Fn>::value,
+                "a process function takes its arguments by value (they are copied into the coroutine "
+                "frame; references would dangle once spawn returns)");
   if constexpr (std::is_empty_v<Fn> || std::is_pointer_v<Fn>) {
     // Nothing to keep alive: a function pointer or a lambda without captures.
     Fn fn(std::forward<F>(f));

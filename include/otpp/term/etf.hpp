@@ -132,8 +132,9 @@ class result {
 
 struct decode_options {
   /// Deepest nesting of tuples, lists, maps and fun environments accepted. Decoding itself
-  /// is iterative; the bound protects recursive algorithms (compare, print) run on the result.
-  std::size_t max_depth = 10000;
+  /// is iterative; the bound protects the recursive algorithms run on the result (compare,
+  /// hash, encode, print), which must fit the stack of any thread, sanitizers included.
+  std::size_t max_depth = 2048;
   /// Largest uncompressed size a compressed term may announce (and a compressed term must
   /// also be plausible: no more than zlib's maximum ratio of its compressed length).
   std::size_t max_uncompressed_size = std::size_t{256} << 20;
