@@ -53,17 +53,19 @@ template <class Op>
 double rate(otp::node& n, double seconds, Op op) {
   scoped_process me(n.rt());
   auto budget = std::chrono::duration<double>(seconds);
-  me.spawn_link([](process& self, pid report, Op op, std::chrono::duration<double> budget) -> process_task {
-    for (int i = 0; i < 200; ++i) co_await op(self);
-    long count = 0;
-    auto t0 = clock_type::now();
-    while (clock_type::now() - t0 < budget) {
-      for (int i = 0; i < 50; ++i) co_await op(self);
-      count += 50;
-    }
-    double s = std::chrono::duration<double>(clock_type::now() - t0).count();
-    self.send(report, term(count / s));
-  }, me.self(), op, budget);
+  me.spawn_link(
+      [](process& self, pid report, Op op, std::chrono::duration<double> budget) -> process_task {
+        for (int i = 0; i < 200; ++i) co_await op(self);
+        long count = 0;
+        auto t0 = clock_type::now();
+        while (clock_type::now() - t0 < budget) {
+          for (int i = 0; i < 50; ++i) co_await op(self);
+          count += 50;
+        }
+        double s = std::chrono::duration<double>(clock_type::now() - t0).count();
+        self.send(report, term(count / s));
+      },
+      me.self(), op, budget);
   auto r = me.receive_for(std::chrono::seconds(static_cast<int>(seconds) + 60));
   return r && r->is_float() ? r->float_value() : 0.0;
 }
@@ -87,11 +89,15 @@ int main(int argc, char** argv) {
   bool beam = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--serve" && i + 2 < argc) return serve(argv[i + 1], static_cast<std::uint16_t>(std::stoi(argv[i + 2])));
-    if (a == "--seconds" && i + 1 < argc) seconds = std::stod(argv[++i]);
-    else if (a == "--no-beam") beam = false;
+    if (a == "--serve" && i + 2 < argc)
+      return serve(argv[i + 1], static_cast<std::uint16_t>(std::stoi(argv[i + 2])));
+    if (a == "--seconds" && i + 1 < argc)
+      seconds = std::stod(argv[++i]);
+    else if (a == "--no-beam")
+      beam = false;
   }
-  auto epmd = dist::epmd_server::start({.bind_address = "127.0.0.1", .port = 0, .log = {}, .quiet = true});
+  auto epmd =
+      dist::epmd_server::start({.bind_address = "127.0.0.1", .port = 0, .log = {}, .quiet = true});
   if (!epmd) {
     std::fprintf(stderr, "rpc_bench: no port mapper: %s\n", epmd.error().c_str());
     return 1;
@@ -128,8 +134,8 @@ int main(int argc, char** argv) {
 
   if (beam) {
     std::string server = "rbsink" + tag() + "@localhost";
-    test::child_process sink({{"erl", "-sname", server, "-setcookie", cookie, "-noshell", "-start_epmd", "false",
-                               "-eval", "io:format(\"ready~n\")."},
+    test::child_process sink({{"erl", "-sname", server, "-setcookie", cookie, "-noshell",
+                               "-start_epmd", "false", "-eval", "io:format(\"ready~n\")."},
                               env,
                               true});
     if (!sink.wait_for("ready", 30s)) {
@@ -138,7 +144,8 @@ int main(int argc, char** argv) {
     }
     std::string here = __FILE__;  // CMake compiles by absolute path: the script sits beside
     std::string script = here.substr(0, here.rfind('/') + 1) + "rpc_bench.escript";
-    test::child_process client({{"escript", script, "rbsrc" + tag(), server, cookie, std::to_string(seconds)}, env, true});
+    test::child_process client(
+        {{"escript", script, "rbsrc" + tag(), server, cookie, std::to_string(seconds)}, env, true});
     (void)client.wait();
     std::string out = client.output();
     std::fputs(out.c_str(), stdout);

@@ -22,9 +22,12 @@ int main(int argc, char** argv) {
   std::string kate_name = "kate@localhost";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--sname") options.dist.name = argv[i + 1];
-    else if (flag == "--cookie") options.dist.cookie = argv[i + 1];
-    else if (flag == "--kate") kate_name = argv[i + 1];
+    if (flag == "--sname")
+      options.dist.name = argv[i + 1];
+    else if (flag == "--cookie")
+      options.dist.cookie = argv[i + 1];
+    else if (flag == "--kate")
+      kate_name = argv[i + 1];
     else {
       std::fprintf(stderr, "usage: %s [--sname NAME] [--cookie COOKIE] [--kate NODE]\n", argv[0]);
       return 2;
@@ -59,8 +62,9 @@ int main(int argc, char** argv) {
 
   // Task.Supervisor.async({Chat.TaskSupervisor, kate}, Chat, :receive_message, ["hi kate"])
   // |> Task.await()   -- the line prints on kate
-  auto r = task_supervisor::async_await(me, gen::destination(atom("Elixir.Chat.TaskSupervisor"), kate),
-                                        atom("Elixir.Chat"), atom("receive_message"), {term::binary("hi kate")});
+  auto r = task_supervisor::async_await(
+      me, gen::destination(atom("Elixir.Chat.TaskSupervisor"), kate), atom("Elixir.Chat"),
+      atom("receive_message"), {term::binary("hi kate")});
   show(r.ok() ? *r.reply : tuple_of(atoms::EXIT, r.exit_reason));
   return 0;
 }

@@ -6,7 +6,8 @@
 //   lesson_kate --sname kate@localhost --cookie secret
 //   iex --sname alex@localhost --cookie secret
 //   iex> Node.spawn_link(:kate@localhost, Kate, :say_name, [])      # prints on alex
-//   iex> Task.Supervisor.async({Chat.TaskSupervisor, :kate@localhost}, Chat, :receive_message, ["hi"])
+//   iex> Task.Supervisor.async({Chat.TaskSupervisor, :kate@localhost}, Chat, :receive_message,
+//   ["hi"])
 //        |> Task.await()                                              # prints on kate
 #include <cstdio>
 #include <iostream>
@@ -18,11 +19,14 @@
 using namespace otpp;
 
 // def say_name, do: IO.puts "Hi, my name is Kate"
-process_task say_name(process& self) { (void)co_await io::put_chars(self, "Hi, my name is Kate\n"); }
+process_task say_name(process& self) {
+  (void)co_await io::put_chars(self, "Hi, my name is Kate\n");
+}
 
 // receive do {:hi, alex_node_pid} -> send alex_node_pid, :sup? end
 process_task reply_sup(process& self) {
-  co_await self.receive(on(atom("hi"), any_pid) >> [&](pid alex) { self.send(alex, atom("sup?")); });
+  co_await self.receive(on(atom("hi"), any_pid) >>
+                        [&](pid alex) { self.send(alex, atom("sup?")); });
 }
 
 // def receive_message(message), do: IO.puts(message)
@@ -37,8 +41,10 @@ int main(int argc, char** argv) {
   options.dist.name = "kate@localhost";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--sname") options.dist.name = argv[i + 1];
-    else if (flag == "--cookie") options.dist.cookie = argv[i + 1];
+    if (flag == "--sname")
+      options.dist.name = argv[i + 1];
+    else if (flag == "--cookie")
+      options.dist.cookie = argv[i + 1];
     else {
       std::fprintf(stderr, "usage: %s [--sname NAME] [--cookie COOKIE]\n", argv[0]);
       return 2;

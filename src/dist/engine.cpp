@@ -1188,6 +1188,10 @@ void engine::stop() {
 }
 
 bool engine::connect(atom node) {
+  if (impl_->on_io_thread()) {  // blocking here would wait for ourselves
+    impl_->log("connect() called from an engine callback; use connect_async()");
+    return is_connected(node);
+  }
   std::promise<bool> done;
   auto f = done.get_future();
   connect_async(node, [&done](bool ok) { done.set_value(ok); });
@@ -1218,6 +1222,10 @@ void engine::connect_async(atom node, std::function<void(bool)> done) {
 }
 
 atom engine::ping(atom node, std::chrono::milliseconds timeout) {
+  if (impl_->on_io_thread()) {  // blocking here would wait for ourselves
+    impl_->log("ping() called from an engine callback; use ping_async()");
+    return is_connected(node) ? atoms::pong : atoms::pang;
+  }
   std::promise<atom> done;
   auto f = done.get_future();
   ping_async(node, timeout, [&done](atom a) { done.set_value(a); });

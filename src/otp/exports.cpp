@@ -13,7 +13,8 @@
 namespace otpp {
 
 namespace detail {
-task<term> run_plain(process& /*self*/, std::function<term(std::vector<term>&)> fn, std::vector<term> args) {
+task<term> run_plain(process& /*self*/, std::function<term(std::vector<term>&)> fn,
+                     std::vector<term> args) {
   co_return fn(args);
 }
 }  // namespace detail
@@ -35,8 +36,8 @@ std::string report_header() {
                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   auto micros = duration_cast<microseconds>(now.time_since_epoch()).count() % 1000000;
   char buf[96];
-  std::snprintf(buf, sizeof buf, "=ERROR REPORT==== %d-%s-%d::%02d:%02d:%02d.%06lld ===\n", tm.tm_mday,
-                months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+  std::snprintf(buf, sizeof buf, "=ERROR REPORT==== %d-%s-%d::%02d:%02d:%02d.%06lld ===\n",
+                tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 static_cast<long long>(micros));
   return buf;
 }
@@ -69,7 +70,8 @@ void export_table::remove(atom module, atom function) {
   table_.erase({module.index(), function.index()});
 }
 
-std::optional<export_table::entry> export_table::find(atom module, atom function, std::size_t arity) const {
+std::optional<export_table::entry> export_table::find(atom module, atom function,
+                                                      std::size_t arity) const {
   std::shared_lock lock(mu_);
   auto it = table_.find({module.index(), function.index()});
   if (it == table_.end()) return std::nullopt;
@@ -98,8 +100,9 @@ task<term> export_table::fail_undef(process& self, term reason) {
   if (local_output != pid{}) {
     // Formatted by the node's io server, so pids print as this node sees them. No reply is
     // awaited: the report must not hold up the exit.
-    term req = io::format_request("~sError in process ~p on node ~p with exit value:~n~p~n~n",
-                                  {term::string(report_header()), self.self(), self.rt().node(), reason});
+    term req =
+        io::format_request("~sError in process ~p on node ~p with exit value:~n~p~n~n",
+                           {term::string(report_header()), self.self(), self.rt().node(), reason});
     self.send(local_output, term::tuple({atoms::io_request, self.self(), atoms::undefined, req}));
   }
   self.exit(reason);
@@ -107,7 +110,8 @@ task<term> export_table::fail_undef(process& self, term reason) {
 }
 
 task<call_outcome> export_table::call(process& self, entry e, std::vector<term> args) {
-  term stack = list_of(term::tuple({e.module, e.function, term(static_cast<std::int64_t>(args.size())), term()}));
+  term stack = list_of(
+      term::tuple({e.module, e.function, term(static_cast<std::int64_t>(args.size())), term()}));
   try {
     if (auto* f = std::get_if<function_fn>(&e.fn)) {
       term r = co_await (*f)(self, std::move(args));
@@ -118,8 +122,10 @@ task<call_outcome> export_table::call(process& self, entry e, std::vector<term> 
     o.monitor = true;
     auto s = self.spawn_opt(o, std::get<body_fn>(e.fn), std::move(args));
     reference mref = *s.monitor;
-    term reason = co_await self.receive(on(atoms::DOWN, mref, ignore, ignore, _) >> [](term r) { return r; });
-    if (reason.is_atom(atoms::normal)) co_return call_outcome{call_outcome::kind::return_, atoms::ok, {}};
+    term reason =
+        co_await self.receive(on(atoms::DOWN, mref, ignore, ignore, _) >> [](term r) { return r; });
+    if (reason.is_atom(atoms::normal))
+      co_return call_outcome{call_outcome::kind::return_, atoms::ok, {}};
     co_return call_outcome{call_outcome::kind::exit, std::move(reason), {}};
   } catch (const throw_exception& t) {
     co_return call_outcome{call_outcome::kind::throw_, t.value(), {}};
@@ -128,7 +134,8 @@ task<call_outcome> export_table::call(process& self, entry e, std::vector<term> 
   } catch (const error_exception& x) {
     co_return call_outcome{call_outcome::kind::error, x.reason(), stack};
   } catch (const std::exception& x) {
-    co_return call_outcome{call_outcome::kind::error, tuple_of(atoms::error, term::binary(x.what())), stack};
+    co_return call_outcome{call_outcome::kind::error,
+                           tuple_of(atoms::error, term::binary(x.what())), stack};
   }
 }
 
@@ -142,7 +149,9 @@ std::function<process_task(process&)> export_table::spawn_body(atom module, atom
     };
   }
   if (auto* b = std::get_if<body_fn>(&e->fn)) {
-    return [b = *b, args = std::move(args)](process& self) mutable { return b(self, std::move(args)); };
+    return [b = *b, args = std::move(args)](process& self) mutable {
+      return b(self, std::move(args));
+    };
   }
   return [f = std::get<function_fn>(e->fn), args = std::move(args)](process& self) mutable {
     return run_function(self, f, std::move(args));

@@ -2,6 +2,7 @@
 #include "otpp/otp/gen.hpp"
 
 #include "otpp/runtime/runtime.hpp"
+#include "receive_timeout.hpp"
 
 namespace otpp::gen {
 
@@ -12,7 +13,8 @@ std::optional<reference> alias_of(const term& tag) {
   if (!tag.is_list() || tag.is_nil()) return std::nullopt;
   auto head = tag.list_elements();
   const term& tail = tag.list_tail();
-  if (head.size() == 1 && head[0].is_atom(atoms::alias) && tail.is_reference()) return tail.reference_value();
+  if (head.size() == 1 && head[0].is_atom(atoms::alias) && tail.is_reference())
+    return tail.reference_value();
   // [[alias|Alias] | _]: a tag made by send_request/4 with a label.
   if (!head.empty() && head[0].is_list() && !head[0].is_nil()) return alias_of(head[0]);
   return std::nullopt;
@@ -90,48 +92,65 @@ void cast(basic_process& self, const destination& to, term request) {
   (void)send(self, to, tuple_of(atoms::gen_cast, std::move(request)));
 }
 
-task<call_result> call(process& self, destination to, term request, std::chrono::milliseconds timeout) {
+task<call_result> call(process& self, destination to, term request,
+                       std::chrono::milliseconds timeout) {
   atom local = self.rt().node();
   reference mref = monitor_destination(self, to);
   reference al = self.alias();
   term tag = alias_tag(al);
-  (void)send(self, to, term::tuple({atoms::gen_call, tuple_of(self.self(), tag), std::move(request)}));
-  // A negative timeout in after() waits forever.
-  auto wait = timeout.count() < 0 ? std::chrono::milliseconds(-1) : timeout;
+  (void)send(self, to,
+             term::tuple({atoms::gen_call, tuple_of(self.self(), tag), std::move(request)}));
+  auto wait = otp::detail::receive_timeout(timeout);
   call_result r = co_await self.receive(
-      on(tag, _) >> [](term reply) { return call_result{std::move(reply), {}}; },
+      on(tag, _) >>
+          [](term reply) {
+            return call_result{std::move(reply), {}};
+          },
       on(atoms::DOWN, mref, ignore, ignore, _) >>
-          [&](term reason) { return call_result{std::nullopt, down_reason_to_exit(reason, to, local)}; },
-      after(wait, [] { return call_result{std::nullopt, atoms::timeout}; }));
+          [&](term reason) {
+            return call_result{std::nullopt, down_reason_to_exit(reason, to, local)};
+          },
+      after(wait, [] {
+        return call_result{std::nullopt, atoms::timeout};
+      }));
   self.unalias(al);
   self.demonitor(mref, true);
   if (!r.ok() && r.exit_reason.is_atom(atoms::timeout)) {
     // A reply that raced the timeout is taken, as gen.erl's `after 0` does.
-    auto late = co_await self.receive(on(tag, _) >> [](term reply) { return std::optional<term>(reply); },
-                                      after(std::chrono::milliseconds(0), [] { return std::optional<term>(); }));
+    auto late = co_await self.receive(
+        on(tag, _) >> [](term reply) { return std::optional<term>(reply); },
+        after(std::chrono::milliseconds(0), [] { return std::optional<term>(); }));
     if (late) r = call_result{std::move(*late), {}};
   }
   co_return r;
 }
 
-call_result call(scoped_process& self, const destination& to, const term& request, std::chrono::milliseconds timeout) {
+call_result call(scoped_process& self, const destination& to, const term& request,
+                 std::chrono::milliseconds timeout) {
   atom local = self.rt().node();
   reference mref = monitor_destination(self, to);
   reference al = self.alias();
   term tag = alias_tag(al);
   (void)send(self, to, term::tuple({atoms::gen_call, tuple_of(self.self(), tag), request}));
-  // A negative timeout in after() waits forever.
-  auto wait = timeout.count() < 0 ? std::chrono::milliseconds(-1) : timeout;
+  auto wait = otp::detail::receive_timeout(timeout);
   call_result r = self.receive(
-      on(tag, _) >> [](term reply) { return call_result{std::move(reply), {}}; },
+      on(tag, _) >>
+          [](term reply) {
+            return call_result{std::move(reply), {}};
+          },
       on(atoms::DOWN, mref, ignore, ignore, _) >>
-          [&](term reason) { return call_result{std::nullopt, down_reason_to_exit(reason, to, local)}; },
-      after(wait, [] { return call_result{std::nullopt, atoms::timeout}; }));
+          [&](term reason) {
+            return call_result{std::nullopt, down_reason_to_exit(reason, to, local)};
+          },
+      after(wait, [] {
+        return call_result{std::nullopt, atoms::timeout};
+      }));
   self.unalias(al);
   self.demonitor(mref, true);
   if (!r.ok() && r.exit_reason.is_atom(atoms::timeout)) {
-    auto late = self.receive(on(tag, _) >> [](term reply) { return std::optional<term>(reply); },
-                             after(std::chrono::milliseconds(0), [] { return std::optional<term>(); }));
+    auto late = self.receive(
+        on(tag, _) >> [](term reply) { return std::optional<term>(reply); },
+        after(std::chrono::milliseconds(0), [] { return std::optional<term>(); }));
     if (late) r = call_result{std::move(*late), {}};
   }
   return r;

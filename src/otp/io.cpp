@@ -6,6 +6,8 @@
 #include <mutex>
 #include <thread>
 
+#include "receive_timeout.hpp"
+
 namespace otpp::io {
 
 namespace {
@@ -98,8 +100,9 @@ pid start_server(runtime& rt, std::shared_ptr<io_device> device, std::optional<a
 }
 
 pid start_stdio_server(runtime& rt, bool with_input) {
-  auto dev = std::make_shared<io_device>(std::make_shared<fd_output_sink>(1),
-                                         with_input ? std::make_shared<fd_line_source>(0) : nullptr);
+  auto dev =
+      std::make_shared<io_device>(std::make_shared<fd_output_sink>(1),
+                                  with_input ? std::make_shared<fd_line_source>(0) : nullptr);
   return start_server(rt, std::move(dev), atoms::user);
 }
 
@@ -122,12 +125,15 @@ task<term> request(process& self, pid device, term req) {
   co_return reply;
 }
 
-term request(scoped_process& self, const pid& device, const term& req, std::chrono::milliseconds timeout) {
+term request(scoped_process& self, const pid& device, const term& req,
+             std::chrono::milliseconds timeout) {
   reference mref = self.monitor(device);
   self.send(device, term::tuple({atoms::io_request, self.self(), mref, req}));
-  term reply = self.receive(on(atoms::io_reply, mref, _) >> [](term r) { return r; },
-                            on(atoms::DOWN, mref, ignore, ignore, ignore) >> [] { return terminated(); },
-                            after(timeout, [] { return tuple_of(atoms::error, atoms::timeout); }));
+  term reply = self.receive(
+      on(atoms::io_reply, mref, _) >> [](term r) { return r; },
+      on(atoms::DOWN, mref, ignore, ignore, ignore) >> [] { return terminated(); },
+      after(otp::detail::receive_timeout(timeout),
+            [] { return tuple_of(atoms::error, atoms::timeout); }));
   self.demonitor(mref, true);
   return reply;
 }

@@ -116,13 +116,15 @@ term io_device::handle(const term& request) { return dispatch(request).reply; }
 io_device::outcome io_device::dispatch(const term& r) {
   if (r.is_atom(a_getopts)) return getopts();
   if (r.is_atom(a_get_password)) return get(atoms::latin1, term(atom("")), term(a_get_line), 0);
-  if (!r.is_tuple() || r.tuple_size() == 0 || !r[0].is_atom()) return {error_reply(a_request), false};
+  if (!r.is_tuple() || r.tuple_size() == 0 || !r[0].is_atom())
+    return {error_reply(a_request), false};
   atom tag = r[0].atom_value();
   std::size_t n = r.tuple_size();
   if (tag == atoms::put_chars) {
     if (n == 3 && is_encoding(r[1])) return put_chars(r[1].atom_value(), r[2], r);
     if (n == 5 && is_encoding(r[1])) return put_chars_apply(r[1].atom_value(), r[2], r[3], r[4]);
-    if (n == 2) return put_chars(atoms::latin1, r[1], tuple_of(atoms::put_chars, atoms::latin1, r[1]));
+    if (n == 2)
+      return put_chars(atoms::latin1, r[1], tuple_of(atoms::put_chars, atoms::latin1, r[1]));
     if (n == 4) return put_chars_apply(atoms::latin1, r[1], r[2], r[3]);
   } else if (tag == a_get_line) {
     if (n == 3 && is_encoding(r[1])) return get(r[1].atom_value(), r[2], term(a_get_line), 0);
@@ -168,9 +170,11 @@ io_device::outcome io_device::put_chars(atom enc, const term& chars, const term&
 // {put_chars, Enc, M, F, A}: group.erl applies any M:F(A...); otpp knows io_lib:format/2,3 and
 // io_lib:fwrite/2,3, and answers `{error, F}` for anything else, as group.erl does when the
 // call fails.
-io_device::outcome io_device::put_chars_apply(atom enc, const term& m, const term& f, const term& args) {
+io_device::outcome io_device::put_chars_apply(atom enc, const term& m, const term& f,
+                                              const term& args) {
   term fail = error_reply(f);
-  if (!m.is_atom(a_io_lib) || !(f.is_atom(a_format) || f.is_atom(a_fwrite)) || !args.is_proper_list())
+  if (!m.is_atom(a_io_lib) || !(f.is_atom(a_format) || f.is_atom(a_fwrite)) ||
+      !args.is_proper_list())
     return {fail, false};
   auto a = args.list_elements();
   if (a.size() != 2 && a.size() != 3) return {fail, false};
@@ -238,7 +242,8 @@ term io_device::make_input(const chars& text, atom enc, bool& ok) const {
   return term::binary(to_utf8(text));
 }
 
-io_device::outcome io_device::get(atom enc, const term& prompt, const term& kind, std::size_t count) {
+io_device::outcome io_device::get(atom enc, const term& prompt, const term& kind,
+                                  std::size_t count) {
   if (!in_) return {term(a_eof), true};
   std::lock_guard lock(input_mu_);
   write_prompt(prompt, enc);
@@ -271,7 +276,8 @@ io_device::outcome io_device::get_until(atom enc, const term& prompt, const term
                                         const term& args) {
   // io:get_line/io:get_chars as get_until (io_lib:collect_line/collect_chars) are served;
   // otpp cannot run other Erlang collectors (erl_scan:tokens for io:read, io_lib:fread).
-  if (m.is_atom(a_io_lib) && f.is_atom(a_collect_line)) return get(enc, prompt, term(a_get_line), 0);
+  if (m.is_atom(a_io_lib) && f.is_atom(a_collect_line))
+    return get(enc, prompt, term(a_get_line), 0);
   if (m.is_atom(a_io_lib) && f.is_atom(a_collect_chars) && args.is_proper_list() &&
       args.list_elements().size() == 1 && args.list_elements()[0].is_small_integer() &&
       args.list_elements()[0].small_integer() >= 0)
@@ -324,7 +330,8 @@ io_device::outcome io_device::setopts(const term& opts) {
 io_device::outcome io_device::getopts() {
   return {list_of(tuple_of(a_expand_fun, atoms::false_), tuple_of(a_echo, term::boolean(echo_)),
                   tuple_of(a_binary, term::boolean(binary_)),
-                  tuple_of(a_encoding, encoding_ == encoding::unicode ? atoms::unicode : atoms::latin1)),
+                  tuple_of(a_encoding,
+                           encoding_ == encoding::unicode ? atoms::unicode : atoms::latin1)),
           true};
 }
 

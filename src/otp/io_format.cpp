@@ -56,14 +56,16 @@ chars decimal(std::uint64_t v) { return ascii(std::to_string(v)); }
 
 bool is_reserved_word(std::string_view w) {
   static constexpr std::string_view words[] = {
-      "after", "and",  "andalso", "band", "begin", "bnot",    "bor",     "bsl", "bsr",
-      "bxor",  "case", "catch",   "cond", "div",   "end",     "fun",     "if",  "let",
-      "not",   "of",   "or",      "orelse", "receive", "rem", "try", "when", "xor"};
+      "after", "and",  "andalso", "band",   "begin",   "bnot", "bor", "bsl",  "bsr",
+      "bxor",  "case", "catch",   "cond",   "div",     "end",  "fun", "if",   "let",
+      "not",   "of",   "or",      "orelse", "receive", "rem",  "try", "when", "xor"};
   return std::find(std::begin(words), std::end(words), w) != std::end(words);
 }
 
 // Lowercase letters that may start an unquoted atom: a-z and Latin-1 ß..ÿ except ÷.
-bool atom_start_char(char32_t c) { return (c >= 'a' && c <= 'z') || (c >= 223 && c <= 255 && c != 247); }
+bool atom_start_char(char32_t c) {
+  return (c >= 'a' && c <= 'z') || (c >= 223 && c <= 255 && c != 247);
+}
 
 bool atom_name_char(char32_t c) {
   return atom_start_char(c) || (c >= 'A' && c <= 'Z') || (c >= 192 && c <= 222 && c != 215) ||
@@ -95,15 +97,32 @@ void string_char(chars& out, string_mode mode, char32_t c, char32_t quote) {
     out.push_back('}');
   } else {
     switch (c) {
-      case '\n': out.append(U"\\n"); return;
-      case '\r': out.append(U"\\r"); return;
-      case '\t': out.append(U"\\t"); return;
-      case '\v': out.append(U"\\v"); return;
-      case '\b': out.append(U"\\b"); return;
-      case '\f': out.append(U"\\f"); return;
-      case 27: out.append(U"\\e"); return;
-      case 127: out.append(U"\\d"); return;
-      default: break;
+      case '\n':
+        out.append(U"\\n");
+        return;
+      case '\r':
+        out.append(U"\\r");
+        return;
+      case '\t':
+        out.append(U"\\t");
+        return;
+      case '\v':
+        out.append(U"\\v");
+        return;
+      case '\b':
+        out.append(U"\\b");
+        return;
+      case '\f':
+        out.append(U"\\f");
+        return;
+      case 27:
+        out.append(U"\\e");
+        return;
+      case 127:
+        out.append(U"\\d");
+        return;
+      default:
+        break;
     }
     // Below 160: three octal digits (characters above 255 in latin1 mode cannot reach here
     // from the printers, which only write printable latin1 lists as strings).
@@ -127,9 +146,10 @@ chars write_atom(atom a, encoding enc) {
   bool quote = is_reserved_word(a.name()) || name.empty() || !atom_start_char(name[0]) ||
                !std::all_of(name.begin() + 1, name.end(), atom_name_char);
   if (!quote) return name;
-  return write_string(name, enc == encoding::latin1 ? string_mode::unicode_as_latin1
-                                                    : string_mode::unicode_as_unicode,
-                      '\'');
+  return write_string(
+      name,
+      enc == encoding::latin1 ? string_mode::unicode_as_latin1 : string_mode::unicode_as_unicode,
+      '\'');
 }
 
 // float_to_list(F, [short]): the shortest digits that read back as F, in fixed notation when
@@ -157,10 +177,10 @@ chars write_float(double d) {
   } else if (sci_exp >= 10) {
     upper = 2;
   }
-  bool fixed = lower <= exp && exp <= upper &&
-               !((mantissa >= (1ULL << 53) && exp == 0) ||
-                 (mantissa > (1ULL << 52) / 5 && exp == 1) ||
-                 (mantissa > (1ULL << 51) / 25 && exp == 2));
+  bool fixed =
+      lower <= exp && exp <= upper &&
+      !((mantissa >= (1ULL << 53) && exp == 0) || (mantissa > (1ULL << 52) / 5 && exp == 1) ||
+        (mantissa > (1ULL << 51) / 25 && exp == 2));
   std::string s;
   if (fixed) {
     int whole = olength + exp;
@@ -180,12 +200,13 @@ chars write_float(double d) {
 }
 
 chars write_pid(const pid& p) {
-  return ascii("<") + decimal(node_number(p.node, p.creation)) + ascii(".") + decimal(p.id) + ascii(".") +
-         decimal(p.serial) + ascii(">");
+  return ascii("<") + decimal(node_number(p.node, p.creation)) + ascii(".") + decimal(p.id) +
+         ascii(".") + decimal(p.serial) + ascii(">");
 }
 
 chars write_port(const port_id& p) {
-  return ascii("#Port<") + decimal(node_number(p.node, p.creation)) + ascii(".") + decimal(p.id) + ascii(">");
+  return ascii("#Port<") + decimal(node_number(p.node, p.creation)) + ascii(".") + decimal(p.id) +
+         ascii(">");
 }
 
 // ref_to_list/1 prints the words most significant first.
@@ -211,21 +232,30 @@ chars write_integer(const term& t) { return ascii(t.integer_to_string(10)); }
 // Terms that print the same in ~w and ~p: everything but lists, tuples, maps and bitstrings.
 chars write_simple(const term& t, encoding enc) {
   switch (t.type()) {
-    case term::kind::integer: return write_integer(t);
-    case term::kind::float_: return write_float(t.float_value());
-    case term::kind::atom: return write_atom(t.atom_value(), enc);
-    case term::kind::reference: return write_ref(t.reference_value());
-    case term::kind::fun: return write_fun(t.fun_content(), enc);
-    case term::kind::port: return write_port(t.port_value());
-    case term::kind::pid: return write_pid(t.pid_value());
-    case term::kind::nil: return ascii("[]");
-    default: return {};
+    case term::kind::integer:
+      return write_integer(t);
+    case term::kind::float_:
+      return write_float(t.float_value());
+    case term::kind::atom:
+      return write_atom(t.atom_value(), enc);
+    case term::kind::reference:
+      return write_ref(t.reference_value());
+    case term::kind::fun:
+      return write_fun(t.fun_content(), enc);
+    case term::kind::port:
+      return write_port(t.port_value());
+    case term::kind::pid:
+      return write_pid(t.pid_value());
+    case term::kind::nil:
+      return ascii("[]");
+    default:
+      return {};
   }
 }
 
 bool printable_latin1(char32_t c) {
-  return (c >= ' ' && c <= '~') || (c >= 160 && c <= 255) || c == '\n' || c == '\r' ||
-         c == '\t' || c == '\v' || c == '\b' || c == '\f' || c == 27;
+  return (c >= ' ' && c <= '~') || (c >= 160 && c <= 255) || c == '\n' || c == '\r' || c == '\t' ||
+         c == '\v' || c == '\b' || c == '\f' || c == 27;
 }
 
 // io_lib:printable_latin1_list/1 (io:printable_range() is latin1 unless +pc unicode).
@@ -389,7 +419,7 @@ struct pnode {
   std::vector<chars> bin_pieces;  // bin
   std::vector<pnode> items;       // list/tuple/map elements; pair: key, value
   enum class end_kind : std::uint8_t { proper, dots, tail } end = end_kind::proper;
-  std::vector<pnode> tail;        // the improper tail (end == tail)
+  std::vector<pnode> tail;  // the improper tail (end == tail)
   int len = 0;
 
   [[nodiscard]] bool is_leaf() const { return kind == shape::leaf; }
@@ -428,7 +458,8 @@ pnode print_length_binary(const term& t, int d, const pretty_ctx& c) {
   auto bytes = t.bytes();
   if (c.strings && t.bit_size() % 8 == 0) {
     std::size_t size = bytes.size();
-    std::size_t len = d1 >= 0 ? std::min<std::size_t>(4 * static_cast<std::size_t>(d1), size) : size;
+    std::size_t len =
+        d1 >= 0 ? std::min<std::size_t>(4 * static_cast<std::size_t>(d1), size) : size;
     auto latin1_prefix = [&](std::size_t n) {
       chars s;
       for (std::size_t i = 0; i < n; ++i) s.push_back(bytes[i]);
@@ -452,7 +483,11 @@ pnode print_length_binary(const term& t, int d, const pretty_ctx& c) {
       std::vector<std::size_t> offsets;
       while (pos < size && count < len) {
         unsigned char b0 = bytes[pos];
-        std::size_t n = b0 < 0x80 ? 1 : (b0 >> 5) == 6 ? 2 : (b0 >> 4) == 14 ? 3 : (b0 >> 3) == 30 ? 4 : 0;
+        std::size_t n = b0 < 0x80         ? 1
+                        : (b0 >> 5) == 6  ? 2
+                        : (b0 >> 4) == 14 ? 3
+                        : (b0 >> 3) == 30 ? 4
+                                          : 0;
         if (n == 0 || pos + n > size) {
           valid = false;
           break;
@@ -621,8 +656,12 @@ void write_children(chars& out, const pnode& n, char32_t tail_sep) {
 
 void write_node(chars& out, const pnode& n) {
   switch (n.kind) {
-    case pnode::shape::leaf: out += n.text; return;
-    case pnode::shape::bin: out += join_binary(n.bin_pieces); return;
+    case pnode::shape::leaf:
+      out += n.text;
+      return;
+    case pnode::shape::bin:
+      out += join_binary(n.bin_pieces);
+      return;
     case pnode::shape::list:
       out.push_back('[');
       write_children(out, n, '|');
@@ -867,15 +906,20 @@ struct indent_check {
   void cind(const pnode& n, int col, int ld, int w) const {
     if (fits(n, col, ld, w)) return;
     switch (n.kind) {
-      case pnode::shape::list: cind_list(n, 0, col + 1, ld, w + 1); return;
+      case pnode::shape::list:
+        cind_list(n, 0, col + 1, ld, w + 1);
+        return;
       case pnode::shape::tuple:
         if (n.tagged)
           cind_tag_tuple(n, col, ld, w + 1);
         else
           cind_list(n, 0, col + 1, ld, w + 1);
         return;
-      case pnode::shape::map: cind_map(n, col + 2, ld, w + 2); return;
-      default: return;
+      case pnode::shape::map:
+        cind_map(n, col + 2, ld, w + 2);
+        return;
+      default:
+        return;
     }
   }
 
@@ -968,7 +1012,8 @@ chars pretty(const term& t, const print_options& o) {
   int col = o.column <= 0 ? 1 : o.column;
   pretty_ctx c{o.enc, o.strings};
   if (t.is_atom()) return write_atom(t.atom_value(), o.enc);
-  if (!(t.is_tuple() || t.is_list() || t.is_map() || t.is_bitstring())) return write_simple(t, o.enc);
+  if (!(t.is_tuple() || t.is_list() || t.is_map() || t.is_bitstring()))
+    return write_simple(t, o.enc);
   pnode n = print_length(t, o.depth, c);
   int m = n.len;
   int ll = o.line_length;
@@ -1048,7 +1093,9 @@ chars fit_term(const chars& t, std::optional<int> f, adjust adj, std::optional<i
   return padded(t, *f - l, pad, adj);
 }
 
-chars truncate(const chars& s, int n) { return s.substr(0, static_cast<std::size_t>(std::max(0, n))); }
+chars truncate(const chars& s, int n) {
+  return s.substr(0, static_cast<std::size_t>(std::max(0, n)));
+}
 
 chars string_field(const chars& s, int f, adjust adj, char32_t pad) {
   int n = length(s);
@@ -1115,9 +1162,11 @@ std::pair<std::string, bool> round_digits(const std::string& ds, std::size_t fro
 // float_man/3: `whole` integer digits, a point, `dc` decimals.
 std::pair<std::string, bool> float_man(const std::string& ds, int whole, int dc) {
   std::string digits = ds;
-  if (static_cast<int>(digits.size()) < whole) digits.append(static_cast<std::size_t>(whole) - digits.size(), '0');
+  if (static_cast<int>(digits.size()) < whole)
+    digits.append(static_cast<std::size_t>(whole) - digits.size(), '0');
   auto [all, carry] = round_digits(digits, 0, whole + dc);
-  std::string out = all.substr(0, static_cast<std::size_t>(whole)) + "." + all.substr(static_cast<std::size_t>(whole));
+  std::string out = all.substr(0, static_cast<std::size_t>(whole)) + "." +
+                    all.substr(static_cast<std::size_t>(whole));
   return {out, carry};
 }
 
@@ -1165,12 +1214,18 @@ chars fwrite_g(double fl, std::optional<int> f, adjust adj, std::optional<int> p
   if (p < 1) fail("precision of ~g below 1");
   double a = std::fabs(fl);
   std::optional<int> e;
-  if (a < 1.0e-1) e = -2;
-  else if (a < 1.0) e = -1;
-  else if (a < 1.0e1) e = 0;
-  else if (a < 1.0e2) e = 1;
-  else if (a < 1.0e3) e = 2;
-  else if (a < 1.0e4) e = 3;
+  if (a < 1.0e-1)
+    e = -2;
+  else if (a < 1.0)
+    e = -1;
+  else if (a < 1.0e1)
+    e = 0;
+  else if (a < 1.0e2)
+    e = 1;
+  else if (a < 1.0e3)
+    e = 2;
+  else if (a < 1.0e4)
+    e = 3;
   // E =:= fwrite_f (an atom) compares greater than any number in the guards below.
   bool e_is_atom = !e.has_value();
   if ((p <= 1 && !e_is_atom && *e == -1) || (!e_is_atom && p - 1 > *e && *e >= -1))
@@ -1205,7 +1260,8 @@ chars prefixed_integer(const term& i, const spec& s, int base, const chars& pref
 chars string_arg(const term& a, encoding enc) {
   if (a.is_atom()) {
     auto name = from_utf8(a.atom_value().name()).value_or(chars());
-    if (enc == encoding::latin1 && std::any_of(name.begin(), name.end(), [](char32_t c) { return c > 255; }))
+    if (enc == encoding::latin1 &&
+        std::any_of(name.begin(), name.end(), [](char32_t c) { return c > 255; }))
       fail("~s of an atom with characters above 255");
     return name;
   }
@@ -1326,15 +1382,29 @@ std::vector<std::variant<char32_t, spec>> scan(const chars& fmt, std::span<const
     if (i >= fmt.size()) fail("format ends inside a control sequence");
     s.control = fmt[i++];
     switch (s.control) {
-      case 'w': case 'p': case 's': case 'e': case 'f': case 'g': case 'b': case 'B':
-      case '+': case '#': case 'c': case 'i':
+      case 'w':
+      case 'p':
+      case 's':
+      case 'e':
+      case 'f':
+      case 'g':
+      case 'b':
+      case 'B':
+      case '+':
+      case '#':
+      case 'c':
+      case 'i':
         s.args.push_back(next_arg());
         break;
-      case 'W': case 'P': case 'x': case 'X':
+      case 'W':
+      case 'P':
+      case 'x':
+      case 'X':
         s.args.push_back(next_arg());
         s.args.push_back(next_arg());
         break;
-      case '~': case 'n':
+      case '~':
+      case 'n':
         break;
       default:
         fail("unknown control sequence ~" + to_utf8(chars(1, s.control)));
@@ -1353,19 +1423,26 @@ chars control(const spec& s, int indentation) {
     return a[0].float_value();
   };
   auto need_int = [&]() {
-    if (!a[0].is_integer()) fail(std::string("~") + static_cast<char>(s.control) + " needs an integer");
+    if (!a[0].is_integer())
+      fail(std::string("~") + static_cast<char>(s.control) + " needs an integer");
     return a[0];
   };
   switch (s.control) {
-    case 's': return string(string_arg(a[0], s.enc), s.width, s.adj, s.precision, s.pad);
-    case 'e': return fwrite_e(need_float(), s.width, s.adj, s.precision, s.pad);
-    case 'f': return fwrite_f(need_float(), s.width, s.adj, s.precision, s.pad);
-    case 'g': return fwrite_g(need_float(), s.width, s.adj, s.precision, s.pad);
-    case 'b': case 'B': {
+    case 's':
+      return string(string_arg(a[0], s.enc), s.width, s.adj, s.precision, s.pad);
+    case 'e':
+      return fwrite_e(need_float(), s.width, s.adj, s.precision, s.pad);
+    case 'f':
+      return fwrite_f(need_float(), s.width, s.adj, s.precision, s.pad);
+    case 'g':
+      return fwrite_g(need_float(), s.width, s.adj, s.precision, s.pad);
+    case 'b':
+    case 'B': {
       term i = need_int();
       return prefixed_integer(i, s, base_of(s.precision), {}, s.control == 'b');
     }
-    case 'x': case 'X': {
+    case 'x':
+    case 'X': {
       term i = need_int();
       chars prefix;
       if (a[1].is_atom()) {
@@ -1377,7 +1454,8 @@ chars control(const spec& s, int indentation) {
       }
       return prefixed_integer(i, s, base_of(s.precision), prefix, s.control == 'x');
     }
-    case '+': case '#': {
+    case '+':
+    case '#': {
       term i = need_int();
       int base = base_of(s.precision);
       return prefixed_integer(i, s, base, decimal(static_cast<std::uint64_t>(base)) + ascii("#"),
@@ -1391,13 +1469,16 @@ chars control(const spec& s, int indentation) {
       if (ch < 0 || ch > 0x10FFFF) fail("~c of a non-character");
       return char_field(static_cast<char32_t>(ch), s.width, s.adj, s.precision, s.pad);
     }
-    case '~': return char_field('~', s.width, s.adj, s.precision, s.pad);
+    case '~':
+      return char_field('~', s.width, s.adj, s.precision, s.pad);
     case 'n':
       if (!s.width) return ascii("\n");
       if (s.adj == adjust::left) fail("~-Nn is not a format");
       return repeat('\n', *s.width);
-    case 'i': return {};
-    case 'w': case 'W': {
+    case 'i':
+      return {};
+    case 'w':
+    case 'W': {
       int depth = -1;
       if (s.control == 'W') {
         if (!a[1].is_small_integer()) fail("~W depth is not an integer");
@@ -1405,7 +1486,8 @@ chars control(const spec& s, int indentation) {
       }
       return fit_term(write(a[0], depth, s.enc), s.width, s.adj, s.precision, s.pad);
     }
-    case 'p': case 'P': {
+    case 'p':
+    case 'P': {
       int depth = -1;
       if (s.control == 'P') {
         if (!a[1].is_small_integer()) fail("~P depth is not an integer");
@@ -1420,7 +1502,8 @@ chars control(const spec& s, int indentation) {
       o.strings = s.strings;
       return print(a[0], o);
     }
-    default: fail("unknown control sequence");
+    default:
+      fail("unknown control sequence");
   }
 }
 
@@ -1430,9 +1513,12 @@ chars format_spans(const chars& fmt, std::span<const term> args) {
   int indentation = 0;  // io_lib_format:indentation/2 of what is already printed
   auto advance = [&](const chars& s) {
     for (char32_t c : s) {
-      if (c == '\n') indentation = 0;
-      else if (c == '\t') indentation = (indentation + 8) / 8 * 8;
-      else ++indentation;
+      if (c == '\n')
+        indentation = 0;
+      else if (c == '\t')
+        indentation = (indentation + 8) / 8 * 8;
+      else
+        ++indentation;
     }
   };
   // Everything but ~p/~P is formatted before any ~p's column is measured, so order does not
@@ -1475,10 +1561,13 @@ chars write(const term& t, int depth, encoding enc) {
 
 chars print(const term& t, const print_options& options) { return pretty(t, options); }
 
-dist::result<chars> format_chars(const term& fmt, const term& args, const otpp::node_numbering* numbering) {
+dist::result<chars> format_chars(const term& fmt, const term& args,
+                                 const otpp::node_numbering* numbering) {
   struct scoped_numbering {
     const otpp::node_numbering* saved = call_numbering;
-    explicit scoped_numbering(const otpp::node_numbering* n) { call_numbering = n ? n : call_numbering; }
+    explicit scoped_numbering(const otpp::node_numbering* n) {
+      call_numbering = n ? n : call_numbering;
+    }
     ~scoped_numbering() { call_numbering = saved; }
   } use(numbering);
   chars f;
@@ -1587,8 +1676,8 @@ std::optional<chars> from_utf8(std::string_view text) {
       c = (c << 6) | (b & 0x3F);
     }
     // Overlong forms, surrogates and values beyond U+10FFFF are not UTF-8.
-    if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
-        c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+    if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || c > 0x10FFFF ||
+        (c >= 0xD800 && c <= 0xDFFF))
       return std::nullopt;
     out.push_back(c);
     i += n;

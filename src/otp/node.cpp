@@ -22,8 +22,8 @@ dist::result<std::unique_ptr<node>> node::start(node_options options) {
     n->rt_->set_node(n->engine_->name(), n->engine_->creation());
     n->rt_->set_distribution(n->engine_.get());
   }
-  n->services_ = std::make_unique<node_services>(*n->rt_, n->engine_.get(), *n->exports_, std::move(options.services),
-                                                 n->monitors_.get());
+  n->services_ = std::make_unique<node_services>(*n->rt_, n->engine_.get(), *n->exports_,
+                                                 std::move(options.services), n->monitors_.get());
   return n;
 }
 

@@ -6,6 +6,7 @@
 #include "otpp/otp/gen.hpp"
 #include "otpp/otp/io.hpp"
 #include "otpp/otp/services.hpp"
+#include "receive_timeout.hpp"
 
 namespace otpp::rpc {
 
@@ -22,17 +23,22 @@ using erpc_kind = erpc_result::kind;
 
 erpc_result from_outcome(const call_outcome& o) {
   switch (o.how) {
-    case call_outcome::kind::return_: return {erpc_kind::return_, o.value, {}};
-    case call_outcome::kind::throw_: return {erpc_kind::throw_, o.value, {}};
-    case call_outcome::kind::exit: return {erpc_kind::exit, o.value, {}};
-    case call_outcome::kind::error: return {erpc_kind::error, o.value, o.stack};
+    case call_outcome::kind::return_:
+      return {erpc_kind::return_, o.value, {}};
+    case call_outcome::kind::throw_:
+      return {erpc_kind::throw_, o.value, {}};
+    case call_outcome::kind::exit:
+      return {erpc_kind::exit, o.value, {}};
+    case call_outcome::kind::error:
+      return {erpc_kind::error, o.value, o.stack};
   }
   return {};
 }
 
 // erpc:result(down, ...): the DOWN reason of the execute_call process.
 erpc_result from_down(const term& res, const term& reason) {
-  if (reason.is_tuple() && reason.tuple_size() >= 3 && exact_equal(reason[0], res) && reason[1].is_atom()) {
+  if (reason.is_tuple() && reason.tuple_size() >= 3 && exact_equal(reason[0], res) &&
+      reason[1].is_atom()) {
     atom how = reason[1].atom_value();
     if (reason.tuple_size() == 3) {
       if (how == atoms::return_) return {erpc_kind::return_, reason[2], {}};
@@ -41,7 +47,8 @@ erpc_result from_down(const term& res, const term& reason) {
       if (how == atoms::error && reason[2].is_tagged_tuple(atoms::erpc, 2))
         return {erpc_kind::erpc, reason[2][1], {}};
     }
-    if (reason.tuple_size() == 4 && how == atoms::error) return {erpc_kind::error, reason[2], reason[3]};
+    if (reason.tuple_size() == 4 && how == atoms::error)
+      return {erpc_kind::error, reason[2], reason[3]};
   }
   if (reason.is_atom(atoms::noconnection)) return {erpc_kind::erpc, atoms::noconnection, {}};
   return {erpc_kind::signal, reason, {}};
@@ -61,11 +68,13 @@ bool is_local(const basic_process& self, atom node) { return node == self.rt().n
 // {spawn_reply, ReqId, ok|error, PidOrReason} as in Erlang (not for a success with error_only).
 dist::engine::spawn_reply_handler on_spawn_reply(runtime& rt, pid requester, bool errors_only) {
   otp::spawn_monitors* monitors = otp::services_of(rt) ? otp::services_of(rt)->monitors() : nullptr;
-  return [&rt, requester, errors_only, monitors](const reference& req_id, std::uint32_t flags, const term& result) {
+  return [&rt, requester, errors_only, monitors](const reference& req_id, std::uint32_t flags,
+                                                 const term& result) {
     bool ok = result.is_pid();
     if (ok) {
       if (flags & dist::spawn_reply_link) rt.remote().link(result.pid_value(), requester);
-      if ((flags & dist::spawn_reply_monitor) && monitors) monitors->track(req_id, requester, result.pid_value());
+      if ((flags & dist::spawn_reply_monitor) && monitors)
+        monitors->track(req_id, requester, result.pid_value());
     }
     if (ok && errors_only) return;
     rt.send(requester, term::tuple({a_spawn_reply, req_id, ok ? atoms::ok : atoms::error, result}));
@@ -77,7 +86,8 @@ dist::engine::spawn_reply_handler on_spawn_reply(runtime& rt, pid requester, boo
 void abandon(basic_process& self, dist::engine& eng, atom node, const reference& id) {
   auto* s = otp::services_of(self.rt());
   if (s && s->monitors()) {
-    if (auto target = s->monitors()->forget(id)) eng.demonitor(self.self(), term(*target), node, id);
+    if (auto target = s->monitors()->forget(id))
+      eng.demonitor(self.self(), term(*target), node, id);
   }
 }
 
@@ -88,15 +98,16 @@ struct erpc_request {
   term res;
 };
 
-std::optional<erpc_request> send_erpc(basic_process& self, dist::engine& eng, atom node, atom m, atom f,
-                                      std::vector<term> args) {
+std::optional<erpc_request> send_erpc(basic_process& self, dist::engine& eng, atom node, atom m,
+                                      atom f, std::vector<term> args) {
   term res = self.make_ref();
   term a = list_of(res, m, f, term::list(std::move(args)));
   // {reply, error_only} is the requester's business: OTP keeps it off the wire (a peer answers
   // an option it does not apply with badopt), and on_spawn_reply implements it here.
   term opts = list_of(atoms::monitor);
-  reference req = eng.spawn_request(self.self(), node, atoms::erpc, a_execute_call, a, self.group_leader(), opts,
-                                    on_spawn_reply(self.rt(), self.self(), true));
+  reference req =
+      eng.spawn_request(self.self(), node, atoms::erpc, a_execute_call, a, self.group_leader(),
+                        opts, on_spawn_reply(self.rt(), self.self(), true));
   return erpc_request{req, res};
 }
 
@@ -134,7 +145,8 @@ erpc_result from_rex(const term& r) {
     if (why.is_atom(atoms::timeout)) return {erpc_kind::erpc, atoms::timeout, {}};
     if (why.is_tagged_tuple(atoms::EXIT, 2)) {
       const term& e = why[1];
-      if (e.is_tuple() && e.tuple_size() == 2 && e[1].is_list()) return {erpc_kind::error, e[0], e[1]};
+      if (e.is_tuple() && e.tuple_size() == 2 && e[1].is_list())
+        return {erpc_kind::error, e[0], e[1]};
       return {erpc_kind::exit, e, {}};
     }
   }
@@ -145,10 +157,14 @@ erpc_result from_rex(const term& r) {
 
 term execute_call_reason(const term& ref, const call_outcome& o) {
   switch (o.how) {
-    case call_outcome::kind::return_: return term::tuple({ref, atoms::return_, o.value});
-    case call_outcome::kind::throw_: return term::tuple({ref, atoms::throw_, o.value});
-    case call_outcome::kind::exit: return term::tuple({ref, atoms::exit, o.value});
-    case call_outcome::kind::error: return term::tuple({ref, atoms::error, o.value, o.stack});
+    case call_outcome::kind::return_:
+      return term::tuple({ref, atoms::return_, o.value});
+    case call_outcome::kind::throw_:
+      return term::tuple({ref, atoms::throw_, o.value});
+    case call_outcome::kind::exit:
+      return term::tuple({ref, atoms::exit, o.value});
+    case call_outcome::kind::error:
+      return term::tuple({ref, atoms::error, o.value, o.stack});
   }
   return atoms::ok;
 }
@@ -164,8 +180,10 @@ term to_rpc_result(const erpc_result& r) {
       if (r.value.is_tagged_tuple(atoms::EXIT, 2)) return badrpc(r.value);
       return r.value;
     case erpc_kind::exit:
-    case erpc_kind::signal: return badrpc(tuple_of(atoms::EXIT, r.value));
-    case erpc_kind::error: return badrpc(tuple_of(atoms::EXIT, tuple_of(r.value, r.stack)));
+    case erpc_kind::signal:
+      return badrpc(tuple_of(atoms::EXIT, r.value));
+    case erpc_kind::error:
+      return badrpc(tuple_of(atoms::EXIT, tuple_of(r.value, r.stack)));
     case erpc_kind::erpc:
       if (r.value.is_atom(atoms::noconnection)) return badrpc(a_nodedown);
       if (r.value.is_atom(atoms::timeout)) return badrpc(atoms::timeout);
@@ -188,7 +206,8 @@ task<erpc_result> erpc_call(process& self, atom node, atom m, atom f, std::vecto
   }
   if (!can_erpc(self)) {
     term req = rex_request(self, m, f, std::move(args));
-    gen::call_result r = co_await gen::call(self, gen::destination(atoms::rex, node), std::move(req), timeout);
+    gen::call_result r =
+        co_await gen::call(self, gen::destination(atoms::rex, node), std::move(req), timeout);
     co_return from_rex(rex_result(r));
   }
   auto req = send_erpc(self, *engine_of(self), node, m, f, std::move(args));
@@ -196,14 +215,19 @@ task<erpc_result> erpc_call(process& self, atom node, atom m, atom f, std::vecto
   term res = req->res;
   erpc_result r = co_await self.receive(
       on(a_spawn_reply, id, atoms::error, _) >>
-          [](term why) { return erpc_result{erpc_kind::erpc, why, {}}; },
-      on(atoms::DOWN, id, atoms::process, ignore, _) >> [&](term reason) { return from_down(res, reason); },
-      after(timeout, [] { return erpc_result{erpc_kind::erpc, atoms::timeout, {}}; }));
+          [](term why) {
+            return erpc_result{erpc_kind::erpc, why, {}};
+          },
+      on(atoms::DOWN, id, atoms::process, ignore, _) >>
+          [&](term reason) { return from_down(res, reason); },
+      after(otp::detail::receive_timeout(timeout), [] {
+        return erpc_result{erpc_kind::erpc, atoms::timeout, {}};
+      }));
   if (r.how == erpc_kind::erpc && r.value.is_atom(atoms::timeout)) {
     abandon(self, *engine_of(self), node, id);
-    (void)co_await self.receive(on(atoms::DOWN, id, ignore, ignore, ignore) >> [] {},
-                                on(a_spawn_reply, id, ignore, ignore) >> [] {},
-                                after(std::chrono::milliseconds(0), [] {}));
+    (void)co_await self.receive(
+        on(atoms::DOWN, id, ignore, ignore, ignore) >> [] {},
+        on(a_spawn_reply, id, ignore, ignore) >> [] {}, after(std::chrono::milliseconds(0), [] {}));
   }
   co_return r;
 }
@@ -216,8 +240,8 @@ erpc_result erpc_call(scoped_process& self, atom node, atom m, atom f, std::vect
     auto [p, mref] = self.spawn_monitor(
         [](process& worker, pid caller, atom m, atom f, std::vector<term> args) -> process_task {
           erpc_result r = co_await erpc_call(worker, worker.rt().node(), m, f, std::move(args));
-          worker.send(caller, term::tuple({atom("$otpp_erpc"), worker.self(), term(static_cast<int>(r.how)),
-                                           r.value, r.stack}));
+          worker.send(caller, term::tuple({atom("$otpp_erpc"), worker.self(),
+                                           term(static_cast<int>(r.how)), r.value, r.stack}));
         },
         self.self(), m, f, std::move(args));
     std::optional<erpc_result> r = self.receive(
@@ -226,37 +250,48 @@ erpc_result erpc_call(scoped_process& self, atom node, atom m, atom f, std::vect
               return std::optional<erpc_result>(erpc_result{static_cast<erpc_kind>(how), v, s});
             },
         on(atoms::DOWN, mref, ignore, ignore, _) >>
-            [](term reason) { return std::optional<erpc_result>(erpc_result{erpc_kind::signal, reason, {}}); },
-        after(timeout, [] { return std::optional<erpc_result>(); }));
+            [](term reason) {
+              return std::optional<erpc_result>(erpc_result{erpc_kind::signal, reason, {}});
+            },
+        after(otp::detail::receive_timeout(timeout), [] { return std::optional<erpc_result>(); }));
     self.demonitor(mref, true);
     if (!r) return {erpc_kind::erpc, atoms::timeout, {}};
     return *r;
   }
   if (!can_erpc(self)) {
-    gen::call_result r =
-        gen::call(self, gen::destination(atoms::rex, node), rex_request(self, m, f, std::move(args)), timeout);
+    gen::call_result r = gen::call(self, gen::destination(atoms::rex, node),
+                                   rex_request(self, m, f, std::move(args)), timeout);
     return from_rex(rex_result(r));
   }
   auto req = send_erpc(self, *engine_of(self), node, m, f, std::move(args));
   reference id = req->req_id;
   term res = req->res;
   erpc_result r = self.receive(
-      on(a_spawn_reply, id, atoms::error, _) >> [](term why) { return erpc_result{erpc_kind::erpc, why, {}}; },
-      on(atoms::DOWN, id, atoms::process, ignore, _) >> [&](term reason) { return from_down(res, reason); },
-      after(timeout, [] { return erpc_result{erpc_kind::erpc, atoms::timeout, {}}; }));
+      on(a_spawn_reply, id, atoms::error, _) >>
+          [](term why) {
+            return erpc_result{erpc_kind::erpc, why, {}};
+          },
+      on(atoms::DOWN, id, atoms::process, ignore, _) >>
+          [&](term reason) { return from_down(res, reason); },
+      after(otp::detail::receive_timeout(timeout), [] {
+        return erpc_result{erpc_kind::erpc, atoms::timeout, {}};
+      }));
   if (r.how == erpc_kind::erpc && r.value.is_atom(atoms::timeout)) {
     abandon(self, *engine_of(self), node, id);
-    self.receive(on(atoms::DOWN, id, ignore, ignore, ignore) >> [] {}, on(a_spawn_reply, id, ignore, ignore) >> [] {},
-                 after(std::chrono::milliseconds(0), [] {}));
+    self.receive(
+        on(atoms::DOWN, id, ignore, ignore, ignore) >> [] {},
+        on(a_spawn_reply, id, ignore, ignore) >> [] {}, after(std::chrono::milliseconds(0), [] {}));
   }
   return r;
 }
 
-task<term> call(process& self, atom node, atom m, atom f, std::vector<term> args, std::chrono::milliseconds timeout) {
+task<term> call(process& self, atom node, atom m, atom f, std::vector<term> args,
+                std::chrono::milliseconds timeout) {
   co_return to_rpc_result(co_await erpc_call(self, node, m, f, std::move(args), timeout));
 }
 
-term call(scoped_process& self, atom node, atom m, atom f, std::vector<term> args, std::chrono::milliseconds timeout) {
+term call(scoped_process& self, atom node, atom m, atom f, std::vector<term> args,
+          std::chrono::milliseconds timeout) {
   return to_rpc_result(erpc_call(self, node, m, f, std::move(args), timeout));
 }
 
@@ -266,15 +301,18 @@ void cast(basic_process& self, atom node, atom m, atom f, std::vector<term> args
   if (is_local(self, node)) {
     auto e = s->exports().find(m, f, args.size());
     if (!e) return;
-    self.spawn([](process& worker, export_table::entry e, std::vector<term> a) -> process_task {
-      (void)co_await export_table::call(worker, std::move(e), std::move(a));
-    }, std::move(*e), std::move(args));
+    self.spawn(
+        [](process& worker, export_table::entry e, std::vector<term> a) -> process_task {
+          (void)co_await export_table::call(worker, std::move(e), std::move(a));
+        },
+        std::move(*e), std::move(args));
     return;
   }
   if (!s->engine()) return;
   term a = list_of(m, f, term::list(std::move(args)));
-  (void)s->engine()->spawn_request(self.self(), node, atoms::erpc, a_execute_cast, a, self.group_leader(),
-                                   term(), [](const reference&, std::uint32_t, const term&) {});
+  (void)s->engine()->spawn_request(self.self(), node, atoms::erpc, a_execute_cast, a,
+                                   self.group_leader(), term(),
+                                   [](const reference&, std::uint32_t, const term&) {});
 }
 
 }  // namespace otpp::rpc
@@ -300,8 +338,10 @@ spawn_options local_options(bool link, bool monitor) {
 }
 
 // A spawn on this node itself, from the export table (undef as Erlang: the spawn succeeds).
-spawned spawn_here(basic_process& self, atom m, atom f, std::vector<term> args, bool link, bool monitor,
-                   const std::function<spawned(const spawn_options&, std::function<process_task(process&)>)>& spawn) {
+spawned spawn_here(basic_process& self, atom m, atom f, std::vector<term> args, bool link,
+                   bool monitor,
+                   const std::function<spawned(const spawn_options&,
+                                               std::function<process_task(process&)>)>& spawn) {
   auto* s = otp::services_of(self.rt());
   std::function<process_task(process&)> body;
   if (s) {
@@ -313,13 +353,14 @@ spawned spawn_here(basic_process& self, atom m, atom f, std::vector<term> args, 
   return spawn(local_options(link, monitor), std::move(body));
 }
 
-reference send_spawn(basic_process& self, dist::engine& eng, atom node, atom m, atom f, std::vector<term> args,
-                     bool link, bool monitor) {
+reference send_spawn(basic_process& self, dist::engine& eng, atom node, atom m, atom f,
+                     std::vector<term> args, bool link, bool monitor) {
   std::vector<term> opts;
   if (link) opts.emplace_back(atoms::link);
   if (monitor) opts.emplace_back(atoms::monitor);
-  return eng.spawn_request(self.self(), node, m, f, term::list(std::move(args)), self.group_leader(),
-                           term::list(std::move(opts)), rpc::on_spawn_reply(self.rt(), self.self(), false));
+  return eng.spawn_request(self.self(), node, m, f, term::list(std::move(args)),
+                           self.group_leader(), term::list(std::move(opts)),
+                           rpc::on_spawn_reply(self.rt(), self.self(), false));
 }
 
 struct reply {
@@ -328,7 +369,8 @@ struct reply {
 };
 
 spawned finish(basic_process& self, const reference& id, const reply& r, bool link, bool monitor,
-               const std::function<spawned(const spawn_options&, std::function<process_task(process&)>)>& spawn) {
+               const std::function<spawned(const spawn_options&,
+                                           std::function<process_task(process&)>)>& spawn) {
   if (r.ok) {
     spawned s{r.value.pid_value(), std::nullopt};
     if (monitor) s.monitor = id;
@@ -344,13 +386,16 @@ spawned finish(basic_process& self, const reference& id, const reply& r, bool li
 
 }  // namespace
 
-task<spawned> spawn_opt(process& self, atom node, atom m, atom f, std::vector<term> args, bool link, bool monitor) {
+task<spawned> spawn_opt(process& self, atom node, atom m, atom f, std::vector<term> args, bool link,
+                        bool monitor) {
   auto local_spawn = [&self](const spawn_options& o, std::function<process_task(process&)> body) {
     return self.spawn_opt(o, std::move(body));
   };
   dist::engine* eng = otp::services_of(self.rt()) ? otp::services_of(self.rt())->engine() : nullptr;
-  if (node == self.rt().node()) co_return spawn_here(self, m, f, std::move(args), link, monitor, local_spawn);
-  if (!eng) co_return finish(self, {}, reply{false, atoms::noconnection}, link, monitor, local_spawn);
+  if (node == self.rt().node())
+    co_return spawn_here(self, m, f, std::move(args), link, monitor, local_spawn);
+  if (!eng)
+    co_return finish(self, {}, reply{false, atoms::noconnection}, link, monitor, local_spawn);
   reference id = send_spawn(self, *eng, node, m, f, std::move(args), link, monitor);
   reply r = co_await self.receive(on(a_spawn_reply, id, any_atom, _) >> [](atom status, term v) {
     return reply{status == atoms::ok, v};
@@ -358,12 +403,14 @@ task<spawned> spawn_opt(process& self, atom node, atom m, atom f, std::vector<te
   co_return finish(self, id, r, link, monitor, local_spawn);
 }
 
-spawned spawn_opt(scoped_process& self, atom node, atom m, atom f, std::vector<term> args, bool link, bool monitor) {
+spawned spawn_opt(scoped_process& self, atom node, atom m, atom f, std::vector<term> args,
+                  bool link, bool monitor) {
   auto local_spawn = [&self](const spawn_options& o, std::function<process_task(process&)> body) {
     return self.spawn_opt(o, std::move(body));
   };
   dist::engine* eng = otp::services_of(self.rt()) ? otp::services_of(self.rt())->engine() : nullptr;
-  if (node == self.rt().node()) return spawn_here(self, m, f, std::move(args), link, monitor, local_spawn);
+  if (node == self.rt().node())
+    return spawn_here(self, m, f, std::move(args), link, monitor, local_spawn);
   if (!eng) return finish(self, {}, reply{false, atoms::noconnection}, link, monitor, local_spawn);
   reference id = send_spawn(self, *eng, node, m, f, std::move(args), link, monitor);
   // The engine always answers a request (noconnection when the node cannot be reached).
@@ -379,7 +426,8 @@ task<pid> spawn(process& self, atom node, atom m, atom f, std::vector<term> args
 task<pid> spawn_link(process& self, atom node, atom m, atom f, std::vector<term> args) {
   co_return (co_await spawn_opt(self, node, m, f, std::move(args), true, false)).pid;
 }
-task<std::pair<pid, reference>> spawn_monitor(process& self, atom node, atom m, atom f, std::vector<term> args) {
+task<std::pair<pid, reference>> spawn_monitor(process& self, atom node, atom m, atom f,
+                                              std::vector<term> args) {
   spawned s = co_await spawn_opt(self, node, m, f, std::move(args), false, true);
   co_return std::pair<pid, reference>{s.pid, *s.monitor};
 }
@@ -389,7 +437,8 @@ pid spawn(scoped_process& self, atom node, atom m, atom f, std::vector<term> arg
 pid spawn_link(scoped_process& self, atom node, atom m, atom f, std::vector<term> args) {
   return spawn_opt(self, node, m, f, std::move(args), true, false).pid;
 }
-std::pair<pid, reference> spawn_monitor(scoped_process& self, atom node, atom m, atom f, std::vector<term> args) {
+std::pair<pid, reference> spawn_monitor(scoped_process& self, atom node, atom m, atom f,
+                                        std::vector<term> args) {
   spawned s = spawn_opt(self, node, m, f, std::move(args), false, true);
   return {s.pid, *s.monitor};
 }

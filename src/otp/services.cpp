@@ -54,7 +54,8 @@ class peer_numbers {
   atom local_;
 };
 
-// ---- running exported functions for other nodes --------------------------------------------------
+// ---- running exported functions for other nodes
+// --------------------------------------------------
 
 // A process whose work must not start before its SPAWN_REPLY left: it waits for `go` first.
 process_task gated(process& self, reference go, std::function<task<term>(process&)> work) {
@@ -68,16 +69,18 @@ std::vector<term> to_vector(const term& list) {
 }
 
 // erpc:execute_call(Ref, M, F, A): the result travels as the exit reason.
-task<term> execute_call(process& self, term ref, atom m, atom f, term args, std::optional<export_table::entry> e) {
+task<term> execute_call(process& self, term ref, atom m, atom f, term args,
+                        std::optional<export_table::entry> e) {
   if (!e) {
-    self.exit(term::tuple({ref, atoms::error, atoms::undef,
-                           list_of(term::tuple({m, f, args, term()}))}));
+    self.exit(
+        term::tuple({ref, atoms::error, atoms::undef, list_of(term::tuple({m, f, args, term()}))}));
   }
   call_outcome outcome = co_await export_table::call(self, *e, to_vector(args));
   self.exit(rpc::execute_call_reason(ref, outcome));
 }
 
-task<term> execute_cast(process& self, atom m, atom f, term args, std::optional<export_table::entry> e) {
+task<term> execute_cast(process& self, atom m, atom f, term args,
+                        std::optional<export_table::entry> e) {
   if (!e) self.exit(export_table::undef_reason(m, f, args));
   call_outcome outcome = co_await export_table::call(self, *e, to_vector(args));
   if (outcome.how == call_outcome::kind::error) self.error(outcome.value);
@@ -93,20 +96,21 @@ task<term> run_function(process& self, export_table::function_fn fn, std::vector
 term rex_result(const call_outcome& o) {
   switch (o.how) {
     case call_outcome::kind::return_:
-    case call_outcome::kind::throw_: return o.value;
-    case call_outcome::kind::exit: return tuple_of(atoms::badrpc, tuple_of(atoms::EXIT, o.value));
+    case call_outcome::kind::throw_:
+      return o.value;
+    case call_outcome::kind::exit:
+      return tuple_of(atoms::badrpc, tuple_of(atoms::EXIT, o.value));
     case call_outcome::kind::error:
       return tuple_of(atoms::badrpc, tuple_of(atoms::EXIT, tuple_of(o.value, o.stack)));
   }
   return atoms::ok;
 }
 
-process_task rex_worker(process& self, std::optional<export_table::entry> e, atom m, atom f, term args,
-                        std::function<void(process&, term)> answer) {
+process_task rex_worker(process& self, std::optional<export_table::entry> e, atom m, atom f,
+                        term args, std::function<void(process&, term)> answer) {
   term result;
   if (!e) {
-    result = tuple_of(atoms::badrpc,
-                      tuple_of(atoms::EXIT, export_table::undef_reason(m, f, args)));
+    result = tuple_of(atoms::badrpc, tuple_of(atoms::EXIT, export_table::undef_reason(m, f, args)));
   } else {
     result = rex_result(co_await export_table::call(self, *e, to_vector(args)));
   }
@@ -118,7 +122,8 @@ process_task rex_server(process& self, export_table* exports, pid io_server) {
   auto group_leader_for = [&](const term& gl) { return gl.is_pid() ? gl.pid_value() : io_server; };
   auto start = [&](const term& mfa_gl, std::function<void(process&, term)> answer) {
     // {call|block_call|cast, M, F, A, GL}
-    if (mfa_gl.tuple_size() != 5 || !mfa_gl[1].is_atom() || !mfa_gl[2].is_atom() || !mfa_gl[3].is_proper_list())
+    if (mfa_gl.tuple_size() != 5 || !mfa_gl[1].is_atom() || !mfa_gl[2].is_atom() ||
+        !mfa_gl[3].is_proper_list())
       return false;
     atom m = mfa_gl[1].atom_value(), f = mfa_gl[2].atom_value();
     auto e = exports->find(m, f, mfa_gl[3].list_elements().size());
@@ -131,14 +136,17 @@ process_task rex_server(process& self, export_table* exports, pid io_server) {
     term msg = co_await self.receive();
     if (auto c = gen::parse_call(msg)) {
       const term& req = c->request;
-      if (req.is_tuple() && req.tuple_size() == 5 && (req[0].is_atom(atoms::call) || req[0].is_atom(a_block_call))) {
+      if (req.is_tuple() && req.tuple_size() == 5 &&
+          (req[0].is_atom(atoms::call) || req[0].is_atom(a_block_call))) {
         gen::from to = c->from;
-        start(req, [to](process& worker, term result) { gen::reply(worker, to, std::move(result)); });
+        start(req,
+              [to](process& worker, term result) { gen::reply(worker, to, std::move(result)); });
       }
       continue;  // rex ignores calls it does not know
     }
     if (auto cast = gen::parse_cast(msg)) {
-      if (cast->is_tuple() && cast->tuple_size() == 5 && (*cast)[0].is_atom(atoms::cast)) start(*cast, {});
+      if (cast->is_tuple() && cast->tuple_size() == 5 && (*cast)[0].is_atom(atoms::cast))
+        start(*cast, {});
       continue;
     }
     if (msg.is_tuple() && msg.tuple_size() == 2 && msg[0].is_pid()) {
@@ -147,18 +155,23 @@ process_task rex_server(process& self, export_table* exports, pid io_server) {
       if (what.is_atom(a_features_request)) {
         self.send(from, tuple_of(a_features_reply, self.rt().node(), list_of(atoms::erpc)));
       } else if (what.is_tuple() && what.tuple_size() == 5 && what[0].is_atom(atoms::call)) {
-        start(what, [from](process& worker, term result) { worker.send(from, tuple_of(atoms::rex, std::move(result))); });
-      } else if (what.is_tuple() && what.tuple_size() == 3 && what[0].is_atom(a_send) && what[1].is_atom()) {
+        start(what, [from](process& worker, term result) {
+          worker.send(from, tuple_of(atoms::rex, std::move(result)));
+        });
+      } else if (what.is_tuple() && what.tuple_size() == 3 && what[0].is_atom(a_send) &&
+                 what[1].is_atom()) {
         (void)self.send(what[1].atom_value(), tuple_of(from, what[2]));
       }
     }
   }
 }
 
-// ---- built-in functions --------------------------------------------------------------------------
+// ---- built-in functions
+// --------------------------------------------------------------------------
 
 term format_request_term(const term& fmt, const term& args) {
-  return term::tuple({atoms::put_chars, atoms::unicode, atom("io_lib"), atom("format"), list_of(fmt, args)});
+  return term::tuple(
+      {atoms::put_chars, atoms::unicode, atom("io_lib"), atom("format"), list_of(fmt, args)});
 }
 
 term io_result(const term& reply) {
@@ -168,7 +181,8 @@ term io_result(const term& reply) {
 
 // String.Chars for IO.puts: chardata, atoms (nil is ""), numbers.
 std::string elixir_chars(const term& t) {
-  if (t.is_atom()) return t.is_atom(atoms::nil) ? std::string() : std::string(t.atom_value().name());
+  if (t.is_atom())
+    return t.is_atom(atoms::nil) ? std::string() : std::string(t.atom_value().name());
   if (t.is_integer()) return t.integer_to_string();
   if (t.is_float()) return format_float(t.float_value(), syntax::elixir);
   if (auto s = io::characters_to_utf8(t, io::encoding::unicode)) return *s;
@@ -181,7 +195,8 @@ void add_builtins(export_table& x) {
   auto add_if_missing = [&](std::string_view m, std::string_view f, std::size_t arity, auto fn) {
     if (!x.find(atom(m), atom(f), arity)) x.add(m, f, std::move(fn));
   };
-  add_if_missing("erlang", "node", 0, [](process& self) -> task<term> { co_return self.rt().node(); });
+  add_if_missing("erlang", "node", 0,
+                 [](process& self) -> task<term> { co_return self.rt().node(); });
   add_if_missing("erlang", "self", 0, [](process& self) -> task<term> { co_return self.self(); });
   add_if_missing("erlang", "nodes", 0, [](process& self) -> task<term> {
     std::vector<term> out;
@@ -199,14 +214,19 @@ void add_builtins(export_table& x) {
   add_if_missing("erlang", "apply", 3, [](process& self, term m, term f, term a) -> task<term> {
     if (!m.is_atom() || !f.is_atom() || !a.is_proper_list()) throw error_exception(a_badarg);
     auto* s = services_of(self.rt());
-    auto e = s ? s->exports().find(m.atom_value(), f.atom_value(), a.list_elements().size()) : std::nullopt;
+    auto e = s ? s->exports().find(m.atom_value(), f.atom_value(), a.list_elements().size())
+               : std::nullopt;
     if (!e) throw error_exception(atoms::undef);
     call_outcome o = co_await export_table::call(self, *e, to_vector(a));
     switch (o.how) {
-      case call_outcome::kind::return_: co_return o.value;
-      case call_outcome::kind::throw_: throw throw_exception(o.value);
-      case call_outcome::kind::exit: throw exit_exception(o.value);
-      case call_outcome::kind::error: throw error_exception(o.value);
+      case call_outcome::kind::return_:
+        co_return o.value;
+      case call_outcome::kind::throw_:
+        throw throw_exception(o.value);
+      case call_outcome::kind::exit:
+        throw exit_exception(o.value);
+      case call_outcome::kind::error:
+        throw error_exception(o.value);
     }
     co_return atoms::ok;
   });
@@ -220,9 +240,11 @@ void add_builtins(export_table& x) {
     return term::list(std::vector<term>(e.rbegin(), e.rend()));
   });
   add_if_missing("timer", "sleep", 1, [](process& self, term ms) -> task<term> {
-    if (!ms.is_small_integer() || ms.small_integer() < 0) throw error_exception(atom("function_clause"));
-    co_await self.receive(on(tup(atom("$otpp_never"))) >> [] {},
-                          after(std::chrono::milliseconds(ms.small_integer()), [] {}));
+    if (!ms.is_small_integer() || ms.small_integer() < 0)
+      throw error_exception(atom("function_clause"));
+    co_await self.receive(
+        on(tup(atom("$otpp_never"))) >> [] {},
+        after(std::chrono::milliseconds(ms.small_integer()), [] {}));
     co_return atoms::ok;
   });
   // (Requests are built before co_await: g++ 12 miscompiles braced lists inside co_await.)
@@ -249,11 +271,13 @@ void add_builtins(export_table& x) {
     if (device.is_pid()) {
       dev = device.pid_value();
     } else if (device.is_atom() && !device.is_atom(atom("stdio"))) {
-      auto p = self.rt().whereis(device.is_atom(atom("stderr")) ? atoms::user : device.atom_value());
+      auto p =
+          self.rt().whereis(device.is_atom(atom("stderr")) ? atoms::user : device.atom_value());
       if (!p) throw error_exception(a_badarg);
       dev = *p;
     }
-    co_return io_result(co_await io::request(self, dev, io::put_chars_request(elixir_chars(item) + "\n")));
+    co_return io_result(
+        co_await io::request(self, dev, io::put_chars_request(elixir_chars(item) + "\n")));
   });
   add_if_missing("Elixir.IO", "inspect", 1, [](process& self, term item) -> task<term> {
     (void)io_result(co_await io::put_chars(self, to_string(item, {syntax::elixir}) + "\n"));
@@ -261,7 +285,8 @@ void add_builtins(export_table& x) {
   });
 }
 
-// ---- node_services ---------------------------------------------------------------------------------
+// ---- node_services
+// ---------------------------------------------------------------------------------
 
 void spawn_monitors::track(const reference& ref, const pid& watcher, const pid& target) {
   std::lock_guard lock(mu_);
@@ -277,7 +302,8 @@ std::optional<pid> spawn_monitors::forget(const reference& ref) {
   return target;
 }
 
-void spawn_monitors::monitor_down(const pid& watcher, const term& target, const reference& ref, term reason) {
+void spawn_monitors::monitor_down(const pid& watcher, const term& target, const reference& ref,
+                                  term reason) {
   std::optional<entry> e;
   {
     std::lock_guard lock(mu_);
@@ -291,7 +317,8 @@ void spawn_monitors::monitor_down(const pid& watcher, const term& target, const 
     next_.monitor_down(watcher, target, ref, std::move(reason));
     return;
   }
-  next_.deliver(watcher, term::tuple({atoms::DOWN, ref, atoms::process, e->target, std::move(reason)}));
+  next_.deliver(watcher,
+                term::tuple({atoms::DOWN, ref, atoms::process, e->target, std::move(reason)}));
 }
 
 void spawn_monitors::node_down(atom node) {
@@ -308,12 +335,13 @@ void spawn_monitors::node_down(atom node) {
     }
   }
   for (auto& [ref, e] : fired)
-    next_.deliver(e.watcher, term::tuple({atoms::DOWN, ref, atoms::process, e.target, atoms::noconnection}));
+    next_.deliver(e.watcher,
+                  term::tuple({atoms::DOWN, ref, atoms::process, e.target, atoms::noconnection}));
   next_.node_down(node);
 }
 
-node_services::node_services(runtime& rt, dist::engine* engine, export_table& exports, services_options options,
-                             spawn_monitors* monitors)
+node_services::node_services(runtime& rt, dist::engine* engine, export_table& exports,
+                             services_options options, spawn_monitors* monitors)
     : rt_(rt), engine_(engine), exports_(exports), monitors_(monitors) {
   // Self-contained (no pointer to the runtime): the io format engine's fallback numbering is
   // global, and another node in this process may print with it after this one is gone.
@@ -338,7 +366,8 @@ node_services::node_services(runtime& rt, dist::engine* engine, export_table& ex
     std::lock_guard lock(registry_mu);
     registry()[&rt] = this;
   }
-  if (engine_) engine_->set_spawn_handler([this](const dist::incoming_spawn& r) { handle_spawn(r); });
+  if (engine_)
+    engine_->set_spawn_handler([this](const dist::incoming_spawn& r) { handle_spawn(r); });
   for (const auto& name : options.task_supervisors) start_task_supervisor(atom(name));
 }
 
@@ -375,13 +404,15 @@ void node_services::handle_spawn(const dist::incoming_spawn& r) {
 
   std::function<task<term>(process&)> work;
   std::optional<export_table::body_fn> body;
-  if (r.module == atoms::erpc && r.function == a_execute_call && args.size() == 4 && args[1].is_atom() &&
-      args[2].is_atom() && args[3].is_proper_list()) {
+  if (r.module == atoms::erpc && r.function == a_execute_call && args.size() == 4 &&
+      args[1].is_atom() && args[2].is_atom() && args[3].is_proper_list()) {
     atom m = args[1].atom_value(), f = args[2].atom_value();
     auto e = exports_.find(m, f, args[3].list_elements().size());
-    work = [ref = args[0], m, f, a = args[3], e](process& self) { return execute_call(self, ref, m, f, a, e); };
-  } else if (r.module == atoms::erpc && r.function == a_execute_cast && args.size() == 3 && args[0].is_atom() &&
-             args[1].is_atom() && args[2].is_proper_list()) {
+    work = [ref = args[0], m, f, a = args[3], e](process& self) {
+      return execute_call(self, ref, m, f, a, e);
+    };
+  } else if (r.module == atoms::erpc && r.function == a_execute_cast && args.size() == 3 &&
+             args[0].is_atom() && args[1].is_atom() && args[2].is_proper_list()) {
     atom m = args[0].atom_value(), f = args[1].atom_value();
     auto e = exports_.find(m, f, args[2].list_elements().size());
     work = [m, f, a = args[2], e](process& self) { return execute_cast(self, m, f, a, e); };
@@ -398,10 +429,16 @@ void node_services::handle_spawn(const dist::incoming_spawn& r) {
   try {
     pid p;
     if (body) {
-      // A process body cannot be gated; its first signals could in principle overtake the
-      // reply (see the report): a body that sends at once still reaches the requester.
-      p = rt_.spawn_opt(o, *body, std::move(args)).pid;
+      // A process body cannot be made to wait for the reply, so its link and monitor are made
+      // only after the reply left: a later exit then travels behind the reply, and a body that
+      // already ended answers them with noproc instead of leaving the requester without one.
+      spawn_options plain = o;
+      plain.link_to.reset();
+      plain.monitored_by.reset();
+      p = rt_.spawn_opt(plain, *body, std::move(args)).pid;
       engine_->spawn_reply(r, p);
+      if (r.link) rt_.remote().link(r.from, p);
+      if (r.monitor) rt_.remote().monitor(r.from, term(p), r.req_id);
       return;
     }
     if (!work) {

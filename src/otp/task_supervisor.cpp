@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "otpp/otp/gen.hpp"
+#include "receive_timeout.hpp"
 
 namespace otpp::task_supervisor {
 
@@ -39,10 +40,13 @@ process_task task_body(process& self, pid owner, bool monitor, export_table* exp
   if (mref) down_ref = *mref;
   start_msg m = co_await self.receive(
       on(owner, any_ref, _, ignore, any_tuple) >>
-          [](reference ref, term reply_to, term mfa) { return start_msg{true, term(ref), reply_to, mfa, {}, false}; },
+          [](reference ref, term reply_to, term mfa) {
+            return start_msg{true, term(ref), reply_to, mfa, {}, false};
+          },
       on(atoms::DOWN, down_ref, ignore, ignore, _) >>
           [](term reason) { return start_msg{false, {}, {}, {}, reason, false}; },
-      after(timeout, [] { return start_msg{false, {}, {}, {}, {}, true}; }));
+      after(otp::detail::receive_timeout(timeout),
+            [] { return start_msg{false, {}, {}, {}, {}, true}; }));
   if (!m.ok) {
     term reason = atoms::timeout;
     if (!m.timed_out) reason = tuple_of(atoms::shutdown, m.down_reason);
@@ -57,7 +61,8 @@ process_task task_body(process& self, pid owner, bool monitor, export_table* exp
   auto args = mfa[2].list_elements();
   auto e = exports->find(mod, fun, args.size());
   if (!e) self.error(export_table::undef_reason(mod, fun, mfa[2]));
-  call_outcome o = co_await export_table::call(self, *e, std::vector<term>(args.begin(), args.end()));
+  call_outcome o =
+      co_await export_table::call(self, *e, std::vector<term>(args.begin(), args.end()));
   switch (o.how) {
     case call_outcome::kind::return_: {
       term reply = tuple_of(m.ref, o.value);
@@ -67,9 +72,12 @@ process_task task_body(process& self, pid owner, bool monitor, export_table* exp
         self.send(m.reply_to.pid_value(), reply);
       co_return;
     }
-    case call_outcome::kind::throw_: self.error(tuple_of(tuple_of(a_nocatch, o.value), o.stack));
-    case call_outcome::kind::exit: self.exit(o.value);
-    case call_outcome::kind::error: self.error(tuple_of(o.value, o.stack));
+    case call_outcome::kind::throw_:
+      self.error(tuple_of(tuple_of(a_nocatch, o.value), o.stack));
+    case call_outcome::kind::exit:
+      self.exit(o.value);
+    case call_outcome::kind::error:
+      self.error(tuple_of(o.value, o.stack));
   }
 }
 
@@ -113,7 +121,8 @@ process_task supervisor(process& self, export_table* exports) {
     } else if (req.is_atom(a_count_children)) {
       auto n = static_cast<std::int64_t>(children.size());
       gen::reply(self, call->from,
-                 list_of(tuple_of(a_specs, 1), tuple_of(a_active, n), tuple_of(a_supervisors, 0), tuple_of(a_workers, n)));
+                 list_of(tuple_of(a_specs, 1), tuple_of(a_active, n), tuple_of(a_supervisors, 0),
+                         tuple_of(a_workers, n)));
     } else if (req.is_tagged_tuple(a_terminate_child, 2) && req[1].is_pid()) {
       pid c = req[1].pid_value();
       if (std::find(children.begin(), children.end(), c) == children.end()) {
@@ -144,7 +153,8 @@ term start_task_request(basic_process& self) {
   return term::tuple({a_start_task, list_of(owner, atoms::monitor), atom("temporary"), atoms::nil});
 }
 
-started_task begin_task(basic_process& self, const pid& task_pid, atom m, atom f, std::vector<term> args) {
+started_task begin_task(basic_process& self, const pid& task_pid, atom m, atom f,
+                        std::vector<term> args) {
   self.link(task_pid);
   started_task t{task_pid, self.monitor(task_pid), self.alias()};
   term mfa = tuple_of(m, f, term::list(std::move(args)));
@@ -171,26 +181,44 @@ bool started(const gen::call_result& r) {
 task<gen::call_result> async_await(process& self, gen::destination supervisor, atom m, atom f,
                                    std::vector<term> args, std::chrono::milliseconds timeout) {
   term req = start_task_request(self);
-  gen::call_result r = co_await gen::call(self, supervisor, std::move(req), std::chrono::milliseconds(-1));
+  gen::call_result r =
+      co_await gen::call(self, supervisor, std::move(req), std::chrono::milliseconds(-1));
   if (!started(r)) co_return start_failed(r);
   started_task t = begin_task(self, (*r.reply)[1].pid_value(), m, f, std::move(args));
   gen::call_result out = co_await self.receive(
-      on(t.mref, _) >> [](term v) { return gen::call_result{std::move(v), {}}; },
-      on(atoms::DOWN, t.mref, ignore, ignore, _) >> [](term why) { return gen::call_result{std::nullopt, why}; },
-      after(timeout, [] { return gen::call_result{std::nullopt, atoms::timeout}; }));
+      on(t.mref, _) >>
+          [](term v) {
+            return gen::call_result{std::move(v), {}};
+          },
+      on(atoms::DOWN, t.mref, ignore, ignore, _) >>
+          [](term why) {
+            return gen::call_result{std::nullopt, why};
+          },
+      after(otp::detail::receive_timeout(timeout), [] {
+        return gen::call_result{std::nullopt, atoms::timeout};
+      }));
   end_task(self, t);
   co_return out;
 }
 
-gen::call_result async_await(scoped_process& self, const gen::destination& supervisor, atom m, atom f,
-                             std::vector<term> args, std::chrono::milliseconds timeout) {
-  gen::call_result r = gen::call(self, supervisor, start_task_request(self), std::chrono::milliseconds(-1));
+gen::call_result async_await(scoped_process& self, const gen::destination& supervisor, atom m,
+                             atom f, std::vector<term> args, std::chrono::milliseconds timeout) {
+  gen::call_result r =
+      gen::call(self, supervisor, start_task_request(self), std::chrono::milliseconds(-1));
   if (!started(r)) return start_failed(r);
   started_task t = begin_task(self, (*r.reply)[1].pid_value(), m, f, std::move(args));
   gen::call_result out = self.receive(
-      on(t.mref, _) >> [](term v) { return gen::call_result{std::move(v), {}}; },
-      on(atoms::DOWN, t.mref, ignore, ignore, _) >> [](term why) { return gen::call_result{std::nullopt, why}; },
-      after(timeout, [] { return gen::call_result{std::nullopt, atoms::timeout}; }));
+      on(t.mref, _) >>
+          [](term v) {
+            return gen::call_result{std::move(v), {}};
+          },
+      on(atoms::DOWN, t.mref, ignore, ignore, _) >>
+          [](term why) {
+            return gen::call_result{std::nullopt, why};
+          },
+      after(otp::detail::receive_timeout(timeout), [] {
+        return gen::call_result{std::nullopt, atoms::timeout};
+      }));
   end_task(self, t);
   return out;
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <mutex>
+#include <utility>
 #include <new>
 #include <vector>
 
@@ -94,37 +95,42 @@ class depot {
   std::size_t arena_left_ = 0;
 };
 
-/// A thread's free lists, and per class a run of fresh memory cut by bumping a pointer (so
-/// new memory is written once, by its first user). Free lists go back to the depot when the
-/// thread ends; the unused rest of a fresh run is simply left.
+/// A thread's free objects per class, as two "magazines" of up to one batch each (so full
+/// batches move to and from the depot without walking a list), and a run of fresh memory cut
+/// by bumping a pointer (new memory is written once, by its first user). Magazines go back to
+/// the depot when the thread ends; the unused rest of a fresh run is simply left.
 struct thread_cache {
-  std::array<free_object*, classes> head{};
-  std::array<std::uint32_t, classes> count{};
+  std::array<batch, classes> active{};
+  std::array<batch, classes> spare{};
   std::array<char*, classes> fresh{};
   std::array<char*, classes> fresh_end{};
 
   ~thread_cache() {
     for (std::size_t c = 0; c < classes; ++c) {
-      if (head[c]) depot::instance().give(c, {head[c], count[c]});
-      head[c] = nullptr;
-      count[c] = 0;
+      if (active[c].count) depot::instance().give(c, active[c]);
+      if (spare[c].count) depot::instance().give(c, spare[c]);
+      active[c] = spare[c] = batch{nullptr, 0};
     }
   }
 
   void* pop(std::size_t c) {
-    if (free_object* o = head[c]) {
-      head[c] = o->next;
-      --count[c];
-      return o;
-    }
-    std::size_t size = class_size(c);
-    if (fresh[c] + size > fresh_end[c] || fresh[c] == nullptr) {
-      batch b;
-      if (depot::instance().take(c, b)) {
-        head[c] = b.head->next;
-        count[c] = b.count - 1;
-        return b.head;
+    batch& a = active[c];
+    if (a.count == 0) {
+      if (spare[c].count) {
+        a = std::exchange(spare[c], batch{nullptr, 0});
+      } else if (!depot::instance().take(c, a)) {
+        return bump(c);
       }
+    }
+    free_object* o = a.head;
+    a.head = o->next;
+    --a.count;
+    return o;
+  }
+
+  void* bump(std::size_t c) {
+    std::size_t size = class_size(c);
+    if (fresh[c] == nullptr || fresh[c] + size > fresh_end[c]) {
       fresh[c] = depot::instance().carve();
       fresh_end[c] = fresh[c] + carve_bytes;
     }
@@ -134,20 +140,18 @@ struct thread_cache {
   }
 
   void push(std::size_t c, void* p) {
-    auto* o = static_cast<free_object*>(p);
-    o->next = head[c];
-    head[c] = o;
-    std::uint32_t limit = batch_of(c);
-    if (++count[c] >= 2 * limit) {
-      // Hand a batch to the threads that allocate more than they free.
-      free_object* first = head[c];
-      free_object* last = first;
-      for (std::uint32_t i = 1; i < limit; ++i) last = last->next;
-      head[c] = last->next;
-      last->next = nullptr;
-      count[c] -= limit;
-      depot::instance().give(c, {first, limit});
+    batch& a = active[c];
+    if (a.count == batch_of(c)) {
+      // A full magazine: keep it as the spare, handing the older spare to the threads that
+      // allocate more than they free.
+      if (spare[c].count) depot::instance().give(c, spare[c]);
+      spare[c] = a;
+      a = batch{nullptr, 0};
     }
+    auto* o = static_cast<free_object*>(p);
+    o->next = a.head;
+    a.head = o;
+    ++a.count;
   }
 };
 

@@ -2,15 +2,15 @@
 // table chunks): per-thread free lists refilled in batches, over arenas committed in bulk.
 // Committing pages one fault at a time costs ~26 us per 4 KiB page on this kind of VM, and a
 // million processes touch a hundred thousand pages; committing a megabyte per system call is
-// twenty times cheaper. Under a sanitizer everything goes to operator new so ASan, TSan and
-// LSan see every object.
+// twenty times cheaper. Under AddressSanitizer everything goes to operator new so ASan and
+// LSan see every object (ThreadSanitizer keeps the pools: it checks them too).
 #pragma once
 
 #include <cstddef>
 
 namespace otpp::detail::memory {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(__SANITIZE_ADDRESS__)
 inline constexpr bool pooled = false;
 #else
 inline constexpr bool pooled = true;

@@ -347,7 +347,7 @@ void report_crash(runtime_impl& rt, pcb* p, const pid& who, const term& reason) 
   std::string text = crash_report_text(rt, who, reason);
   const pid& gl = p->group_leader;
   bool no_leader = gl.id == 0 && gl.serial == 0 && rt.classify(gl) != runtime_impl::where::remote;
-  if (!no_leader && rt.classify(gl) == runtime_impl::where::local && !rt.owner.is_alive(gl)) no_leader = true;
+  if (!no_leader && rt.classify(gl) == runtime_impl::where::local && !rt.is_alive(gl)) no_leader = true;
   if (no_leader) {
     std::fwrite(text.data(), 1, text.size(), stderr);
     std::fflush(stderr);
@@ -817,6 +817,6 @@ std::size_t basic_process::message_queue_len() {
   return pcb_->queue_len;
 }
 
-bool basic_process::is_alive(const pid& p) const { return pcb_->rt->owner.is_alive(p); }
+bool basic_process::is_alive(const pid& p) const { return pcb_->rt->is_alive(p); }
 
 }  // namespace otpp

@@ -9,7 +9,10 @@
 namespace otpp {
 
 runtime::runtime(runtime_options options) : impl_(std::make_unique<detail::runtime_impl>(*this, options)) {}
-runtime::~runtime() = default;
+runtime::~runtime() {
+  // Shut down while the runtime is whole: processes that end now may still use it.
+  impl_->shutdown(std::chrono::seconds(5));
+}
 
 atom runtime::node() const noexcept { return impl_->node(); }
 std::uint32_t runtime::creation() const noexcept { return impl_->creation(); }
@@ -41,13 +44,7 @@ std::optional<std::chrono::milliseconds> runtime::cancel_timer(const reference& 
   return impl_->cancel_timer(timer);
 }
 
-bool runtime::is_alive(const pid& p) const {
-  if (impl_->classify(p) != detail::runtime_impl::where::local || p.id == 0) return false;
-  detail::pcb* s = impl_->slot(p.id);
-  if (!s) return false;
-  std::uint64_t v = s->gen_ref.load(std::memory_order_acquire);
-  return std::uint32_t(v >> 32) == p.serial && (v & detail::pcb::alive_bit) != 0;
-}
+bool runtime::is_alive(const pid& p) const { return impl_->is_alive(p); }
 std::size_t runtime::process_count() const noexcept { return impl_->live(); }
 std::vector<pid> runtime::processes() const { return impl_->live_pids(); }
 

@@ -198,6 +198,15 @@ pcb* runtime_impl::allocate_slot() {
   return p;
 }
 
+bool runtime_impl::is_alive(const pid& p) const noexcept {
+  if (p.id == 0 || p.id >= high_water_.load(std::memory_order_acquire)) return false;
+  if (classify(p) != where::local) return false;
+  pcb* s = slot(p.id);
+  if (!s) return false;
+  std::uint64_t v = s->gen_ref.load(std::memory_order_acquire);
+  return std::uint32_t(v >> 32) == p.serial && (v & pcb::alive_bit) != 0;
+}
+
 std::vector<pid> runtime_impl::live_pids() const {
   std::vector<pid> out;
   std::uint32_t hw = high_water_.load(std::memory_order_acquire);

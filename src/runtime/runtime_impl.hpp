@@ -66,6 +66,8 @@ class runtime_impl final : public remote_signals {
   /// A fresh slot holding the process's own reference (state embryo, mailbox open).
   pcb* allocate_slot();
   [[nodiscard]] std::size_t live() const noexcept { return live_.load(std::memory_order_acquire); }
+  /// The local process `p` exists and has not exited.
+  [[nodiscard]] bool is_alive(const pid& p) const noexcept;
   [[nodiscard]] std::vector<pid> live_pids() const;
 
   // ---- delivery ----

@@ -130,12 +130,16 @@ const atom_entry& entry_at(std::uint32_t index) noexcept { return detail::atom_i
 
 
 // Lock-free probe; nullopt when absent from this (possibly stale) table.
-std::optional<atom> probe(const hash_index* idx, std::string_view s, std::uint64_t h) noexcept {
-  if (idx == nullptr) return std::nullopt;
+// Indices, not std::optional<atom>, cross these internal calls: GCC returns a small optional
+// through memory with partial stores, a store-forwarding stall on every decoded atom.
+using detail::no_atom;
+
+std::uint32_t probe(const hash_index* idx, std::string_view s, std::uint64_t h) noexcept {
+  if (idx == nullptr) return no_atom;
   for (std::uint32_t pos = static_cast<std::uint32_t>(h) & idx->mask;; pos = (pos + 1) & idx->mask) {
     std::uint32_t v = idx->slots[pos].load(std::memory_order_acquire);
-    if (v == 0) return std::nullopt;
-    if (entry_is(entry_at(v - 1), s)) return atom::from_index(v - 1);
+    if (v == 0) return no_atom;
+    if (entry_is(entry_at(v - 1), s)) return v - 1;
   }
 }
 
@@ -193,9 +197,9 @@ const char* store_name(std::string_view s) {
 }
 
 // Adds a validated name. Caller holds g_mutex and has checked the name is absent.
-std::optional<atom> add_locked(hash_index* idx, std::string_view s, std::uint16_t chars, bool latin1) {
+std::uint32_t add_locked(hash_index* idx, std::string_view s, std::uint16_t chars, bool latin1) {
   std::uint32_t index = g_count.load(std::memory_order_relaxed);
-  if (index >= max_atoms) return std::nullopt;
+  if (index >= max_atoms) return no_atom;
   std::uint32_t chunk = index >> chunk_bits;
   atom_entry* entries = g_chunks[chunk].load(std::memory_order_relaxed);
   if (entries == nullptr) {
@@ -216,7 +220,7 @@ std::optional<atom> add_locked(hash_index* idx, std::string_view s, std::uint16_
   }
   insert_into(idx, index);
   g_count.store(index + 1, std::memory_order_release);
-  return atom::from_index(index);
+  return index;
 }
 
 bool utf8_is_latin1(std::string_view s) noexcept {
@@ -226,17 +230,22 @@ bool utf8_is_latin1(std::string_view s) noexcept {
   return true;
 }
 
-std::optional<atom> intern(std::string_view s, std::uint16_t chars, bool latin1) noexcept {
+std::uint32_t intern(std::string_view s, std::uint16_t chars, bool latin1) noexcept {
   std::uint64_t h = hash_name(s);
-  if (auto a = probe(g_index.load(std::memory_order_acquire), s, h)) return a;
+  if (std::uint32_t a = probe(g_index.load(std::memory_order_acquire), s, h); a != no_atom) return a;
   try {
     std::lock_guard lock(g_mutex);
     hash_index* idx = index_locked();
-    if (auto a = probe(idx, s, h)) return a;
+    if (std::uint32_t a = probe(idx, s, h); a != no_atom) return a;
     return add_locked(idx, s, chars, latin1);
   } catch (const std::bad_alloc&) {
-    return std::nullopt;
+    return no_atom;
   }
+}
+
+std::optional<atom> as_optional(std::uint32_t index) noexcept {
+  if (index == no_atom) return std::nullopt;
+  return atom::from_index(index);
 }
 
 }  // namespace
@@ -275,16 +284,16 @@ std::ptrdiff_t utf8_length(std::string_view s) noexcept {
   return n;
 }
 
-std::optional<atom> intern_utf8(std::string_view utf8) noexcept {
+std::uint32_t intern_utf8(std::string_view utf8) noexcept {
   // Known names need no validation: only valid names ever enter the table.
-  if (auto a = probe(g_index.load(std::memory_order_acquire), utf8, hash_name(utf8))) return a;
+  if (std::uint32_t a = probe(g_index.load(std::memory_order_acquire), utf8, hash_name(utf8)); a != no_atom) return a;
   std::ptrdiff_t chars = utf8_length(utf8);
-  if (chars < 0 || chars > 255) return std::nullopt;
+  if (chars < 0 || chars > 255) return no_atom;
   return intern(utf8, static_cast<std::uint16_t>(chars), utf8_is_latin1(utf8));
 }
 
-std::optional<atom> intern_latin1(std::string_view latin1) noexcept {
-  if (latin1.size() > 255) return std::nullopt;
+std::uint32_t intern_latin1(std::string_view latin1) noexcept {
+  if (latin1.size() > 255) return no_atom;
   bool ascii = std::all_of(latin1.begin(), latin1.end(),
                            [](char c) { return static_cast<unsigned char>(c) < 0x80; });
   if (ascii) return intern(latin1, static_cast<std::uint16_t>(latin1.size()), true);
@@ -308,25 +317,25 @@ atom::atom(std::string_view utf8) {
   std::ptrdiff_t chars = detail::utf8_length(utf8);
   if (chars < 0) throw std::invalid_argument("atom text is not valid UTF-8");
   if (chars > 255) throw std::invalid_argument("atom text is longer than 255 characters");
-  auto a = intern(utf8, static_cast<std::uint16_t>(chars), utf8_is_latin1(utf8));
-  if (!a) throw std::length_error("atom table is full");
-  index_ = a->index_;
+  std::uint32_t a = intern(utf8, static_cast<std::uint16_t>(chars), utf8_is_latin1(utf8));
+  if (a == no_atom) throw std::length_error("atom table is full");
+  index_ = a;
 }
 
-std::optional<atom> atom::try_make(std::string_view utf8) { return detail::intern_utf8(utf8); }
+std::optional<atom> atom::try_make(std::string_view utf8) { return as_optional(detail::intern_utf8(utf8)); }
 
 std::optional<atom> atom::existing(std::string_view utf8) {
   std::uint64_t h = hash_name(utf8);
-  if (auto a = probe(g_index.load(std::memory_order_acquire), utf8, h)) return a;
+  if (std::uint32_t a = probe(g_index.load(std::memory_order_acquire), utf8, h); a != no_atom) return atom::from_index(a);
   std::lock_guard lock(g_mutex);
-  return probe(index_locked(), utf8, h);
+  return as_optional(probe(index_locked(), utf8, h));
 }
 
 atom atom::from_latin1(std::string_view latin1) {
   if (latin1.size() > 255) throw std::invalid_argument("atom text is longer than 255 characters");
-  auto a = detail::intern_latin1(latin1);
-  if (!a) throw std::length_error("atom table is full");
-  return *a;
+  std::uint32_t a = detail::intern_latin1(latin1);
+  if (a == no_atom) throw std::length_error("atom table is full");
+  return atom::from_index(a);
 }
 
 std::string_view atom::name() const noexcept {

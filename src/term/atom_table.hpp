@@ -38,11 +38,14 @@ extern std::array<std::atomic<atom_entry*>, chunk_count> g_chunks;
 /// forms, no surrogates, nothing above U+10FFFF).
 [[nodiscard]] std::ptrdiff_t utf8_length(std::string_view utf8) noexcept;
 
-/// Interns UTF-8 text; nullopt when invalid, too long or the table is full. Keeps a small
-/// per-thread cache in front of the table so decoding common atoms takes no lock.
-[[nodiscard]] std::optional<atom> intern_utf8(std::string_view utf8) noexcept;
+/// "No atom": what the interning functions below return on failure.
+inline constexpr std::uint32_t no_atom = 0xFFFFFFFFu;
 
-/// Interns Latin-1 text (≤ 255 bytes); nullopt when too long or the table is full.
-[[nodiscard]] std::optional<atom> intern_latin1(std::string_view latin1) noexcept;
+/// Interns UTF-8 text and returns its index; no_atom when the text is invalid, too long or
+/// the table is full. A known name costs one lock-free probe.
+[[nodiscard]] std::uint32_t intern_utf8(std::string_view utf8) noexcept;
+
+/// Interns Latin-1 text (≤ 255 bytes); no_atom when too long or the table is full.
+[[nodiscard]] std::uint32_t intern_latin1(std::string_view latin1) noexcept;
 
 }  // namespace otpp::detail

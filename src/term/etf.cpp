@@ -733,21 +733,21 @@ bool decoder::read_atom_body(std::uint8_t t, const std::uint8_t* at, atom& out) 
   }
   if (left() < n) return truncated(at, to_string(static_cast<tag>(t)));
   std::string_view text(reinterpret_cast<const char*>(p_), n);
-  std::optional<atom> a;
+  std::uint32_t a;
   if (latin1) {
     if (n > 255) return fail(at, "atom of " + std::to_string(n) + " characters exceeds 255");
     a = detail::intern_latin1(text);
   } else {
     a = detail::intern_utf8(text);
-    if (!a) {
+    if (a == detail::no_atom) {
       std::ptrdiff_t chars = detail::utf8_length(text);
       if (chars < 0) return fail(at, "atom text is not valid UTF-8");
       if (chars > 255) return fail(at, "atom of " + std::to_string(chars) + " characters exceeds 255");
     }
   }
-  if (!a) return fail(at, "atom table is full");
+  if (a == detail::no_atom) return fail(at, "atom table is full");
   p_ += n;
-  out = *a;
+  out = atom::from_index(a);
   return true;
 }
 
@@ -806,15 +806,16 @@ bool decoder::read_pid(pid& out) {
   return true;
 }
 
+// `slot` holds [] (see step).
 void decoder::read_binary(term& slot, std::size_t n, unsigned bits) {
   const auto& shared = opt_.shared_buffer;
   if (shared && n >= opt_.share_threshold && n != 0 && p_ >= shared->data() &&
       p_ + n <= shared->data() + shared->size()) {
     auto offset = static_cast<std::size_t>(p_ - shared->data());
-    slot = term::binary_view(shared, offset, n, bits);
+    new (&slot) term(term::binary_view(shared, offset, n, bits));
   } else {
     std::uint8_t* out = nullptr;
-    slot = detail::make_binary_uninit(n, bits, &out);
+    new (&slot) term(detail::make_binary_uninit(n, bits, &out));
     if (n != 0) {
       std::memcpy(out, p_, n);
       if (bits != 8) out[n - 1] &= static_cast<std::uint8_t>(0xFF << (8 - bits));
@@ -932,14 +933,17 @@ bool decoder::step(term*& slot) {
   if (p_ >= end_) return fail(at, "input ends where a term should start");
   std::uint8_t t = *p_++;
   term& out = *slot;
+  // Every slot being filled holds [] (nothing to release), so values are moved in without
+  // an assignment's release check.
+  auto set = [&out](term&& v) noexcept { new (&out) term(std::move(v)); };
   switch (static_cast<tag>(t)) {
     case tag::small_integer:
       if (!need(1, at, tag::small_integer)) return false;
-      out = term(static_cast<long long>(*p_++));
+      set(term(static_cast<long long>(*p_++)));
       break;
     case tag::integer:
       if (!need(4, at, tag::integer)) return false;
-      out = term(static_cast<long long>(static_cast<std::int32_t>(get32(p_))));
+      set(term(static_cast<long long>(static_cast<std::int32_t>(get32(p_)))));
       p_ += 4;
       break;
     case tag::small_big:
@@ -952,7 +956,7 @@ bool decoder::step(term*& slot) {
       if (large && n >= avail()) return too_long(at, "LARGE_BIG_EXT of", n, "bytes");
       if (left() < 1 + n) return truncated(at, "a big integer");
       bool neg = *p_++ != 0;
-      out = term::integer_from_magnitude(neg, {p_, n});
+      set(term::integer_from_magnitude(neg, {p_, n}));
       p_ += n;
       break;
     }
@@ -961,7 +965,7 @@ bool decoder::step(term*& slot) {
       double d = std::bit_cast<double>(get64(p_));
       if (!std::isfinite(d)) return fail(at, "NEW_FLOAT_EXT is not a finite number");
       p_ += 8;
-      out = term(d);
+      set(term(d));
       break;
     }
     case tag::float_old: {
@@ -977,7 +981,7 @@ bool decoder::step(term*& slot) {
       auto [ptr, ec] = std::from_chars(b, e, d);
       if (ec != std::errc() || ptr != e || !std::isfinite(d)) return fail(at, "FLOAT_EXT text is not a number");
       p_ += 31;
-      out = term(d);
+      set(term(d));
       break;
     }
     case tag::atom_cache_ref:
@@ -987,7 +991,7 @@ bool decoder::step(term*& slot) {
     case tag::small_atom_latin1: {
       atom a;
       if (!read_atom_body(t, at, a)) return false;
-      out = term(a);
+      set(term(a));
       break;
     }
     case tag::new_pid:
@@ -995,7 +999,7 @@ bool decoder::step(term*& slot) {
       p_ = at;
       pid v;
       if (!read_pid(v)) return false;
-      out = term(v);
+      set(term(v));
       break;
     }
     case tag::new_port:
@@ -1014,7 +1018,7 @@ bool decoder::step(term*& slot) {
         v.creation = kind == tag::new_port ? get32(p_ + 4) : p_[4];
       }
       p_ += n;
-      out = term(v);
+      set(term(v));
       break;
     }
     case tag::reference_old: {
@@ -1025,7 +1029,7 @@ bool decoder::step(term*& slot) {
       r.words[0] = get32(p_);
       r.creation = p_[4];
       p_ += 5;
-      out = term(r);
+      set(term(r));
       break;
     }
     case tag::new_reference:
@@ -1046,7 +1050,7 @@ bool decoder::step(term*& slot) {
       r.length = static_cast<std::uint8_t>(n);
       for (std::size_t i = 0; i < n; ++i) r.words[i] = get32(p_ + 4 * i);
       p_ += 4 * n;
-      out = term(r);
+      set(term(r));
       break;
     }
     case tag::small_tuple:
@@ -1057,13 +1061,13 @@ bool decoder::step(term*& slot) {
       std::size_t n = hdr == 1 ? *p_ : get32(p_);
       p_ += hdr;
       if (n == 0) {
-        out = detail::make_tuple(nullptr, 0);
+        set(detail::make_tuple(nullptr, 0));
         break;
       }
       if (n > avail()) return too_long(at, "tuple arity", n, "");
       auto* obj = alloc_object<detail::tuple_object>(n * sizeof(term), static_cast<std::uint32_t>(n));
       std::uninitialized_default_construct_n(obj->data(), n);
-      out = heap_object::adopt(term::kind::tuple, obj);
+      set(heap_object::adopt(term::kind::tuple, obj));
       if (!open(frame_kind::tuple, obj, slot, obj->data(), static_cast<std::uint32_t>(n), at)) return false;
       fill_small_ints(frames_.back());
       slot = frames_.back().next;
@@ -1074,19 +1078,19 @@ bool decoder::step(term*& slot) {
       std::size_t n = get32(p_);
       p_ += 4;
       if (n == 0) {
-        out = detail::make_map(nullptr, 0);
+        set(detail::make_map(nullptr, 0));
         break;
       }
       if (n > avail() / 2) return too_long(at, "map of", n, "pairs");
       auto* obj = alloc_object<detail::map_object>(n * sizeof(detail::map_object::entry), static_cast<std::uint32_t>(n));
       std::uninitialized_default_construct_n(obj->data(), n);
-      out = heap_object::adopt(term::kind::map, obj);
+      set(heap_object::adopt(term::kind::map, obj));
       if (!open(frame_kind::map, obj, slot, &obj->data()->first, static_cast<std::uint32_t>(2 * n), at)) return false;
       slot = &obj->data()->first;
       return true;
     }
     case tag::nil:
-      out = term();
+      set(term());
       break;
     case tag::string: {
       if (!need(2, at, tag::string)) return false;
@@ -1094,7 +1098,7 @@ bool decoder::step(term*& slot) {
       p_ += 2;
       if (n > avail()) return too_long(at, "STRING_EXT of", n, "bytes");
       if (n == 0) {
-        out = term();
+        set(term());
         break;
       }
       term* dest;
@@ -1115,7 +1119,7 @@ bool decoder::step(term*& slot) {
       dest = l->data();
       for (std::size_t i = 0; i < n; ++i) new (dest + i) term(static_cast<long long>(p_[i]));
       p_ += n;
-      out = heap_object::adopt(term::kind::list, l);
+      set(heap_object::adopt(term::kind::list, l));
       break;
     }
     case tag::list: {
@@ -1135,7 +1139,7 @@ bool decoder::step(term*& slot) {
       }
       auto* l = alloc_object<detail::list_object>(n * sizeof(term), static_cast<std::uint32_t>(n), term());
       std::uninitialized_default_construct_n(l->data(), n);
-      out = heap_object::adopt(term::kind::list, l);
+      set(heap_object::adopt(term::kind::list, l));
       if (!open(frame_kind::list, l, slot, l->data(), static_cast<std::uint32_t>(n + 1), at)) return false;
       fill_small_ints(frames_.back());
       slot = frames_.back().next;
@@ -1169,7 +1173,7 @@ bool decoder::step(term*& slot) {
       if (p_[0] != tag_byte(tag::small_integer)) return fail(p_, "EXPORT_EXT arity must be a SMALL_INTEGER_EXT");
       f.arity = p_[1];
       p_ += 2;
-      out = term::fun(std::move(f));
+      set(term::fun(std::move(f)));
       break;
     }
     case tag::new_fun: {
@@ -1190,7 +1194,7 @@ bool decoder::step(term*& slot) {
       }
       if (nfree > avail()) return too_long(at, "NEW_FUN_EXT with", nfree, "free variables");
       f.free_vars.resize(nfree);
-      out = term::fun(std::move(f));
+      set(term::fun(std::move(f)));
       auto* obj = as<detail::fun_object>(out);
       if (nfree == 0) {
         frame tmp{nullptr, 0, 0, frame_kind::fun, obj, slot, start};

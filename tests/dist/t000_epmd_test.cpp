@@ -35,11 +35,11 @@ bool names_contain(std::uint16_t epmd_port, const std::string& name) {
   return false;
 }
 
-// Output of Debian's `epmd -port P -names`, the client mode of the real daemon.
-std::string real_epmd_names(std::uint16_t port) {
+// Output of Debian's `epmd -port P -names` (the client mode of the real daemon), once it
+// printed `expected` or gave up.
+std::string real_epmd_names(std::uint16_t port, const std::string& expected) {
   child_process c({{"epmd", "-port", std::to_string(port), "-names"}, {}, true});
-  c.wait();
-  std::this_thread::sleep_for(50ms);
+  (void)c.wait_for(expected, 5s);
   return c.output();
 }
 
@@ -151,7 +151,7 @@ TEST(EmbeddedEpmd, RealErlRegistersAndRealEpmdNamesListsIt) {
   ASSERT_TRUE(erl.ready()) << erl.process().output();
   auto alive = erl.node().substr(0, erl.node().find('@'));
   EXPECT_TRUE(names_contain(server->port(), alive));
-  auto listing = real_epmd_names(server->port());
+  auto listing = real_epmd_names(server->port(), "name " + alive + " at port");
   EXPECT_NE(listing.find("name " + alive + " at port"), std::string::npos) << listing;
   // erl looks itself up through our server, as a peer connecting to it would.
   auto looked_up = erl.eval("erl_epmd:port_please(\"" + alive + "\", \"localhost\").");
@@ -172,7 +172,7 @@ TEST(RealEpmd, OtppRegistersWithDebianEpmdAndErlFindsIt) {
   auto reg = epmd_registration::register_node(local(port), {name, 4712, 77, 0, 6, 6, ""});
   ASSERT_TRUE(reg) << reg.error();
   EXPECT_NE(reg->creation(), 0u);
-  auto listing = real_epmd_names(port);
+  auto listing = real_epmd_names(port, "name " + name + " at port 4712");
   EXPECT_NE(listing.find("name " + name + " at port 4712"), std::string::npos) << listing;
   otpp::test::erl_peer erl(otpp::test::unique_name("erl"), port);
   ASSERT_TRUE(erl.ready()) << erl.process().output();

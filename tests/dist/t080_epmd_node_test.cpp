@@ -92,10 +92,9 @@ TEST(NodeNames, ErlAgreesOnTheBareShortName) {
                       "io:format(\"~s~n\", [node()]), halt()."},
                      {{"ERL_EPMD_PORT", std::to_string(port)}},
                      true});
-  erl.wait();
   auto ours = dist::make_node_name(alive, dist::name_kind::short_names);
   ASSERT_TRUE(ours);
-  EXPECT_NE(erl.output().find(ours->full()), std::string::npos) << erl.output();
+  EXPECT_TRUE(erl.wait_for(ours->full(), 20s)) << erl.output();
 }
 
 TEST(Cookie, AMissingCookieFileIsCreatedWithTwentyCapitalsAndMode0400) {
@@ -129,8 +128,7 @@ TEST(Cookie, ErlReadsTheCookieOtppCreated) {
                         "io:format(\"~s~n\", [erlang:get_cookie()]), halt()."},
                        {{"HOME", dir}, {"ERL_EPMD_PORT", std::to_string(port)}},
                        true});
-  alive.wait();
-  EXPECT_NE(alive.output().find(*c), std::string::npos) << alive.output();
+  EXPECT_TRUE(alive.wait_for(*c, 20s)) << alive.output();
   ::unlink((dir + "/.erlang.cookie").c_str());
   ::rmdir(dir.c_str());
 }

@@ -23,24 +23,24 @@ class Example : public dist_test {
 
 TEST_F(Example, EchoBetweenTwoOtppNodes) {
   std::string kate = unique_name("kate");
-  child_process server({{example(), "--sname", kate, "--cookie", cookie}, env(), true});
+  child_process server({{example(), "--sname", kate + "@localhost", "--cookie", cookie}, env(), true});
   ASSERT_TRUE(server.wait_for("up", 10s)) << server.output();
-  child_process client({{example(), "--sname", unique_name("alex"), "--cookie", cookie, "--peer", kate + "@localhost", "hi there"},
+  child_process client({{example(), "--sname", unique_name("alex") + "@localhost", "--cookie", cookie, "--peer", kate + "@localhost", "hi there"},
                         env(),
                         true});
-  client.wait();
-  EXPECT_NE(client.output().find(": pong"), std::string::npos) << client.output();
-  EXPECT_NE(client.output().find("reply: hi there"), std::string::npos) << client.output();
+  EXPECT_TRUE(client.wait_for(": pong", 10s)) << client.output();
+  EXPECT_TRUE(client.wait_for("reply: hi there", 10s)) << client.output();
+  EXPECT_EQ(client.wait(), 0);
 }
 
 TEST_F(Example, EchoFromAnOtppNodeToAnErlNode) {
   auto erl = start_erl("kate");
   ASSERT_TRUE(erl->ready());
   ASSERT_EQ(erl->eval("register(echo, spawn(fun Loop() -> receive {P, M} -> P ! {echo, M}, Loop() end end))."), "true");
-  child_process client({{example(), "--sname", unique_name("alex"), "--cookie", cookie, "--peer", erl->node(), "from otpp"},
+  child_process client({{example(), "--sname", unique_name("alex") + "@localhost", "--cookie", cookie, "--peer", erl->node(), "from otpp"},
                         env(),
                         true});
-  client.wait();
-  EXPECT_NE(client.output().find(": pong"), std::string::npos) << client.output();
-  EXPECT_NE(client.output().find("reply: from otpp"), std::string::npos) << client.output();
+  EXPECT_TRUE(client.wait_for(": pong", 10s)) << client.output();
+  EXPECT_TRUE(client.wait_for("reply: from otpp", 10s)) << client.output();
+  EXPECT_EQ(client.wait(), 0);
 }

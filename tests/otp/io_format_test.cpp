@@ -22,7 +22,9 @@ std::string fmt(std::string_view f, std::initializer_list<term> args) {
   return r ? r.value() : "<error: " + r.error() + ">";
 }
 
-bool fails(std::string_view f, std::initializer_list<term> args) { return !io::format(f, args).ok(); }
+bool fails(std::string_view f, std::initializer_list<term> args) {
+  return !io::format(f, args).ok();
+}
 
 term a(std::string_view name) { return atom(name); }
 term str(std::string_view s) { return term::string(s); }
@@ -41,11 +43,14 @@ TEST(io_format, plain_text_and_newline_and_tilde_pass_through) {
   EXPECT_EQ(fmt("~3n|", {}), "\n\n\n|");
 }
 
-TEST(io_format, tilde_i_skips_its_argument) { EXPECT_EQ(fmt("~i~w", {a("skipped"), a("shown")}), "shown"); }
+TEST(io_format, tilde_i_skips_its_argument) {
+  EXPECT_EQ(fmt("~i~w", {a("skipped"), a("shown")}), "shown");
+}
 
 TEST(io_format, tilde_w_writes_standard_syntax_and_quotes_atoms_that_need_it) {
-  EXPECT_EQ(fmt("~w", {list_of(a("maybe"), a("cond"), a("Abc"), a("a@b"), a("a b"), a(""), term())}),
-            "[maybe,'cond','Abc',a@b,'a b','',[]]");
+  EXPECT_EQ(
+      fmt("~w", {list_of(a("maybe"), a("cond"), a("Abc"), a("a@b"), a("a b"), a(""), term())}),
+      "[maybe,'cond','Abc',a@b,'a b','',[]]");
   EXPECT_EQ(fmt("~w", {str("abc")}), "[97,98,99]");
   EXPECT_EQ(fmt("~w", {tuple_of(a("ok"), list_of(1, 2))}), "{ok,[1,2]}");
   EXPECT_EQ(fmt("~w", {term::list({a("a")}, a("b"))}), "[a|b]");
@@ -73,15 +78,17 @@ TEST(io_format, tilde_p_breaks_long_terms_over_lines_like_io_lib_pretty) {
                       tuple_of(a("binary"), a("false")), tuple_of(a("encoding"), a("unicode")));
   EXPECT_EQ(fmt("getopts -> ~p", {opts}),
             "getopts -> [{expand_fun,false},{echo,true},{binary,false},{encoding,unicode}]");
-  term big = tuple_of(a("DOWN"), a("a_reference_placeholder_that_is_long"), a("process"),
-                      a("some_pid_placeholder"), tuple_of(a("undef"), list_of(tuple_of(a("nosuch"), a("fn"), list_of(1, 2), term()))));
+  term big = tuple_of(
+      a("DOWN"), a("a_reference_placeholder_that_is_long"), a("process"), a("some_pid_placeholder"),
+      tuple_of(a("undef"), list_of(tuple_of(a("nosuch"), a("fn"), list_of(1, 2), term()))));
   EXPECT_EQ(fmt("~p", {big}),
             "{'DOWN',a_reference_placeholder_that_is_long,process,some_pid_placeholder,\n"
             "        {undef,[{nosuch,fn,[1,2],[]}]}}");
 }
 
 TEST(io_format, tilde_s_takes_strings_binaries_atoms_and_iolists) {
-  EXPECT_EQ(fmt("~s|~s|~s", {list_of(bin("ab"), str("c"), list_of('d')), a("abc"), bin("x")}), "abcd|abc|x");
+  EXPECT_EQ(fmt("~s|~s|~s", {list_of(bin("ab"), str("c"), list_of('d')), a("abc"), bin("x")}),
+            "abcd|abc|x");
   EXPECT_EQ(fmt("~10s|~-10s|~3s|~.2s", {str("abc"), str("abc"), str("abcdef"), str("abcdef")}),
             "       abc|abc       |abc|ab");
   EXPECT_EQ(fmt("~ts", {bin("x\xc3\xa9")}), "x\xc3\xa9");
@@ -128,7 +135,9 @@ TEST(io_format, a_bad_format_or_argument_is_an_error_value_not_a_crash) {
 
 TEST(io_format, chardata_accepts_deep_lists_binaries_and_binary_tails) {
   term data = term::list({str("ab"), bin("c"), list_of(0x109)}, bin("d"));
-  EXPECT_EQ(io::characters_to_utf8(data, io::encoding::unicode).value_or("?"), "abc\xc4\x89" "d");
+  EXPECT_EQ(io::characters_to_utf8(data, io::encoding::unicode).value_or("?"),
+            "abc\xc4\x89"
+            "d");
   EXPECT_FALSE(io::characters_to_utf8(data, io::encoding::latin1).has_value());
   EXPECT_FALSE(io::characters_to_utf8(list_of(a("foo")), io::encoding::unicode).has_value());
   EXPECT_FALSE(io::characters_to_utf8(bin("\xff"), io::encoding::unicode).has_value());
@@ -141,11 +150,14 @@ std::string show(const io::chars& c) { return io::to_utf8(c); }
 
 TEST(io_format, every_case_of_the_erlang_script_matches_real_io_lib_format) {
   if (std::system("command -v escript >/dev/null 2>&1") != 0) GTEST_SKIP() << "no escript";
-  std::string out = testing::TempDir() + "otpp_io_format_cases_" + std::to_string(::getpid()) + ".bin";
-  std::string cmd = std::string("timeout 120 escript ") + OTPP_SOURCE_DIR + "/tests/otp/io_format_cases.escript " + out;
+  std::string out =
+      testing::TempDir() + "otpp_io_format_cases_" + std::to_string(::getpid()) + ".bin";
+  std::string cmd = std::string("timeout 120 escript ") + OTPP_SOURCE_DIR +
+                    "/tests/otp/io_format_cases.escript " + out;
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   std::ifstream in(out, std::ios::binary);
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                  std::istreambuf_iterator<char>());
   std::remove(out.c_str());
   auto decoded = etf::decode(bytes);
   ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();

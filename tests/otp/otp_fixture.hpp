@@ -38,9 +38,10 @@ class iex_peer {
  public:
   iex_peer(std::string name, std::uint16_t epmd_port, std::string cookie)
       : name_(std::move(name) + "@localhost"),
-        process_(child_process::options{{"iex", "--sname", name_, "--cookie", cookie, "--erl", "-start_epmd false"},
-                                        {{"ERL_EPMD_PORT", std::to_string(epmd_port)}},
-                                        true}) {
+        process_(child_process::options{
+            {"iex", "--sname", name_, "--cookie", cookie, "--erl", "-start_epmd false"},
+            {{"ERL_EPMD_PORT", std::to_string(epmd_port)}},
+            true}) {
     auto first = process_.wait_for(prompt(1), 60s);
     ready_ = first.has_value();
     if (first) from_ = *first;
@@ -50,7 +51,8 @@ class iex_peer {
   [[nodiscard]] child_process& process() { return process_; }
 
   /// Evaluates one line; returns the printed output (without prompts), or nullopt on timeout.
-  std::optional<std::string> eval(const std::string& line, std::chrono::milliseconds timeout = 30s) {
+  std::optional<std::string> eval(const std::string& line,
+                                  std::chrono::milliseconds timeout = 30s) {
     ++count_;
     if (!process_.write_stdin(line + "\n")) return std::nullopt;
     auto end = process_.wait_for(prompt(count_), timeout, from_);
@@ -80,7 +82,8 @@ class otp_test : public ::testing::Test {
   std::unique_ptr<dist::epmd_server> epmd;
 
   void SetUp() override {
-    auto s = dist::epmd_server::start({.bind_address = "127.0.0.1", .port = 0, .log = {}, .quiet = true});
+    auto s = dist::epmd_server::start(
+        {.bind_address = "127.0.0.1", .port = 0, .log = {}, .quiet = true});
     ASSERT_TRUE(s) << s.error();
     epmd = std::move(s.value());
   }
@@ -88,7 +91,8 @@ class otp_test : public ::testing::Test {
   [[nodiscard]] std::uint16_t epmd_port() const { return epmd->port(); }
 
   /// An otpp node on this test's port mapper whose standard output goes to `out`.
-  std::unique_ptr<otp::node> start_node(const std::string& prefix, std::shared_ptr<io::output_sink> out,
+  std::unique_ptr<otp::node> start_node(const std::string& prefix,
+                                        std::shared_ptr<io::output_sink> out,
                                         std::function<void(otp::node_options&)> tweak = {}) {
     otp::node_options o;
     o.dist.name = unique_name(prefix) + "@localhost";
@@ -106,7 +110,8 @@ class otp_test : public ::testing::Test {
     return std::move(n.value());
   }
 
-  std::unique_ptr<erl_peer> start_erl(const std::string& prefix = "erl", std::vector<std::string> extra = {}) {
+  std::unique_ptr<erl_peer> start_erl(const std::string& prefix = "erl",
+                                      std::vector<std::string> extra = {}) {
     auto e = std::make_unique<erl_peer>(unique_name(prefix), epmd_port(), cookie, std::move(extra));
     EXPECT_TRUE(e->ready()) << e->process().output();
     return e;

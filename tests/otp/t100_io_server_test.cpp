@@ -38,10 +38,12 @@ TEST_F(io_server_test, format_is_done_by_the_device_and_a_bad_format_is_an_error
 
 TEST_F(io_server_test, a_coroutine_process_prints_through_its_group_leader) {
   scoped_process me(rt);
-  me.spawn_link([](process& self, pid parent) -> process_task {
-    term r = co_await io::put_chars(self, "from a process\n");
-    self.send(parent, r);
-  }, me.self());
+  me.spawn_link(
+      [](process& self, pid parent) -> process_task {
+        term r = co_await io::put_chars(self, "from a process\n");
+        self.send(parent, r);
+      },
+      me.self());
   auto r = me.receive_for(5s);
   ASSERT_TRUE(r);
   EXPECT_EQ(to_string(*r), "ok");
@@ -53,9 +55,11 @@ TEST_F(io_server_test, a_spawned_process_inherits_the_group_leader_and_set_group
   pid other_server = io::start_server(rt, std::make_shared<io::io_device>(other));
   scoped_process me(rt);
   me.group_leader(other_server);
-  me.spawn_link([](process& self, pid parent) -> process_task {
-    self.send(parent, co_await io::put_chars(self, "child\n"));
-  }, me.self());
+  me.spawn_link(
+      [](process& self, pid parent) -> process_task {
+        self.send(parent, co_await io::put_chars(self, "child\n"));
+      },
+      me.self());
   ASSERT_TRUE(me.receive_for(5s));
   EXPECT_EQ(other->text(), "child\n");
   EXPECT_EQ(out->text(), "");
@@ -63,7 +67,8 @@ TEST_F(io_server_test, a_spawned_process_inherits_the_group_leader_and_set_group
 
 TEST_F(io_server_test, a_dead_group_leader_gives_error_terminated_instead_of_a_hang) {
   scoped_process me(rt);
-  pid doomed = io::start_server(rt, std::make_shared<io::io_device>(std::make_shared<io::string_output_sink>()));
+  pid doomed = io::start_server(
+      rt, std::make_shared<io::io_device>(std::make_shared<io::string_output_sink>()));
   rt.exit(doomed, atoms::kill);
   ASSERT_TRUE(eventually([&] { return !rt.is_alive(doomed); }));
   me.group_leader(doomed);
@@ -83,11 +88,15 @@ TEST_F(io_server_test, requests_that_read_input_are_answered_from_the_helper_thr
     }
   };
   auto in_out = std::make_shared<io::string_output_sink>();
-  pid reader = io::start_server(rt, std::make_shared<io::io_device>(in_out, std::make_shared<lines>()));
+  pid reader =
+      io::start_server(rt, std::make_shared<io::io_device>(in_out, std::make_shared<lines>()));
   scoped_process me(rt);
-  EXPECT_EQ(to_string(io::request(me, reader, tuple_of(atom("get_line"), atoms::unicode, term::string("> ")))),
+  EXPECT_EQ(to_string(io::request(me, reader,
+                                  tuple_of(atom("get_line"), atoms::unicode, term::string("> ")))),
             "\"typed line\\n\"");
-  EXPECT_EQ(to_string(io::request(me, reader, tuple_of(atom("get_line"), atoms::unicode, term::string("> ")))), "eof");
+  EXPECT_EQ(to_string(io::request(me, reader,
+                                  tuple_of(atom("get_line"), atoms::unicode, term::string("> ")))),
+            "eof");
   EXPECT_EQ(in_out->text(), "> > ");
 }
 

@@ -57,7 +57,8 @@ TEST(export_table, elixir_modules_are_spelled_with_the_elixir_prefix) {
 }
 
 TEST(export_table, undef_is_reported_as_erlang_reports_it) {
-  EXPECT_EQ(to_string(export_table::undef_reason(atom("m"), atom("f"), list_of(1))), "{undef,[{m,f,[1],[]}]}");
+  EXPECT_EQ(to_string(export_table::undef_reason(atom("m"), atom("f"), list_of(1))),
+            "{undef,[{m,f,[1],[]}]}");
 }
 
 struct local_node : ::testing::Test {
@@ -114,16 +115,24 @@ TEST_F(local_node, a_remote_spawn_to_the_own_node_spawns_locally_and_undef_still
   ASSERT_TRUE(u);
   EXPECT_EQ(to_string(*u), "{'EXIT'," + to_string(term(q)) + ",{undef,[{m,nosuch,[1],[]}]}}");
   // The report prints on this node's output, as Erlang's error logger would.
-  EXPECT_TRUE(otpp::test::eventually([&] { return out->text().find("{undef,[{m,nosuch,[1],[]}]}") != std::string::npos; }));
+  EXPECT_TRUE(otpp::test::eventually(
+      [&] { return out->text().find("{undef,[{m,nosuch,[1],[]}]}") != std::string::npos; }));
 }
 
 TEST_F(local_node, builtins_print_through_the_callers_group_leader) {
   EXPECT_EQ(call("x", {}), "{badrpc,{'EXIT',{undef,[{m,x,[],[]}]}}}");
   scoped_process me(n->rt());
-  EXPECT_EQ(to_string(rpc::call(me, n->name(), atom("Elixir.IO"), atom("puts"), {term::binary("hello")})), "ok");
-  EXPECT_EQ(to_string(rpc::call(me, n->name(), atom("Elixir.IO"), atom("puts"), {atom("world")})), "ok");
-  EXPECT_EQ(to_string(rpc::call(me, n->name(), atom("io"), atom("format"), {term::string("~p~n"), list_of(42)})), "ok");
-  EXPECT_EQ(to_string(rpc::call(me, n->name(), atom("Elixir.IO"), atom("inspect"), {list_of(1, atom("a"))})), "[1,a]");
+  EXPECT_EQ(
+      to_string(rpc::call(me, n->name(), atom("Elixir.IO"), atom("puts"), {term::binary("hello")})),
+      "ok");
+  EXPECT_EQ(to_string(rpc::call(me, n->name(), atom("Elixir.IO"), atom("puts"), {atom("world")})),
+            "ok");
+  EXPECT_EQ(to_string(rpc::call(me, n->name(), atom("io"), atom("format"),
+                                {term::string("~p~n"), list_of(42)})),
+            "ok");
+  EXPECT_EQ(to_string(rpc::call(me, n->name(), atom("Elixir.IO"), atom("inspect"),
+                                {list_of(1, atom("a"))})),
+            "[1,a]");
   EXPECT_EQ(out->text(), "hello\nworld\n42\n[1, :a]\n");
 }
 

@@ -14,10 +14,13 @@ using namespace otpp;
 using namespace std::chrono_literals;
 using otpp::test::eventually;
 
-process_task say_name(process& self) { (void)co_await io::put_chars(self, "Hi, my name is Kate\n"); }
+process_task say_name(process& self) {
+  (void)co_await io::put_chars(self, "Hi, my name is Kate\n");
+}
 
 process_task reply_sup(process& self) {
-  co_await self.receive(on(atom("hi"), any_pid) >> [&](pid alex) { self.send(alex, atom("sup?")); });
+  co_await self.receive(on(atom("hi"), any_pid) >>
+                        [&](pid alex) { self.send(alex, atom("sup?")); });
 }
 
 struct remote_spawn : otpp::test::otp_test {
@@ -33,9 +36,8 @@ struct remote_spawn : otpp::test::otp_test {
     ASSERT_TRUE(kate && alex);
     kate->exports().add_elixir("Kate", "say_name", say_name);
     kate->exports().add_elixir("Kate", "reply_sup", reply_sup);
-    kate->exports().add_elixir("Kate", "add", [](term a, term b) {
-      return term(*a.to_int64() + *b.to_int64());
-    });
+    kate->exports().add_elixir("Kate", "add",
+                               [](term a, term b) { return term(*a.to_int64() + *b.to_int64()); });
   }
   void TearDown() override {
     alex.reset();
@@ -48,7 +50,8 @@ TEST_F(remote_spawn, say_name_spawned_on_kate_prints_on_alex_and_not_on_kate) {
   me.trap_exit(true);
   pid p = remote::spawn_link(me, kate->name(), Kate, atom("say_name"), {});
   EXPECT_EQ(p.node, kate->name());
-  ASSERT_TRUE(eventually([&] { return alex_out->text() == "Hi, my name is Kate\n"; })) << alex_out->text();
+  ASSERT_TRUE(eventually([&] { return alex_out->text() == "Hi, my name is Kate\n"; }))
+      << alex_out->text();
   auto exit = me.receive_for(5s);
   ASSERT_TRUE(exit);
   EXPECT_EQ(to_string(*exit), to_string(tuple_of(atoms::EXIT, p, atoms::normal)));
@@ -70,9 +73,11 @@ TEST_F(remote_spawn, an_undefined_function_spawns_and_then_exits_with_undef) {
   pid p = remote::spawn_link(me, kate->name(), Kate, atom("nosuch"), {term(1), term(2)});
   auto r = me.receive_for(5s);
   ASSERT_TRUE(r);
-  EXPECT_EQ(to_string(*r), "{'EXIT'," + to_string(term(p)) + ",{undef,[{'Elixir.Kate',nosuch,[1,2],[]}]}}");
+  EXPECT_EQ(to_string(*r),
+            "{'EXIT'," + to_string(term(p)) + ",{undef,[{'Elixir.Kate',nosuch,[1,2],[]}]}}");
   // The error report prints on kate, where the process ran.
-  EXPECT_TRUE(eventually([&] { return kate_out->text().find("with exit value:") != std::string::npos; }));
+  EXPECT_TRUE(
+      eventually([&] { return kate_out->text().find("with exit value:") != std::string::npos; }));
   EXPECT_EQ(alex_out->text(), "");
 }
 
@@ -81,8 +86,11 @@ TEST_F(remote_spawn, spawn_monitor_of_an_undefined_function_gives_down_undef) {
   auto [p, ref] = remote::spawn_monitor(me, kate->name(), Kate, atom("nosuch"), {});
   auto r = me.receive_for(5s);
   ASSERT_TRUE(r);
-  EXPECT_EQ(to_string(*r), to_string(term::tuple({atoms::DOWN, ref, atoms::process, p,
-                                                  tuple_of(atoms::undef, list_of(term::tuple({Kate, atom("nosuch"), term(), term()})))})));
+  EXPECT_EQ(
+      to_string(*r),
+      to_string(term::tuple(
+          {atoms::DOWN, ref, atoms::process, p,
+           tuple_of(atoms::undef, list_of(term::tuple({Kate, atom("nosuch"), term(), term()})))})));
 }
 
 TEST_F(remote_spawn, a_node_that_does_not_exist_gives_noconnection) {
@@ -96,7 +104,8 @@ TEST_F(remote_spawn, a_node_that_does_not_exist_gives_noconnection) {
   auto [q, ref] = remote::spawn_monitor(me, ghost, Kate, atom("say_name"), {});
   auto down = me.receive_for(15s);
   ASSERT_TRUE(down);
-  EXPECT_EQ(to_string(*down), to_string(term::tuple({atoms::DOWN, ref, atoms::process, q, atoms::noconnection})));
+  EXPECT_EQ(to_string(*down),
+            to_string(term::tuple({atoms::DOWN, ref, atoms::process, q, atoms::noconnection})));
 }
 
 TEST_F(remote_spawn, a_plain_function_can_be_spawned_too_and_ends_normally) {
@@ -104,7 +113,31 @@ TEST_F(remote_spawn, a_plain_function_can_be_spawned_too_and_ends_normally) {
   auto [p, ref] = remote::spawn_monitor(me, kate->name(), Kate, atom("add"), {term(1), term(2)});
   auto down = me.receive_for(5s);
   ASSERT_TRUE(down);
-  EXPECT_EQ(to_string(*down), to_string(term::tuple({atoms::DOWN, ref, atoms::process, p, atoms::normal})));
+  EXPECT_EQ(to_string(*down),
+            to_string(term::tuple({atoms::DOWN, ref, atoms::process, p, atoms::normal})));
+}
+
+}  // namespace
+
+namespace {
+
+process_task quick_exit(process&) { co_return; }
+
+// A body that ends at once must still give its linked / monitoring spawner a signal.
+TEST_F(remote_spawn, a_process_body_that_ends_at_once_still_signals_its_spawner) {
+  kate->exports().add("bench", "quick", quick_exit);
+  scoped_process me(alex->rt());
+  me.trap_exit(true);
+  for (int i = 0; i < 50; ++i) {
+    pid p = remote::spawn_link(me, kate->name(), atom("bench"), atom("quick"), {});
+    auto r = me.receive_for(5s);
+    ASSERT_TRUE(r) << "iteration " << i;
+    ASSERT_TRUE(r->is_tagged_tuple(atoms::EXIT, 3) && r->elements()[1] == term(p)) << to_string(*r);
+    auto [q, ref] = remote::spawn_monitor(me, kate->name(), atom("bench"), atom("quick"), {});
+    auto d = me.receive_for(5s);
+    ASSERT_TRUE(d) << "iteration " << i;
+    ASSERT_TRUE(d->is_tagged_tuple(atoms::DOWN, 5) && exact_equal(d->elements()[1], term(ref))) << to_string(*d);
+  }
 }
 
 }  // namespace

@@ -14,8 +14,8 @@ namespace {
 
 using namespace otpp;
 using namespace std::chrono_literals;
-using otpp::test::eventually;
 using otpp::test::erl_atom;
+using otpp::test::eventually;
 
 term add(term a, term b) {
   if (!a.is_integer() || !b.is_integer()) throw error_exception(atom("badarith"));
@@ -38,7 +38,8 @@ struct rpc_test : otpp::test::otp_test {
     x.add_elixir("Kate", "boom", [](term why) -> term { throw exit_exception(why); });
     x.add_elixir("Kate", "toss", [](term v) -> term { throw throw_exception(v); });
     x.add_elixir("Kate", "nap", [](process& self, term ms) -> task<term> {
-      co_await self.receive(on(atom("never")) >> [] {}, after(std::chrono::milliseconds(*ms.to_int64()), [] {}));
+      co_await self.receive(
+          on(atom("never")) >> [] {}, after(std::chrono::milliseconds(*ms.to_int64()), [] {}));
       co_return atom("rested");
     });
     x.add_elixir("Kate", "hello", [](process& self, term who) -> task<term> {
@@ -80,13 +81,15 @@ TEST_F(rpc_test, an_undefined_function_is_badrpc_undef) {
 
 TEST_F(rpc_test, a_call_that_outlasts_its_timeout_is_badrpc_timeout_and_leaves_no_message) {
   scoped_process me(alex->rt());
-  EXPECT_EQ(to_string(rpc::call(me, kate->name(), Kate, atom("nap"), {term(2000)}, 200ms)), "{badrpc,timeout}");
+  EXPECT_EQ(to_string(rpc::call(me, kate->name(), Kate, atom("nap"), {term(2000)}, 200ms)),
+            "{badrpc,timeout}");
   EXPECT_EQ(to_string(rpc::call(me, kate->name(), Kate, atom("nap"), {term(10)}, 5s)), "rested");
   EXPECT_FALSE(me.receive_for(300ms).has_value());
 }
 
 TEST_F(rpc_test, a_node_that_is_not_there_is_badrpc_nodedown) {
-  EXPECT_EQ(call(atom("ghost" + std::to_string(::getpid()) + "@localhost"), "erlang", "node", {}), "{badrpc,nodedown}");
+  EXPECT_EQ(call(atom("ghost" + std::to_string(::getpid()) + "@localhost"), "erlang", "node", {}),
+            "{badrpc,nodedown}");
 }
 
 TEST_F(rpc_test, output_of_a_called_function_goes_to_the_callers_group_leader) {
@@ -104,14 +107,16 @@ TEST_F(rpc_test, a_call_to_the_own_node_runs_locally) {
   EXPECT_EQ(call(alex->name(), "erlang", "node", {}), to_string(term(alex->name())));
 }
 
-// ---- against erl ----------------------------------------------------------------------------------
+// ---- against erl
+// ----------------------------------------------------------------------------------
 
 TEST_F(rpc_test, otpp_calls_erlang_functions_on_a_real_erl_node) {
   auto erl = start_erl();
   atom node(erl->node());
   EXPECT_EQ(call(node, "erlang", "node", {}), erl->node());
   EXPECT_EQ(call(node, "lists", "reverse", {list_of(1, 2, 3)}), "[3,2,1]");
-  EXPECT_EQ(call(node, "erlang", "binary_to_atom", {term(1)}).substr(0, 31), "{badrpc,{'EXIT',{badarg,[{erlan");
+  EXPECT_EQ(call(node, "erlang", "binary_to_atom", {term(1)}).substr(0, 31),
+            "{badrpc,{'EXIT',{badarg,[{erlan");
   EXPECT_EQ(call(node, "erlang", "exit", {atom("bye")}), "{badrpc,{'EXIT',bye}}");
   EXPECT_EQ(call(node, "erlang", "throw", {atom("up")}), "up");
   EXPECT_EQ(call(node, "nosuch", "fn", {}), "{badrpc,{'EXIT',{undef,[{nosuch,fn,[],[]}]}}}");
@@ -120,7 +125,8 @@ TEST_F(rpc_test, otpp_calls_erlang_functions_on_a_real_erl_node) {
 
 TEST_F(rpc_test, output_of_an_erlang_function_called_from_otpp_prints_on_otpp) {
   auto erl = start_erl();
-  EXPECT_EQ(call(atom(erl->node()), "io", "format", {term::string("from erl ~p~n"), list_of(42)}), "ok");
+  EXPECT_EQ(call(atom(erl->node()), "io", "format", {term::string("from erl ~p~n"), list_of(42)}),
+            "ok");
   EXPECT_EQ(alex_out->text(), "from erl 42\n");
 }
 
@@ -140,7 +146,8 @@ TEST_F(rpc_test, erl_sees_undef_and_timeout_from_an_otpp_node) {
   std::string k = erl_atom(std::string(kate->name().name()));
   EXPECT_EQ(erl->eval("rpc:call(" + k + ", 'Elixir.Kate', nosuch, [1]).").value_or("?"),
             "{badrpc,{'EXIT',{undef,[{'Elixir.Kate',nosuch,[1],[]}]}}}");
-  EXPECT_EQ(erl->eval("rpc:call(" + k + ", 'Elixir.Kate', nap, [2000], 200).").value_or("?"), "{badrpc,timeout}");
+  EXPECT_EQ(erl->eval("rpc:call(" + k + ", 'Elixir.Kate', nap, [2000], 200).").value_or("?"),
+            "{badrpc,timeout}");
   EXPECT_EQ(erl->eval("rpc:call(" + k + ", 'Elixir.Kate', toss, [up]).").value_or("?"), "up");
 }
 
@@ -148,13 +155,17 @@ TEST_F(rpc_test, the_legacy_rex_server_answers_gen_server_calls_and_features_req
   auto erl = start_erl();
   std::string k = erl_atom(std::string(kate->name().name()));
   std::string printed = to_string(term(kate->name()));
-  EXPECT_EQ(erl->eval("gen_server:call({rex, " + k + "}, {call, 'Elixir.Kate', add, [2, 3], group_leader()}).")
+  EXPECT_EQ(erl->eval("gen_server:call({rex, " + k +
+                      "}, {call, 'Elixir.Kate', add, [2, 3], group_leader()}).")
                 .value_or("?"),
             "5");
-  EXPECT_EQ(erl->eval("gen_server:call({rex, " + k + "}, {call, 'Elixir.Kate', nosuch, [], group_leader()}).")
+  EXPECT_EQ(erl->eval("gen_server:call({rex, " + k +
+                      "}, {call, 'Elixir.Kate', nosuch, [], group_leader()}).")
                 .value_or("?"),
             "{badrpc,{'EXIT',{undef,[{'Elixir.Kate',nosuch,[],[]}]}}}");
-  EXPECT_EQ(erl->eval("{rex, " + k + "} ! {self(), features_request}, receive {features_reply, N, F} -> {N, F} after 5000 -> timeout end.")
+  EXPECT_EQ(erl->eval("{rex, " + k +
+                      "} ! {self(), features_request}, receive {features_reply, N, F} -> {N, F} "
+                      "after 5000 -> timeout end.")
                 .value_or("?"),
             "{" + printed + ",[erpc]}");
 }
@@ -185,12 +196,17 @@ TEST_F(rpc_test, a_node_without_the_spawn_monitor_tracker_calls_through_rex) {
     so.output = std::make_shared<io::string_output_sink>();
     otp::node_services services(rt, &engine, exports, so);
     scoped_process me(rt);
-    EXPECT_EQ(to_string(rpc::call(me, kate->name(), Kate, atom("add"), {term(20), term(22)}, 5s)), "42");
-    EXPECT_EQ(to_string(rpc::call(me, kate->name(), Kate, atom("boom"), {atom("bye")}, 5s)), "{badrpc,{'EXIT',bye}}");
+    EXPECT_EQ(to_string(rpc::call(me, kate->name(), Kate, atom("add"), {term(20), term(22)}, 5s)),
+              "42");
+    EXPECT_EQ(to_string(rpc::call(me, kate->name(), Kate, atom("boom"), {atom("bye")}, 5s)),
+              "{badrpc,{'EXIT',bye}}");
     auto erl = start_erl();
-    EXPECT_EQ(to_string(rpc::call(me, atom(erl->node()), atom("lists"), atom("reverse"), {list_of(1, 2)}, 5s)), "[2,1]");
-    EXPECT_EQ(to_string(rpc::call(me, atom("ghost@localhost"), atom("erlang"), atom("node"), {}, 5s)),
-              "{badrpc,nodedown}");
+    EXPECT_EQ(to_string(rpc::call(me, atom(erl->node()), atom("lists"), atom("reverse"),
+                                  {list_of(1, 2)}, 5s)),
+              "[2,1]");
+    EXPECT_EQ(
+        to_string(rpc::call(me, atom("ghost@localhost"), atom("erlang"), atom("node"), {}, 5s)),
+        "{badrpc,nodedown}");
   }
   rt.set_distribution(nullptr);
   engine.stop();

@@ -16,7 +16,9 @@ using namespace std::chrono_literals;
 using otpp::test::erl_atom;
 using otpp::test::eventually;
 
-process_task say_name(process& self) { (void)co_await io::put_chars(self, "Hi, my name is Kate\n"); }
+process_task say_name(process& self) {
+  (void)co_await io::put_chars(self, "Hi, my name is Kate\n");
+}
 
 // Waits for `go`, then prints through its (remote) group leader and reports the io reply to
 // the process registered as `observer`.
@@ -45,7 +47,8 @@ struct spawn_interop : otpp::test::otp_test {
 
 TEST_F(spawn_interop, erl_spawns_a_cpp_function_and_its_output_prints_on_erl) {
   auto erl = start_erl();
-  ASSERT_TRUE(erl->eval("P = spawn_link(" + k + ", 'Elixir.Kate', say_name, []), is_pid(P).").has_value());
+  ASSERT_TRUE(
+      erl->eval("P = spawn_link(" + k + ", 'Elixir.Kate', say_name, []), is_pid(P).").has_value());
   EXPECT_TRUE(erl->wait_for_output("Hi, my name is Kate\n", 10s)) << erl->process().output();
   EXPECT_EQ(kate_out->text(), "");
 }
@@ -53,11 +56,13 @@ TEST_F(spawn_interop, erl_spawns_a_cpp_function_and_its_output_prints_on_erl) {
 TEST_F(spawn_interop, erl_spawning_an_undefined_function_gets_the_undef_exit) {
   auto erl = start_erl();
   EXPECT_EQ(erl->eval("process_flag(trap_exit, true), P2 = spawn_link(" + k +
-                      ", 'Elixir.Kate', nosuch, [1]), receive {'EXIT', P2, R} -> R after 5000 -> timeout end.")
+                      ", 'Elixir.Kate', nosuch, [1]), receive {'EXIT', P2, R} -> R after 5000 -> "
+                      "timeout end.")
                 .value_or("?"),
             "{undef,[{'Elixir.Kate',nosuch,[1],[]}]}");
   EXPECT_EQ(erl->eval("{P3, M3} = spawn_monitor(" + k +
-                      ", 'Elixir.Kate', nosuch, []), receive {'DOWN', M3, process, P3, R3} -> R3 after 5000 -> timeout end.")
+                      ", 'Elixir.Kate', nosuch, []), receive {'DOWN', M3, process, P3, R3} -> R3 "
+                      "after 5000 -> timeout end.")
                 .value_or("?"),
             "{undef,[{'Elixir.Kate',nosuch,[],[]}]}");
 }
@@ -79,7 +84,8 @@ TEST_F(spawn_interop, otpp_spawns_io_format_on_erl_and_the_output_prints_on_otpp
 TEST_F(spawn_interop, otpp_spawning_an_undefined_function_on_erl_gets_undef) {
   auto erl = start_erl();
   scoped_process me(kate->rt());
-  auto [p, ref] = remote::spawn_monitor(me, atom(erl->node()), atom("nosuch"), atom("fn"), {term(7)});
+  auto [p, ref] =
+      remote::spawn_monitor(me, atom(erl->node()), atom("nosuch"), atom("fn"), {term(7)});
   auto down = me.receive_for(10s);
   ASSERT_TRUE(down);
   EXPECT_EQ(to_string(*down), "{'DOWN'," + to_string(term(ref)) + ",process," + to_string(term(p)) +
@@ -90,7 +96,8 @@ TEST_F(spawn_interop, a_group_leader_on_a_node_that_went_away_gives_an_error_not
   auto erl = start_erl();
   scoped_process observer(kate->rt());
   observer.register_name(atom("observer"));
-  ASSERT_EQ(erl->eval("is_pid(spawn(" + k + ", 'Elixir.Kate', print_later, [])).").value_or("?"), "true");
+  ASSERT_EQ(erl->eval("is_pid(spawn(" + k + ", 'Elixir.Kate', print_later, [])).").value_or("?"),
+            "true");
   ASSERT_TRUE(eventually([&] { return kate->rt().whereis(atom("waiter")).has_value(); }));
   erl->kill(SIGKILL);
   (void)erl->process().wait();
@@ -102,14 +109,18 @@ TEST_F(spawn_interop, a_group_leader_on_a_node_that_went_away_gives_an_error_not
   EXPECT_EQ(kate_out->text(), "");
 }
 
-// ---- against iex ---------------------------------------------------------------------------------
+// ---- against iex
+// ---------------------------------------------------------------------------------
 
 TEST_F(spawn_interop, elixir_node_spawn_link_of_kate_say_name_prints_in_iex) {
   auto iex = start_iex();
-  auto out = iex->eval("pid = Node.spawn_link(:\"" + std::string(kate->name().name()) + "\", Kate, :say_name, [])");
+  auto out = iex->eval("pid = Node.spawn_link(:\"" + std::string(kate->name().name()) +
+                       "\", Kate, :say_name, [])");
   ASSERT_TRUE(out) << iex->process().output();
-  ASSERT_TRUE(eventually([&] { return (*out + iex->pending_output()).find("Hi, my name is Kate") != std::string::npos; }))
-      << *out << iex->pending_output();
+  ASSERT_TRUE(eventually([&] {
+    return (*out + iex->pending_output()).find("Hi, my name is Kate") != std::string::npos;
+  })) << *out
+      << iex->pending_output();
   EXPECT_NE(out->find("#PID<"), std::string::npos) << *out;
   EXPECT_EQ(kate_out->text(), "");
 }
@@ -121,7 +132,8 @@ TEST_F(spawn_interop, otpp_spawning_io_puts_on_iex_prints_on_otpp) {
                                         {term::binary("Hi from iex's IO.puts")});
   auto down = me.receive_for(10s);
   ASSERT_TRUE(down);
-  EXPECT_EQ(to_string(*down), "{'DOWN'," + to_string(term(ref)) + ",process," + to_string(term(p)) + ",normal}");
+  EXPECT_EQ(to_string(*down),
+            "{'DOWN'," + to_string(term(ref)) + ",process," + to_string(term(p)) + ",normal}");
   EXPECT_EQ(kate_out->text(), "Hi from iex's IO.puts\n");
 }
 

@@ -28,8 +28,9 @@ task<term> receive_message(process& self, term msg) {
 task<term> receive_message_for_moebi(process& self, term msg, term from) {
   (void)co_await receive_message(self, msg);
   std::vector<term> args{term::binary("chicken?")};
-  gen::call_result r = co_await task_supervisor::async_await(self, gen::destination(ChatSup, from.atom_value()), Chat,
-                                                             atom("receive_message"), std::move(args));
+  gen::call_result r =
+      co_await task_supervisor::async_await(self, gen::destination(ChatSup, from.atom_value()),
+                                            Chat, atom("receive_message"), std::move(args));
   if (!r.ok()) throw exit_exception(r.exit_reason);
   co_return *r.reply;
 }
@@ -54,13 +55,15 @@ struct task_supervisor_test : otpp::test::otp_test {
   // The lesson's Chat module and its task supervisor, in a real iex.
   std::unique_ptr<otpp::test::iex_peer> start_chat_iex() {
     auto iex = start_iex("alex");
-    EXPECT_TRUE(iex->eval(
-        "defmodule Chat do; def receive_message(message), do: IO.puts(message); "
-        "def send_message(recipient, message) do; "
-        "Task.Supervisor.async({Chat.TaskSupervisor, recipient}, Chat, :receive_message, [message]) |> Task.await(); end; "
-        "def send_message_to_moebi(recipient, message) do; "
-        "Task.Supervisor.async({Chat.TaskSupervisor, recipient}, Chat, :receive_message_for_moebi, [message, node()]) "
-        "|> Task.await(); end; end"));
+    EXPECT_TRUE(
+        iex->eval("defmodule Chat do; def receive_message(message), do: IO.puts(message); "
+                  "def send_message(recipient, message) do; "
+                  "Task.Supervisor.async({Chat.TaskSupervisor, recipient}, Chat, :receive_message, "
+                  "[message]) |> Task.await(); end; "
+                  "def send_message_to_moebi(recipient, message) do; "
+                  "Task.Supervisor.async({Chat.TaskSupervisor, recipient}, Chat, "
+                  ":receive_message_for_moebi, [message, node()]) "
+                  "|> Task.await(); end; end"));
     EXPECT_TRUE(iex->eval("{:ok, _} = Task.Supervisor.start_link(name: Chat.TaskSupervisor)"));
     return iex;
   }
@@ -82,8 +85,9 @@ TEST_F(task_supervisor_test, otpp_runs_supervised_work_on_an_elixir_task_supervi
                                         atom("receive_message"), {term::binary("chicken?")});
   ASSERT_TRUE(r.ok()) << to_string(r.exit_reason);
   EXPECT_EQ(to_string(*r.reply), "ok");
-  EXPECT_TRUE(eventually([&] { return iex->pending_output().find("chicken?") != std::string::npos; }))
-      << iex->process().output();
+  EXPECT_TRUE(eventually([&] {
+    return iex->pending_output().find("chicken?") != std::string::npos;
+  })) << iex->process().output();
   EXPECT_EQ(kate_out->text(), "");
 }
 
@@ -100,13 +104,14 @@ TEST_F(task_supervisor_test, two_otpp_nodes_use_each_others_task_supervisor) {
   auto alex = start_node("alex", alex_out);
   ASSERT_TRUE(alex);
   scoped_process me(alex->rt());
-  auto r = task_supervisor::async_await(me, gen::destination(ChatSup, kate->name()), Chat, atom("receive_message"),
-                                        {term::string("from alex")});
+  auto r = task_supervisor::async_await(me, gen::destination(ChatSup, kate->name()), Chat,
+                                        atom("receive_message"), {term::string("from alex")});
   ASSERT_TRUE(r.ok()) << to_string(r.exit_reason);
   EXPECT_EQ(kate_out->text(), "from alex\n");
   // The task is linked to its caller (as Task.Supervisor.async links): trap its crash.
   me.trap_exit(true);
-  auto missing = task_supervisor::async_await(me, gen::destination(ChatSup, kate->name()), Chat, atom("nosuch"), {});
+  auto missing = task_supervisor::async_await(me, gen::destination(ChatSup, kate->name()), Chat,
+                                              atom("nosuch"), {});
   EXPECT_FALSE(missing.ok());
   EXPECT_EQ(to_string(missing.exit_reason), "{undef,[{'Elixir.Chat',nosuch,[],[]}]}");
 }

@@ -18,21 +18,25 @@ struct lesson_examples : otp_test {
   void SetUp() override {
     otp_test::SetUp();
     for (const char* b : {"lesson_kate", "lesson_alex"})
-      ASSERT_EQ(::access(bin(b).c_str(), X_OK), 0) << bin(b) << " is missing: build the examples first";
+      ASSERT_EQ(::access(bin(b).c_str(), X_OK), 0)
+          << bin(b) << " is missing: build the examples first";
   }
 
-  std::map<std::string, std::string> env() const { return {{"ERL_EPMD_PORT", std::to_string(epmd_port())}}; }
+  std::map<std::string, std::string> env() const {
+    return {{"ERL_EPMD_PORT", std::to_string(epmd_port())}};
+  }
 
   std::unique_ptr<child_process> start_kate(const std::string& name) {
-    auto k = std::make_unique<child_process>(
-        child_process::options{{bin("lesson_kate"), "--sname", name, "--cookie", cookie}, env(), true});
+    auto k = std::make_unique<child_process>(child_process::options{
+        {bin("lesson_kate"), "--sname", name, "--cookie", cookie}, env(), true});
     EXPECT_TRUE(k->wait_for(name + " ready", 20s)) << k->output();
     return k;
   }
 
   // Runs alex against `kate` to the end; its output.
   std::string run_alex(const std::string& kate) {
-    child_process a({{bin("lesson_alex"), "--sname", unique_name("alex") + "@localhost", "--cookie", cookie, "--kate", kate},
+    child_process a({{bin("lesson_alex"), "--sname", unique_name("alex") + "@localhost", "--cookie",
+                      cookie, "--kate", kate},
                      env(),
                      true});
     // alex ends by itself after its last line (the task supervisor's :ok).
@@ -65,7 +69,9 @@ TEST_F(lesson_examples, a_real_iex_alex_replays_the_walkthrough_against_otpp_kat
   auto iex = start_iex("alex");
   auto spawned = iex->eval("Node.spawn_link(:\"" + kate_name + "\", Kate, :say_name, [])");
   ASSERT_TRUE(spawned);
-  EXPECT_TRUE(eventually([&] { return (*spawned + iex->pending_output()).find("Hi, my name is Kate") != std::string::npos; }));
+  EXPECT_TRUE(eventually([&] {
+    return (*spawned + iex->pending_output()).find("Hi, my name is Kate") != std::string::npos;
+  }));
   ASSERT_TRUE(iex->eval("pid = Node.spawn_link(:\"" + kate_name + "\", Kate, :reply_sup, [])"));
   auto sent = iex->eval("send(pid, {:hi, self()})");
   ASSERT_TRUE(sent);
@@ -84,8 +90,9 @@ TEST_F(lesson_examples, otpp_alex_replays_the_walkthrough_against_a_real_iex_kat
   std::string alex = run_alex(iex->node());
   EXPECT_NE(alex.find("Hi, my name is Kate\n"), std::string::npos) << alex;
   EXPECT_NE(alex.find("\n:sup?\n"), std::string::npos) << alex;
-  EXPECT_TRUE(eventually([&] { return iex->pending_output().find("hi kate") != std::string::npos; }))
-      << iex->process().output();
+  EXPECT_TRUE(eventually([&] {
+    return iex->pending_output().find("hi kate") != std::string::npos;
+  })) << iex->process().output();
   EXPECT_EQ(iex->process().output().find("Hi, my name is Kate"), std::string::npos);
 }
 

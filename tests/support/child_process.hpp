@@ -99,7 +99,8 @@ class child_process {
     if (!reaped_) ::kill(pid_, sig);
   }
 
-  /// Waits for the child to exit; returns its wait status.
+  /// Waits for the child to exit; returns its wait status. Its last output may still be on
+  /// the way: wait for the text you expect with wait_for().
   int wait() {
     std::lock_guard lock(wait_mu_);
     if (!reaped_) {

@@ -178,7 +178,8 @@ struct plain_result {
   }
 };
 
-task<term> run_plain(process& self, std::function<term(std::vector<term>&)> fn, std::vector<term> args);
+task<term> run_plain(process& self, std::function<term(std::vector<term>&)> fn,
+                     std::vector<term> args);
 }  // namespace detail
 
 template <class F, std::size_t... I>
@@ -191,8 +192,9 @@ export_table::entry export_table::make_fixed(atom m, atom f, F fn, std::index_se
         return fn(self, a[I]...);
       });
     } else {
-      static_assert(std::is_same_v<R, task<term>>,
-                    "a function taking process& returns otpp::process_task or otpp::task<otpp::term>");
+      static_assert(
+          std::is_same_v<R, task<term>>,
+          "a function taking process& returns otpp::process_task or otpp::task<otpp::term>");
       e.fn = function_fn([fn](process& self, std::vector<term> a) mutable -> task<term> {
         return fn(self, a[I]...);
       });
@@ -220,8 +222,9 @@ export_table::entry export_table::make_entry(atom m, atom f, F&& fn_in) {
     if constexpr (std::is_same_v<R, process_task>) {
       return entry{m, f, -1, body_fn(std::move(fn))};
     } else {
-      static_assert(std::is_same_v<R, task<term>>,
-                    "a function taking process& returns otpp::process_task or otpp::task<otpp::term>");
+      static_assert(
+          std::is_same_v<R, task<term>>,
+          "a function taking process& returns otpp::process_task or otpp::task<otpp::term>");
       return entry{m, f, -1, function_fn(std::move(fn))};
     }
   } else if constexpr (std::is_invocable_v<Fn&, std::vector<term>>) {
@@ -234,7 +237,8 @@ export_table::entry export_table::make_entry(atom m, atom f, F&& fn_in) {
                  })};
   } else {
     constexpr int n = detail::term_arity<Fn>();
-    static_assert(n >= 0, "an exported function takes (process&,) term... or (process&,) std::vector<term>");
+    static_assert(
+        n >= 0, "an exported function takes (process&,) term... or (process&,) std::vector<term>");
     return make_fixed(m, f, std::move(fn), std::make_index_sequence<static_cast<std::size_t>(n)>{});
   }
 }

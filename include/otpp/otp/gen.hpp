@@ -17,8 +17,8 @@ namespace otpp::gen {
 /// Who a call goes to: a pid, a local registered name, or `{Name, Node}`.
 struct destination {
   std::variant<pid, atom, std::pair<atom, atom>> where;
-  destination(const pid& p) : where(p) {}                      // NOLINT(google-explicit-constructor)
-  destination(atom name) : where(name) {}                      // NOLINT(google-explicit-constructor)
+  destination(const pid& p) : where(p) {}  // NOLINT(google-explicit-constructor)
+  destination(atom name) : where(name) {}  // NOLINT(google-explicit-constructor)
   destination(atom name, atom node) : where(std::pair{name, node}) {}
   /// The destination as Erlang writes it: Pid, Name or {Name, Node}.
   [[nodiscard]] term to_term() const;
@@ -58,8 +58,9 @@ struct call_result {
 
 /// gen_server:call/3 (and GenServer.call): monitors the server, sends the request tagged
 /// `[alias|Alias]`, waits for the reply, its DOWN, or the timeout (negative: infinity).
-[[nodiscard]] task<call_result> call(process& self, destination to, term request,
-                                     std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+[[nodiscard]] task<call_result> call(
+    process& self, destination to, term request,
+    std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
 [[nodiscard]] call_result call(scoped_process& self, const destination& to, const term& request,
                                std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
 

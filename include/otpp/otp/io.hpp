@@ -50,7 +50,8 @@ pid start_stdio_server(runtime& rt, bool with_input = false);
 /// io:format/2 to the caller's group leader: `{put_chars, unicode, io_lib, format, [Fmt, Args]}`,
 /// formatted by the device as an Erlang io server does. `{error, format}` for a bad format.
 [[nodiscard]] task<term> format(process& self, std::string fmt, std::vector<term> args = {});
-[[nodiscard]] term format(scoped_process& self, const std::string& fmt, const std::vector<term>& args = {});
+[[nodiscard]] term format(scoped_process& self, const std::string& fmt,
+                          const std::vector<term>& args = {});
 
 /// The request terms themselves, for callers that build their own conversations.
 [[nodiscard]] term put_chars_request(const std::string& utf8);

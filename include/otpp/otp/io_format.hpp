@@ -37,7 +37,7 @@ struct print_options {
   int line_length = 80;  ///< 0: never break lines
   int depth = -1;        ///< < 0: unlimited
   encoding enc = encoding::latin1;
-  bool strings = true;   ///< print printable lists as strings (`~lp` turns this off)
+  bool strings = true;  ///< print printable lists as strings (`~lp` turns this off)
 };
 
 /// io_lib_pretty:print/2: a term laid out over lines as `~p` does.

@@ -42,9 +42,11 @@ struct erpc_result {
 /// erpc:call/5: runs M:F(Args) on `node` in a new process whose group leader is the
 /// caller's, and reports how it ended. `node` may be this node (runs here, from the export
 /// table).
-[[nodiscard]] task<erpc_result> erpc_call(process& self, atom node, atom m, atom f, std::vector<term> args,
+[[nodiscard]] task<erpc_result> erpc_call(process& self, atom node, atom m, atom f,
+                                          std::vector<term> args,
                                           std::chrono::milliseconds timeout = infinity);
-[[nodiscard]] erpc_result erpc_call(scoped_process& self, atom node, atom m, atom f, std::vector<term> args,
+[[nodiscard]] erpc_result erpc_call(scoped_process& self, atom node, atom m, atom f,
+                                    std::vector<term> args,
                                     std::chrono::milliseconds timeout = infinity);
 
 /// rpc:call/5: the result, or `{badrpc, Reason}` exactly as OTP 25 folds erpc's outcomes:
@@ -72,19 +74,21 @@ namespace otpp::remote {
 /// reference when `monitor`. When `node` cannot be reached the result is, as in Erlang, a
 /// local pid that exits at once with `noconnection` (so a linked caller gets the EXIT and a
 /// monitoring one the DOWN). Throws error_exception(badarg) for a request the peer refuses.
-[[nodiscard]] task<spawned> spawn_opt(process& self, atom node, atom m, atom f, std::vector<term> args,
-                                      bool link, bool monitor);
-[[nodiscard]] spawned spawn_opt(scoped_process& self, atom node, atom m, atom f, std::vector<term> args,
-                                bool link, bool monitor);
+[[nodiscard]] task<spawned> spawn_opt(process& self, atom node, atom m, atom f,
+                                      std::vector<term> args, bool link, bool monitor);
+[[nodiscard]] spawned spawn_opt(scoped_process& self, atom node, atom m, atom f,
+                                std::vector<term> args, bool link, bool monitor);
 
 /// erlang:spawn/4, spawn_link/4, spawn_monitor/4 on another node.
 [[nodiscard]] task<pid> spawn(process& self, atom node, atom m, atom f, std::vector<term> args);
-[[nodiscard]] task<pid> spawn_link(process& self, atom node, atom m, atom f, std::vector<term> args);
-[[nodiscard]] task<std::pair<pid, reference>> spawn_monitor(process& self, atom node, atom m, atom f,
-                                                            std::vector<term> args);
+[[nodiscard]] task<pid> spawn_link(process& self, atom node, atom m, atom f,
+                                   std::vector<term> args);
+[[nodiscard]] task<std::pair<pid, reference>> spawn_monitor(process& self, atom node, atom m,
+                                                            atom f, std::vector<term> args);
 [[nodiscard]] pid spawn(scoped_process& self, atom node, atom m, atom f, std::vector<term> args);
-[[nodiscard]] pid spawn_link(scoped_process& self, atom node, atom m, atom f, std::vector<term> args);
-[[nodiscard]] std::pair<pid, reference> spawn_monitor(scoped_process& self, atom node, atom m, atom f,
-                                                      std::vector<term> args);
+[[nodiscard]] pid spawn_link(scoped_process& self, atom node, atom m, atom f,
+                             std::vector<term> args);
+[[nodiscard]] std::pair<pid, reference> spawn_monitor(scoped_process& self, atom node, atom m,
+                                                      atom f, std::vector<term> args);
 
 }  // namespace otpp::remote

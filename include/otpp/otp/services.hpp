@@ -61,10 +61,16 @@ class spawn_monitors final : public remote_signals {
 
   void deliver(const pid& to, term msg) override { next_.deliver(to, std::move(msg)); }
   void deliver_named(atom name, term msg) override { next_.deliver_named(name, std::move(msg)); }
-  void deliver_alias(const reference& alias, term msg) override { next_.deliver_alias(alias, std::move(msg)); }
+  void deliver_alias(const reference& alias, term msg) override {
+    next_.deliver_alias(alias, std::move(msg));
+  }
   void link(const pid& from, const pid& to) override { next_.link(from, to); }
-  void unlink(const pid& from, const pid& to, std::uint64_t id) override { next_.unlink(from, to, id); }
-  void unlink_ack(const pid& from, const pid& to, std::uint64_t id) override { next_.unlink_ack(from, to, id); }
+  void unlink(const pid& from, const pid& to, std::uint64_t id) override {
+    next_.unlink(from, to, id);
+  }
+  void unlink_ack(const pid& from, const pid& to, std::uint64_t id) override {
+    next_.unlink_ack(from, to, id);
+  }
   void exit(const pid& from, const pid& to, term reason, bool is_exit2) override {
     next_.exit(from, to, std::move(reason), is_exit2);
   }
@@ -74,8 +80,11 @@ class spawn_monitors final : public remote_signals {
   void demonitor(const pid& watcher, const term& target, const reference& ref) override {
     next_.demonitor(watcher, target, ref);
   }
-  void monitor_down(const pid& watcher, const term& target, const reference& ref, term reason) override;
-  void group_leader(const pid& from, const pid& to, const pid& leader) override { next_.group_leader(from, to, leader); }
+  void monitor_down(const pid& watcher, const term& target, const reference& ref,
+                    term reason) override;
+  void group_leader(const pid& from, const pid& to, const pid& leader) override {
+    next_.group_leader(from, to, leader);
+  }
   void node_down(atom node) override;
 
  private:
@@ -94,8 +103,8 @@ class node_services {
  public:
   /// `monitors`: the spawn_monitors installed in `engine` (rpc and spawn_monitor/4 need it to
   /// see their DOWN messages); may be null when not distributed.
-  node_services(runtime& rt, dist::engine* engine, export_table& exports, services_options options = {},
-                spawn_monitors* monitors = nullptr);
+  node_services(runtime& rt, dist::engine* engine, export_table& exports,
+                services_options options = {}, spawn_monitors* monitors = nullptr);
   ~node_services();
   node_services(const node_services&) = delete;
   node_services& operator=(const node_services&) = delete;

@@ -29,11 +29,11 @@ pid start(runtime& rt, export_table& exports, atom name);
 /// against any Task.Supervisor (Elixir's or otpp's), local or `{Name, Node}`. The reply, or
 /// why Task.await would have exited (`timeout`, the task's exit reason, `noproc`, ...). The
 /// task is linked to the caller, as async links it.
-[[nodiscard]] task<gen::call_result> async_await(process& self, gen::destination supervisor, atom m, atom f,
-                                                 std::vector<term> args,
-                                                 std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
-[[nodiscard]] gen::call_result async_await(scoped_process& self, const gen::destination& supervisor, atom m, atom f,
-                                           std::vector<term> args,
-                                           std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+[[nodiscard]] task<gen::call_result> async_await(
+    process& self, gen::destination supervisor, atom m, atom f, std::vector<term> args,
+    std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+[[nodiscard]] gen::call_result async_await(
+    scoped_process& self, const gen::destination& supervisor, atom m, atom f,
+    std::vector<term> args, std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
 
 }  // namespace otpp::task_supervisor

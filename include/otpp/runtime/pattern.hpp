@@ -413,6 +413,11 @@ class receive_matcher_base {
   bool timed_out = false;
 
  protected:
+  std::uint8_t matched_ = 0xff;  ///< index of the clause that matched (kept small: it lives in
+                                 ///< every waiting process's frame)
+ public:
+
+ protected:
   receive_matcher_base() = default;
   ~receive_matcher_base() = default;
   receive_matcher_base(const receive_matcher_base&) = default;
@@ -438,6 +443,7 @@ class receive_matcher final : public receive_matcher_base {
  public:
   using result_type = typename common_result<typename clause_result<Cs>::type...>::type;
   static constexpr std::size_t count = sizeof...(Cs);
+  static_assert(count < 0xff, "a receive has fewer than 255 clauses");
   static constexpr bool has_after = (is_after_clause<Cs>::value || ...);
   static_assert(!has_after || is_after_clause<std::tuple_element_t<count - 1, std::tuple<Cs...>>>::value,
                 "after(...) must be the last clause of a receive");
@@ -468,7 +474,7 @@ class receive_matcher final : public receive_matcher_base {
       return false;
     } else {
       if (std::get<I>(clauses_).try_match(msg)) {
-        matched_ = I;
+        this->matched_ = std::uint8_t(I);
         return true;
       }
       return match_from<I + 1>(msg);
@@ -482,7 +488,7 @@ class receive_matcher final : public receive_matcher_base {
       throw std::logic_error("otpp: receive resumed without a matching clause");
     } else {
       using C = std::tuple_element_t<I, std::tuple<Cs...>>;
-      bool mine = is_after_clause<C>::value ? timed_out : (!timed_out && matched_ == I);
+      bool mine = is_after_clause<C>::value ? timed_out : (!timed_out && this->matched_ == I);
       if (mine) {
         if constexpr (std::is_void_v<result_type>) {
           std::get<I>(clauses_).invoke();
@@ -496,7 +502,6 @@ class receive_matcher final : public receive_matcher_base {
   }
 
   std::tuple<Cs...> clauses_;
-  std::size_t matched_ = count;
 };
 
 }  // namespace detail
