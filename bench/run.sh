@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds otpp's benchmarks (Release, in build-bench/) and prints their figures as key=value
-# lines, beside Erlang/OTP's in the same run where a reference exists, with ratio lines
-# (ratio.<area>.<metric> = otpp / beam).
+# lines, beside Erlang/OTP's, CAF's and the loopback TCP limit in the same run where a reference
+# exists, with ratio lines (ratio.<area>.<metric> = otpp / beam, caf_ratio.* = otpp / caf,
+# limit_ratio.* = otpp / loopback TCP).
 # Usage: bench/run.sh [term|local|remote|rpc|all]
 #   term: otpp_term_bench, and the same term mix through term_to_binary/binary_to_term in erl;
 #         both count rates per CPU-second, so a shared machine's load does not skew the ratio.
@@ -12,6 +13,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 what=${1:-all}
 build=$root/build-bench
 beam_ref=$root/../shared/bench/beam/run.sh
+caf_ref=$root/../shared/bench/caf/run.sh
+limit_ref=$root/../shared/bench/limit/run.sh
 
 case $what in
   term|local|remote|rpc|all) ;;
@@ -39,17 +42,23 @@ build_target() {
   fi
 }
 
-# Prints ratio.<area>.<metric>=otpp/beam for every metric both outputs have.
+# Prints <peer>_ratio.<area>.<metric>=otpp/<peer> (peer: beam or caf; "ratio." alone for beam)
+# for every metric both outputs have.
 ratios() {
   awk -F= '
     /^otpp\./ { k = substr($1, 6); o[k] = $2 }
     /^beam\./ { k = substr($1, 6); b[k] = $2 }
+    /^caf\./  { k = substr($1, 5); c[k] = $2 }
     END {
       n = 0
-      for (k in o) if (k in b && b[k] + 0 > 0) keys[++n] = k
+      for (k in o) keys[++n] = k
       # stable output order
       for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (keys[j] < keys[i]) { t = keys[i]; keys[i] = keys[j]; keys[j] = t }
-      for (i = 1; i <= n; i++) printf "ratio.%s=%.2f\n", keys[i], o[keys[i]] / b[keys[i]]
+      for (i = 1; i <= n; i++) {
+        k = keys[i]
+        if (k in b && b[k] + 0 > 0) printf "ratio.%s=%.2f\n", k, o[k] / b[k]
+        if (k in c && c[k] + 0 > 0) printf "caf_ratio.%s=%.2f\n", k, o[k] / c[k]
+      }
     }' "$@"
 }
 
@@ -125,10 +134,34 @@ run_area() {
   configure
   build_target "otpp_${area}_bench"
   "$build/bin/otpp_${area}_bench" | tee "$work/otpp_$area.txt"
+  local refs=("$work/otpp_$area.txt")
   if [[ ( $area == local || $area == remote ) && -x $beam_ref ]]; then
     "$beam_ref" "$area" | tee "$work/beam_$area.txt"
-    ratios "$work/otpp_$area.txt" "$work/beam_$area.txt"
+    refs+=("$work/beam_$area.txt")
   fi
+  # CAF, the C++ actor peer, and (for remote) the loopback TCP limit, in the same run.
+  if [[ ( $area == local || $area == remote ) && -x $caf_ref && -f /usr/include/caf/all.hpp ]]; then
+    "$caf_ref" --only "$area" | tee "$work/caf_$area.txt" || true
+    refs+=("$work/caf_$area.txt")
+  fi
+  if [[ $area == remote && -x $limit_ref ]]; then
+    "$limit_ref" | tee "$work/limit.txt"
+    awk -F= '
+      /^otpp\.remote\.round_trip_us=/ { o = $2 }
+      /^limit\.tcp\.round_trip_us=/ { l = $2 }
+      /^otpp\.remote\.bin64k_mb_per_s=/ { ob = $2 }
+      /^limit\.tcp\.bulk_mb_per_s=/ { lb = $2 }
+      END {
+        if (l > 0 && o > 0) printf "limit_ratio.remote.round_trip_us=%.2f\n", o / l
+        if (lb > 0 && ob > 0) printf "limit_ratio.remote.bin64k_mb_per_s=%.2f\n", ob / lb
+      }' "$work/otpp_$area.txt" "$work/limit.txt"
+  fi
+  # otpp -> erl over the same messages: otpp is never the slower side of a mixed pair.
+  if [[ $area == remote ]]; then
+    "$build/bin/otpp_remote_bench" --peer erl | tee "$work/otpp_to_erl.txt" || true
+  fi
+  # (rpc_bench runs its erl pair itself and prints its own ratio lines.)
+  if ((${#refs[@]} > 1)); then ratios "${refs[@]}"; fi
 }
 
 for area in term local remote rpc; do

@@ -1,6 +1,7 @@
 // libFuzzer target: arbitrary bytes fed to both roles of the handshake state machine, in
 // chunks the input chooses, with the owner's answers also chosen by the input. It must
 // never crash, hang or read out of bounds, and must end done, failed or waiting.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>

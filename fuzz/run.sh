@@ -1,28 +1,51 @@
 #!/usr/bin/env bash
-# Builds a libFuzzer target in build-fuzz/ with clang++ (ASan + UBSan, libraries instrumented)
-# and runs it for a bounded time with a seed corpus from the golden vectors.
+# Builds libFuzzer targets with clang++ (ASan + UBSan, libraries instrumented) and runs one for
+# a bounded time with a seed corpus: the golden term vectors for term_decode, generated
+# handshake transcripts and control frames (fuzz/seed_gen.cpp) for handshake and control.
 # Usage: fuzz/run.sh <target> [seconds]      e.g. fuzz/run.sh term_decode 60
-# A crash leaves its input in build-fuzz/artifacts/ and makes the script fail.
+#        fuzz/run.sh --build                 builds every target (and the seeds) only
+# The build directory is $OTPP_FUZZ_BUILD (default build-fuzz/); configuring and building hold
+# a lock on it, so parallel runs never race. With OTPP_FUZZ_PREBUILT=1 a run skips the build
+# (the CTest fixture fuzz.build did it). A crash leaves its input in <build>/artifacts/ and
+# makes the script fail.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-target=${1:?usage: fuzz/run.sh <target> [seconds]}
+target=${1:?usage: fuzz/run.sh <target> [seconds] | fuzz/run.sh --build}
 seconds=${2:-60}
-build=$root/build-fuzz
+build=${OTPP_FUZZ_BUILD:-$root/build-fuzz}
+mkdir -p "$build"
 
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DOTPP_FUZZ=ON -DOTPP_SANITIZE=address -DOTPP_WERROR=OFF \
-  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link -fno-sanitize-recover=all" >/dev/null
-cmake --build "$build" -j2 --target "${target}_fuzz"
+build_targets() {
+  # One configure + build at a time per build directory (ctest -j runs the fuzz tests at once).
+  exec 9>"$build/.run.lock"
+  flock 9
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DOTPP_FUZZ=ON -DOTPP_SANITIZE=address -DOTPP_WERROR=OFF \
+    -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link -fno-sanitize-recover=all" >/dev/null
+  cmake --build "$build" -j2 --target "$@"
+  # Seeds: one file per golden vector (its input bytes, written with perl, always on Debian),
+  # and the generated handshake and control seeds.
+  mkdir -p "$build/seeds/term_decode"
+  perl -ne 'next if /^#/; chomp; my @c = split /\t/; next unless @c == 5;
+            open(my $f, ">", "'"$build/seeds/term_decode"'/$c[0]") or die; binmode $f; print $f pack("H*", $c[3]); close $f' \
+    "$root/tests/term/golden/vectors.txt"
+  if [[ -x $build/bin/fuzz_seed_gen ]]; then
+    "$build/bin/fuzz_seed_gen" "$build/seeds"
+  fi
+  flock -u 9
+}
+
+if [[ $target == --build ]]; then
+  build_targets term_decode_fuzz handshake_fuzz control_fuzz fuzz_seed_gen
+  exit 0
+fi
+if [[ ${OTPP_FUZZ_PREBUILT:-0} != 1 ]]; then
+  build_targets "${target}_fuzz" fuzz_seed_gen
+fi
 
 seeds=$build/seeds/$target
 corpus=$build/corpus/$target
 mkdir -p "$seeds" "$corpus" "$build/artifacts"
-if [[ $target == term_decode ]]; then
-  # One seed file per golden vector (its input bytes), written with perl (always on Debian).
-  perl -ne 'next if /^#/; chomp; my @c = split /\t/; next unless @c == 5;
-            open(my $f, ">", "'"$seeds"'/$c[0]") or die; binmode $f; print $f pack("H*", $c[3]); close $f' \
-    "$root/tests/term/golden/vectors.txt"
-fi
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

@@ -147,6 +147,7 @@ struct engine::impl {
   }
   pid engine_pid() const { return pid{self.name_, 0, 0, self.creation_}; }
   bool on_io_thread() const { return std::this_thread::get_id() == io_thread_id; }
+
   static bool is_up(peer& p) {
     std::lock_guard lock(p.mu);
     return p.st == peer::state::up;
@@ -210,7 +211,9 @@ struct connection : std::enable_shared_from_this<connection> {
 
   connection(engine::impl& e, std::shared_ptr<peer> p, tcp::socket s, std::uint64_t agreed)
       : eng(e), pr(std::move(p)), sock(std::move(s)), flags(agreed), ticker(eng.io),
-        decoder(frame_decoder::limits{e.opt().max_message_size, 256}) {
+        decoder(frame_decoder::limits{e.opt().max_message_size, 256,
+                                      e.opt().max_pending_fragment_bytes ? e.opt().max_pending_fragment_bytes
+                                                                         : e.opt().max_message_size}) {
     rbuf = std::make_shared<std::vector<std::uint8_t>>(read_buffer_size);
   }
 
@@ -330,10 +333,13 @@ struct connection : std::enable_shared_from_this<connection> {
   // A sender's shortcut (peer mutex held, write_scheduled false): when the connection is
   // idle, write right away instead of waking the I/O thread — the round trip of a lone
   // message saves a thread hand-off. Within a burst the I/O thread writes instead, so the
-  // many messages of a burst leave in few writes.
+  // many messages of a burst leave in few writes. The gap that marks a burst is far below a
+  // loopback round trip (~15 us): wider, a ping-pong or an rpc's SPAWN_REPLY-then-DOWN pair
+  // counts as a burst and pays the hand-off on every exchange.
+  static constexpr auto direct_write_gap = std::chrono::microseconds(5);
   void write_from_sender() {
     auto now = clock_type::now();
-    if (closed || now - last_direct_write < std::chrono::microseconds(50)) {
+    if (closed || now - last_direct_write < direct_write_gap) {
       schedule_io_flush();
       return;
     }
@@ -405,9 +411,15 @@ struct connection : std::enable_shared_from_this<connection> {
   bool process(std::span<const std::uint8_t> body, std::shared_ptr<const std::vector<std::uint8_t>> shared) {
     auto r = decoder.decode(body, std::move(shared));
     if (!r) {
-      eng.log("malformed frame from " + std::string(pr->name.name()) + " (" + r.error() +
-              "); closing that connection");
-      close("malformed frame");
+      if (decoder.limit_exceeded()) {
+        eng.log("frame from " + std::string(pr->name.name()) + " exceeds the limit: " + r.error() +
+                "; closing that connection");
+        close("reassembly limit exceeded");
+      } else {
+        eng.log("malformed frame from " + std::string(pr->name.name()) + " (" + r.error() +
+                "); closing that connection");
+        close("malformed frame");
+      }
       return false;
     }
     if (*r) eng.dispatch(*this, std::move(**r));

@@ -433,14 +433,28 @@ int run_epmd(epmd_server_options options) {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  // SIGTERM back to its default (a parent may have ignored it, and an ignored signal never
+  // reaches sigwait); SIGINT stays as inherited, like any foreground tool's.
+  ::signal(SIGTERM, SIG_DFL);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);  // before the server thread starts
+  auto log = [sink = options.log, quiet = options.quiet](const std::string& line) {
+    if (quiet) return;
+    if (sink) sink(line);
+    else std::cerr << "epmd: " << line << std::endl;
+  };
+  const std::string address = options.bind_address;
+  const std::uint16_t wanted = options.port;
   auto server = epmd_server::start(std::move(options));
   if (!server) {
-    std::cerr << "epmd: " << server.error() << '\n';
+    // Not silenced by `quiet`: the one thing a user must see.
+    std::cerr << "epmd: " << server.error()
+              << (wanted ? " (is another port mapper running there?)" : "") << std::endl;
     return 1;
   }
+  log("listening on " + address + " port " + std::to_string((*server)->port()));
   int sig = 0;
   sigwait(&set, &sig);
+  log(std::string("stopping on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM"));
   return 0;
 }
 

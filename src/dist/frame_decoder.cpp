@@ -22,6 +22,16 @@ result<etf::decoded> decode_one(std::span<const std::uint8_t> bytes, bool with_v
 }
 }  // namespace
 
+failure frame_decoder::over_limit(std::string why) {
+  limit_exceeded_ = true;
+  return failure{std::move(why)};
+}
+
+std::string frame_decoder::pending_limit_text() const {
+  return "fragments pending reassembly would exceed " + std::to_string(limits_.max_pending_bytes) +
+         " bytes (" + std::to_string(partials_.size()) + " messages in flight)";
+}
+
 result<std::vector<atom>> frame_decoder::parse_atom_cache(std::span<const std::uint8_t> body,
                                                           std::size_t& pos) {
   detail::byte_reader r(body.subspan(pos));
@@ -87,6 +97,7 @@ result<std::optional<control_signal>> frame_decoder::decode_terms(
 
 result<std::optional<control_signal>> frame_decoder::decode(
     std::span<const std::uint8_t> body, std::shared_ptr<const std::vector<std::uint8_t>> shared) {
+  limit_exceeded_ = false;
   if (body.empty()) return failure{"empty frame"};
   if (body[0] == pass_through) {
     etf::decode_options opts;
@@ -127,9 +138,12 @@ result<std::optional<control_signal>> frame_decoder::decode(
       if (frag == 0) return failure{"fragment id 0"};
       if (frag == 1) return decode_terms(body.subspan(pos), *refs, std::move(shared));
       if (partials_.count(seq)) return failure{"fragment sequence started twice"};
-      if (partials_.size() >= limits_.max_pending_sequences) return failure{"too many fragmented messages in flight"};
+      if (partials_.size() >= limits_.max_pending_sequences)
+        return over_limit("more than " + std::to_string(limits_.max_pending_sequences) +
+                          " fragmented messages in flight");
       std::size_t len = body.size() - pos;
-      if (len > limits_.max_message_size) return failure{"fragmented message exceeds the size limit"};
+      if (len > limits_.max_message_size) return over_limit("fragmented message exceeds the size limit");
+      if (len > limits_.max_pending_bytes - pending_bytes_) return over_limit(pending_limit_text());
       partial p;
       p.data.assign(body.begin() + static_cast<std::ptrdiff_t>(pos), body.end());
       p.refs = std::move(*refs);
@@ -149,7 +163,8 @@ result<std::optional<control_signal>> frame_decoder::decode(
       if (frag != p.next_fragment) return failure{"fragment out of order"};
       auto data = body.subspan(18);
       if (p.data.size() + data.size() > limits_.max_message_size)
-        return failure{"fragmented message exceeds the size limit"};
+        return over_limit("fragmented message exceeds the size limit");
+      if (data.size() > limits_.max_pending_bytes - pending_bytes_) return over_limit(pending_limit_text());
       p.data.insert(p.data.end(), data.begin(), data.end());
       pending_bytes_ += data.size();
       if (frag > 1) {

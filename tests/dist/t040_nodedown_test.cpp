@@ -1,8 +1,14 @@
-// Scenario 040, losing a node: `kill -9` of an erl peer, a peer that stops answering ticks,
-// disconnect_node, monitor_node and monitor_nodes, in both directions.
+// Scenario 040, losing a node: `kill -9` of an erl peer and of an otpp node in a process of
+// its own (the lesson's kate), a peer that stops answering ticks, disconnect_node,
+// monitor_node and monitor_nodes, in both directions.
 #include <signal.h>
 
+#include <future>
+
 #include "dist/dist_fixture.hpp"
+#include "otpp/runtime/runtime.hpp"
+#include "otpp/runtime/scoped_process.hpp"
+#include "otpp/term/print.hpp"
 
 using namespace otpp;
 using namespace otpp::test;
@@ -109,4 +115,89 @@ TEST_F(NodeDown, OtppAnswersTicksOfAnErlWithAShorterTicktime) {
   ASSERT_EQ(a->engine->ping(atom(erl->node())), atoms::pong);
   std::this_thread::sleep_for(5s);
   EXPECT_EQ(erl->eval("nodes()."), "[" + a->name_text() + "]");
+}
+
+namespace {
+
+// The lesson's kate (examples/lesson/kate.cpp) as its own process: a full otpp node that
+// serves until killed, registered with the test's port mapper.
+std::unique_ptr<child_process> start_kate(const std::string& node, std::uint16_t epmd_port, const std::string& cookie) {
+  auto kate = std::make_unique<child_process>(child_process::options{
+      {std::string(OTPP_BIN_DIR) + "/lesson_kate", "--sname", node, "--cookie", cookie},
+      {{"ERL_EPMD_PORT", std::to_string(epmd_port)}},
+      true});
+  EXPECT_TRUE(kate->wait_for(node + " ready", 15s)) << kate->output();
+  return kate;
+}
+
+}  // namespace
+
+TEST_F(NodeDown, KillingAnOtppNodeProcessFiresNodedownInErl) {
+  const std::string kate_node = unique_name("kate") + "@localhost";
+  auto kate = start_kate(kate_node, epmd_port(), cookie);
+  auto erl = start_erl();
+  ASSERT_TRUE(erl->ready());
+  ASSERT_EQ(erl->eval("net_adm:ping(" + quoted(kate_node) + ")."), "pong");
+  ASSERT_EQ(erl->eval("monitor_node(" + quoted(kate_node) + ", true)."), "true");
+  kate->kill(SIGKILL);
+  EXPECT_EQ(erl->eval("receive {nodedown, N} -> N after 10000 -> timeout end."), kate_node);
+  EXPECT_EQ(erl->eval("nodes()."), "[]");
+}
+
+TEST_F(NodeDown, KillingAnOtppNodeProcessBreaksLinksWithNoconnection) {
+  const std::string kate_node = unique_name("kate") + "@localhost";
+  auto kate = start_kate(kate_node, epmd_port(), cookie);
+
+  // An in-process otpp node with a real runtime, so the link and its exit signal are the
+  // runtime's own.
+  runtime rt;
+  dist::engine_options o;
+  o.name = unique_name("alex") + "@localhost";
+  o.cookie = cookie;
+  o.epmd_port = epmd_port();
+  o.embedded_epmd = false;
+  o.listen_address = "127.0.0.1";
+  auto log = std::make_shared<captured_log>();
+  o.log = [log](std::string_view line) {
+    std::lock_guard lock(log->mu);
+    log->lines.emplace_back(line);
+  };
+  dist::engine engine(o);
+  engine.set_remote_signals(&rt.remote());
+  engine.set_reference_factory([&rt] { return rt.make_ref(); });
+  auto started = engine.start();
+  ASSERT_TRUE(started) << started.error();
+  rt.set_node(engine.name(), engine.creation());
+  rt.set_distribution(&engine);
+  // Detach before the engine goes, on every path out of this test.
+  struct detach {
+    runtime& rt;
+    dist::engine& engine;
+    ~detach() {
+      rt.set_distribution(nullptr);
+      engine.stop();
+    }
+  } detach_at_end{rt, engine};
+  {
+    scoped_process me(rt);
+    me.trap_exit(true);
+    // A process on kate that waits for a message: Kate.reply_sup/0, spawned from here.
+    std::promise<term> spawned;
+    auto fut = spawned.get_future();
+    (void)engine.spawn_request(me.self(), atom(kate_node), atom("Elixir.Kate"), atom("reply_sup"), term(), me.self(),
+                               term(), [&](const reference&, std::uint32_t, const term& r) { spawned.set_value(r); });
+    ASSERT_EQ(fut.wait_for(10s), std::future_status::ready);
+    term remote = fut.get();
+    ASSERT_TRUE(remote.is_pid()) << remote;
+    me.link(remote.pid_value());
+    // The link is in place on kate too before it dies: a round trip over the same connection.
+    ASSERT_EQ(engine.ping(atom(kate_node)), atoms::pong);
+
+    kate->kill(SIGKILL);
+    auto msg = me.receive_for(10s);
+    ASSERT_TRUE(msg) << log->all();
+    EXPECT_EQ(*msg, tuple_of(atoms::EXIT, remote, atoms::noconnection)) << *msg;
+    EXPECT_TRUE(eventually([&] { return !engine.is_connected(atom(kate_node)); }));
+    EXPECT_TRUE(log->contains("connection to " + kate_node + " lost")) << log->all();
+  }
 }

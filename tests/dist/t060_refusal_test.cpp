@@ -135,3 +135,63 @@ TEST_F(Refusal, GarbageInsteadOfAHandshakeIsDropped) {
   auto b = start_node("b");
   EXPECT_EQ(b->engine->ping(a->name()), atoms::pong);
 }
+
+namespace {
+// A 131 69 first fragment of sequence `seq` (of `count` fragments) with `size` bytes of
+// payload and no atom cache references, behind its 4-byte length.
+std::vector<std::uint8_t> first_fragment(std::uint64_t seq, std::uint64_t count, std::size_t size) {
+  std::vector<std::uint8_t> f = {0, 0, 0, 0, 131, 69};
+  for (int s = 56; s >= 0; s -= 8) f.push_back(static_cast<std::uint8_t>(seq >> s));
+  for (int s = 56; s >= 0; s -= 8) f.push_back(static_cast<std::uint8_t>(count >> s));
+  f.push_back(0);  // NumberOfAtomCacheRefs
+  f.resize(f.size() + size, 'x');
+  const auto len = static_cast<std::uint32_t>(f.size() - 4);
+  for (int i = 0; i < 4; ++i) f[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(len >> (24 - 8 * i));
+  return f;
+}
+}  // namespace
+
+TEST_F(Refusal, FragmentsPilingUpPastTheReassemblyBoundCloseOnlyThatConnection) {
+  // Each message may be 1 MiB; so may all the fragments one peer has in flight together.
+  auto a = start_node("a", [](dist::engine_options& o) { o.max_message_size = 1 << 20; });
+  auto b = start_node("b");
+  ASSERT_TRUE(a && b);
+  ASSERT_EQ(b->engine->ping(a->name()), atoms::pong);
+  std::string me = unique_name("hoard") + "@localhost";
+  auto s = handshaken(*a, epmd_port(), me, cookie);
+  ASSERT_TRUE(s);
+  // Two messages of 600 KB each, never finished: each is within the message bound, together
+  // they are over the reassembly bound.
+  ASSERT_TRUE(s->write_all(first_fragment(1, 5, 600'000), 3s));
+  ASSERT_TRUE(s->write_all(first_fragment(2, 5, 600'000), 3s));
+  EXPECT_TRUE(closed_by_peer(*s));
+  EXPECT_TRUE(eventually([&] { return a->log->contains("frame from " + me + " exceeds the limit", "pending reassembly"); }))
+      << a->log->all();
+  // The other connection is untouched.
+  pid pa = a->make_pid(), pb = b->make_pid();
+  b->engine->send(pb, pa, atom("still_here"));
+  auto got = a->signals.wait_for_kind("deliver", [&](const term& t) { return t[2].is_atom(atom("still_here")); });
+  EXPECT_TRUE(got);
+  EXPECT_TRUE(a->engine->is_connected(b->name()));
+}
+
+TEST_F(Refusal, AnExplicitReassemblyBoundIsCountedAcrossContinuationFragments) {
+  auto a = start_node("a", [](dist::engine_options& o) { o.max_pending_fragment_bytes = 100'000; });
+  ASSERT_TRUE(a);
+  std::string me = unique_name("drip") + "@localhost";
+  auto s = handshaken(*a, epmd_port(), me, cookie);
+  ASSERT_TRUE(s);
+  // One message that never ends: 60 KB, then 30 KB continuations (131 70) until over 100 KB.
+  ASSERT_TRUE(s->write_all(first_fragment(9, 1000, 60'000), 3s));
+  for (std::uint64_t id = 999; id >= 998; --id) {
+    auto c = first_fragment(9, id, 30'000 - 1);  // same layout minus the atom cache byte
+    c[5] = 70;
+    c.erase(c.begin() + 22);  // drop NumberOfAtomCacheRefs: continuations carry none
+    const auto len = static_cast<std::uint32_t>(c.size() - 4);
+    for (int i = 0; i < 4; ++i) c[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(len >> (24 - 8 * i));
+    if (!s->write_all(c, 3s)) break;  // closed already
+  }
+  EXPECT_TRUE(closed_by_peer(*s));
+  EXPECT_TRUE(eventually([&] { return a->log->contains("frame from " + me + " exceeds the limit", "100000 bytes"); }))
+      << a->log->all();
+}

@@ -205,12 +205,18 @@ TEST(timers, a_long_timer_crosses_the_wheel_levels_exactly) {
 TEST(timers, a_timer_to_a_dead_process_is_dropped) {
   det d;
   pid p = d.me.spawn(idle);
-  (void)d.me.send_after(10ms, p, hello);
+  std::size_t before = d.rt.process_count();
+  reference t = d.me.send_after(10ms, p, hello);
   d.me.send(p, stop);
   d.rt.run();
+  EXPECT_FALSE(d.rt.is_alive(p));
   d.rt.advance_time(20ms);
   d.rt.run();
-  SUCCEED();
+  // The timer is gone (fired into nothing), the dead pid stays dead, nobody else got hello.
+  EXPECT_FALSE(d.me.cancel_timer(t).has_value());
+  EXPECT_FALSE(d.rt.is_alive(p));
+  EXPECT_EQ(d.rt.process_count(), before - 1);
+  EXPECT_EQ(d.me.flush().size(), 0u);
 }
 
 TEST(timers, threaded_send_after_arrives_on_the_real_clock) {

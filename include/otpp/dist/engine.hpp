@@ -49,6 +49,9 @@ struct engine_options {
   std::size_t max_frame_size = std::size_t{128} << 20;
   /// Bound on a message reassembled from fragments.
   std::size_t max_message_size = std::size_t{1} << 30;
+  /// Bound on the bytes of all messages one peer has in flight as fragments together; past
+  /// it that connection is closed. 0 means max_message_size (as much as one message).
+  std::size_t max_pending_fragment_bytes = 0;
   /// Messages larger than this travel in fragments of this size (when the peer agrees).
   std::size_t fragment_size = std::size_t{256} << 10;
   /// A hidden node (not in the peers' `nodes()`).

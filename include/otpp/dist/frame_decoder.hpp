@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -23,6 +24,9 @@ class frame_decoder {
   struct limits {
     std::size_t max_message_size = std::size_t{1} << 30;  ///< bound on a reassembled message
     std::size_t max_pending_sequences = 256;              ///< fragmented messages in flight
+    /// Bound on the bytes of all fragmented messages in flight together, so a peer cannot
+    /// hold max_pending_sequences times max_message_size.
+    std::size_t max_pending_bytes = std::size_t{1} << 30;
   };
   frame_decoder() = default;
   explicit frame_decoder(limits l) : limits_(l) {}
@@ -37,6 +41,9 @@ class frame_decoder {
 
   /// Bytes held by partially received fragmented messages.
   [[nodiscard]] std::size_t pending_bytes() const noexcept { return pending_bytes_; }
+  /// Whether the last failure was a resource limit (message size, fragments in flight)
+  /// rather than bytes that break the protocol.
+  [[nodiscard]] bool limit_exceeded() const noexcept { return limit_exceeded_; }
 
  private:
   struct partial {
@@ -51,10 +58,15 @@ class frame_decoder {
                                                      const std::vector<atom>& refs,
                                                      std::shared_ptr<const std::vector<std::uint8_t>> shared);
 
-  limits limits_;
   std::array<std::optional<atom>, 2048> cache_{};  // 8 segments of 256 entries
   std::unordered_map<std::uint64_t, partial> partials_;
+  // Fails with `why` as a resource limit (see limit_exceeded()).
+  failure over_limit(std::string why);
+  [[nodiscard]] std::string pending_limit_text() const;
+
+  limits limits_;
   std::size_t pending_bytes_ = 0;
+  bool limit_exceeded_ = false;
 };
 
 }  // namespace otpp::dist

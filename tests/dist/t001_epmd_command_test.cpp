@@ -1,0 +1,104 @@
+// Scenario 001, `otpp epmd` run alone like Debian's `epmd`: a real erl registers with it and
+// both Debian's `epmd -names` and otpp's client list it; SIGTERM stops it cleanly; a taken
+// port is a clear error and a non-zero exit.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <thread>
+
+#include "otpp/dist/epmd.hpp"
+#include "support/erl_peer.hpp"
+#include "support/ports.hpp"
+
+using namespace otpp::dist;
+using namespace otpp::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string otpp_tool() { return std::string(OTPP_BIN_DIR) + "/otpp"; }
+
+epmd_address local(std::uint16_t port) { return epmd_address{"127.0.0.1", port, 3000ms}; }
+
+bool names_contain(std::uint16_t port, const std::string& name) {
+  auto names = epmd_names(local(port));
+  if (!names) return false;
+  for (auto& [n, p] : *names)
+    if (n == name) return true;
+  return false;
+}
+
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return pred();
+}
+
+// Waits (bounded) for the child to exit; its wait status, or nullopt if it is still running.
+std::optional<int> exit_status_within(child_process& c, std::chrono::milliseconds timeout) {
+  if (!eventually([&] { return !c.running(); }, timeout)) return std::nullopt;
+  return c.wait();
+}
+
+}  // namespace
+
+TEST(EpmdCommand, RealErlRegistersWithOtppEpmdAndEpmdNamesListsIt) {
+  const auto port = free_port();
+  child_process epmd({{otpp_tool(), "epmd", "-port", std::to_string(port)}, {}, true});
+  ASSERT_TRUE(epmd.wait_for("listening on 0.0.0.0 port " + std::to_string(port), 10s)) << epmd.output();
+  ASSERT_TRUE(epmd.running()) << epmd.output();
+
+  erl_peer erl(unique_name("erl"), port);
+  ASSERT_TRUE(erl.ready()) << erl.process().output();
+  const auto alive = erl.node().substr(0, erl.node().find('@'));
+  // Debian's epmd in client mode, asking ours.
+  child_process names({{"epmd", "-port", std::to_string(port), "-names"}, {}, true});
+  EXPECT_TRUE(names.wait_for("name " + alive + " at port", 5s)) << names.output();
+  EXPECT_TRUE(names.wait_for("epmd: up and running on port " + std::to_string(port), 5s)) << names.output();
+  // otpp's own client, and erl looking itself up through it.
+  EXPECT_TRUE(names_contain(port, alive));
+  auto ours = epmd_port_please(local(port), alive);
+  ASSERT_TRUE(ours) << ours.error();
+  EXPECT_EQ(erl.eval("erl_epmd:port_please(\"" + alive + "\", \"localhost\")."),
+            "{port," + std::to_string(ours->port) + ",6}");
+  EXPECT_TRUE(epmd.wait_for("registered '" + alive + "'", 5s)) << epmd.output();
+
+  // Killing erl drops its name; SIGTERM stops the port mapper with status 0.
+  erl.kill(SIGKILL);
+  EXPECT_TRUE(eventually([&] { return !names_contain(port, alive); }));
+  epmd.kill(SIGTERM);
+  auto status = exit_status_within(epmd, 10s);
+  ASSERT_TRUE(status) << "otpp epmd ignored SIGTERM: " << epmd.output();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status << "\n" << epmd.output();
+  EXPECT_FALSE(epmd_reachable(local(port)));
+}
+
+TEST(EpmdCommand, SigintStopsItAndTheDoubleDashPortFormWorks) {
+  const auto port = free_port();
+  child_process epmd({{otpp_tool(), "epmd", "--port", std::to_string(port)}, {}, true});
+  ASSERT_TRUE(epmd.wait_for("listening on 0.0.0.0 port " + std::to_string(port), 10s)) << epmd.output();
+  EXPECT_TRUE(epmd_reachable(local(port)));
+  epmd.kill(SIGINT);
+  auto status = exit_status_within(epmd, 10s);
+  ASSERT_TRUE(status) << "otpp epmd ignored SIGINT: " << epmd.output();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status << "\n" << epmd.output();
+}
+
+TEST(EpmdCommand, ATakenPortIsAClearErrorAndANonZeroExit) {
+  auto taken = epmd_server::start({.bind_address = "0.0.0.0", .port = 0, .log = {}, .quiet = true});
+  ASSERT_TRUE(taken) << taken.error();
+  const auto port = (*taken)->port();
+  child_process epmd({{otpp_tool(), "epmd", "-port", std::to_string(port)}, {}, true});
+  auto status = exit_status_within(epmd, 10s);
+  ASSERT_TRUE(status) << "otpp epmd kept running on a taken port: " << epmd.output();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0) << *status;
+  EXPECT_TRUE(epmd.wait_for("cannot listen on port " + std::to_string(port), 5s)) << epmd.output();
+  EXPECT_TRUE(epmd.wait_for("in use", 5s)) << epmd.output();
+  // The port mapper that holds the port is untouched.
+  EXPECT_TRUE(epmd_reachable(local(port)));
+}
