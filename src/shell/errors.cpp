@@ -2,6 +2,10 @@
 // of Elixir 1.14), so an error in the otpp shell reads as it does in iex.
 #include "otpp/shell/errors.hpp"
 
+#include <algorithm>
+
+#include "otpp/otp/io_format.hpp"
+
 namespace otpp::shell {
 namespace {
 
@@ -40,10 +44,48 @@ bool is_operator_name(std::string_view f) {
          f == "bor" || f == "bxor" || f == "bsl" || f == "bsr";
 }
 
-// Name and message of an error reason (Exception.normalize/3).
+// UndefinedFunctionError's hint for a module that exists (Elixir 1.14's did_you_mean/3): the
+// functions of the same name, else those whose names are close (Jaro distance >= 0.77), at
+// most five, by name.
+std::string did_you_mean(atom function, std::vector<std::pair<atom, std::size_t>> exports) {
+  struct candidate {
+    double distance;
+    std::string name;
+    std::size_t arity;
+  };
+  std::sort(exports.begin(), exports.end(), [](const auto& a, const auto& b) {
+    return std::pair(a.first.name(), a.second) < std::pair(b.first.name(), b.second);
+  });
+  std::vector<candidate> found;
+  for (const auto& [name, arity] : exports) {
+    if (name == function) found.push_back({1.0, std::string(name.name()), arity});
+  }
+  if (found.empty()) {
+    for (const auto& [name, arity] : exports) {
+      const double d = jaro_distance(function.name(), name.name());
+      if (d >= 0.77) found.push_back({d, std::string(name.name()), arity});
+    }
+  }
+  std::stable_sort(found.begin(), found.end(),
+                   [](const candidate& a, const candidate& b) { return a.distance > b.distance; });
+  if (found.size() > 5) found.resize(5);
+  std::stable_sort(found.begin(), found.end(),
+                   [](const candidate& a, const candidate& b) { return a.name < b.name; });
+  if (found.empty()) return {};
+  std::string out = ". Did you mean:\n\n";
+  for (const candidate& c : found) {
+    out += "      * " + format_atom(atom(c.name), syntax::elixir).substr(1) + "/" +
+           std::to_string(c.arity) + "\n";
+  }
+  return out;
+}
+
+// Name and message of an error reason (Exception.normalize/3; with `blame`, as
+// Exception.blame/2 completes it for an error raised at the prompt).
 std::pair<std::string, std::string> normalize(
     const term& reason, const std::vector<stack_frame>& stack,
-    const std::vector<std::pair<int, std::string>>& arg_errors, const format_context& ctx) {
+    const std::vector<std::pair<int, std::string>>& arg_errors, const format_context& ctx,
+    bool blame) {
   if (reason.is_map()) {
     const term* ex = map_get(reason, "__exception__");
     const term* st = map_get(reason, "__struct__");
@@ -94,6 +136,9 @@ std::pair<std::string, std::string> normalize(
                       std::to_string(arity) + " is undefined";
     const bool exists = ctx.module_exists && ctx.module_exists(f.module);
     msg += exists ? " or private" : " (module " + module_text(f.module, ctx) + " is not available)";
+    if (blame && exists && ctx.module_functions) {
+      msg += did_you_mean(f.function, ctx.module_functions(f.module));
+    }
     return {"UndefinedFunctionError", msg};
   }
   if (reason.is_tuple() && reason.tuple_size() == 2 && reason[0].is_atom()) {
@@ -114,17 +159,6 @@ std::pair<std::string, std::string> normalize(
             "key " + inspect(reason[1], ctx) + " not found in: " + inspect(reason[2], ctx)};
   }
   return {"ErlangError", "Erlang error: " + inspect(reason, ctx)};
-}
-
-std::string indent(std::string_view text, std::string_view by) {
-  std::string out;
-  bool at_line_start = true;
-  for (char c : text) {
-    if (at_line_start && c != '\n') out += by;
-    out += c;
-    at_line_start = c == '\n';
-  }
-  return out;
 }
 
 }  // namespace
@@ -155,7 +189,10 @@ std::string inspect(const term& t, const format_context& ctx) {
   return to_string(t, ctx.print);
 }
 
-std::string format_frame(const stack_frame& f, const format_context& ctx) {
+namespace {
+
+// `Mod.fun(args)` or `Mod.fun/arity` (Exception.format_mfa/3).
+std::string format_mfa(const stack_frame& f, const format_context& ctx) {
   std::string out = module_text(f.module, ctx) + ".";
   std::string fun = format_atom(f.function, syntax::elixir).substr(1);  // drop ':'
   out += fun;
@@ -172,13 +209,29 @@ std::string format_frame(const stack_frame& f, const format_context& ctx) {
   return out;
 }
 
-std::string format_banner(error_class cls, const term& reason,
-                          const std::vector<stack_frame>& stack,
-                          const std::vector<std::pair<int, std::string>>& arg_errors,
-                          const format_context& ctx) {
+}  // namespace
+
+std::string format_frame(const stack_frame& f, const format_context& ctx) {
+  std::string out;
+  if (ctx.application) {
+    if (std::string app = ctx.application(f.module); !app.empty()) out += "(" + app + ") ";
+  }
+  if (!f.file.empty()) {
+    out += f.file + ":";
+    if (f.line != 0) out += std::to_string(f.line) + ":";
+    out += " ";
+  }
+  return out + format_mfa(f, ctx);
+}
+
+namespace {
+
+std::string banner(error_class cls, const term& reason, const std::vector<stack_frame>& stack,
+                   const std::vector<std::pair<int, std::string>>& arg_errors,
+                   const format_context& ctx, bool blame) {
   switch (cls) {
     case error_class::error: {
-      auto [name, message] = normalize(reason, stack, arg_errors, ctx);
+      auto [name, message] = normalize(reason, stack, arg_errors, ctx, blame);
       return "** (" + name + ") " + message;
     }
     case error_class::exit:
@@ -189,11 +242,20 @@ std::string format_banner(error_class cls, const term& reason,
   return {};
 }
 
+}  // namespace
+
+std::string format_banner(error_class cls, const term& reason,
+                          const std::vector<stack_frame>& stack,
+                          const std::vector<std::pair<int, std::string>>& arg_errors,
+                          const format_context& ctx) {
+  return banner(cls, reason, stack, arg_errors, ctx, false);
+}
+
 std::string format_exception(error_class cls, const term& reason,
                              const std::vector<stack_frame>& stack,
                              const std::vector<std::pair<int, std::string>>& arg_errors,
                              const format_context& ctx) {
-  std::string out = format_banner(cls, reason, stack, arg_errors, ctx) + "\n";
+  std::string out = banner(cls, reason, stack, arg_errors, ctx, true) + "\n";
   if (stack.empty()) return out + "\n";
   for (const stack_frame& f : stack) out += "    " + format_frame(f, ctx) + "\n";
   return out;
@@ -220,12 +282,25 @@ std::optional<std::vector<stack_frame>> stack_from_term(const term& t) {
     } else {
       return std::nullopt;
     }
+    if (f.tuple_size() == 4 && f[3].is_list() && f[3].is_proper_list()) {
+      for (const term& kv : f[3].list_elements()) {
+        if (!kv.is_tuple() || kv.tuple_size() != 2) continue;
+        if (kv[0].is_atom(atom("file"))) {
+          if (auto text = kv[1].to_text()) frame.file = *text;
+        } else if (kv[0].is_atom(atom("line"))) {
+          if (auto n = kv[1].to_int64(); n && *n > 0) frame.line = static_cast<std::uint32_t>(*n);
+        }
+      }
+    }
     out.push_back(std::move(frame));
   }
   return out;
 }
 
-std::string format_exit(const term& reason, const format_context& ctx) {
+namespace {
+
+// Exception.format_exit/2's reasons without a stack trace or a call.
+std::string format_exit_reason(const term& reason, const format_context& ctx) {
   if (reason.is_atom()) {
     const std::string_view r = reason.atom_value().name();
     if (r == "normal" || r == "shutdown" || r == "killed") return std::string(r);
@@ -234,29 +309,113 @@ std::string format_exit(const term& reason, const format_context& ctx) {
     if (r == "calling_self") return "process attempted to call itself";
     if (r == "noproc") {
       return "no process: the process is not alive or there's no process currently associated with "
-             "the "
-             "given name, possibly because its application isn't started";
+             "the given name, possibly because its application isn't started";
     }
   }
-  if (reason.is_tuple() && reason.tuple_size() == 2) {
-    if (reason[0].is_atom(atoms::shutdown)) return "shutdown: " + inspect(reason[1], ctx);
-    if (reason[0].is_atom(atoms::nodedown) && reason[1].is_atom()) {
+  if (reason.is_tuple() && reason.tuple_size() == 2 && reason[0].is_atom()) {
+    const std::string_view tag = reason[0].atom_value().name();
+    if (tag == "shutdown") return "shutdown: " + inspect(reason[1], ctx);
+    if (tag == "nodedown" && reason[1].is_atom()) {
       return "no connection to " + std::string(reason[1].atom_value().name());
     }
-    // {Reason, Stacktrace}: a process that crashed with an exception.
-    if (auto stack = stack_from_term(reason[1]); stack && !reason[1].is_nil()) {
-      std::string banner = format_banner(error_class::error, reason[0], *stack, {}, ctx);
-      std::string out = "an exception was raised:\n" + indent(banner, "    ");
-      for (const stack_frame& f : *stack) out += "\n        " + format_frame(f, ctx);
-      return out;
-    }
+    if (tag == "already_started" && reason[1].is_pid())
+      return "already started: " + inspect(reason[1], ctx);
+    if (tag == "bad_return_value") return "bad return value: " + inspect(reason[1], ctx);
+    if (tag == "bad_call") return "bad call: " + inspect(reason[1], ctx);
+    if (tag == "bad_cast") return "bad cast: " + inspect(reason[1], ctx);
   }
   return inspect(reason, ctx);
+}
+
+// Exception.format_exit/2: nested reasons go one level deeper with each `joiner`.
+std::string format_exit_with(const term& reason, const std::string& joiner,
+                             const format_context& ctx) {
+  if (reason.is_tuple() && reason.tuple_size() == 2) {
+    // {Reason, Stacktrace}: a process that crashed with an exception.
+    if (!reason[1].is_nil()) {
+      if (auto stack = stack_from_term(reason[1])) {
+        std::string out = "an exception was raised:" + joiner +
+                          banner(error_class::error, reason[0], *stack, {}, ctx, false);
+        for (const stack_frame& f : *stack) out += joiner + "    " + format_frame(f, ctx);
+        return out;
+      }
+    }
+    // {Reason, {M, F, Args}}: an exit raised by a call (GenServer.call, Task.await).
+    const term& call = reason[1];
+    if (call.is_tuple() && call.tuple_size() == 3 && call[0].is_atom() && call[1].is_atom() &&
+        ((call[2].is_list() && call[2].is_proper_list()) || call[2].to_int64())) {
+      stack_frame f;
+      f.module = call[0].atom_value();
+      f.function = call[1].atom_value();
+      if (call[2].is_list()) {
+        f.args = std::vector<term>(call[2].list_elements().begin(), call[2].list_elements().end());
+      } else {
+        f.arity = static_cast<std::size_t>(*call[2].to_int64());
+      }
+      return "exited in: " + format_mfa(f, ctx) + joiner + "** (EXIT) " +
+             format_exit_with(reason[0], joiner + "    ", ctx);
+    }
+  }
+  return format_exit_reason(reason, ctx);
+}
+
+}  // namespace
+
+std::string format_exit(const term& reason, const format_context& ctx) {
+  return format_exit_with(reason, "\n    ", ctx);
 }
 
 std::string format_shell_exit(const pid& shell, const term& reason, const format_context& ctx) {
   return "** (EXIT from " + inspect(term(shell), ctx) +
          ") shell process exited with reason: " + format_exit(reason, ctx);
+}
+
+double jaro_distance(std::string_view a, std::string_view b) {
+  if (a == b) return 1.0;
+  if (a.empty() || b.empty()) return 0.0;
+  // Characters (code points; bytes when the text is not UTF-8).
+  auto chars = [](std::string_view s) {
+    if (auto cps = io::from_utf8(s)) return std::vector<char32_t>(cps->begin(), cps->end());
+    return std::vector<char32_t>(s.begin(), s.end());
+  };
+  const std::vector<char32_t> first = chars(a);
+  const std::vector<char32_t> second = chars(b);
+  // Elixir walks the shorter string (the second on a tie) over a window of the other that
+  // slides once it reaches its full width; a match found left of the previous one counts as
+  // a transposition.
+  const bool first_shorter = first.size() < second.size();
+  const std::vector<char32_t>& outer = first_shorter ? first : second;
+  const std::vector<char32_t>& inner = first_shorter ? second : first;
+  const long lim = static_cast<long>(inner.size() / 2) - 1;
+  std::vector<bool> used(inner.size(), false);
+  std::size_t start = 0;
+  long pre = 0;
+  long common = 0;
+  long transpositions = 0;
+  long former = -1;
+  for (std::size_t idx = 0; idx < outer.size(); ++idx) {
+    const long width = pre + 1 + lim;
+    for (long k = 0; k < width && start + static_cast<std::size_t>(k) < inner.size(); ++k) {
+      const std::size_t at = start + static_cast<std::size_t>(k);
+      if (used[at] || inner[at] != outer[idx]) continue;
+      used[at] = true;
+      const long current = static_cast<long>(at);
+      if (current < former) ++transpositions;
+      ++common;
+      former = current;
+      break;
+    }
+    if (pre == lim) {
+      ++start;
+    } else {
+      ++pre;
+    }
+  }
+  if (common == 0) return 0.0;
+  const double c = static_cast<double>(common);
+  return (c / static_cast<double>(first.size()) + c / static_cast<double>(second.size()) +
+          (c - static_cast<double>(transpositions)) / c) /
+         3;
 }
 
 }  // namespace otpp::shell

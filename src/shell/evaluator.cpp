@@ -339,6 +339,33 @@ term arith(std::string_view op, const term& a, const term& b) {
 
 // ---- evaluator -------------------------------------------------------------------------------
 
+namespace {
+
+// The application (and version, as on Elixir 1.14 / OTP 25) that iex names in a stack frame
+// of a standard module: `(elixir 1.14.0) String.nosuch(1)`. `:erlang` belongs to erts, which
+// is not a loaded application, so iex names none.
+std::string application_of(atom m) {
+  const std::string_view n = m.name();
+  if (n.starts_with("Elixir.IEx")) return "iex 1.14.0";
+  if (n.starts_with("Elixir.")) return "elixir 1.14.0";
+  static constexpr std::string_view stdlib[] = {
+      "lists",  "io",       "io_lib", "string",     "maps",     "proplists", "timer", "unicode",
+      "binary", "math",     "sets",   "dict",       "orddict",  "ordsets",   "queue", "gen_server",
+      "gen",    "proc_lib", "sys",    "supervisor", "erl_eval", "calendar",  "ets",   "filename"};
+  static constexpr std::string_view kernel[] = {"rpc",         "erpc",   "net_kernel", "net_adm",
+                                                "global",      "code",   "os",         "file",
+                                                "application", "logger", "inet",       "gen_tcp"};
+  for (std::string_view s : stdlib) {
+    if (n == s) return "stdlib 4.2";
+  }
+  for (std::string_view k : kernel) {
+    if (n == k) return "kernel 8.5.3";
+  }
+  return {};
+}
+
+}  // namespace
+
 struct evaluator::pattern_state {
   std::set<std::string, std::less<>> bound;  // variables bound earlier in this pattern
   const bindings* outer = nullptr;           // for pins
@@ -349,6 +376,14 @@ evaluator::evaluator(builtin_table& table, eval_hooks hooks)
   format_.module_exists = [this](atom m) {
     return table_.has_module(m) || (hooks_.external_module && hooks_.external_module(m));
   };
+  // Only the node's own modules are known in full; the built-in modules are a part of what
+  // Elixir has, so a list of their functions would mislead.
+  format_.module_functions = [this](atom m) {
+    if (table_.has_module(m) || !hooks_.external_functions)
+      return std::vector<std::pair<atom, std::size_t>>{};
+    return hooks_.external_functions(m);
+  };
+  format_.application = [this](atom m) { return table_.has_module(m) ? application_of(m) : ""; };
 }
 
 void evaluator::write(std::string_view text) const {

@@ -182,11 +182,26 @@ session::session(otp::node& node, sinks io) : node_(node), io_(std::move(io)) {
     }
     return false;
   };
+  h.external_functions = [this](atom m) {
+    std::vector<std::pair<atom, std::size_t>> out;
+    for (const auto& e : node_.exports().entries()) {
+      if (e.module == m && e.arity >= 0) out.emplace_back(e.function, e.arity);
+    }
+    return out;
+  };
   install_node_builtins();
+  // Erlang nodes send the log events of processes whose group leader is here to `logger`.
+  logger_ =
+      std::make_unique<log_printer>(node_.rt(), eval_->format(), [this](std::string_view text) {
+        if (io_.out) io_.out(text);
+      });
   start_process();
 }
 
-session::~session() { proc_.reset(); }
+session::~session() {
+  logger_.reset();
+  proc_.reset();
+}
 
 void session::start_process() {
   proc_ = std::make_unique<scoped_process>(node_.rt());
@@ -219,8 +234,15 @@ void session::interrupt() {
   node_.rt().exit(p, term(atoms::kill));
 }
 
+void session::flush_log() {
+  if (pending_log_.empty()) return;
+  if (io_.out) io_.out(pending_log_);
+  pending_log_.clear();
+}
+
 void session::restart(const term& reason, const pid& dead) {
   pending_.clear();
+  flush_log();
   if (!interrupted_ && io_.out) {
     io_.out(format_shell_exit(dead, reason, eval_->format()) + "\n\n" + banner() + "\n");
   }
@@ -231,6 +253,12 @@ void session::restart(const term& reason, const pid& dead) {
 }
 
 bool session::poll() {
+  if (take_signals()) return true;
+  flush_log();
+  return false;
+}
+
+bool session::take_signals() {
   const pid me = proc_->self();
   try {
     (void)proc_->receive(
@@ -278,12 +306,12 @@ session::outcome session::feed(std::string_view line, bool print_result) {
   try {
     term result = eval_->run(prog, env_, counter_);
     // A signal that killed the shell process during the evaluation wins over the result.
-    if (poll()) return outcome::error;
+    if (take_signals()) return outcome::error;
     if (print_result) io_.out(eval_->inspect(result) + "\n");
     ++counter_;
     return outcome::ok;
   } catch (const shell_exception& e) {
-    if (poll()) return outcome::error;
+    if (take_signals()) return outcome::error;
     io_.out(eval_->describe(e));
     return outcome::error;
   } catch (const process_exited& e) {
@@ -363,6 +391,18 @@ void session::install_node_builtins() {
     }
     return guarded([&]() -> term {
       spawned s = remote::spawn_opt(proc(), node, m, f, args, link, monitor);
+      if (node_.rt().is_local(s.pid)) {
+        // Not started there: a local stand-in exits with noconnection, and Erlang's
+        // (erts_internal:crasher/6) logs a warning first.
+        std::vector<term> opts;
+        if (link) opts.emplace_back(atoms::link);
+        if (monitor) opts.emplace_back(atoms::monitor);
+        if (auto text = format_log_event(
+                spawn_failure_event(node, m, f, term::list(args), term::list(std::move(opts))),
+                eval_->format())) {
+          pending_log_ += *text;
+        }
+      }
       if (monitor && s.monitor) return tuple_of(s.pid, *s.monitor);
       return term(s.pid);
     });

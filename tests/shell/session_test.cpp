@@ -113,6 +113,74 @@ TEST_F(ShellSession, ExportedFunctionsAreCallable) {
   EXPECT_NE(node_output->text().find("Hi, my name is Kate\n"), std::string::npos);
 }
 
+TEST_F(ShellSession, UndefinedFunctionsOfTheNodesModulesSuggestOthersAsIexDoes) {
+  // Same name, other arity: every arity. A name close to one exported: that one.
+  EXPECT_EQ(feed("Kate.add(1)"),
+            "** (UndefinedFunctionError) function Kate.add/1 is undefined or private. Did you "
+            "mean:\n\n      * add/2\n\n    Kate.add(1)\n");
+  EXPECT_EQ(feed("Kate.say_nam()"),
+            "** (UndefinedFunctionError) function Kate.say_nam/0 is undefined or private. Did you "
+            "mean:\n\n      * say_name/0\n\n    Kate.say_nam()\n");
+  EXPECT_EQ(feed("Kate.sayname()"),
+            "** (UndefinedFunctionError) function Kate.sayname/0 is undefined or private. Did you "
+            "mean:\n\n      * say_name/0\n\n    Kate.sayname()\n");
+  // A standard module (no list: the shell knows only a part of its functions).
+  EXPECT_EQ(feed(":rpc.nosuch()"),
+            "** (UndefinedFunctionError) function :rpc.nosuch/0 is undefined or private\n"
+            "    (kernel 8.5.3) :rpc.nosuch()\n");
+  // A module the node does not have.
+  EXPECT_EQ(feed("Nosuch.f()"),
+            "** (UndefinedFunctionError) function Nosuch.f/0 is undefined (module Nosuch is not "
+            "available)\n    Nosuch.f()\n");
+  EXPECT_EQ(feed("1 + 1"), "2\n");
+}
+
+TEST_F(ShellSession, ALinkedSpawnOnAnUnreachableNodeWarnsThenKillsTheShellProcess) {
+  const std::string me = feed("self()");
+  feed("Node.spawn_link(:nosuch@localhost, Kate, :say_name, [])");
+  // The EXIT may have come during the evaluation already.
+  bool restarted = false;
+  for (int i = 0; i < 200 && !restarted; ++i) {
+    restarted = output().find("** (EXIT from") != std::string::npos || s->poll();
+    if (!restarted) std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_TRUE(restarted);
+  const std::string text = output();
+  const std::string warning =
+      " [warning] ** Can not start Kate::say_name,[] ([:link]) on :nosuch@localhost **\n\n";
+  const auto at = text.find(warning);
+  ASSERT_NE(at, std::string::npos) << text;
+  // As erts_internal:crasher/6 logs before it exits: the warning, then the EXIT.
+  EXPECT_EQ(text.substr(at + warning.size()),
+            "** (EXIT from " + me.substr(0, me.size() - 1) +
+                ") shell process exited with reason: no connection\n\n" + shell::session::banner() +
+                "\n");
+  EXPECT_EQ(feed("1 + 1"), "2\n");
+}
+
+TEST_F(ShellSession, ALoggerEventSentToTheNodePrintsAsIexPrintsIt) {
+  ASSERT_TRUE(node->rt().whereis(atom("logger")));
+  ASSERT_TRUE(node->rt().whereis(atom("logger_proxy")));
+  node->rt().send(
+      atom("logger_proxy"),
+      term::tuple({term(atom("log")), term(atom("error")),
+                   term::string("Error in process ~p with exit value:~n~p~n"),
+                   list_of(s->self(), tuple_of(atoms::undef,
+                                               list_of(tuple_of(atom("Elixir.Kate"), atom("nope"),
+                                                                term::list({}), term::list({}))))),
+                   term::map({})}));
+  const std::string tail =
+      " raised an exception\n** (UndefinedFunctionError) function Kate.nope/0 is undefined or "
+      "private\n    Kate.nope()\n";
+  bool seen = false;
+  for (int i = 0; i < 200 && !seen; ++i) {
+    seen = output().find(tail) != std::string::npos;
+    if (!seen) std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(seen) << output();
+  EXPECT_NE(output().find("[error] Process #PID<0."), std::string::npos) << output();
+}
+
 TEST_F(ShellSession, ALinkedProcessThatCrashesKillsAndRestartsTheShellProcess) {
   feed("x = 1");
   const std::string old_self = feed("self()");

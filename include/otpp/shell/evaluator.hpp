@@ -84,6 +84,9 @@ struct eval_hooks {
       external_call;
   /// Whether the export table knows `module`.
   std::function<bool(atom module)> external_module;
+  /// The functions the export table has for `module` (`{name, arity}`), for iex's "Did you
+  /// mean:" list.
+  std::function<std::vector<std::pair<atom, std::size_t>>(atom module)> external_functions;
 };
 
 /// Evaluates programs. One per shell session; not thread-safe.

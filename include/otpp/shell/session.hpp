@@ -1,7 +1,8 @@
 // One shell session on a running node: the shell process (a real process with a pid and a
 // mailbox), its bindings and prompt counter, the built-ins that need the node (self, send,
-// flush, receive, Node.*, Process.*, :rpc), and iex's handling of a shell process killed by
-// a link. The REPL (run_shell) and tests feed it lines.
+// flush, receive, Node.*, Process.*, :rpc), iex's handling of a shell process killed by
+// a link, and the node's `logger` that prints log events as iex does. The REPL (run_shell) and
+// tests feed it lines.
 #pragma once
 
 #include <atomic>
@@ -16,6 +17,7 @@
 #include "otpp/otp/node.hpp"
 #include "otpp/runtime/scoped_process.hpp"
 #include "otpp/shell/evaluator.hpp"
+#include "otpp/shell/logger.hpp"
 #include "otpp/term/parse.hpp"
 
 namespace otpp::shell {
@@ -78,7 +80,8 @@ class session {
   /// Takes in pending signals of the shell process without waiting. If an exit signal
   /// killed it (a linked process died), prints `** (EXIT from ...) shell process exited
   /// with reason: ...`, starts a new shell process (new pid, no bindings, counter 1) and
-  /// returns true. Owner thread only.
+  /// returns true. Log lines the last expression caused (a spawn that could not reach its
+  /// node) print first. Owner thread only.
   bool poll();
 
   /// Ends the evaluation in progress (Ctrl-C): the shell process is killed. Thread-safe.
@@ -93,6 +96,8 @@ class session {
 
  private:
   void start_process();
+  bool take_signals();
+  void flush_log();
   void restart(const term& reason, const pid& dead);
   void install_node_builtins();
   outcome evaluate(const std::string& text, bool print_result);
@@ -109,6 +114,8 @@ class session {
   bindings env_;
   std::size_t counter_ = 1;
   std::string pending_;
+  std::string pending_log_;  // log lines to print after the result (or before the EXIT)
+  std::unique_ptr<log_printer> logger_;
   std::atomic<bool> interrupted_{false};
 };
 
