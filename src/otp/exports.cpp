@@ -2,12 +2,9 @@
 // erpc:execute_call/4 and a spawned process run an Erlang function.
 #include "otpp/otp/exports.hpp"
 
-#include <chrono>
-#include <ctime>
 #include <mutex>
+#include <utility>
 
-#include "otpp/otp/io.hpp"
-#include "otpp/otp/io_format.hpp"
 #include "otpp/runtime/runtime.hpp"
 
 namespace otpp {
@@ -23,23 +20,6 @@ namespace {
 
 process_task run_function(process& self, export_table::function_fn fn, std::vector<term> args) {
   (void)co_await fn(self, std::move(args));
-}
-
-// "=ERROR REPORT==== 24-Nov-2026::02:09:48.935018 ===", as OTP's logger heads a report.
-std::string report_header() {
-  using namespace std::chrono;
-  auto now = system_clock::now();
-  std::time_t t = system_clock::to_time_t(now);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  auto micros = duration_cast<microseconds>(now.time_since_epoch()).count() % 1000000;
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "=ERROR REPORT==== %d-%s-%d::%02d:%02d:%02d.%06lld ===\n",
-                tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<long long>(micros));
-  return buf;
 }
 
 process_task run_task(process& self, std::function<task<term>(process&)> work) {
@@ -96,16 +76,9 @@ term export_table::undef_reason(atom module, atom function, const term& args) {
 }
 
 task<term> export_table::fail_undef(process& self, term reason) {
-  pid local_output = self.rt().default_group_leader();
-  if (local_output != pid{}) {
-    // Formatted by the node's io server, so pids print as this node sees them. No reply is
-    // awaited: the report must not hold up the exit.
-    term req =
-        io::format_request("~sError in process ~p on node ~p with exit value:~n~p~n~n",
-                           {term::string(report_header()), self.self(), self.rt().node(), reason});
-    self.send(local_output, term::tuple({atoms::io_request, self.self(), atoms::undefined, req}));
-  }
-  self.exit(reason);
+  // error_handler:undefined_function/3 raises error:undef, so the process ends with an error
+  // and the runtime reports it where the emulator would (see error_exception).
+  self.error(std::move(reason));
   co_return atoms::ok;
 }
 

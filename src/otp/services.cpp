@@ -1,5 +1,6 @@
-// A node's kernel services: the io server as default group leader, SPAWN_REQUEST from the
-// export table (erpc included), the `rex` server, built-in functions, task supervisors.
+// A node's kernel services: the io server as default group leader, the default logger,
+// SPAWN_REQUEST from the export table (erpc included), the `rex` server, built-in functions,
+// task supervisors.
 #include "otpp/otp/services.hpp"
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include "otpp/otp/gen.hpp"
 #include "otpp/otp/io.hpp"
 #include "otpp/otp/io_format.hpp"
+#include "otpp/otp/logger.hpp"
 #include "otpp/otp/rpc.hpp"
 #include "otpp/otp/task_supervisor.hpp"
 #include "otpp/term/print.hpp"
@@ -357,6 +359,7 @@ node_services::node_services(runtime& rt, dist::engine* engine, export_table& ex
   io_server_ = io::start_server(rt, dev, user_name);
   rt.set_default_group_leader(io_server_);
 
+  if (options.logger && !rt.whereis(atom("logger_proxy"))) logger_ = start_logger(rt, io_server_);
   if (options.builtins) add_builtins(exports);
   if (options.rex && !rt.whereis(atoms::rex)) {
     rex_ = rt.spawn(rex_server, &exports_, io_server_);
@@ -380,6 +383,7 @@ node_services::~node_services() {
   }
   // rex and the task supervisors look functions up in the export table, which may go next.
   if (rex_) rt_.exit(*rex_, atoms::kill);
+  if (logger_) rt_.exit(*logger_, atoms::kill);
   std::lock_guard lock(mu_);
   for (const pid& p : supervisors_) rt_.exit(p, atoms::kill);
 }

@@ -6,6 +6,8 @@
 #include <ctime>
 #include <exception>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "otpp/runtime/process.hpp"
 #include "otpp/runtime/runtime.hpp"
@@ -341,14 +343,70 @@ std::string crash_report_text(runtime_impl& rt, const pid& who, const term& reas
   return text;
 }
 
-/// The crash report goes to the group leader as an io request (whatever serves it), or to
-/// stderr when there is no group leader to ask.
+/// An error exit value as the emulator logs it is `{Reason, Stacktrace}`: a list of
+/// `{M, F, Arity | Args, Location}` (or `{Fun, Arity, Location}`) entries.
+bool is_error_value(const term& value) {
+  if (!value.is_tuple() || value.tuple_size() != 2) return false;
+  const term& stack = value[1];
+  if (!stack.is_list() || !stack.is_proper_list()) return false;
+  for (const term& frame : stack.list_elements()) {
+    if (!frame.is_tuple() || (frame.tuple_size() != 3 && frame.tuple_size() != 4)) return false;
+  }
+  return true;
+}
+
+/// The event erts_send_error_term_to_logger builds for a process that ends with an error
+/// (beam_common.c terminate_proc, utils.c do_send_logger_message):
+///   {log, error, "Error in process ~p on node ~p with exit value:~n~p~n", [Pid, Node, Value],
+///    #{error_logger => #{emulator => true, tag => error}, gl => GL, pid => Pid, time => T}}
+/// ("on node ~p" and Node only on a distributed node; no gl without a group leader). BEAM's
+/// Value is always `{Reason, Stacktrace}` and consumers rely on it (Elixir's Logger
+/// translator formats the stacktrace); an otpp error reason that lacks one (a C++ exception's
+/// `{error, <<"what">>}`) is logged as `{Reason, []}`.
+term emulator_error_event(runtime_impl& rt, const pid& who, const pid* gl, const term& reason) {
+  static const atom log("log"), error_logger("error_logger"), emulator("emulator"), tag("tag"),
+      gl_key("gl"), pid_key("pid"), time_key("time");
+  const bool alive = rt.node() != atoms::nonode_nohost;
+  term value = is_error_value(reason) ? reason : tuple_of(reason, term());
+  term args = alive ? list_of(who, rt.node(), std::move(value)) : list_of(who, std::move(value));
+  const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  std::vector<std::pair<term, term>> meta;
+  meta.emplace_back(error_logger, term::map({{term(emulator), term(atoms::true_)},
+                                             {term(tag), term(atoms::error)}}));
+  if (gl) meta.emplace_back(gl_key, *gl);
+  meta.emplace_back(pid_key, who);
+  meta.emplace_back(time_key, term(static_cast<std::int64_t>(now)));
+  return term::tuple({term(log), term(atoms::error),
+                      term::string(alive ? "Error in process ~p on node ~p with exit value:~n~p~n"
+                                         : "Error in process ~p with exit value:~n~p~n"),
+                      std::move(args), term::map(std::move(meta))});
+}
+
+/// Where the report of a crashed process goes, as on a BEAM node: a group leader on another
+/// node gets the emulator's logger event at `{logger_proxy, node(GL)}` (what OTP's logger
+/// does with an event whose gl is remote: logger:log_allowed -> logger_proxy:log({remote, ..}),
+/// and nothing prints here, the default handler's remote_gl filter stops it); else a local
+/// `logger_proxy` (the system logger, when one is registered) gets the event; else the text
+/// of the error report goes to the group leader as an io request, or to stderr when there is
+/// no group leader to ask.
 void report_crash(runtime_impl& rt, pcb* p, const pid& who, const term& reason) {
-  std::string text = crash_report_text(rt, who, reason);
+  static const atom logger_proxy("logger_proxy");
   const pid& gl = p->group_leader;
-  bool no_leader = gl.id == 0 && gl.serial == 0 && rt.classify(gl) != runtime_impl::where::remote;
-  if (!no_leader && rt.classify(gl) == runtime_impl::where::local && !rt.is_alive(gl)) no_leader = true;
-  if (no_leader) {
+  const runtime_impl::where gl_where = rt.classify(gl);
+  if (gl_where == runtime_impl::where::remote) {
+    rt.send_named_remote(p, logger_proxy, gl.node, emulator_error_event(rt, who, &gl, reason));
+    return;
+  }
+  const bool set = gl.id != 0 || gl.serial != 0;  // <0.0.0>: no group leader
+  if (auto proxy = rt.whereis(logger_proxy)) {
+    rt.send_message(p, *proxy, emulator_error_event(rt, who, set ? &gl : nullptr, reason));
+    return;
+  }
+  const bool has_leader = set && gl_where == runtime_impl::where::local && rt.is_alive(gl);
+  std::string text = crash_report_text(rt, who, reason);
+  if (!has_leader) {
     std::fwrite(text.data(), 1, text.size(), stderr);
     std::fflush(stderr);
     return;
@@ -408,6 +466,12 @@ void exit_process(pcb* p, term reason, bool report, bool keep_slot) {
       chain = next;
     }
   }
+  // The report leaves before the exit signals, as terminate_proc logs before
+  // erts_do_exit_process tells links and monitors.
+  if (report) {
+    report_crash(rt, p, me, reason);
+    rt.flush_outbox(p);
+  }
   if (process_ext* x = p->ext) {
     for (const reference& a : x->aliases) rt.remove_alias(a);
     x->aliases.clear();
@@ -435,8 +499,6 @@ void exit_process(pcb* p, term reason, bool report, bool keep_slot) {
     x->monitors.clear();
     rt.forget_remote(p);
   }
-
-  if (report) report_crash(rt, p, me, reason);
 
   free_chain(p->queue_head);
   p->queue_head = nullptr;

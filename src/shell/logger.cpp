@@ -3,9 +3,12 @@
 // that receives them on the shell's node.
 #include "otpp/shell/logger.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 #include "otpp/otp/io_format.hpp"
 #include "otpp/runtime/process.hpp"
@@ -182,6 +185,7 @@ struct log_printer::state {
   std::mutex mu;
   format_context ctx;
   std::function<void(std::string_view)> out;  // empty once the printer is destroyed
+  std::vector<std::pair<atom, pid>> replaced;  // names taken over, and their earlier owners
 };
 
 namespace {
@@ -204,7 +208,13 @@ log_printer::log_printer(runtime& rt, format_context ctx, std::function<void(std
   for (const char* name : {"logger", "logger_proxy"}) {
     const pid p = rt_.spawn(log_loop, state_);
     processes_.push_back(p);
-    (void)rt_.register_name(atom(name), p);
+    // The node's default logger (otp/logger.hpp, Erlang's format) gives way to the shell's
+    // (iex's format) while the shell runs, and gets its name back after.
+    const atom a(name);
+    if (auto previous = rt_.whereis(a); previous && rt_.unregister_name(a)) {
+      state_->replaced.emplace_back(a, *previous);
+    }
+    (void)rt_.register_name(a, p);
   }
 }
 
@@ -212,6 +222,11 @@ log_printer::~log_printer() {
   {
     std::lock_guard lock(state_->mu);
     state_->out = nullptr;
+  }
+  for (const auto& [name, previous] : state_->replaced) {
+    auto now = rt_.whereis(name);
+    if (!now || std::find(processes_.begin(), processes_.end(), *now) == processes_.end()) continue;
+    if (rt_.unregister_name(name) && rt_.is_alive(previous)) (void)rt_.register_name(name, previous);
   }
   for (const pid& p : processes_) rt_.exit(p, term(atoms::kill));
 }

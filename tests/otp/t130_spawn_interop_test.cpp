@@ -3,6 +3,8 @@
 // them, and a group leader on a node that went away.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "otp_fixture.hpp"
 #include "otpp/otp/io.hpp"
 #include "otpp/otp/rpc.hpp"
@@ -40,6 +42,16 @@ struct spawn_interop : otpp::test::otp_test {
     ASSERT_TRUE(kate);
     kate->exports().add_elixir("Kate", "say_name", say_name);
     kate->exports().add_elixir("Kate", "print_later", print_later);
+    kate->exports().add_elixir("Kate", "crash", [](process&) -> process_task {
+      throw std::runtime_error("boom");
+      co_return;
+    });
+    kate->exports().add_elixir("Kate", "quit", [](process& self) -> process_task {
+      // Not at once: a process body's link is made after the spawn reply (see services.cpp),
+      // so a body that is already gone answers the link with noproc.
+      co_await self.receive(on(atom("never")) >> [] {}, after(200ms, [] {}));
+      self.exit(atom("bye"));
+    });
     k = erl_atom(kate->name().name());
   }
   void TearDown() override { kate.reset(); }
@@ -90,6 +102,17 @@ TEST_F(spawn_interop, otpp_spawning_an_undefined_function_on_erl_gets_undef) {
   ASSERT_TRUE(down);
   EXPECT_EQ(to_string(*down), "{'DOWN'," + to_string(term(ref)) + ",process," + to_string(term(p)) +
                                   ",{undef,[{nosuch,fn,[7],[]}]}}");
+  // erl sends the crash report to this node's logger_proxy, as to a BEAM caller's: it prints
+  // here, and not on erl.
+  ASSERT_TRUE(eventually([&] {
+    return kate_out->text().find("{undef,[{nosuch,fn,[7],[]}]}") != std::string::npos;
+  })) << kate_out->text();
+  EXPECT_EQ(kate_out->text().rfind("=ERROR REPORT==== ", 0), 0u) << kate_out->text();
+  EXPECT_NE(kate_out->text().find(" ===\nError in process <"), std::string::npos);
+  EXPECT_NE(kate_out->text().find("> on node " + erl->node() + " with exit value:\n"),
+            std::string::npos)
+      << kate_out->text();
+  EXPECT_EQ(erl->process().output().find("Error in process"), std::string::npos);
 }
 
 TEST_F(spawn_interop, a_group_leader_on_a_node_that_went_away_gives_an_error_not_a_hang) {
@@ -109,6 +132,78 @@ TEST_F(spawn_interop, a_group_leader_on_a_node_that_went_away_gives_an_error_not
   EXPECT_EQ(kate_out->text(), "");
 }
 
+// ---- crash reports: where a BEAM kate sends them ------------------------------------------
+
+// A process that fails with an error sends the emulator's event to `{logger_proxy, node(GL)}`,
+// exactly as a BEAM kate does (checked against `erl`: erts terminate_proc builds it, OTP's
+// logger forwards it to the group leader's node); exit/1 is not reported.
+TEST_F(spawn_interop, erl_gets_the_emulators_error_event_on_its_logger_proxy) {
+  auto erl = start_erl();
+  ASSERT_EQ(erl->eval("unregister(logger_proxy), register(logger_proxy, self()), "
+                      "process_flag(trap_exit, true), ok.")
+                .value_or("?"),
+            "ok");
+  EXPECT_EQ(erl->eval("Q = spawn_link(" + k +
+                      ", 'Elixir.Kate', quit, []), receive {'EXIT', Q, QR} -> QR after 5000 -> "
+                      "timeout end.")
+                .value_or("?"),
+            "bye");
+  EXPECT_EQ(erl->eval("P = spawn_link(" + k +
+                      ", 'Elixir.Kate', nosuch, [1]), receive {'EXIT', P, PR} -> PR after 5000 -> "
+                      "timeout end.")
+                .value_or("?"),
+            "{undef,[{'Elixir.Kate',nosuch,[1],[]}]}");
+  // The first event is the undef's (quit's would have come before its EXIT).
+  EXPECT_EQ(erl->eval("G = group_leader(), receive {log, error, Fmt, [P, " + k +
+                      ", V], #{error_logger := EL, gl := G, pid := P, time := T} = Meta} when "
+                      "is_integer(T) -> "
+                      "{Fmt, V, EL, lists:sort(maps:keys(Meta)), "
+                      "abs(os:system_time(microsecond) - T) < 60000000}; "
+                      "Other -> {unexpected, Other} after 5000 -> timeout end.")
+                .value_or("?"),
+            "{\"Error in process ~p on node ~p with exit value:~n~p~n\","
+            "{undef,[{'Elixir.Kate',nosuch,[1],[]}]},"
+            "#{emulator => true,tag => error},"
+            "[error_logger,gl,pid,time],true}");
+  // A C++ exception: its reason with an empty stacktrace, as Elixir's translator needs.
+  EXPECT_EQ(erl->eval("C = spawn(" + k +
+                      ", 'Elixir.Kate', crash, []), receive {log, error, _, [C, _, CV], _} -> CV "
+                      "after 5000 -> timeout end.")
+                .value_or("?"),
+            "{{error,<<\"boom\">>},[]}");
+  EXPECT_EQ(kate_out->text(), "");
+
+  // The same from a real erl kate, for comparison: the same event, field for field.
+  auto erl_kate = start_erl("erlkate");
+  const std::string ek = otpp::test::erl_atom(erl_kate->node());
+  EXPECT_EQ(erl->eval("E = spawn(" + ek +
+                      ", 'Elixir.Kate', nosuch, [1]), receive {log, error, EFmt, [E, " + ek +
+                      ", EV], #{error_logger := EEL, gl := G, pid := E, time := ET} = EMeta} when "
+                      "is_integer(ET) -> {EFmt, EV, EEL, lists:sort(maps:keys(EMeta))}; "
+                      "EOther -> {unexpected, EOther} after 5000 -> timeout end.")
+                .value_or("?"),
+            "{\"Error in process ~p on node ~p with exit value:~n~p~n\","
+            "{undef,[{'Elixir.Kate',nosuch,[1],[]}]},"
+            "#{emulator => true,tag => error},"
+            "[error_logger,gl,pid,time]}");
+}
+
+TEST_F(spawn_interop, erl_prints_the_error_of_a_process_it_spawned_on_otpp) {
+  auto erl = start_erl();
+  ASSERT_EQ(erl->eval("is_pid(spawn(" + k + ", 'Elixir.Kate', nosuch, [2])).").value_or("?"),
+            "true");
+  ASSERT_TRUE(erl->wait_for_output("{undef,[{'Elixir.Kate',nosuch,[2],[]}]}", 10s))
+      << erl->process().output();
+  const std::string out = erl->process().output();
+  EXPECT_NE(out.find("=ERROR REPORT===="), std::string::npos) << out;
+  EXPECT_NE(out.find("Error in process <"), std::string::npos) << out;
+  EXPECT_NE(out.find(" on node " + std::string(kate->name().name()) + " with exit value:\n"),
+            std::string::npos)
+      << out;
+  // Nothing on kate: the report is for the group leader's node (BEAM's remote_gl filter).
+  EXPECT_EQ(kate_out->text(), "");
+}
+
 // ---- against iex
 // ---------------------------------------------------------------------------------
 
@@ -122,6 +217,32 @@ TEST_F(spawn_interop, elixir_node_spawn_link_of_kate_say_name_prints_in_iex) {
   })) << *out
       << iex->pending_output();
   EXPECT_NE(out->find("#PID<"), std::string::npos) << *out;
+  EXPECT_EQ(kate_out->text(), "");
+}
+
+TEST_F(spawn_interop, iex_shows_the_error_of_a_process_it_spawned_on_otpp) {
+  auto iex = start_iex();
+  const std::string node(kate->name().name());
+  auto out = iex->eval("Node.spawn(:\"" + node + "\", Kate, :nosuch, [])");
+  ASSERT_TRUE(out) << iex->process().output();
+  const std::string undef =
+      " on node :" + node +
+      " raised an exception\n** (UndefinedFunctionError) function Kate.nosuch/0 is undefined "
+      "(module Kate is not available)\n    Kate.nosuch()\n";
+  EXPECT_TRUE(eventually([&] {
+    return (*out + iex->pending_output()).find(undef) != std::string::npos;
+  })) << *out
+      << iex->pending_output();
+  EXPECT_NE((*out + iex->pending_output()).find("[error] Process #PID<"), std::string::npos);
+  auto crash = iex->eval("Node.spawn(:\"" + node + "\", Kate, :crash, [])");
+  ASSERT_TRUE(crash) << iex->process().output();
+  const std::string error = " on node :" + node +
+                            " raised an exception\n** (ErlangError) Erlang error: {:error, "
+                            "\"boom\"}\n";
+  EXPECT_TRUE(eventually([&] {
+    return (*crash + iex->pending_output()).find(error) != std::string::npos;
+  })) << *crash
+      << iex->pending_output();
   EXPECT_EQ(kate_out->text(), "");
 }
 

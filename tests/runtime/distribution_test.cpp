@@ -331,18 +331,43 @@ TEST(distribution, a_remote_group_leader_signal_sets_it) {
   EXPECT_EQ(f.dist.take(), (calls{"group_leader " + f.s(f.me.self()) + " " + f.s(far_pid) + " " + f.s(far_pid2)}));
 }
 
-TEST(distribution, a_crash_report_of_a_process_with_a_remote_group_leader_goes_there) {
+// As a BEAM node does (terminate_proc -> the system logger -> logger:log_allowed ->
+// logger_proxy:log({remote, Node, Event})): the emulator's event goes to the logger_proxy of
+// the group leader's node, not as output to the group leader, before the exit signals.
+TEST(distribution, a_crash_with_a_remote_group_leader_logs_on_the_group_leaders_node) {
   dist_fixture f;
+  // A local logger_proxy does not see it either: the event is for the group leader's node.
+  ASSERT_TRUE(f.rt.register_name(atom("logger_proxy"), f.me.self()));
   spawn_options o;
   o.group_leader = far_pid;
+  o.link_to = far_pid2;
   pid p = f.me.spawn_opt(o, [](process&) -> process_task {
     throw std::runtime_error("remote boom");
     co_return;
   }).pid;
   f.rt.run();
   auto c = f.dist.take();
-  ASSERT_EQ(c.size(), 1u);
-  EXPECT_EQ(c[0].rfind("send " + f.s(p) + " " + f.s(far_pid) + " {io_request,", 0), 0u) << c[0];
+  // (link_to: the remote side counts the link as made, no LINK goes out.)
+  ASSERT_EQ(c.size(), 2u) << ::testing::PrintToString(c);
+  const std::string event_head =
+      "send_named " + f.s(p) +
+      " {logger_proxy,far@host} {log,error,\"Error in process ~p on node ~p with exit "
+      "value:~n~p~n\",[" +
+      f.s(p) + ",near@host,{{error,<<\"remote boom\">>},[]}],#{error_logger => #{emulator => "
+      "true,tag => error},gl => " +
+      f.s(far_pid) + ",pid => " + f.s(p) + ",time => ";
+  EXPECT_EQ(c[0].rfind(event_head, 0), 0u) << c[0];
+  EXPECT_EQ(c[1], "exit " + f.s(p) + " " + f.s(far_pid2) + " {error,<<\"remote boom\">>}");
+  EXPECT_EQ(f.me.receive_for(50ms), std::nullopt);
+}
+
+TEST(distribution, an_exit_with_a_remote_group_leader_is_not_logged) {
+  dist_fixture f;
+  spawn_options o;
+  o.group_leader = far_pid;
+  f.me.spawn_opt(o, exit_with, term(atom("quietly")));
+  f.rt.run();
+  EXPECT_TRUE(f.dist.take().empty());
 }
 
 TEST(distribution, spawn_for_a_remote_requester_links_and_monitors_it) {

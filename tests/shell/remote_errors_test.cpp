@@ -1,7 +1,8 @@
 // The shell's error paths through a remote node, as a script piped into `otpp --sname` sees
 // them: a linked spawn of an undefined function on kate (the shell process gets the EXIT), a
 // linked spawn on a node that does not exist (noconnection), an rpc to it ({:badrpc,
-// :nodedown}), a send to a name nobody registered on kate (silently returns the message) —
+// :nodedown}), a send to a name nobody registered on kate (silently returns the message), and
+// the crash reports of the processes that failed with undef (kate's and one of alex's own) —
 // each printed as iex 1.14 prints it, and the shell answering the next expression. Kate is
 // once the lesson_kate program, once a real Elixir node.
 #include <gtest/gtest.h>
@@ -83,10 +84,10 @@ class piped_shell {
   std::size_t mark_ = 0;
 };
 
-// The four error paths against `kate` (a running node exporting Kate.say_name/0). A real
-// Erlang node forwards the crash report of the process alex spawned to alex's logger
-// (`kate_reports`), which prints it as iex does.
-void error_paths(const std::string& kate, std::uint16_t epmd_port, bool kate_reports) {
+// The four error paths against `kate` (a running node exporting Kate.say_name/0). Kate, a
+// real Erlang node or an otpp one, sends the crash report of the process alex spawned to
+// alex's `logger_proxy`, which prints it as iex does.
+void error_paths(const std::string& kate, std::uint16_t epmd_port) {
   const std::string alex = otpp::test::unique_name("alex") + "@localhost";
   const std::string nowhere = otpp::test::unique_name("nosuch") + "@localhost";
   piped_shell sh(alex, epmd_port);
@@ -106,7 +107,7 @@ void error_paths(const std::string& kate, std::uint16_t epmd_port, bool kate_rep
   text = sh.wait(sh.prompt(1), 20s);
   ASSERT_TRUE(text) << sh.everything();
   seen += *text;
-  if (kate_reports) {
+  {
     // The report arrives on its own schedule: before the EXIT, after it, or after the prompt.
     if (seen.find("[error] Process") == std::string::npos) {
       auto report_end = sh.wait("    Kate.nosuch()\n", 20s);
@@ -168,6 +169,27 @@ void error_paths(const std::string& kate, std::uint16_t epmd_port, bool kate_rep
                 sh.prompt(4));
   text = sh.step("Node.list()", sh.prompt(5));
   EXPECT_EQ(text, "[:" + kate + "]\n" + sh.prompt(5));
+
+  // The same undef in a process of alex's own: its report goes to alex's logger_proxy and
+  // prints as iex prints it, before or after the next prompt.
+  text = sh.step("spawn(Kate, :nosuch, [1])", "    Kate.nosuch(1)\n");
+  ASSERT_TRUE(text) << sh.everything();
+  seen = *text;
+  if (seen.find(sh.prompt(6)) == std::string::npos) {
+    text = sh.wait(sh.prompt(6), 20s);
+    ASSERT_TRUE(text) << sh.everything();
+    seen += *text;
+  }
+  const std::string local_report =
+      "\nHH:MM:SS.mmm [error] Process #PID<0.N.N> on node :" + alex +
+      " raised an exception\n"
+      "** (UndefinedFunctionError) function Kate.nosuch/1 is undefined (module Kate is not "
+      "available)\n"
+      "    Kate.nosuch(1)\n";
+  const auto at = seen.find(local_report);
+  ASSERT_NE(at, std::string::npos) << seen;
+  seen.erase(at, local_report.size());
+  EXPECT_EQ(seen, "#PID<0.N.N>\n" + sh.prompt(6));
   sh.finish();
 }
 
@@ -180,7 +202,7 @@ TEST(ShellRemoteErrors, AgainstTheLessonKateProgram) {
                            {{"ERL_EPMD_PORT", std::to_string(epmd.port())}},
                            true});
   ASSERT_TRUE(kate_node.wait_for("ready", 30s)) << kate_node.output();
-  error_paths(kate, epmd.port(), false);
+  error_paths(kate, epmd.port());
 }
 
 TEST(ShellRemoteErrors, AgainstARealElixirNode) {
@@ -197,7 +219,7 @@ TEST(ShellRemoteErrors, AgainstARealElixirNode) {
        {{"ERL_EPMD_PORT", std::to_string(epmd.port())}},
        true});
   ASSERT_TRUE(kate_node.wait_for("kate ready", 30s)) << kate_node.output();
-  error_paths(kate, epmd.port(), true);
+  error_paths(kate, epmd.port());
 }
 
 }  // namespace

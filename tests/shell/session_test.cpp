@@ -216,7 +216,8 @@ TEST_F(ShellSession, TrappingExitsTurnsTheCrashIntoAMessage) {
 }
 
 TEST_F(ShellSession, MonitorsDeliverDown) {
-  feed("pid = spawn(Crash, :later, [1])");
+  // The crash comes late enough that the monitor is surely set first, even on a loaded machine.
+  feed("pid = spawn(Crash, :later, [300])");
   feed("ref = Process.monitor(pid)");
   EXPECT_EQ(feed("receive do {:DOWN, ^ref, :process, ^pid, r} -> r after 2000 -> :none end"),
             ":boom\n");

@@ -116,9 +116,10 @@ class export_table {
   /// `{undef, [{M, F, Args, []}]}`.
   [[nodiscard]] static term undef_reason(atom module, atom function, const term& args);
 
-  /// What a process of this node does when the function it should run does not exist: the
-  /// error report prints on this node's default group leader (as Erlang's does, whatever the
-  /// process's group leader), then the process exits with `reason`.
+  /// What a process of this node does when the function it should run does not exist: it
+  /// fails with the error `reason` (as error_handler raises error:undef), so its crash report
+  /// goes where a BEAM node sends it: to `{logger_proxy, Node}` of a group leader on another
+  /// node (the caller's node prints it), else to this node's logger or group leader.
   [[nodiscard]] static task<term> fail_undef(process& self, term reason);
 
  private:

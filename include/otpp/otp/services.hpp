@@ -1,8 +1,8 @@
 // What makes a runtime a node other nodes can use, as an Erlang node's kernel does: the io
-// server on standard output as default group leader (`user`), SPAWN_REQUESTs served from the
-// export table (erpc:execute_call/4 and execute_cast/3 included), the legacy `rex` rpc server,
-// a few built-in functions (erlang:node/0, io:format/2, 'Elixir.IO':puts/1, ...) and named task
-// supervisors.
+// server on standard output as default group leader (`user`), the default logger
+// (`logger_proxy`), SPAWN_REQUESTs served from the export table (erpc:execute_call/4 and
+// execute_cast/3 included), the legacy `rex` rpc server, a few built-in functions
+// (erlang:node/0, io:format/2, 'Elixir.IO':puts/1, ...) and named task supervisors.
 //
 //   otpp::runtime rt({.node = engine.name(), .creation = engine.creation()});
 //   otpp::export_table exports;
@@ -40,6 +40,9 @@ struct services_options {
   bool builtins = true;
   /// Start the legacy `rex` server.
   bool rex = true;
+  /// Start the default logger (otp/logger.hpp) as `logger_proxy`: crash reports of this node's
+  /// processes, and those other nodes send for group leaders here, print on the output.
+  bool logger = true;
   /// Task supervisors to start, by registered name (`Elixir.Chat.TaskSupervisor`).
   std::vector<std::string> task_supervisors;
 };
@@ -136,6 +139,7 @@ class node_services {
   otpp::node_numbering numbering_;
   pid io_server_;
   std::optional<pid> rex_;
+  std::optional<pid> logger_;
   std::mutex mu_;
   std::vector<pid> supervisors_;
 };

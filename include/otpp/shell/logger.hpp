@@ -35,8 +35,9 @@ namespace otpp::shell {
 
 /// Processes registered as `logger` (where Erlang's logger sends a remote group leader's
 /// events) and `logger_proxy` (where the emulator sends its own, such as a crashed process's
-/// error) on `rt`, printing every event they receive through `out`. A name already taken is
-/// left alone. They stop (and stop printing) when this is destroyed.
+/// error) on `rt`, printing every event they receive through `out`. A name already taken (the
+/// node's default logger) is taken over while this lives and handed back when it is
+/// destroyed; then these processes stop printing.
 class log_printer {
  public:
   log_printer(runtime& rt, format_context ctx, std::function<void(std::string_view)> out);
