@@ -484,31 +484,12 @@ class printer {
   }
 
   // ---- Erlang --------------------------------------------------------------------------------
+  // The recursive path (erlang, erlang_list and their elixir twins) keeps only what a nesting
+  // level needs in its frame; scalars and text detection live in functions that are never
+  // inlined into it. A term as deep as the decoder allows then prints within a thread's
+  // stack even under AddressSanitizer, whose redzones multiply every inlined local.
   void erlang(const term& t) {
     switch (t.type()) {
-      case term::kind::integer:
-        out_ += t.integer_to_string();
-        break;
-      case term::kind::float_:
-        out_ += erlang_float(t.float_value());
-        break;
-      case term::kind::atom:
-        erlang_atom(out_, t.atom_value());
-        break;
-      case term::kind::reference:
-        out_ += "#Ref";
-        reference_fields(t.reference_value());
-        break;
-      case term::kind::fun:
-        erlang_fun(t.fun_content());
-        break;
-      case term::kind::port:
-        out_ += "#Port";
-        port_fields(t.port_value());
-        break;
-      case term::kind::pid:
-        pid_fields(t.pid_value());
-        break;
       case term::kind::tuple: {
         out_ += '{';
         bool first = true;
@@ -533,14 +514,49 @@ class printer {
         out_ += '}';
         break;
       }
-      case term::kind::nil:
-        out_ += "[]";
-        break;
       case term::kind::list:
         erlang_list(t);
         break;
+      default:
+        erlang_scalar(t);
+        break;
+    }
+  }
+
+  [[gnu::noinline]] void erlang_scalar(const term& t) {
+    switch (t.type()) {
+      case term::kind::integer:
+        out_ += t.integer_to_string();
+        break;
+      case term::kind::float_:
+        out_ += erlang_float(t.float_value());
+        break;
+      case term::kind::atom:
+        erlang_atom(out_, t.atom_value());
+        break;
+      case term::kind::reference:
+        out_ += "#Ref";
+        reference_fields(t.reference_value());
+        break;
+      case term::kind::fun:
+        erlang_fun(t.fun_content());
+        break;
+      case term::kind::port:
+        out_ += "#Port";
+        port_fields(t.port_value());
+        break;
+      case term::kind::pid:
+        pid_fields(t.pid_value());
+        break;
+      case term::kind::nil:
+        out_ += "[]";
+        break;
       case term::kind::bitstring:
         erlang_bits(t);
+        break;
+      case term::kind::tuple:
+      case term::kind::map:
+      case term::kind::list:
         break;
     }
   }
@@ -564,21 +580,22 @@ class printer {
     }
   }
 
+  /// Prints a proper list of printable characters as a string; false if it is not one.
+  [[gnu::noinline]] bool erlang_string(std::span<const term> elements) {
+    std::vector<char32_t> chars;
+    chars.reserve(elements.size());
+    for (const term& e : elements) {
+      const auto v = e.to_int64();
+      if (!v || *v < 0 || !erlang_printable(static_cast<char32_t>(*v))) return false;
+      chars.push_back(static_cast<char32_t>(*v));
+    }
+    erlang_quoted(out_, chars, '"');
+    return true;
+  }
+
   void erlang_list(const term& t) {
     const auto elements = t.list_elements();
-    if (o_.strings && t.list_tail().is_nil()) {
-      std::vector<char32_t> chars;
-      chars.reserve(elements.size());
-      for (const term& e : elements) {
-        const auto v = e.to_int64();
-        if (!v || *v < 0 || !erlang_printable(static_cast<char32_t>(*v))) break;
-        chars.push_back(static_cast<char32_t>(*v));
-      }
-      if (chars.size() == elements.size()) {
-        erlang_quoted(out_, chars, '"');
-        return;
-      }
-    }
+    if (o_.strings && t.list_tail().is_nil() && erlang_string(elements)) return;
     out_ += '[';
     bool first = true;
     for (const term& e : elements) {
@@ -640,6 +657,31 @@ class printer {
   // ---- Elixir --------------------------------------------------------------------------------
   void elixir(const term& t) {
     switch (t.type()) {
+      case term::kind::tuple: {
+        out_ += '{';
+        bool first = true;
+        for (const term& e : t.elements()) {
+          if (!first) out_ += ", ";
+          first = false;
+          elixir(e);
+        }
+        out_ += '}';
+        break;
+      }
+      case term::kind::map:
+        elixir_map(t);
+        break;
+      case term::kind::list:
+        elixir_list(t);
+        break;
+      default:
+        elixir_scalar(t);
+        break;
+    }
+  }
+
+  [[gnu::noinline]] void elixir_scalar(const term& t) {
+    switch (t.type()) {
       case term::kind::integer:
         out_ += t.integer_to_string();
         break;
@@ -664,28 +706,15 @@ class printer {
         out_ += "#PID";
         pid_fields(t.pid_value());
         break;
-      case term::kind::tuple: {
-        out_ += '{';
-        bool first = true;
-        for (const term& e : t.elements()) {
-          if (!first) out_ += ", ";
-          first = false;
-          elixir(e);
-        }
-        out_ += '}';
-        break;
-      }
-      case term::kind::map:
-        elixir_map(t);
-        break;
       case term::kind::nil:
         out_ += "[]";
         break;
-      case term::kind::list:
-        elixir_list(t);
-        break;
       case term::kind::bitstring:
         elixir_bits(t);
+        break;
+      case term::kind::tuple:
+      case term::kind::map:
+      case term::kind::list:
         break;
     }
   }
@@ -713,38 +742,41 @@ class printer {
     }
   }
 
+  /// Prints a proper list of characters as a charlist ('abc'); false if it is not one.
+  [[gnu::noinline]] bool elixir_charlist(std::span<const term> elements) {
+    for (const term& e : elements) {
+      const auto v = e.to_int64();
+      if (!v || !elixir_charlist_char(*v)) return false;
+    }
+    std::vector<char32_t> chars;
+    chars.reserve(elements.size());
+    for (const term& e : elements) chars.push_back(static_cast<char32_t>(e.small_integer()));
+    out_ += '\'';
+    elixir_escaped(out_, chars, '\'');
+    out_ += '\'';
+    return true;
+  }
+
+  [[gnu::noinline]] static bool elixir_keyword_list(std::span<const term> elements) {
+    for (const term& e : elements)
+      if (!elixir_keyword_pair(e)) return false;
+    return true;
+  }
+
+  [[gnu::noinline]] void elixir_key_of(atom key) { elixir_key(out_, key); }
+
   void elixir_list(const term& t) {
     const auto elements = t.list_elements();
     const bool proper = t.list_tail().is_nil();
-    if (proper) {
-      bool charlist = true;
-      for (const term& e : elements) {
-        const auto v = e.to_int64();
-        if (!v || !elixir_charlist_char(*v)) {
-          charlist = false;
-          break;
-        }
-      }
-      if (charlist) {
-        std::vector<char32_t> chars;
-        chars.reserve(elements.size());
-        for (const term& e : elements) chars.push_back(static_cast<char32_t>(e.small_integer()));
-        out_ += '\'';
-        elixir_escaped(out_, chars, '\'');
-        out_ += '\'';
-        return;
-      }
-    }
-    bool keyword = proper;
-    for (std::size_t i = 0; keyword && i < elements.size(); ++i)
-      keyword = elixir_keyword_pair(elements[i]);
+    if (proper && elixir_charlist(elements)) return;
+    const bool keyword = proper && elixir_keyword_list(elements);
     out_ += '[';
     bool first = true;
     for (const term& e : elements) {
       if (!first) out_ += ", ";
       first = false;
       if (keyword) {
-        elixir_key(out_, e[0].atom_value());
+        elixir_key_of(e[0].atom_value());
         elixir(e[1]);
       } else {
         elixir(e);
@@ -757,22 +789,23 @@ class printer {
     out_ += ']';
   }
 
-  void elixir_map(const term& t) {
-    const auto entries = t.map_entries();
-    bool keyword = true;
-    for (const auto& [k, v] : entries) {
-      if (!k.is_atom() || k.atom_value().name().substr(0, 7) == "Elixir.") {
-        keyword = false;
-        break;
-      }
+  /// A map whose keys are all atoms (none an Elixir alias) prints as `%{a: 1}`.
+  [[gnu::noinline]] static bool elixir_keyword_map(const term& t) {
+    for (const auto& [k, v] : t.map_entries()) {
+      if (!k.is_atom() || k.atom_value().name().substr(0, 7) == "Elixir.") return false;
     }
+    return true;
+  }
+
+  void elixir_map(const term& t) {
+    const bool keyword = elixir_keyword_map(t);
     out_ += "%{";
     bool first = true;
-    for (const auto& [k, v] : entries) {
+    for (const auto& [k, v] : t.map_entries()) {
       if (!first) out_ += ", ";
       first = false;
       if (keyword) {
-        elixir_key(out_, k.atom_value());
+        elixir_key_of(k.atom_value());
       } else {
         elixir(k);
         out_ += " => ";
