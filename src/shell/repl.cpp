@@ -385,6 +385,11 @@ void add_shell_options(CLI::App& app, shell_options& o) {
   app.add_option_function<std::uint16_t>(
       "--epmd-port", [&o](const std::uint16_t& v) { o.epmd_port = v; },
       "Port mapper port (default: ERL_EPMD_PORT or 4369)");
+  app.add_option_function<unsigned>(
+         "--net-ticktime", [&o](const unsigned& v) { o.net_ticktime_s = v; },
+         "Seconds of silence after which a connected node is declared down (default 60), "
+         "as erl -kernel net_ticktime")
+      ->check(CLI::Range(1u, 3600u));
   app.add_flag("--no-banner", o.no_banner, "Do not print the banner line");
 }
 
@@ -405,6 +410,7 @@ int run_shell(const shell_options& o) {
     options.dist.names = o.sname ? dist::name_kind::short_names : dist::name_kind::long_names;
     options.dist.cookie = o.cookie;
     options.dist.epmd_port = o.epmd_port;
+    if (o.net_ticktime_s) options.dist.net_ticktime = std::chrono::seconds(*o.net_ticktime_s);
   }
   options.services.output = out;
   // The engine's log lines (a refused peer, a lost connection) must not garble the line

@@ -96,7 +96,8 @@ TEST(ShellPipe, EvalRunsBeforeThePromptAndHaltExits) {
 
 TEST(ShellPipe, HelpNamesTheShellFlags) {
   auto r = run_otpp({"--help"}, "");
-  for (const char* flag : {"--sname", "--name", "--cookie", "--eval", "--halt", "--epmd-port"}) {
+  for (const char* flag :
+       {"--sname", "--name", "--cookie", "--eval", "--halt", "--epmd-port", "--net-ticktime"}) {
     EXPECT_NE(r.output.find(flag), std::string::npos) << flag;
   }
   EXPECT_EQ(r.status, 0);
@@ -144,6 +145,36 @@ TEST(ShellPipe, InterruptEndsABlockedShellAndUnregisters) {
   const int st = shell.wait();
   EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 130) << st;
   EXPECT_EQ(epmd_names(epmd.port()).find("name " + name + " at port"), std::string::npos);
+}
+
+TEST(ShellPipe, NetTicktimeDeclaresAStoppedPeerDownInThatTime) {
+  otpp::test::epmd_process epmd(otpp::test::free_port());
+  const std::string peer = otpp::test::unique_name("tickpeer") + "@localhost";
+  const std::string me = otpp::test::unique_name("tickme") + "@localhost";
+  child_process peer_node({{otpp_bin, "--sname", peer, "--cookie", "t", "--epmd-port",
+                            std::to_string(epmd.port()), "--no-banner"},
+                           {{"OTPP_HISTORY", ""}},
+                           false});
+  ASSERT_TRUE(peer_node.wait_for("1> ", 20s)) << peer_node.output();
+  child_process shell({{otpp_bin, "--sname", me, "--cookie", "t", "--epmd-port",
+                        std::to_string(epmd.port()), "--no-banner", "--net-ticktime", "2"},
+                       {{"OTPP_HISTORY", ""}},
+                       false});
+  ASSERT_TRUE(shell.wait_for("1> ", 20s)) << shell.output();
+  shell.write_stdin("Node.ping(:\"" + peer + "\")\n");
+  ASSERT_TRUE(shell.wait_for(":pong\n", 10s)) << shell.output();
+  shell.write_stdin("Node.monitor(:\"" + peer + "\", true)\n");
+  ASSERT_TRUE(shell.wait_for("3> ", 10s)) << shell.output();
+  // A frozen peer answers no ticks: with a 2 s ticktime it is down well before 60 s.
+  peer_node.kill(SIGSTOP);
+  const auto t0 = std::chrono::steady_clock::now();
+  shell.write_stdin("receive do {:nodedown, n} -> n after 15000 -> :still_up end\n");
+  EXPECT_TRUE(shell.wait_for(":" + peer + "\n", 20s)) << shell.output();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 15s);
+  peer_node.kill(SIGKILL);
+  shell.close_stdin();
+  for (int i = 0; i < 200 && shell.running(); ++i) std::this_thread::sleep_for(50ms);
+  (void)shell.wait();
 }
 
 TEST(ShellPipe, TheLessonAgainstARealElixirNode) {

@@ -27,6 +27,8 @@ struct shell_options {
   bool halt = false;
   /// `--epmd-port P`; else ERL_EPMD_PORT; else 4369.
   std::optional<std::uint16_t> epmd_port;
+  /// `--net-ticktime S` (erl: `-kernel net_ticktime S`): a peer silent this long is down.
+  std::optional<unsigned> net_ticktime_s;
   /// `--no-banner`: skip the "Interactive otpp" line.
   bool no_banner = false;
 };
