@@ -552,6 +552,42 @@ inline std::uint64_t get64(const std::uint8_t* p) noexcept {
   return __builtin_bswap64(v);
 }
 
+// A per-thread memo of recently decoded atom names of 1..16 bytes. The key (two words and
+// the length) holds every byte of the name, so equal keys mean equal names; atoms are never
+// removed, so a remembered index stays right forever. Zero-filled slots (size 0) never match.
+struct atom_memo {
+  static constexpr std::size_t max_size = 16;
+  std::uint64_t a;
+  std::uint64_t b;
+  std::uint32_t size;
+  std::uint32_t index;
+
+  // Precondition: 1 <= n <= max_size and p[0, n) readable. Overlapping loads cover every byte.
+  static void key_of(const std::uint8_t* p, std::size_t n, std::uint64_t& a, std::uint64_t& b) noexcept {
+    if (n >= 8) {
+      std::memcpy(&a, p, 8);
+      std::memcpy(&b, p + n - 8, 8);
+    } else if (n >= 4) {
+      std::uint32_t x;
+      std::uint32_t y;
+      std::memcpy(&x, p, 4);
+      std::memcpy(&y, p + n - 4, 4);
+      a = x;
+      b = y;
+    } else {
+      a = std::uint64_t{p[0]} | (std::uint64_t{p[n >> 1]} << 8) | (std::uint64_t{p[n - 1]} << 16);
+      b = 0;
+    }
+  }
+  static constexpr unsigned slot_bits = 8;
+  static std::size_t slot_of(std::uint64_t a, std::uint64_t b, std::size_t n) noexcept {
+    std::uint64_t h = (a ^ n) * 0x9E3779B97F4A7C15ull + b * 0xC2B2AE3D27D4EB4Full;
+    return static_cast<std::size_t>(h >> (64 - slot_bits));
+  }
+};
+// Trivial and zero-initialised: no per-access initialisation check, no destructor to register.
+thread_local atom_memo tl_atom_memo[std::size_t{1} << atom_memo::slot_bits];
+
 // deflate cannot do better than about 1032:1; a header claiming more is a lie.
 constexpr std::size_t max_deflate_ratio = 1032;
 
@@ -568,14 +604,7 @@ T* alloc_object(std::size_t extra, Args&&... args) {
 class decoder {
  public:
   decoder(const std::uint8_t* begin, const std::uint8_t* end, const decode_options& o, std::string_view where)
-      : begin_(begin), p_(begin), end_(end), opt_(o), where_(where) {
-    frames_.swap(scratch_frames());
-    frames_.clear();
-  }
-  ~decoder() {
-    frames_.clear();
-    if (frames_.capacity() <= 4096) frames_.swap(scratch_frames());
-  }
+      : begin_(begin), p_(begin), end_(end), opt_(o), where_(where) {}
   decoder(const decoder&) = delete;
   decoder& operator=(const decoder&) = delete;
 
@@ -597,11 +626,38 @@ class decoder {
     const std::uint8_t* start;  // NEW_FUN_EXT: its Size field
   };
 
-  // One vector per thread, reused, so decoding a small term allocates only the term.
-  static std::vector<frame>& scratch_frames() {
-    thread_local std::vector<frame> frames;
-    return frames;
-  }
+  // The open frames: a few in place (no set-up cost, no allocation for ordinary terms),
+  // more on the heap, doubling, up to max_depth.
+  class frame_stack {
+   public:
+    frame_stack() noexcept = default;  // `local_` stays uninitialised: only [0, size_) is read
+    frame_stack(const frame_stack&) = delete;
+    frame_stack& operator=(const frame_stack&) = delete;
+    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    frame& back() noexcept { return base_[size_ - 1]; }
+    void pop_back() noexcept { --size_; }
+    void push_back(const frame& f) {
+      if (size_ == capacity_) [[unlikely]] grow();
+      base_[size_++] = f;
+    }
+
+   private:
+    void grow() {
+      std::size_t capacity = 2 * capacity_;
+      auto bigger = std::make_unique_for_overwrite<frame[]>(capacity);
+      std::copy_n(base_, size_, bigger.get());
+      heap_ = std::move(bigger);
+      base_ = heap_.get();
+      capacity_ = capacity;
+    }
+    static constexpr std::size_t local_frames = 24;
+    frame local_[local_frames];
+    frame* base_ = local_;
+    std::size_t size_ = 0;
+    std::size_t capacity_ = local_frames;
+    std::unique_ptr<frame[]> heap_;
+  };
 
   bool fail(const std::uint8_t* at, std::string message) {
     error_.offset = static_cast<std::size_t>(at - begin_);
@@ -625,10 +681,11 @@ class decoder {
   }
 
   // Pushes a frame for `obj`, now held by `slot`, whose first child slot is `first`.
+  // `filled` slots before `first` are complete already (small integers stored in bulk).
   bool open(frame_kind k, heap_object* obj, term* slot, term* first, std::uint32_t count, const std::uint8_t* at,
-            const std::uint8_t* start = nullptr) {
+            const std::uint8_t* start = nullptr, std::uint32_t filled = 0) {
     if (frames_.size() >= opt_.max_depth) return fail(at, "nesting deeper than " + std::to_string(opt_.max_depth));
-    frames_.push_back(frame{first, count, 0, k, obj, slot, start});
+    frames_.push_back(frame{first, count, filled, k, obj, slot, start});
     pending_ += count - 1;
     return true;
   }
@@ -654,32 +711,43 @@ class decoder {
     return true;
   }
 
-  // Fills the leading run of small-integer elements of a just-opened tuple or list in one
-  // tight loop; leaves at least one slot (the last element, or the tail) to the caller.
-  void fill_small_ints(frame& f) noexcept {
-    std::uint32_t limit = f.remaining - 1;
-    term* d = f.next;
+  // Stores the leading run of small-integer elements of a tuple or list being built into
+  // the raw (not yet constructed) slots at `d`, at most `limit` of them, in one tight loop;
+  // returns how many. Never fails: it stops at anything else, which the caller decodes.
+  std::uint32_t read_small_ints(term* d, std::uint32_t limit) noexcept {
     const std::uint8_t* p = p_;
+    const std::uint8_t* const end = end_;  // a local: stores through `d` cannot change it
     std::uint32_t k = 0;
-    while (k < limit) {
-      if (end_ - p >= 2 && *p == tag_byte(tag::small_integer)) {
-        new (d + k) term(static_cast<long long>(p[1]));
-        p += 2;
-      } else if (end_ - p >= 5 && *p == tag_byte(tag::integer)) {
-        new (d + k) term(static_cast<long long>(static_cast<std::int32_t>(get32(p + 1))));
-        p += 5;
-      } else {
-        break;
+    // In batches that cannot run past the input (an integer takes at most 5 bytes), so the
+    // inner loop checks no bounds.
+    for (;;) {
+      auto batch = static_cast<std::uint32_t>(std::min<std::size_t>(limit - k, static_cast<std::size_t>(end - p) / 5));
+      if (batch == 0) break;
+      term* q = d + k;
+      term* const stop = q + batch;
+      for (; q != stop; ++q) {
+        long long v;
+        if (*p == tag_byte(tag::small_integer)) {
+          v = p[1];
+          p += 2;
+        } else if (*p == tag_byte(tag::integer)) {
+          v = static_cast<std::int32_t>(get32(p + 1));
+          p += 5;
+        } else {
+          break;
+        }
+        new (q) term(v);
       }
+      k = static_cast<std::uint32_t>(q - d);
+      if (q != stop) break;
+    }
+    while (k < limit && end - p >= 2 && *p == tag_byte(tag::small_integer)) {
+      new (d + k) term(static_cast<long long>(p[1]));
+      p += 2;
       ++k;
     }
-    if (k == 0) return;
     p_ = p;
-    f.index += k;
-    f.remaining -= k;
-    pending_ -= k;
-    f.next = f.kind == frame_kind::list && f.remaining == 1 ? &static_cast<detail::list_object*>(f.obj)->tail
-                                                             : f.next + k;
+    return k;
   }
 
   bool step(term*& slot);
@@ -697,7 +765,7 @@ class decoder {
   const decode_options& opt_;
   std::string_view where_;
   decode_error error_;
-  std::vector<frame> frames_;
+  frame_stack frames_;
   std::size_t pending_ = 0;
 };
 
@@ -732,6 +800,20 @@ bool decoder::read_atom_body(std::uint8_t t, const std::uint8_t* at, atom& out) 
       return fail(at, "expected an atom, found tag " + std::to_string(t));
   }
   if (left() < n) return truncated(at, to_string(static_cast<tag>(t)));
+  // Short ASCII names (nearly every atom on the wire) are remembered per thread, so a name
+  // seen before costs one compare instead of validation, hashing and a table probe.
+  atom_memo* memo = nullptr;
+  std::uint64_t key_a = 0;
+  std::uint64_t key_b = 0;
+  if (n - 1 < atom_memo::max_size) {
+    atom_memo::key_of(p_, n, key_a, key_b);
+    memo = &tl_atom_memo[atom_memo::slot_of(key_a, key_b, n)];
+    if (memo->a == key_a && memo->b == key_b && memo->size == n) {
+      p_ += n;
+      out = atom::from_index(memo->index);
+      return true;
+    }
+  }
   std::string_view text(reinterpret_cast<const char*>(p_), n);
   std::uint32_t a;
   if (latin1) {
@@ -746,6 +828,10 @@ bool decoder::read_atom_body(std::uint8_t t, const std::uint8_t* at, atom& out) 
     }
   }
   if (a == detail::no_atom) return fail(at, "atom table is full");
+  // Only ASCII: its bytes mean the same name under the Latin-1 and the UTF-8 tags.
+  if (memo != nullptr && ((key_a | key_b) & 0x8080808080808080ull) == 0) {
+    *memo = atom_memo{key_a, key_b, static_cast<std::uint32_t>(n), a};
+  }
   p_ += n;
   out = atom::from_index(a);
   return true;
@@ -1066,11 +1152,15 @@ bool decoder::step(term*& slot) {
       }
       if (n > avail()) return too_long(at, "tuple arity", n, "");
       auto* obj = alloc_object<detail::tuple_object>(n * sizeof(term), static_cast<std::uint32_t>(n));
-      std::uninitialized_default_construct_n(obj->data(), n);
+      // Leading small integers go straight into the new object; the last element is always
+      // left to the main loop, so the frame below has a slot to fill.
+      term* d = obj->data();
+      auto count = static_cast<std::uint32_t>(n);
+      std::uint32_t k = read_small_ints(d, count - 1);
+      std::uninitialized_default_construct_n(d + k, count - k);
       set(heap_object::adopt(term::kind::tuple, obj));
-      if (!open(frame_kind::tuple, obj, slot, obj->data(), static_cast<std::uint32_t>(n), at)) return false;
-      fill_small_ints(frames_.back());
-      slot = frames_.back().next;
+      if (!open(frame_kind::tuple, obj, slot, d + k, count - k, at, nullptr, k)) return false;
+      slot = d + k;
       return true;
     }
     case tag::map: {
@@ -1138,11 +1228,15 @@ bool decoder::step(term*& slot) {
         return true;
       }
       auto* l = alloc_object<detail::list_object>(n * sizeof(term), static_cast<std::uint32_t>(n), term());
-      std::uninitialized_default_construct_n(l->data(), n);
+      // As for tuples; the tail is always left to the main loop.
+      term* d = l->data();
+      auto count = static_cast<std::uint32_t>(n);
+      std::uint32_t k = read_small_ints(d, count);
+      std::uninitialized_default_construct_n(d + k, count - k);
       set(heap_object::adopt(term::kind::list, l));
-      if (!open(frame_kind::list, l, slot, l->data(), static_cast<std::uint32_t>(n + 1), at)) return false;
-      fill_small_ints(frames_.back());
-      slot = frames_.back().next;
+      term* first = k == count ? &l->tail : d + k;
+      if (!open(frame_kind::list, l, slot, first, count + 1 - k, at, nullptr, k)) return false;
+      slot = first;
       return true;
     }
     case tag::binary: {

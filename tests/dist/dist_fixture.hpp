@@ -13,6 +13,7 @@
 #include "otpp/dist/engine.hpp"
 #include "otpp/dist/epmd.hpp"
 #include "support/erl_peer.hpp"
+#include "support/eventually.hpp"
 #include "support/ports.hpp"
 #include "support/recording_signals.hpp"
 
@@ -50,16 +51,6 @@ struct test_node {
   atom name() const { return engine->name(); }
   std::string name_text() const { return std::string(engine->name().name()); }
 };
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
-}
 
 class dist_test : public ::testing::Test {
  protected:

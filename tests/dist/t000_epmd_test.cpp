@@ -6,6 +6,7 @@
 
 #include "otpp/dist/epmd.hpp"
 #include "support/erl_peer.hpp"
+#include "support/eventually.hpp"
 #include "support/ports.hpp"
 
 using namespace otpp::dist;
@@ -16,16 +17,7 @@ namespace {
 
 epmd_address local(std::uint16_t port) { return epmd_address{"127.0.0.1", port, 3000ms}; }
 
-// Waits (bounded) until `pred` holds.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
+using otpp::test::eventually;
 
 bool names_contain(std::uint16_t epmd_port, const std::string& name) {
   auto names = epmd_names(local(epmd_port));

@@ -9,6 +9,7 @@
 
 #include "otpp/dist/epmd.hpp"
 #include "support/erl_peer.hpp"
+#include "support/eventually.hpp"
 #include "support/ports.hpp"
 
 using namespace otpp::dist;
@@ -27,16 +28,6 @@ bool names_contain(std::uint16_t port, const std::string& name) {
   for (auto& [n, p] : *names)
     if (n == name) return true;
   return false;
-}
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
 }
 
 // Waits (bounded) for the child to exit; its wait status, or nullopt if it is still running.

@@ -39,14 +39,10 @@ TEST_F(NodeDown, KillingErlFiresNodeDownAndTheNodeMonitor) {
   EXPECT_EQ((*msg)[2], tuple_of(atoms::nodedown, atom(erl->node())));
   EXPECT_TRUE(a->engine->nodes().empty());
   // The node-event callback runs after the sink heard of it: wait for it, within bounds.
-  auto until = std::chrono::steady_clock::now() + 5s;
-  for (;;) {
-    {
-      std::lock_guard lock(mu);
-      if (!events.empty() || std::chrono::steady_clock::now() > until) break;
-    }
-    std::this_thread::sleep_for(5ms);
-  }
+  (void)eventually([&] {
+    std::lock_guard lock(mu);
+    return !events.empty();
+  });
   std::lock_guard lock(mu);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_FALSE(events[0].up);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "otpp/dist/epmd.hpp"
+#include "support/eventually.hpp"
 #include "otpp/otp/io_device.hpp"
 #include "otpp/otp/node.hpp"
 #include "support/child_process.hpp"
@@ -21,16 +22,6 @@
 namespace otpp::test {
 
 using namespace std::chrono_literals;
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
-}
 
 /// A real `iex --sname NAME@localhost` reading expressions from a pipe: `eval` sends one line
 /// and returns what iex printed up to its next prompt.
