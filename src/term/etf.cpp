@@ -718,6 +718,7 @@ class decoder {
     const std::uint8_t* p = p_;
     const std::uint8_t* const end = end_;  // a local: stores through `d` cannot change it
     std::uint32_t k = 0;
+    if (p == end || (*p != tag_byte(tag::small_integer) && *p != tag_byte(tag::integer))) return 0;
     // In batches that cannot run past the input (an integer takes at most 5 bytes), so the
     // inner loop checks no bounds.
     for (;;) {
@@ -755,6 +756,7 @@ class decoder {
   bool grow_list(frame& f, std::size_t more, const std::uint8_t* at);
   bool read_atom(atom& out);
   bool read_atom_body(std::uint8_t t, const std::uint8_t* at, atom& out);
+  [[gnu::noinline]] bool read_atom_slow(std::uint8_t t, const std::uint8_t* at, atom& out);
   bool read_fun_int(std::int64_t& out);
   bool read_pid(pid& out);
   void read_binary(term& slot, std::size_t n, unsigned bits);
@@ -769,7 +771,31 @@ class decoder {
   std::size_t pending_ = 0;
 };
 
-bool decoder::read_atom_body(std::uint8_t t, const std::uint8_t* at, atom& out) {
+// Short ASCII names (nearly every atom on the wire) are remembered per thread, so a name
+// seen before costs one compare, inline, instead of validation, hashing and a table probe.
+inline bool decoder::read_atom_body(std::uint8_t t, const std::uint8_t* at, atom& out) {
+  std::size_t hdr = (t == tag_byte(tag::atom_latin1) || t == tag_byte(tag::atom_utf8))               ? 2
+                    : (t == tag_byte(tag::small_atom_latin1) || t == tag_byte(tag::small_atom_utf8)) ? 1
+                                                                                                     : 0;
+  if (hdr != 0 && left() >= hdr) [[likely]] {
+    std::size_t n = hdr == 2 ? get16(p_) : *p_;
+    const std::uint8_t* text = p_ + hdr;
+    if (n - 1 < atom_memo::max_size && static_cast<std::size_t>(end_ - text) >= n) {
+      std::uint64_t a;
+      std::uint64_t b;
+      atom_memo::key_of(text, n, a, b);
+      const atom_memo& m = tl_atom_memo[atom_memo::slot_of(a, b, n)];
+      if (m.a == a && m.b == b && m.size == n) {
+        p_ = text + n;
+        out = atom::from_index(m.index);
+        return true;
+      }
+    }
+  }
+  return read_atom_slow(t, at, out);
+}
+
+bool decoder::read_atom_slow(std::uint8_t t, const std::uint8_t* at, atom& out) {
   std::size_t n;
   bool latin1 = false;
   switch (static_cast<tag>(t)) {
@@ -800,19 +826,13 @@ bool decoder::read_atom_body(std::uint8_t t, const std::uint8_t* at, atom& out) 
       return fail(at, "expected an atom, found tag " + std::to_string(t));
   }
   if (left() < n) return truncated(at, to_string(static_cast<tag>(t)));
-  // Short ASCII names (nearly every atom on the wire) are remembered per thread, so a name
-  // seen before costs one compare instead of validation, hashing and a table probe.
+  // Remember short ASCII names (see read_atom_body).
   atom_memo* memo = nullptr;
   std::uint64_t key_a = 0;
   std::uint64_t key_b = 0;
   if (n - 1 < atom_memo::max_size) {
     atom_memo::key_of(p_, n, key_a, key_b);
     memo = &tl_atom_memo[atom_memo::slot_of(key_a, key_b, n)];
-    if (memo->a == key_a && memo->b == key_b && memo->size == n) {
-      p_ += n;
-      out = atom::from_index(memo->index);
-      return true;
-    }
   }
   std::string_view text(reinterpret_cast<const char*>(p_), n);
   std::uint32_t a;
@@ -951,10 +971,13 @@ bool decoder::finish(frame& f) {
       auto less = [](const std::pair<term, term>& x, const std::pair<term, term>& y) {
         return compare_exact(x.first, y.first) < 0;
       };
-      // OTP writes small maps in key order: one pass checks order and duplicates.
+      // OTP writes small maps in key order: one pass checks order and duplicates. Keys are
+      // mostly atoms, compared here without the general comparison's dispatch.
       bool ordered = true;
       for (auto* e = first + 1; e < last; ++e) {
-        int c = compare_exact(e[-1].first, e->first);
+        const term& x = e[-1].first;
+        const term& y = e->first;
+        int c = x.is_atom() && y.is_atom() ? compare(x.atom_value(), y.atom_value()) : compare_exact(x, y);
         if (c == 0) return fail(p_, "map has a duplicate key");
         if (c > 0) {
           ordered = false;
