@@ -115,6 +115,32 @@ std::optional<erpc_request> send_erpc(basic_process& self, dist::engine& eng, at
 
 namespace {
 
+// The answer to an erpc request: its SPAWN_REPLY when the spawn failed, else the DOWN of the
+// execute_call process. Works for a process (returns what to co_await) and for a blocking
+// handle (returns the result): both take the clauses by value.
+template <class Self>
+auto receive_erpc_result(Self& self, const reference& id, const term& res,
+                         std::chrono::milliseconds timeout) {
+  return self.receive(
+      on(a_spawn_reply, id, atoms::error, _) >>
+          [](term why) {
+            return erpc_result{erpc_kind::erpc, why, {}};
+          },
+      on(atoms::DOWN, id, atoms::process, ignore, _) >>
+          [res](term reason) { return from_down(res, reason); },
+      after(otp::detail::receive_timeout(timeout), [] {
+        return erpc_result{erpc_kind::erpc, atoms::timeout, {}};
+      }));
+}
+
+// After a timeout: an answer that arrived meanwhile is dropped, not left in the mailbox.
+template <class Self>
+auto drop_late_erpc_answer(Self& self, const reference& id) {
+  return self.receive(on(atoms::DOWN, id, ignore, ignore, ignore) >> [] {},
+                      on(a_spawn_reply, id, ignore, ignore) >> [] {},
+                      after(std::chrono::milliseconds(0), [] {}));
+}
+
 // Without the spawn-monitor tracker (a runtime and engine wired by hand, see services.hpp) the
 // DOWN that carries an erpc result would never arrive; calls then go to the peer's legacy rex
 // server instead, as rpc.erl did before erpc, with rpc.erl's rpc_check/1 folding.
@@ -213,21 +239,10 @@ task<erpc_result> erpc_call(process& self, atom node, atom m, atom f, std::vecto
   auto req = send_erpc(self, *engine_of(self), node, m, f, std::move(args));
   reference id = req->req_id;
   term res = req->res;
-  erpc_result r = co_await self.receive(
-      on(a_spawn_reply, id, atoms::error, _) >>
-          [](term why) {
-            return erpc_result{erpc_kind::erpc, why, {}};
-          },
-      on(atoms::DOWN, id, atoms::process, ignore, _) >>
-          [&](term reason) { return from_down(res, reason); },
-      after(otp::detail::receive_timeout(timeout), [] {
-        return erpc_result{erpc_kind::erpc, atoms::timeout, {}};
-      }));
+  erpc_result r = co_await receive_erpc_result(self, id, res, timeout);
   if (r.how == erpc_kind::erpc && r.value.is_atom(atoms::timeout)) {
     abandon(self, *engine_of(self), node, id);
-    (void)co_await self.receive(
-        on(atoms::DOWN, id, ignore, ignore, ignore) >> [] {},
-        on(a_spawn_reply, id, ignore, ignore) >> [] {}, after(std::chrono::milliseconds(0), [] {}));
+    co_await drop_late_erpc_answer(self, id);
   }
   co_return r;
 }
@@ -266,21 +281,10 @@ erpc_result erpc_call(scoped_process& self, atom node, atom m, atom f, std::vect
   auto req = send_erpc(self, *engine_of(self), node, m, f, std::move(args));
   reference id = req->req_id;
   term res = req->res;
-  erpc_result r = self.receive(
-      on(a_spawn_reply, id, atoms::error, _) >>
-          [](term why) {
-            return erpc_result{erpc_kind::erpc, why, {}};
-          },
-      on(atoms::DOWN, id, atoms::process, ignore, _) >>
-          [&](term reason) { return from_down(res, reason); },
-      after(otp::detail::receive_timeout(timeout), [] {
-        return erpc_result{erpc_kind::erpc, atoms::timeout, {}};
-      }));
+  erpc_result r = receive_erpc_result(self, id, res, timeout);
   if (r.how == erpc_kind::erpc && r.value.is_atom(atoms::timeout)) {
     abandon(self, *engine_of(self), node, id);
-    self.receive(
-        on(atoms::DOWN, id, ignore, ignore, ignore) >> [] {},
-        on(a_spawn_reply, id, ignore, ignore) >> [] {}, after(std::chrono::milliseconds(0), [] {}));
+    drop_late_erpc_answer(self, id);
   }
   return r;
 }

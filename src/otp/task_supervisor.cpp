@@ -176,6 +176,24 @@ bool started(const gen::call_result& r) {
   return r.ok() && r.reply->is_tagged_tuple(atoms::ok, 2) && (*r.reply)[1].is_pid();
 }
 
+// Task.await: the task's reply (tagged with its monitor reference), its DOWN, or a timeout.
+// For a process (returns what to co_await) and a blocking handle (returns the result) alike.
+template <class Self>
+auto receive_task_reply(Self& self, const reference& mref, std::chrono::milliseconds timeout) {
+  return self.receive(
+      on(mref, _) >>
+          [](term v) {
+            return gen::call_result{std::move(v), {}};
+          },
+      on(atoms::DOWN, mref, ignore, ignore, _) >>
+          [](term why) {
+            return gen::call_result{std::nullopt, why};
+          },
+      after(otp::detail::receive_timeout(timeout), [] {
+        return gen::call_result{std::nullopt, atoms::timeout};
+      }));
+}
+
 }  // namespace
 
 task<gen::call_result> async_await(process& self, gen::destination supervisor, atom m, atom f,
@@ -185,18 +203,7 @@ task<gen::call_result> async_await(process& self, gen::destination supervisor, a
       co_await gen::call(self, supervisor, std::move(req), std::chrono::milliseconds(-1));
   if (!started(r)) co_return start_failed(r);
   started_task t = begin_task(self, (*r.reply)[1].pid_value(), m, f, std::move(args));
-  gen::call_result out = co_await self.receive(
-      on(t.mref, _) >>
-          [](term v) {
-            return gen::call_result{std::move(v), {}};
-          },
-      on(atoms::DOWN, t.mref, ignore, ignore, _) >>
-          [](term why) {
-            return gen::call_result{std::nullopt, why};
-          },
-      after(otp::detail::receive_timeout(timeout), [] {
-        return gen::call_result{std::nullopt, atoms::timeout};
-      }));
+  gen::call_result out = co_await receive_task_reply(self, t.mref, timeout);
   end_task(self, t);
   co_return out;
 }
@@ -207,18 +214,7 @@ gen::call_result async_await(scoped_process& self, const gen::destination& super
       gen::call(self, supervisor, start_task_request(self), std::chrono::milliseconds(-1));
   if (!started(r)) return start_failed(r);
   started_task t = begin_task(self, (*r.reply)[1].pid_value(), m, f, std::move(args));
-  gen::call_result out = self.receive(
-      on(t.mref, _) >>
-          [](term v) {
-            return gen::call_result{std::move(v), {}};
-          },
-      on(atoms::DOWN, t.mref, ignore, ignore, _) >>
-          [](term why) {
-            return gen::call_result{std::nullopt, why};
-          },
-      after(otp::detail::receive_timeout(timeout), [] {
-        return gen::call_result{std::nullopt, atoms::timeout};
-      }));
+  gen::call_result out = receive_task_reply(self, t.mref, timeout);
   end_task(self, t);
   return out;
 }
