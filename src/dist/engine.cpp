@@ -3,10 +3,12 @@
 // writer, ticks, dispatch of arriving control messages, net_kernel's answers, node monitors
 // and remote spawn.
 //
-// Threads and locks: one I/O thread runs everything asynchronous. Senders on any thread
-// touch only `peers_mu` (shared, to find a peer) and then that peer's `mu` (queue and
-// state); the I/O thread takes the same locks in the same order. Nothing is called out of
-// the engine (sink, callbacks) while a lock is held.
+// Threads and locks: everything asynchronous runs on one thread at a time, the one driving
+// the io_context: the engine's I/O thread, or an idle scheduler worker (see io_driver) —
+// "the I/O thread" below means whichever drives. Senders on any thread touch only
+// `peers_mu` (shared, to find a peer) and then that peer's `mu` (queue and state); the
+// driver takes the same locks in the same order. Nothing is called out of the engine
+// (sink, callbacks) while a lock is held.
 #include "otpp/dist/engine.hpp"
 
 #include <sys/socket.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <future>
 #include <iostream>
@@ -79,6 +82,17 @@ struct ref_key {
   auto operator<=>(const ref_key&) const = default;
 };
 
+/// The engine whose io_context this thread drives right now (null when none).
+thread_local const void* tl_driving = nullptr;
+
+struct driving_scope {
+  const void* previous;
+  explicit driving_scope(const void* engine) : previous(std::exchange(tl_driving, engine)) {}
+  ~driving_scope() { tl_driving = previous; }
+  driving_scope(const driving_scope&) = delete;
+  driving_scope& operator=(const driving_scope&) = delete;
+};
+
 bool valid_peer_name(atom node) {
   auto n = node.name();
   auto at = n.find('@');
@@ -91,12 +105,130 @@ bool valid_peer_name(atom node) {
 // The engine's state
 // =============================================================================================
 
+// Who drives the io_context. An idle scheduler worker that polls the sockets itself runs the
+// process woken by arriving data on its own thread at once (BEAM's schedulers check I/O
+// the same way); an I/O thread would have to wake a sleeping worker first, a second thread
+// hand-off per hop. The I/O thread still drives whenever no worker does: before a runtime
+// plugs in, while the workers are all busy (a worker that has not polled for a while loses
+// the role), and while stopping. `drive_mu` makes one driver at a time, so the engine's
+// handlers still run one after another, as on a single thread.
+struct io_driver final : io_poller {
+  explicit io_driver(engine::impl& e, asio::io_context& c) : eng(e), io(c) {}
+  engine::impl& eng;
+  asio::io_context& io;
+  std::mutex drive_mu;
+  /// A worker drives (or will, as soon as it is idle); the I/O thread stands by.
+  std::atomic<bool> worker_role{false};
+  /// That worker is blocked waiting for I/O (not busy: no need to take over).
+  std::atomic<bool> worker_waiting{false};
+  /// Counts the workers' polls, so the standing-by I/O thread sees that they go on.
+  std::atomic<std::uint64_t> beats{0};
+  /// The I/O thread drives, or is about to.
+  std::atomic<bool> io_thread_driving{false};
+  std::atomic<bool> stopping{false};
+  std::mutex standby_mu;
+  std::condition_variable standby_cv;
+
+  bool poll_ready() override {
+    if (stopping.load(std::memory_order_relaxed)) return false;
+    claim();
+    std::unique_lock lk(drive_mu, std::try_to_lock);
+    if (!lk) return false;
+    std::size_t ran;
+    {
+      driving_scope scope(&eng);
+      ran = io.poll();
+    }
+    beats.store(beats.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    return ran > 0;
+  }
+
+  bool wait_ready(std::chrono::milliseconds timeout) override {
+    if (stopping.load(std::memory_order_relaxed)) return false;
+    claim();
+    std::unique_lock lk(drive_mu, std::try_to_lock);
+    if (!lk) return false;
+    worker_waiting.store(true, std::memory_order_release);
+    {
+      driving_scope scope(&eng);
+      if (io.run_one_for(timeout) > 0) io.poll();
+    }
+    worker_waiting.store(false, std::memory_order_release);
+    beats.store(beats.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    return true;
+  }
+
+  void wake_poller() override {
+    asio::post(io, [] {});
+  }
+
+  void claim() {
+    if (worker_role.load(std::memory_order_relaxed)) return;
+    // Pairs with the I/O thread's store to io_thread_driving before it looks at
+    // worker_role: either it sees our claim, or we see it driving and interrupt its wait.
+    worker_role.store(true, std::memory_order_seq_cst);
+    if (io_thread_driving.load(std::memory_order_seq_cst)) asio::post(io, [] {});
+  }
+
+  /// The I/O thread's loop.
+  void run_io_thread();
+
+  /// Before stopping: the I/O thread drives from now on.
+  void stop_polling() {
+    stopping.store(true, std::memory_order_seq_cst);
+    {
+      std::lock_guard lk(standby_mu);
+    }
+    standby_cv.notify_all();
+  }
+};
+
+void io_driver::run_io_thread() {
+  using std::chrono::milliseconds;
+  // How long to stand by before looking whether the worker with the role still polls: short
+  // while it is busy (it might be busy for long), growing while it waits for I/O itself.
+  milliseconds standby{1};
+  while (!io.stopped()) {
+    if (worker_role.load(std::memory_order_seq_cst) && !stopping.load(std::memory_order_relaxed)) {
+      std::uint64_t seen = beats.load(std::memory_order_acquire);
+      {
+        std::unique_lock lk(standby_mu);
+        standby_cv.wait_for(lk, standby, [&] { return stopping.load(std::memory_order_relaxed); });
+      }
+      if (!stopping.load(std::memory_order_relaxed)) {
+        if (beats.load(std::memory_order_acquire) != seen) {
+          standby = milliseconds(1);
+          continue;
+        }
+        if (worker_waiting.load(std::memory_order_acquire)) {
+          standby = std::min(standby * 2, milliseconds(64));
+          continue;
+        }
+      }
+      // The worker has not polled for a while (a long turn, or the runtime let go of the
+      // poller): drive until it claims the role back.
+      worker_role.store(false, std::memory_order_seq_cst);
+      standby = milliseconds(1);
+    }
+    io_thread_driving.store(true, std::memory_order_seq_cst);
+    if (!worker_role.load(std::memory_order_seq_cst) || stopping.load(std::memory_order_relaxed)) {
+      std::lock_guard lk(drive_mu);
+      driving_scope scope(&eng);
+      // A claiming worker interrupts this wait (claim() posts a no-op).
+      io.run_one_for(milliseconds(500));
+    }
+    io_thread_driving.store(false, std::memory_order_seq_cst);
+  }
+}
+
 struct engine::impl {
   engine& self;
-  asio::io_context io{1};
+  // Driven by one thread at a time (io_driver), but by different threads over time: the
+  // default concurrency hint, whose bookkeeping does not assume one thread.
+  asio::io_context io;
+  io_driver driver{*this, io};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::thread thread;
-  std::thread::id io_thread_id;
   tcp::acceptor acceptor{io};
   std::unique_ptr<epmd_server> epmd;
   std::optional<epmd_registration> registration;
@@ -146,7 +278,8 @@ struct engine::impl {
     return r;
   }
   pid engine_pid() const { return pid{self.name_, 0, 0, self.creation_}; }
-  bool on_io_thread() const { return std::this_thread::get_id() == io_thread_id; }
+  /// True inside the engine's handlers (on whichever thread drives the io_context).
+  bool on_io_thread() const { return tl_driving == this; }
 
   static bool is_up(peer& p) {
     std::lock_guard lock(p.mu);
@@ -1090,6 +1223,8 @@ engine::~engine() { stop(); }
 void engine::set_remote_signals(remote_signals* sink) { impl_->sink = sink; }
 void engine::set_reference_factory(std::function<reference()> make_ref) { impl_->make_ref_fn = std::move(make_ref); }
 
+io_poller& engine::poller() noexcept { return impl_->driver; }
+
 bool engine::runs_embedded_epmd() const noexcept { return impl_->epmd != nullptr; }
 
 result<success> engine::start() {
@@ -1149,9 +1284,8 @@ result<success> engine::start() {
   asio::co_spawn(m.io, m.accept_loop(), asio::detached);
   std::promise<void> running;
   m.thread = std::thread([&m, &running] {
-    m.io_thread_id = std::this_thread::get_id();
     running.set_value();
-    m.io.run();
+    m.driver.run_io_thread();
   });
   running.get_future().wait();
   return success{};
@@ -1165,6 +1299,7 @@ void engine::stop() {
     return;
   }
   m.stopping = true;
+  m.driver.stop_polling();
   asio::post(m.io, [&m] {
     asio::error_code ignored;
     m.acceptor.close(ignored);
@@ -1197,8 +1332,12 @@ void engine::stop() {
   });
   m.thread.join();
   // Let aborted operations finish (they see `stopping` and do nothing more).
-  m.io.restart();
-  m.io.poll();
+  {
+    std::lock_guard lk(m.driver.drive_mu);
+    driving_scope scope(&m);
+    m.io.restart();
+    m.io.poll();
+  }
   {
     std::unique_lock lock(m.peers_mu);
     m.peers.clear();

@@ -21,6 +21,7 @@ dist::result<std::unique_ptr<node>> node::start(node_options options) {
     }
     n->rt_->set_node(n->engine_->name(), n->engine_->creation());
     n->rt_->set_distribution(n->engine_.get());
+    n->rt_->set_io_poller(&n->engine_->poller());
   }
   n->services_ = std::make_unique<node_services>(*n->rt_, n->engine_.get(), *n->exports_,
                                                  std::move(options.services), n->monitors_.get());
@@ -29,6 +30,7 @@ dist::result<std::unique_ptr<node>> node::start(node_options options) {
 
 node::~node() {
   services_.reset();
+  rt_->set_io_poller(nullptr);
   if (engine_) engine_->stop();
   rt_->set_distribution(nullptr);
   rt_->shutdown(std::chrono::seconds(2));

@@ -51,6 +51,7 @@ std::vector<pid> runtime::processes() const { return impl_->live_pids(); }
 void runtime::set_distribution(distribution* dist) { impl_->set_dist(dist); }
 distribution* runtime::get_distribution() const noexcept { return impl_->dist(); }
 remote_signals& runtime::remote() noexcept { return *impl_; }
+void runtime::set_io_poller(io_poller* poller) { impl_->sched().set_poller(poller); }
 
 bool runtime::run_once() {
   if (!impl_->options.deterministic) throw std::logic_error("otpp: run_once needs a deterministic runtime");

@@ -1,6 +1,8 @@
 // Worker threads: each runs its "run next" slot (the process it just woke, so a ping-pong
 // stays on one core), then its own queue, then the global queue, then steals; idle workers
-// spin briefly and then sleep until a push notifies them.
+// spin briefly and then sleep until a push notifies them. With an I/O poller installed, an
+// idle worker polls the sockets while it spins and sleeps in the poller (as BEAM's
+// schedulers do), so data arriving for a waiting process wakes the thread that runs it.
 #include "runtime/scheduler.hpp"
 
 #include <chrono>
@@ -21,6 +23,9 @@ thread_local void* tl_worker = nullptr;
 constexpr unsigned max_next_streak = 32;
 /// Spins of an idle worker before it sleeps.
 constexpr unsigned idle_spins = 64;
+/// The longest an idle worker waits in the poller before it looks around again (a bound
+/// for safety only: pushes wake it through wake_poller()).
+constexpr auto poller_sleep = std::chrono::milliseconds(100);
 
 inline void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
@@ -67,6 +72,7 @@ void scheduler::stop() {
     ++epoch_;
   }
   sleep_cv_.notify_all();
+  wake_polling_sleeper();
   for (auto& w : workers_) {
     if (w->thread.joinable()) w->thread.join();
   }
@@ -101,11 +107,45 @@ pcb* scheduler::pop_global() {
   return p;
 }
 
+void scheduler::set_poller(io_poller* poller) {
+  if (deterministic_) return;
+  io_poller* old = poller_.exchange(poller, std::memory_order_seq_cst);
+  if (!old || old == poller) return;
+  // Pairs with acquire_poller's increment before its load: a worker either saw the new
+  // value or is counted here.
+  while (poller_users_.fetch_add(0, std::memory_order_seq_cst) != 0) {
+    old->wake_poller();
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+}
+
+io_poller* scheduler::acquire_poller() {
+  poller_users_.fetch_add(1, std::memory_order_seq_cst);
+  io_poller* p = poller_.load(std::memory_order_seq_cst);
+  if (!p) poller_users_.fetch_sub(1, std::memory_order_release);
+  return p;
+}
+
+void scheduler::release_poller() noexcept { poller_users_.fetch_sub(1, std::memory_order_release); }
+
+void scheduler::wake_polling_sleeper() {
+  if (polling_sleepers_.fetch_add(0, std::memory_order_seq_cst) == 0) return;
+  if (io_poller* p = acquire_poller()) {
+    p->wake_poller();
+    release_poller();
+  }
+}
+
 void scheduler::notify_one() {
   // Pairs with the sleeper's increment of sleepers_ before its last look at the queues:
   // either it sees our push, or we see it sleeping. (A read-modify-write rather than a
   // fence: same cost, and ThreadSanitizer understands it.)
-  if (sleepers_.fetch_add(0, std::memory_order_seq_cst) == 0) return;
+  if (sleepers_.fetch_add(0, std::memory_order_seq_cst) == 0) {
+    // A worker asleep on the condition variable is cheaper to wake than the one waiting
+    // for I/O (which had better stay there), so that one only when nobody else sleeps.
+    wake_polling_sleeper();
+    return;
+  }
   {
     std::lock_guard lk(sleep_mutex_);
     ++epoch_;
@@ -314,15 +354,38 @@ bool scheduler::work_visible() const noexcept {
 
 void scheduler::idle(worker& w) {
   if (w.next) return;
+  io_poller* io = acquire_poller();
+  struct releaser {
+    scheduler* s;
+    io_poller*& io;
+    ~releaser() {
+      if (io) s->release_poller();
+    }
+  } release{this, io};
   for (unsigned i = 0; i < idle_spins; ++i) {
     if (work_visible() || stop_.load(std::memory_order_relaxed)) return;
     for (unsigned k = 0; k < w.nwatched; ++k) {
       if (w.watched[k]->mailbox.has_signals()) return;
     }
+    // Arriving data may wake a process here (in the run-next slot or a watched one).
+    if (io && io->poll_ready()) return;
     for (int k = 0; k < 32; ++k) cpu_relax();
   }
   // Nobody will look at watched mailboxes while this worker sleeps: park them.
   if (park_watched(w)) return;
+  if (io) {
+    polling_sleepers_.fetch_add(1, std::memory_order_seq_cst);
+    if (work_visible() || stop_.load(std::memory_order_seq_cst)) {
+      polling_sleepers_.fetch_sub(1, std::memory_order_relaxed);
+      return;
+    }
+    bool waited = io->wait_ready(poller_sleep);
+    polling_sleepers_.fetch_sub(1, std::memory_order_relaxed);
+    if (waited) return;
+    // Another thread drives the I/O: sleep as if there were no poller.
+    release_poller();
+    io = nullptr;
+  }
   std::uint64_t seen;
   {
     std::lock_guard lk(sleep_mutex_);

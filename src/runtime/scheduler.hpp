@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "otpp/runtime/io_poller.hpp"
+
 namespace otpp::detail {
 
 struct pcb;
@@ -75,6 +77,10 @@ class scheduler {
   /// Everything still queued (teardown).
   std::vector<pcb*> drain_queues();
 
+  /// Installs the I/O poller idle workers drive (nullptr removes it and returns once no
+  /// worker uses the old one).
+  void set_poller(io_poller* poller);
+
  private:
   struct alignas(64) worker {
     unsigned index = 0;
@@ -109,6 +115,11 @@ class scheduler {
   /// Parks every watched process (those that got signals meanwhile go to the queue).
   /// True if any went to the queue.
   bool park_watched(worker& w);
+  /// The installed poller, counted as in use until release_poller(); null when none.
+  io_poller* acquire_poller();
+  void release_poller() noexcept;
+  /// Wakes a worker waiting for I/O in the poller, if one is.
+  void wake_polling_sleeper();
   void push_global(pcb* p);
   pcb* pop_global();
   void notify_one();
@@ -127,6 +138,12 @@ class scheduler {
   std::condition_variable sleep_cv_;
   std::uint64_t epoch_ = 0;  ///< guarded by sleep_mutex_
   std::atomic<unsigned> sleepers_{0};
+
+  std::atomic<io_poller*> poller_{nullptr};
+  std::atomic<unsigned> poller_users_{0};
+  /// Workers inside io_poller::wait_ready (the poller lets one in at a time, but another
+  /// may be about to find that out).
+  std::atomic<unsigned> polling_sleepers_{0};
   std::atomic<bool> stop_{false};
   bool started_ = false;
 };

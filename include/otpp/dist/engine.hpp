@@ -22,6 +22,7 @@
 #include "otpp/dist/node_name.hpp"
 #include "otpp/dist/result.hpp"
 #include "otpp/runtime/distribution.hpp"
+#include "otpp/runtime/io_poller.hpp"
 #include "otpp/term/term.hpp"
 
 namespace otpp::dist {
@@ -100,6 +101,10 @@ class engine final : public distribution {
   [[nodiscard]] result<success> start();
   /// Closes every connection (without telling the sink) and unregisters. Idempotent.
   void stop();
+  /// Lets a runtime's idle workers drive this engine's I/O (`runtime::set_io_poller`); the
+  /// I/O thread stands by while they do and takes over when they are busy. Remove it from
+  /// the runtime before stop().
+  [[nodiscard]] io_poller& poller() noexcept;
 
   // -- identity (valid after start) --
   [[nodiscard]] atom name() const noexcept { return name_; }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "otpp/runtime/distribution.hpp"
+#include "otpp/runtime/io_poller.hpp"
 #include "otpp/runtime/pattern.hpp"
 #include "otpp/runtime/process.hpp"
 #include "otpp/term/term.hpp"
@@ -103,6 +104,9 @@ class runtime {
   [[nodiscard]] distribution* get_distribution() const noexcept;
   /// Where the distribution layer delivers what arrives from other nodes.
   [[nodiscard]] remote_signals& remote() noexcept;
+  /// Lets idle workers drive the distribution layer's I/O (nullptr removes it; removal
+  /// returns once no worker uses the old one). Ignored in deterministic mode.
+  void set_io_poller(io_poller* poller);
 
   // -- deterministic mode (tests); owner thread only --
   /// Runs one process turn; false when nothing is runnable.
