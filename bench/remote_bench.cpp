@@ -47,8 +47,10 @@ struct bench_node {
     }
     rt.set_node(engine.name(), engine.creation());
     rt.set_distribution(&engine);
+    if (!std::getenv("NOPOLL")) rt.set_io_poller(&engine.poller());  // as otp::node does
   }
   ~bench_node() {
+    rt.set_io_poller(nullptr);
     rt.set_distribution(nullptr);
     engine.stop();
   }

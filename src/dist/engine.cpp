@@ -137,7 +137,7 @@ struct io_driver final : io_poller {
     std::size_t ran;
     {
       driving_scope scope(&eng);
-      ran = io.poll();
+      ran = io.poll_one();
     }
     beats.store(beats.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     return ran > 0;
@@ -151,7 +151,7 @@ struct io_driver final : io_poller {
     worker_waiting.store(true, std::memory_order_release);
     {
       driving_scope scope(&eng);
-      if (io.run_one_for(timeout) > 0) io.poll();
+      io.run_one_for(timeout);
     }
     worker_waiting.store(false, std::memory_order_release);
     beats.store(beats.load(std::memory_order_relaxed) + 1, std::memory_order_release);
@@ -185,8 +185,8 @@ struct io_driver final : io_poller {
 
 void io_driver::run_io_thread() {
   using std::chrono::milliseconds;
-  // How long to stand by before looking whether the worker with the role still polls: short
-  // while it is busy (it might be busy for long), growing while it waits for I/O itself.
+  // How long to stand by before looking whether the worker with the role still polls:
+  // growing while it does (to 4 ms) or while it waits for I/O itself (to 64 ms).
   milliseconds standby{1};
   while (!io.stopped()) {
     if (worker_role.load(std::memory_order_seq_cst) && !stopping.load(std::memory_order_relaxed)) {
@@ -197,7 +197,9 @@ void io_driver::run_io_thread() {
       }
       if (!stopping.load(std::memory_order_relaxed)) {
         if (beats.load(std::memory_order_acquire) != seen) {
-          standby = milliseconds(1);
+          // Each look costs the polling worker a preemption on a busy core: look less often
+          // while it keeps polling, but soon enough that a stuck one stalls I/O only briefly.
+          standby = std::min(standby * 2, milliseconds(4));
           continue;
         }
         if (worker_waiting.load(std::memory_order_acquire)) {
@@ -571,6 +573,7 @@ struct connection : std::enable_shared_from_this<connection> {
     auto& c = *self;
     const std::size_t max_frame = c.eng.opt().max_frame_size;
     for (;;) {
+      bool delivered = false;
       while (!c.closed && c.rend - c.rpos >= 4) {
         auto& buf = *c.rbuf;
         std::uint32_t len = detail::load_u32(buf.data() + c.rpos);
@@ -590,6 +593,7 @@ struct connection : std::enable_shared_from_this<connection> {
           std::span<const std::uint8_t> body(buf.data() + c.rpos + 4, len);
           c.rpos += 4 + len;
           if (!c.process(body, c.rbuf)) co_return;
+          delivered = true;
           continue;
         }
         if (len >= own_buffer_threshold) {
@@ -623,6 +627,11 @@ struct connection : std::enable_shared_from_this<connection> {
         c.rend -= c.rpos;
         c.rpos = 0;
       }
+      // Starting the next read tries the socket at once (a system call that mostly finds it
+      // empty). After frames were delivered, that try waits its turn in the queue: a worker
+      // driving the I/O runs the processes just woken first (see io_driver::poll_ready).
+      if (delivered) co_await asio::post(c.eng.io, asio::use_awaitable);
+      if (c.closed) co_return;
       auto [ec, n] = co_await c.sock.async_read_some(
           asio::buffer(c.rbuf->data() + c.rend, c.rbuf->size() - c.rend), nothrow_awaitable);
       if (ec) {

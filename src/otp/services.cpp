@@ -78,7 +78,8 @@ task<term> execute_call(process& self, term ref, atom m, atom f, term args,
         term::tuple({ref, atoms::error, atoms::undef, list_of(term::tuple({m, f, args, term()}))}));
   }
   call_outcome outcome = co_await export_table::call(self, *e, to_vector(args));
-  self.exit(rpc::execute_call_reason(ref, outcome));
+  self.exit_on_return(rpc::execute_call_reason(ref, outcome));
+  co_return atoms::ok;
 }
 
 task<term> execute_cast(process& self, atom m, atom f, term args,

@@ -242,6 +242,7 @@ struct process_ext {
   std::vector<atom> remote_nodes;  ///< nodes this process is listed under (node_down index)
   mail_node* deferred = nullptr;   ///< signals left unprocessed when a kill came in
   term exit_reason;                ///< the reason once a kill is pending / it has exited
+  std::optional<term> return_reason;  ///< process::exit_on_return
   bool report_crash = false;
 };
 

@@ -527,6 +527,9 @@ void die_from_body(pcb* p) {
   if (e) {
     auto [reason, report] = reason_of(e);
     exit_process(p, std::move(reason), report, false);
+  } else if (p->ext && p->ext->return_reason) {
+    term reason = std::move(*p->ext->return_reason);
+    exit_process(p, std::move(reason), false, false);
   } else {
     exit_process(p, atoms::normal, false, false);
   }
@@ -806,6 +809,8 @@ bool basic_process::demonitor(const reference& ref, bool flush) {
   }
   return active;
 }
+
+void process::exit_on_return(term reason) { pcb_->extension().return_reason = std::move(reason); }
 
 void basic_process::exit(const pid& to, term reason) const { pcb_->rt->send_exit(self(), to, std::move(reason), false); }
 

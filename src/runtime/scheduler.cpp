@@ -367,9 +367,10 @@ void scheduler::idle(worker& w) {
     for (unsigned k = 0; k < w.nwatched; ++k) {
       if (w.watched[k]->mailbox.has_signals()) return;
     }
-    // Arriving data may wake a process here (in the run-next slot or a watched one).
+    // Arriving data may wake a process here (in the run-next slot or a watched one). A poll
+    // (a system call) takes about as long as the pause loop: fewer pauses between polls.
     if (io && io->poll_ready()) return;
-    for (int k = 0; k < 32; ++k) cpu_relax();
+    for (int k = 0, pauses = io ? 4 : 32; k < pauses; ++k) cpu_relax();
   }
   // Nobody will look at watched mailboxes while this worker sleeps: park them.
   if (park_watched(w)) return;
