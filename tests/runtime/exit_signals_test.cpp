@@ -159,6 +159,60 @@ TEST(exit_signals, exit_does_not_send_a_crash_report) {
   EXPECT_EQ(d.me.receive_for(100ms), std::nullopt);
 }
 
+// ---- exit_on_return ---------------------------------------------------------------------------
+
+process_task exit_when_done(process& self, term reason) {
+  self.exit_on_return(reason);
+  co_return;
+}
+
+process_task exit_when_done_after_a_message(process& self, term reason) {
+  self.exit_on_return(reason);
+  co_await self.receive(on(atom("finish")) >> [] {});
+}
+
+TEST(exit_signals, exit_on_return_ends_the_process_with_that_reason_for_monitors_and_links) {
+  det d;
+  d.me.trap_exit(true);
+  spawn_options o;
+  o.link = true;
+  o.monitor = true;
+  auto s = d.me.spawn_opt(o, exit_when_done, term(tuple_of(atom("shutdown"), atom("done"))));
+  d.rt.run();
+  EXPECT_EQ(str(d.me.receive_for(1s)), "{'EXIT'," + str(term(s.pid)) + ",{shutdown,done}}");
+  EXPECT_EQ(str(d.me.receive_for(1s)),
+            "{'DOWN'," + str(term(*s.monitor)) + ",process," + str(term(s.pid)) + ",{shutdown,done}}");
+}
+
+TEST(exit_signals, exit_on_return_sends_no_crash_report_as_exit_does) {
+  det d;
+  pid io = d.me.spawn(fake_io_server, d.me.self());
+  spawn_options o;
+  o.group_leader = io;
+  d.me.spawn_opt(o, exit_when_done, term(atom("quietly")));
+  d.rt.run();
+  EXPECT_EQ(d.me.receive_for(100ms), std::nullopt);
+}
+
+TEST(exit_signals, a_kill_before_the_function_returns_wins_over_exit_on_return) {
+  det d;
+  pid p = d.me.spawn(exit_when_done_after_a_message, term(atom("planned")));
+  reference ref = d.me.monitor(p);
+  d.rt.run();
+  d.me.exit(p, atoms::kill);
+  EXPECT_EQ(str(d.me.receive_for(1s)), "{'DOWN'," + str(term(ref)) + ",process," + str(term(p)) + ",killed}");
+}
+
+TEST(exit_signals, a_process_that_set_exit_on_return_ends_with_it_once_it_returns) {
+  det d;
+  pid p = d.me.spawn(exit_when_done_after_a_message, term(atom("planned")));
+  reference ref = d.me.monitor(p);
+  d.rt.run();
+  EXPECT_TRUE(d.rt.is_alive(p));
+  d.me.send(p, atom("finish"));
+  EXPECT_EQ(str(d.me.receive_for(1s)), "{'DOWN'," + str(term(ref)) + ",process," + str(term(p)) + ",planned}");
+}
+
 // ---- the emulator's logger event ------------------------------------------------------------
 
 inline process_task error_with(process& self, term reason) {

@@ -5,8 +5,11 @@
 // for a runtime and hands what arrives to an `otpp::remote_signals`; it needs no runtime of
 // its own, so tests can drive it with a stub.
 //
-// Threads: the engine owns one I/O thread. Every public method is thread-safe; the blocking
-// ones (`connect`, `ping`, `start`) must not be called from a callback the engine runs.
+// Threads: the engine owns one I/O thread; with `poller()` plugged into a runtime, idle
+// scheduler workers drive the I/O instead and the I/O thread stands by (callbacks below said
+// to run "on the I/O thread" run on whichever of them drives, one at a time). Every public
+// method is thread-safe; the blocking ones (`connect`, `ping`, `start`) must not be called
+// from a callback the engine runs.
 #pragma once
 
 #include <chrono>
