@@ -120,6 +120,8 @@ void scheduler::set_poller(io_poller* poller) {
 }
 
 io_poller* scheduler::acquire_poller() {
+  // A runtime without distribution never touches the shared counter.
+  if (!poller_.load(std::memory_order_relaxed)) return nullptr;
   poller_users_.fetch_add(1, std::memory_order_seq_cst);
   io_poller* p = poller_.load(std::memory_order_seq_cst);
   if (!p) poller_users_.fetch_sub(1, std::memory_order_release);
@@ -129,7 +131,10 @@ io_poller* scheduler::acquire_poller() {
 void scheduler::release_poller() noexcept { poller_users_.fetch_sub(1, std::memory_order_release); }
 
 void scheduler::wake_polling_sleeper() {
-  if (polling_sleepers_.fetch_add(0, std::memory_order_seq_cst) == 0) return;
+  // Callers made a sequentially consistent access just before (notify_one's read-modify-write
+  // of sleepers_, stop()'s store of stop_), which orders their push before this load, as the
+  // sleeper's increment is ordered before its last look at the queues.
+  if (polling_sleepers_.load(std::memory_order_seq_cst) == 0) return;
   if (io_poller* p = acquire_poller()) {
     p->wake_poller();
     release_poller();
