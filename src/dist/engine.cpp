@@ -472,10 +472,11 @@ struct connection : std::enable_shared_from_this<connection> {
   // `direct_write_gap` ago) the I/O thread writes instead, so the many messages of a burst
   // leave in few writes. On the I/O thread itself (answers to arriving signals: a
   // SPAWN_REPLY, a pong) the flush is queued behind the frames being dispatched, costs no
-  // wake-up, and does not count as a sender's write: the DOWN that follows an rpc's
-  // SPAWN_REPLY from a worker still leaves directly. The gap is about one loopback round
-  // trip: measured on this machine, 50 us made back-to-back remote spawns (one every ~60 us)
-  // pay the hand-off often; 5 us cost 1 KiB-message throughput a third.
+  // wake-up, and does not count as a sender's write. When a worker drives the I/O, that
+  // queued flush runs at its next poll, after the processes the frames woke: an rpc's
+  // SPAWN_REPLY and the DOWN its process ends with leave in one write. The gap is about one
+  // loopback round trip: measured on this machine, 50 us made back-to-back remote spawns
+  // (one every ~60 us) pay the hand-off often; 5 us cost 1 KiB-message throughput a third.
   static constexpr auto direct_write_gap = std::chrono::microseconds(15);
   void write_from_sender() {
     if (eng.on_io_thread()) {
