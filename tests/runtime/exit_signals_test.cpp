@@ -149,22 +149,24 @@ TEST(exit_signals, an_exception_sends_a_crash_report_to_the_group_leader) {
   EXPECT_NE(m.find("{error,<<\"kaboom\">>}"), std::string::npos) << m;
 }
 
-TEST(exit_signals, exit_does_not_send_a_crash_report) {
-  det d;
-  pid io = d.me.spawn(fake_io_server, d.me.self());
-  spawn_options o;
-  o.group_leader = io;
-  d.me.spawn_opt(o, exit_with, term(atom("quietly")));
-  d.rt.run();
-  EXPECT_EQ(d.me.receive_for(100ms), std::nullopt);
-}
-
-// ---- exit_on_return ---------------------------------------------------------------------------
-
 process_task exit_when_done(process& self, term reason) {
   self.exit_on_return(reason);
   co_return;
 }
+
+TEST(exit_signals, exit_and_exit_on_return_do_not_send_a_crash_report) {
+  for (auto body : {exit_with, exit_when_done}) {
+    det d;
+    pid io = d.me.spawn(fake_io_server, d.me.self());
+    spawn_options o;
+    o.group_leader = io;
+    d.me.spawn_opt(o, body, term(atom("quietly")));
+    d.rt.run();
+    EXPECT_EQ(d.me.receive_for(100ms), std::nullopt);
+  }
+}
+
+// ---- exit_on_return ---------------------------------------------------------------------------
 
 process_task exit_when_done_after_a_message(process& self, term reason) {
   self.exit_on_return(reason);
@@ -182,16 +184,6 @@ TEST(exit_signals, exit_on_return_ends_the_process_with_that_reason_for_monitors
   EXPECT_EQ(str(d.me.receive_for(1s)), "{'EXIT'," + str(term(s.pid)) + ",{shutdown,done}}");
   EXPECT_EQ(str(d.me.receive_for(1s)),
             "{'DOWN'," + str(term(*s.monitor)) + ",process," + str(term(s.pid)) + ",{shutdown,done}}");
-}
-
-TEST(exit_signals, exit_on_return_sends_no_crash_report_as_exit_does) {
-  det d;
-  pid io = d.me.spawn(fake_io_server, d.me.self());
-  spawn_options o;
-  o.group_leader = io;
-  d.me.spawn_opt(o, exit_when_done, term(atom("quietly")));
-  d.rt.run();
-  EXPECT_EQ(d.me.receive_for(100ms), std::nullopt);
 }
 
 TEST(exit_signals, a_kill_before_the_function_returns_wins_over_exit_on_return) {
