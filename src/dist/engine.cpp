@@ -130,36 +130,40 @@ struct io_driver final : io_poller {
   std::condition_variable standby_cv;
 
   bool poll_ready() override {
-    if (stopping.load(std::memory_order_relaxed)) return false;
-    claim();
-    std::unique_lock lk(drive_mu, std::try_to_lock);
-    if (!lk) return false;
-    std::size_t ran;
-    {
-      driving_scope scope(&eng);
-      ran = io.poll_one();
-    }
-    beats.store(beats.load(std::memory_order_relaxed) + 1, std::memory_order_release);
-    return ran > 0;
+    auto ran = drive_as_worker([&] { return io.poll_one(); });
+    return ran && *ran > 0;
   }
 
   bool wait_ready(std::chrono::milliseconds timeout) override {
-    if (stopping.load(std::memory_order_relaxed)) return false;
-    claim();
-    std::unique_lock lk(drive_mu, std::try_to_lock);
-    if (!lk) return false;
-    worker_waiting.store(true, std::memory_order_release);
-    {
-      driving_scope scope(&eng);
-      io.run_one_for(timeout);
-    }
-    worker_waiting.store(false, std::memory_order_release);
-    beats.store(beats.load(std::memory_order_relaxed) + 1, std::memory_order_release);
-    return true;
+    return drive_as_worker([&] {
+             worker_waiting.store(true, std::memory_order_release);
+             std::size_t ran = io.run_one_for(timeout);
+             worker_waiting.store(false, std::memory_order_release);
+             return ran;
+           })
+        .has_value();
   }
 
+  /// Makes the driver's wait (a worker's or the I/O thread's) return: a no-op to run.
   void wake_poller() override {
     asio::post(io, [] {});
+  }
+
+  /// Runs `run` (handlers it ran) as the driver, for a worker; nullopt when another thread
+  /// drives or the engine is stopping.
+  template <class Run>
+  std::optional<std::size_t> drive_as_worker(Run run) {
+    if (stopping.load(std::memory_order_relaxed)) return std::nullopt;
+    claim();
+    std::unique_lock lk(drive_mu, std::try_to_lock);
+    if (!lk) return std::nullopt;
+    std::size_t ran;
+    {
+      driving_scope scope(&eng);
+      ran = run();
+    }
+    beats.store(beats.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    return ran;
   }
 
   void claim() {
@@ -167,7 +171,7 @@ struct io_driver final : io_poller {
     // Pairs with the I/O thread's store to io_thread_driving before it looks at
     // worker_role: either it sees our claim, or we see it driving and interrupt its wait.
     worker_role.store(true, std::memory_order_seq_cst);
-    if (io_thread_driving.load(std::memory_order_seq_cst)) asio::post(io, [] {});
+    if (io_thread_driving.load(std::memory_order_seq_cst)) wake_poller();
   }
 
   /// The I/O thread's loop.
@@ -216,7 +220,7 @@ void io_driver::run_io_thread() {
     if (!worker_role.load(std::memory_order_seq_cst) || stopping.load(std::memory_order_relaxed)) {
       std::lock_guard lk(drive_mu);
       driving_scope scope(&eng);
-      // A claiming worker interrupts this wait (claim() posts a no-op).
+      // A claiming worker interrupts this wait (claim() calls wake_poller()).
       io.run_one_for(milliseconds(500));
     }
     io_thread_driving.store(false, std::memory_order_seq_cst);

@@ -360,38 +360,9 @@ bool scheduler::work_visible() const noexcept {
 void scheduler::idle(worker& w) {
   if (w.next) return;
   io_poller* io = acquire_poller();
-  struct releaser {
-    scheduler* s;
-    io_poller*& io;
-    ~releaser() {
-      if (io) s->release_poller();
-    }
-  } release{this, io};
-  for (unsigned i = 0; i < idle_spins; ++i) {
-    if (work_visible() || stop_.load(std::memory_order_relaxed)) return;
-    for (unsigned k = 0; k < w.nwatched; ++k) {
-      if (w.watched[k]->mailbox.has_signals()) return;
-    }
-    // Arriving data may wake a process here (in the run-next slot or a watched one). A poll
-    // (a system call) takes about as long as the pause loop: fewer pauses between polls.
-    if (io && io->poll_ready()) return;
-    for (int k = 0, pauses = io ? 4 : 32; k < pauses; ++k) cpu_relax();
-  }
-  // Nobody will look at watched mailboxes while this worker sleeps: park them.
-  if (park_watched(w)) return;
-  if (io) {
-    polling_sleepers_.fetch_add(1, std::memory_order_seq_cst);
-    if (work_visible() || stop_.load(std::memory_order_seq_cst)) {
-      polling_sleepers_.fetch_sub(1, std::memory_order_relaxed);
-      return;
-    }
-    bool waited = io->wait_ready(poller_sleep);
-    polling_sleepers_.fetch_sub(1, std::memory_order_relaxed);
-    if (waited) return;
-    // Another thread drives the I/O: sleep as if there were no poller.
-    release_poller();
-    io = nullptr;
-  }
+  const bool look_again = spin_and_wait_for_io(w, io);
+  if (io) release_poller();
+  if (look_again) return;
   std::uint64_t seen;
   {
     std::lock_guard lk(sleep_mutex_);
@@ -407,6 +378,28 @@ void scheduler::idle(worker& w) {
     sleep_cv_.wait(lk, [&] { return epoch_ != seen || stop_.load(std::memory_order_relaxed); });
   }
   sleepers_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+bool scheduler::spin_and_wait_for_io(worker& w, io_poller* io) {
+  for (unsigned i = 0; i < idle_spins; ++i) {
+    if (work_visible() || stop_.load(std::memory_order_relaxed)) return true;
+    for (unsigned k = 0; k < w.nwatched; ++k) {
+      if (w.watched[k]->mailbox.has_signals()) return true;
+    }
+    // Arriving data may wake a process here (in the run-next slot or a watched one). A poll
+    // (a system call) takes about as long as the pause loop: fewer pauses between polls.
+    if (io && io->poll_ready()) return true;
+    for (int k = 0, pauses = io ? 4 : 32; k < pauses; ++k) cpu_relax();
+  }
+  // Nobody will look at watched mailboxes while this worker sleeps: park them.
+  if (park_watched(w)) return true;
+  if (!io) return false;
+  polling_sleepers_.fetch_add(1, std::memory_order_seq_cst);
+  bool look_again = work_visible() || stop_.load(std::memory_order_seq_cst);
+  // False when another thread drives the I/O: then sleep as if there were no poller.
+  if (!look_again) look_again = io->wait_ready(poller_sleep);
+  polling_sleepers_.fetch_sub(1, std::memory_order_relaxed);
+  return look_again;
 }
 
 void scheduler::worker_loop(worker& w) {

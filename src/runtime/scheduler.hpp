@@ -107,6 +107,9 @@ class scheduler {
   pcb* find_work(worker& w);
   pcb* steal(worker& w);
   void idle(worker& w);
+  /// An idle worker's spin (polling `io`, if any) and then its wait in `io`; false when it
+  /// should sleep on the condition variable instead.
+  bool spin_and_wait_for_io(worker& w, io_poller* io);
   /// True when the queue was empty before.
   bool push_local(worker& w, pcb* p);
   void watch(worker& w, pcb* p);

@@ -34,6 +34,14 @@ std::string normalized(const std::string& text) {
                             "\nHH:MM:SS.mmm [");
 }
 
+/// Removes the first `part` from `text`; false when it is not there.
+bool take_out(std::string& text, const std::string& part) {
+  const auto at = text.find(part);
+  if (at == std::string::npos) return false;
+  text.erase(at, part.size());
+  return true;
+}
+
 bool one_of(const std::string& text, std::initializer_list<std::string> allowed) {
   for (const std::string& a : allowed) {
     if (text == a) return true;
@@ -120,9 +128,7 @@ void error_paths(const std::string& kate, std::uint16_t epmd_port) {
         "** (UndefinedFunctionError) function Kate.nosuch/0 is undefined (module Kate is not "
         "available)\n"
         "    Kate.nosuch()\n";
-    const auto at = seen.find(report);
-    ASSERT_NE(at, std::string::npos) << seen;
-    seen.erase(at, report.size());
+    ASSERT_TRUE(take_out(seen, report)) << seen;
   }
   // The spawn's result prints only if the EXIT came after it (in iex too), the next prompt
   // only if the EXIT came later still.
@@ -186,9 +192,7 @@ void error_paths(const std::string& kate, std::uint16_t epmd_port) {
       "** (UndefinedFunctionError) function Kate.nosuch/1 is undefined (module Kate is not "
       "available)\n"
       "    Kate.nosuch(1)\n";
-  const auto at = seen.find(local_report);
-  ASSERT_NE(at, std::string::npos) << seen;
-  seen.erase(at, local_report.size());
+  ASSERT_TRUE(take_out(seen, local_report)) << seen;
   EXPECT_EQ(seen, "#PID<0.N.N>\n" + sh.prompt(6));
   sh.finish();
 }
