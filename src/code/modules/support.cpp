@@ -1,0 +1,279 @@
+// Shared helpers of the library modules: errors, argument checks, arithmetic (small integers
+// inline, big ones through GMP), text and Elixir's exceptions and enumerables.
+#include "code/modules/support.hpp"
+
+#include <gmp.h>
+
+#include <cmath>
+#include <limits>
+
+#include "otpp/otp/io_format.hpp"
+#include "otpp/term/print.hpp"
+
+namespace otpp::code::lib {
+
+void fail(term reason) { throw error_exception(std::move(reason)); }
+void badarg() { fail(atoms::badarg); }
+void function_clause() { fail(a::function_clause); }
+void badarith() { fail(a::badarith); }
+
+std::span<const term> proper(const term& l) { return proper_or(l, a::function_clause); }
+
+std::span<const term> proper_or(const term& l, const term& reason) {
+  if (!l.is_list() || !l.list_tail().is_nil()) fail(reason);
+  return l.list_elements();
+}
+
+std::int64_t small(const term& t) { return small_or(t, atoms::badarg); }
+
+std::int64_t small_or(const term& t, const term& reason) {
+  auto v = t.to_int64();
+  if (!v) fail(reason);
+  return *v;
+}
+
+bool is_fun(const term& t, std::uint32_t arity) {
+  return t.is_fun() && t.fun_content().arity == arity;
+}
+
+// ---- numbers -------------------------------------------------------------------------------
+
+namespace {
+
+struct big {
+  mpz_t z;
+  big() { mpz_init(z); }
+  explicit big(const term& t) {
+    mpz_init(z);
+    if (t.is_small_integer()) {
+      mpz_set_si(z, static_cast<long>(t.small_integer()));
+      return;
+    }
+    auto mag = t.integer_magnitude();
+    mpz_import(z, mag.size(), -1, 1, 0, 0, mag.data());
+    if (t.integer_is_negative()) mpz_neg(z, z);
+  }
+  ~big() { mpz_clear(z); }
+  big(const big&) = delete;
+  big& operator=(const big&) = delete;
+  [[nodiscard]] term to_term() const {
+    if (mpz_fits_slong_p(z)) return term(static_cast<long long>(mpz_get_si(z)));
+    std::vector<std::uint8_t> mag((mpz_sizeinbase(z, 2) + 7) / 8);
+    std::size_t n = 0;
+    mpz_export(mag.data(), &n, -1, 1, 0, 0, z);
+    mag.resize(n);
+    return term::integer_from_magnitude(mpz_sgn(z) < 0, mag);
+  }
+};
+
+term checked(double d) {
+  if (!std::isfinite(d)) badarith();
+  return term(d);
+}
+
+template <class Small, class Big, class Float>
+term arith(const term& x, const term& y, Small small_op, Big big_op, Float float_op) {
+  if (x.is_small_integer() && y.is_small_integer()) {
+    std::int64_t r = 0;
+    if (small_op(x.small_integer(), y.small_integer(), r)) return term(static_cast<long long>(r));
+  }
+  if (!x.is_number() || !y.is_number()) badarith();
+  if (x.is_integer() && y.is_integer()) {
+    big a(x), b(y), r;
+    big_op(r.z, a.z, b.z);
+    return r.to_term();
+  }
+  return checked(float_op(to_double(x), to_double(y)));
+}
+
+}  // namespace
+
+double to_double(const term& x) {
+  if (x.is_float()) return x.float_value();
+  if (x.is_small_integer()) return static_cast<double>(x.small_integer());
+  if (!x.is_integer()) badarith();
+  big b(x);
+  double d = mpz_get_d(b.z);
+  if (!std::isfinite(d)) badarith();
+  return d;
+}
+
+term add(const term& x, const term& y) {
+  return arith(
+      x, y, [](std::int64_t a, std::int64_t b, std::int64_t& r) { return !__builtin_add_overflow(a, b, &r); },
+      [](mpz_t r, const mpz_t a, const mpz_t b) { mpz_add(r, a, b); },
+      [](double a, double b) { return a + b; });
+}
+
+term sub(const term& x, const term& y) {
+  return arith(
+      x, y, [](std::int64_t a, std::int64_t b, std::int64_t& r) { return !__builtin_sub_overflow(a, b, &r); },
+      [](mpz_t r, const mpz_t a, const mpz_t b) { mpz_sub(r, a, b); },
+      [](double a, double b) { return a - b; });
+}
+
+term mul(const term& x, const term& y) {
+  return arith(
+      x, y, [](std::int64_t a, std::int64_t b, std::int64_t& r) { return !__builtin_mul_overflow(a, b, &r); },
+      [](mpz_t r, const mpz_t a, const mpz_t b) { mpz_mul(r, a, b); },
+      [](double a, double b) { return a * b; });
+}
+
+term int_div(const term& x, const term& y) {
+  if (!x.is_integer() || !y.is_integer()) badarith();
+  if (x.is_small_integer() && y.is_small_integer()) {
+    std::int64_t b = y.small_integer();
+    if (b == 0) badarith();
+    if (!(b == -1 && x.small_integer() == std::numeric_limits<std::int64_t>::min()))
+      return term(static_cast<long long>(x.small_integer() / b));
+  }
+  big a(x), b(y), r;
+  if (mpz_sgn(b.z) == 0) badarith();
+  mpz_tdiv_q(r.z, a.z, b.z);
+  return r.to_term();
+}
+
+term int_rem(const term& x, const term& y) {
+  if (!x.is_integer() || !y.is_integer()) badarith();
+  if (x.is_small_integer() && y.is_small_integer()) {
+    std::int64_t b = y.small_integer();
+    if (b == 0) badarith();
+    if (b == -1) return term(0);
+    return term(static_cast<long long>(x.small_integer() % b));
+  }
+  big a(x), b(y), r;
+  if (mpz_sgn(b.z) == 0) badarith();
+  mpz_tdiv_r(r.z, a.z, b.z);
+  return r.to_term();
+}
+
+term negate(const term& x) { return sub(term(0), x); }
+
+term integer_from_double(double d) {
+  if (d >= -9.0e18 && d <= 9.0e18) return term(static_cast<long long>(d));
+  big r;
+  mpz_set_d(r.z, d);
+  return r.to_term();
+}
+
+term int_pow(const term& base, std::uint64_t exponent) {
+  big b(base), r;
+  mpz_pow_ui(r.z, b.z, static_cast<unsigned long>(exponent));
+  return r.to_term();
+}
+
+// ---- text ----------------------------------------------------------------------------------
+
+std::u32string binary_chars(const term& b, const term& reason) {
+  if (!b.is_binary()) fail(reason);
+  auto cps = io::from_utf8(b.bytes_as_string());
+  if (!cps) fail(reason);
+  return std::move(*cps);
+}
+
+std::u32string chardata(const term& t, const term& reason) {
+  auto cps = io::characters_to_list(t, io::encoding::unicode);
+  if (!cps) fail(reason);
+  return std::move(*cps);
+}
+
+std::string utf8(std::u32string_view cps) { return io::to_utf8(cps); }
+
+term char_list(std::u32string_view cps) {
+  std::vector<term> out;
+  out.reserve(cps.size());
+  for (char32_t c : cps) out.emplace_back(static_cast<long long>(c));
+  return term::list(std::move(out));
+}
+
+// ---- Elixir ----------------------------------------------------------------------------------
+
+term elixir_exception(std::string_view module, std::string_view message,
+                      std::vector<std::pair<term, term>> extra) {
+  extra.emplace_back(a::struct_, atom(export_table::elixir_module(module)));
+  extra.emplace_back(a::exception, atoms::true_);
+  extra.emplace_back(a::message, bin(message));
+  return term::map(std::move(extra));
+}
+
+void raise_elixir(std::string_view module, std::string_view message,
+                  std::vector<std::pair<term, term>> extra) {
+  fail(elixir_exception(module, message, std::move(extra)));
+}
+
+std::string inspect(const term& t) { return to_string(t, {syntax::elixir}); }
+
+std::string elixir_to_string(const term& t) {
+  if (t.is_atom()) return t.is_atom(atoms::nil) ? std::string() : std::string(t.atom_value().name());
+  if (t.is_integer()) return t.integer_to_string();
+  if (t.is_float()) return format_float(t.float_value(), syntax::elixir);
+  if (t.is_binary()) return std::string(t.bytes_as_string());
+  if (auto s = io::characters_to_utf8(t, io::encoding::unicode)) return *s;
+  std::vector<std::pair<term, term>> fields{
+      {a::struct_, atom("Elixir.Protocol.UndefinedError")},
+      {a::exception, atoms::true_},
+      {atom("protocol"), atom("Elixir.String.Chars")},
+      {atom("value"), t},
+      {atom("description"), bin("")}};
+  fail(term::map(std::move(fields)));
+}
+
+const term* field(const term& map, atom key) {
+  if (!map.is_map()) return nullptr;
+  return map.map_find(key);
+}
+
+bool is_range(const term& t) {
+  const term* s = field(t, a::struct_);
+  return s && s->is_atom(a::range);
+}
+
+term make_range(std::int64_t first, std::int64_t last, std::int64_t step) {
+  return term::map({{a::struct_, a::range},
+                    {a::first, integer(first)},
+                    {a::last, integer(last)},
+                    {a::step, integer(step)}});
+}
+
+enumerable::enumerable(const term& t) {
+  if (t.is_list() && t.list_tail().is_nil()) {
+    items_ = t.list_elements();
+    return;
+  }
+  if (is_range(t)) {
+    const term* f = field(t, a::first);
+    const term* l = field(t, a::last);
+    const term* s = field(t, a::step);
+    if (f && l && s && f->is_small_integer() && l->is_small_integer() && s->is_small_integer() &&
+        s->small_integer() != 0) {
+      std::int64_t first = f->small_integer(), last = l->small_integer(), step = s->small_integer();
+      if ((step > 0 && first <= last) || (step < 0 && first >= last)) {
+        std::uint64_t n =
+            (step > 0 ? static_cast<std::uint64_t>(last - first) / static_cast<std::uint64_t>(step)
+                      : static_cast<std::uint64_t>(first - last) / static_cast<std::uint64_t>(-step)) +
+            1;
+        if (n > (std::uint64_t{1} << 28)) fail(atom("system_limit"));
+        owned_.reserve(n);
+        for (std::uint64_t i = 0; i < n; ++i)
+          owned_.emplace_back(static_cast<long long>(first + static_cast<std::int64_t>(i) * step));
+      }
+      items_ = owned_;
+      return;
+    }
+  }
+  if (t.is_map() && !field(t, a::struct_)) {
+    owned_.reserve(t.map_entries().size());
+    for (const auto& [k, v] : t.map_entries()) owned_.push_back(term::tuple({k, v}));
+    items_ = owned_;
+    return;
+  }
+  std::vector<std::pair<term, term>> fields{
+      {a::struct_, atom("Elixir.Protocol.UndefinedError")},
+      {a::exception, atoms::true_},
+      {atom("protocol"), atom("Elixir.Enumerable")},
+      {atom("value"), t},
+      {atom("description"), bin("")}};
+  fail(term::map(std::move(fields)));
+}
+
+}  // namespace otpp::code::lib
