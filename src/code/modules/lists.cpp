@@ -88,7 +88,8 @@ term extreme(const term& l, bool want_max) {
   return *best;
 }
 
-// Merge sort calling `le(A, B)` (true when A goes first), stable as lists:sort/2.
+}  // namespace
+
 task<term> sort_with(process& self, term fun, term l) {
   if (!is_fun(fun, 2)) function_clause();
   auto xs = proper(l);
@@ -110,8 +111,6 @@ task<term> sort_with(process& self, term fun, term l) {
   }
   co_return list(std::move(a));
 }
-
-}  // namespace
 
 void add_lists(export_table& x) {
   // ---- higher-order --------------------------------------------------------------------------

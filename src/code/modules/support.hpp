@@ -104,6 +104,9 @@ class enumerable {
 /// A map's value for an atom key of a struct field, or nullptr.
 [[nodiscard]] const term* field(const term& map, atom key);
 
+/// lists:sort/2: a stable merge sort calling `le(A, B)` (true when A goes first).
+[[nodiscard]] task<term> sort_with(process& self, term le, term list);
+
 // ---- registration ------------------------------------------------------------------------------
 void add_erlang(export_table& x);
 void add_lists(export_table& x);
