@@ -382,7 +382,8 @@ void add_elixir(export_table& x) {
   x.add_elixir(M, "new", [] { return term::map({}); });
   x.add_elixir(M, "new", [](term e) {
     entries out;
-    for (const term& t : enumerable(e).items()) {
+    enumerable all(e);
+    for (const term& t : all.items()) {
       if (!t.is_tuple() || t.tuple_size() != 2) badarg();
       out.emplace_back(t[0], t[1]);
     }

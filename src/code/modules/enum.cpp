@@ -132,7 +132,7 @@ term chunk_every(const term& e, const term& count, const term& step) {
     std::size_t end = std::min(xs.size(), i + static_cast<std::size_t>(n));
     out.push_back(term::list(std::vector<term>(xs.begin() + static_cast<std::ptrdiff_t>(i),
                                                xs.begin() + static_cast<std::ptrdiff_t>(end))));
-    if (end == xs.size()) break;
+    if (end == xs.size() && end - i < static_cast<std::size_t>(n)) break;  // a partial last chunk
   }
   return list(std::move(out));
 }
@@ -246,12 +246,14 @@ void add_enum(export_table& x) {
   });
   x.add_elixir(E, "sum", [](term e) {
     term acc(0);
-    for (const term& t : enumerable(e).items()) acc = add(acc, t);
+    enumerable all(e);
+    for (const term& t : all.items()) acc = add(acc, t);
     return acc;
   });
   x.add_elixir(E, "product", [](term e) {
     term acc(1);
-    for (const term& t : enumerable(e).items()) acc = mul(acc, t);
+    enumerable all(e);
+    for (const term& t : all.items()) acc = mul(acc, t);
     return acc;
   });
   x.add_elixir(E, "max", [](term e) { return extreme(e, true); });
@@ -300,18 +302,26 @@ void add_enum(export_table& x) {
   x.add_elixir(E, "uniq", [](term e) {
     std::vector<term> out;
     std::unordered_set<term> seen;
-    for (const term& t : enumerable(e).items())
+    enumerable all(e);
+    for (const term& t : all.items())
       if (seen.insert(t).second) out.push_back(t);
     return list(std::move(out));
   });
   x.add_elixir(E, "dedup", [](term e) {
     std::vector<term> out;
-    for (const term& t : enumerable(e).items())
+    enumerable all(e);
+    for (const term& t : all.items())
       if (out.empty() || !exact_equal(out.back(), t)) out.push_back(t);
     return list(std::move(out));
   });
-  x.add_elixir(E, "join", [](term e) { return bin(join(enumerable(e).items(), "")); });
-  x.add_elixir(E, "join", [](term e, term sep) { return bin(join(enumerable(e).items(), binary_arg(sep))); });
+  x.add_elixir(E, "join", [](term e) {
+    enumerable all(e);
+    return bin(join(all.items(), ""));
+  });
+  x.add_elixir(E, "join", [](term e, term sep) {
+    enumerable all(e);
+    return bin(join(all.items(), binary_arg(sep)));
+  });
   x.add_elixir(E, "map_join", [](process& self, term e, term f) -> task<term> {
     enumerable items(e);
     auto mapped = co_await map_all(self, items.items(), f);
@@ -390,7 +400,8 @@ void add_enum(export_table& x) {
     co_return list(std::vector<term>(xs.begin() + static_cast<std::ptrdiff_t>(i), xs.end()));
   });
   x.add_elixir(E, "member?", [](term e, term v) {
-    for (const term& t : enumerable(e).items())
+    enumerable all(e);
+    for (const term& t : all.items())
       if (exact_equal(t, v)) return boolean(true);
     return boolean(false);
   });
@@ -426,7 +437,8 @@ void add_enum(export_table& x) {
   x.add_elixir(E, "frequencies", [](term e) {
     std::vector<std::pair<term, term>> counts;
     std::unordered_map<term, std::size_t> where;
-    for (const term& t : enumerable(e).items()) {
+    enumerable all(e);
+    for (const term& t : all.items()) {
       auto [it, fresh] = where.emplace(t, counts.size());
       if (fresh) counts.emplace_back(t, term(0));
       counts[it->second].second = add(counts[it->second].second, term(1));
@@ -437,7 +449,8 @@ void add_enum(export_table& x) {
   x.add_elixir(E, "chunk_every", [](term e, term n, term s) { return chunk_every(e, n, s); });
   x.add_elixir(E, "concat", [](term e) {
     std::vector<term> out;
-    for (const term& part : enumerable(e).items()) {
+    enumerable all(e);
+    for (const term& part : all.items()) {
       enumerable xs(part);
       out.insert(out.end(), xs.items().begin(), xs.items().end());
     }
@@ -544,9 +557,9 @@ void add_enum(export_table& x) {
   x.add_elixir(L, "insert_at", [](term l, term i, term v) {
     auto xs = proper(l);
     auto k = int_arg(i);
+    // A negative index counts from the end: -1 appends.
     std::size_t at = k >= 0 ? std::min(xs.size(), static_cast<std::size_t>(k))
-                            : clamp_index(k + 1, xs.size());
-    if (k < 0 && k + 1 + static_cast<std::int64_t>(xs.size()) < 0) at = 0;
+                            : static_cast<std::size_t>(std::max<std::int64_t>(0, k + 1 + static_cast<std::int64_t>(xs.size())));
     std::vector<term> out(xs.begin(), xs.end());
     out.insert(out.begin() + static_cast<std::ptrdiff_t>(at), v);
     return list(std::move(out));

@@ -1,6 +1,7 @@
 // The `lists` module, with OTP's error behaviour (function_clause where lists.erl has no
 // matching clause, badarg where it calls a BIF that refuses the argument).
 #include <algorithm>
+#include <cstdio>
 #include <unordered_set>
 
 #include "code/modules/support.hpp"
@@ -74,7 +75,11 @@ term seq(const term& from, const term& to, const term& incr) {
 term thing_to_chars(const term& t) {
   if (t.is_atom()) return term::string(t.atom_value().name());
   if (t.is_integer()) return term::string(t.integer_to_string());
-  if (t.is_float()) return term::string(format_float(t.float_value()));
+  if (t.is_float()) {  // float_to_list/1's format
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.20e", t.float_value());
+    return term::string(buf);
+  }
   if (t.is_list()) return t;
   function_clause();
 }
@@ -116,7 +121,10 @@ void add_lists(export_table& x) {
   // ---- higher-order --------------------------------------------------------------------------
   x.add("lists", "map", [](process& self, term f, term l) -> task<term> {
     if (!is_fun(f, 1)) function_clause();
-    auto xs = proper(l);
+    // lists.erl matches the list in a case: a non-list (or an improper tail) is a case_clause.
+    if (!l.is_list()) fail(tuple_of(a::case_clause, l));
+    if (!l.list_tail().is_nil()) fail(tuple_of(a::case_clause, l.list_tail()));
+    auto xs = l.list_elements();
     fun_runner fn(self, f, 1);
     std::vector<term> out;
     out.reserve(xs.size());
@@ -487,8 +495,8 @@ void add_lists(export_table& x) {
   x.add("lists", "sublist", [](term l, term s, term n) {
     auto start = small_or(s, a::function_clause), len = small_or(n, a::function_clause);
     auto xs = proper(l);
-    if (start < 1 || len < 0 || static_cast<std::size_t>(start) > xs.size() + 1) function_clause();
-    auto rest = xs.subspan(static_cast<std::size_t>(start - 1));
+    if (start < 1 || len < 0) function_clause();
+    auto rest = xs.subspan(std::min(xs.size(), static_cast<std::size_t>(start - 1)));
     std::size_t k = std::min(rest.size(), static_cast<std::size_t>(len));
     return slice(rest, 0, k);
   });

@@ -90,7 +90,9 @@ inline const atom step("step");
 class enumerable {
  public:
   explicit enumerable(const term& t);
-  [[nodiscard]] std::span<const term> items() const noexcept { return items_; }
+  [[nodiscard]] std::span<const term> items() const& noexcept { return items_; }
+  /// Not on a temporary: a range or map's items die with it (`for (x : enumerable(e).items())`).
+  std::span<const term> items() const&& = delete;
   [[nodiscard]] std::size_t size() const noexcept { return items_.size(); }
 
  private:

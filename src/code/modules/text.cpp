@@ -257,11 +257,13 @@ void add_text(export_table& x) {
   x.add("string", "lowercase", [](term s) { text t = text_arg(s); return same_kind(t, map_case(t.cps, false)); });
   x.add("string", "to_upper", [](term s) {
     if (s.is_integer()) return term(static_cast<long long>(map_case(std::u32string(1, static_cast<char32_t>(small(s))), true)[0]));
+    if (!s.is_list()) function_clause();  // the old string functions take chars and strings only
     text t = text_arg(s);
     return same_kind(t, map_case(t.cps, true));
   });
   x.add("string", "to_lower", [](term s) {
     if (s.is_integer()) return term(static_cast<long long>(map_case(std::u32string(1, static_cast<char32_t>(small(s))), false)[0]));
+    if (!s.is_list()) function_clause();
     text t = text_arg(s);
     return same_kind(t, map_case(t.cps, false));
   });
