@@ -1,13 +1,11 @@
-// Shared helpers of the library modules: errors, argument checks, arithmetic (small integers
-// inline, big ones through GMP), text and Elixir's exceptions and enumerables.
+// Shared helpers of the library modules: errors, argument checks, arithmetic (through
+// otpp::arith), text and Elixir's exceptions and enumerables.
 #include "code/modules/support.hpp"
 
-#include <gmp.h>
-
 #include <cmath>
-#include <limits>
 
 #include "otpp/otp/io_format.hpp"
+#include "otpp/term/arith.hpp"
 #include "otpp/term/print.hpp"
 
 namespace otpp::code::lib {
@@ -36,130 +34,36 @@ bool is_fun(const term& t, std::uint32_t arity) {
   return t.is_fun() && t.fun_content().arity == arity;
 }
 
-// ---- numbers -------------------------------------------------------------------------------
+// ---- numbers (otpp::arith, raising badarith where it answers nullopt) -------------------------
 
 namespace {
-
-struct big {
-  mpz_t z;
-  big() { mpz_init(z); }
-  explicit big(const term& t) {
-    mpz_init(z);
-    if (t.is_small_integer()) {
-      mpz_set_si(z, static_cast<long>(t.small_integer()));
-      return;
-    }
-    auto mag = t.integer_magnitude();
-    mpz_import(z, mag.size(), -1, 1, 0, 0, mag.data());
-    if (t.integer_is_negative()) mpz_neg(z, z);
-  }
-  ~big() { mpz_clear(z); }
-  big(const big&) = delete;
-  big& operator=(const big&) = delete;
-  [[nodiscard]] term to_term() const {
-    if (mpz_fits_slong_p(z)) return term(static_cast<long long>(mpz_get_si(z)));
-    std::vector<std::uint8_t> mag((mpz_sizeinbase(z, 2) + 7) / 8);
-    std::size_t n = 0;
-    mpz_export(mag.data(), &n, -1, 1, 0, 0, z);
-    mag.resize(n);
-    return term::integer_from_magnitude(mpz_sgn(z) < 0, mag);
-  }
-};
-
-term checked(double d) {
-  if (!std::isfinite(d)) badarith();
-  return term(d);
+term or_badarith(std::optional<term> r) {
+  if (!r) badarith();
+  return std::move(*r);
 }
-
-template <class Small, class Big, class Float>
-term arith(const term& x, const term& y, Small small_op, Big big_op, Float float_op) {
-  if (x.is_small_integer() && y.is_small_integer()) {
-    std::int64_t r = 0;
-    if (small_op(x.small_integer(), y.small_integer(), r)) return term(static_cast<long long>(r));
-  }
-  if (!x.is_number() || !y.is_number()) badarith();
-  if (x.is_integer() && y.is_integer()) {
-    big a(x), b(y), r;
-    big_op(r.z, a.z, b.z);
-    return r.to_term();
-  }
-  return checked(float_op(to_double(x), to_double(y)));
-}
-
 }  // namespace
 
 double to_double(const term& x) {
-  if (x.is_float()) return x.float_value();
-  if (x.is_small_integer()) return static_cast<double>(x.small_integer());
-  if (!x.is_integer()) badarith();
-  big b(x);
-  double d = mpz_get_d(b.z);
-  if (!std::isfinite(d)) badarith();
-  return d;
+  auto d = arith::to_double(x);
+  if (!d) badarith();
+  return *d;
 }
 
-term add(const term& x, const term& y) {
-  return arith(
-      x, y, [](std::int64_t a, std::int64_t b, std::int64_t& r) { return !__builtin_add_overflow(a, b, &r); },
-      [](mpz_t r, const mpz_t a, const mpz_t b) { mpz_add(r, a, b); },
-      [](double a, double b) { return a + b; });
-}
-
-term sub(const term& x, const term& y) {
-  return arith(
-      x, y, [](std::int64_t a, std::int64_t b, std::int64_t& r) { return !__builtin_sub_overflow(a, b, &r); },
-      [](mpz_t r, const mpz_t a, const mpz_t b) { mpz_sub(r, a, b); },
-      [](double a, double b) { return a - b; });
-}
-
-term mul(const term& x, const term& y) {
-  return arith(
-      x, y, [](std::int64_t a, std::int64_t b, std::int64_t& r) { return !__builtin_mul_overflow(a, b, &r); },
-      [](mpz_t r, const mpz_t a, const mpz_t b) { mpz_mul(r, a, b); },
-      [](double a, double b) { return a * b; });
-}
-
-term int_div(const term& x, const term& y) {
-  if (!x.is_integer() || !y.is_integer()) badarith();
-  if (x.is_small_integer() && y.is_small_integer()) {
-    std::int64_t b = y.small_integer();
-    if (b == 0) badarith();
-    if (!(b == -1 && x.small_integer() == std::numeric_limits<std::int64_t>::min()))
-      return term(static_cast<long long>(x.small_integer() / b));
-  }
-  big a(x), b(y), r;
-  if (mpz_sgn(b.z) == 0) badarith();
-  mpz_tdiv_q(r.z, a.z, b.z);
-  return r.to_term();
-}
-
-term int_rem(const term& x, const term& y) {
-  if (!x.is_integer() || !y.is_integer()) badarith();
-  if (x.is_small_integer() && y.is_small_integer()) {
-    std::int64_t b = y.small_integer();
-    if (b == 0) badarith();
-    if (b == -1) return term(0);
-    return term(static_cast<long long>(x.small_integer() % b));
-  }
-  big a(x), b(y), r;
-  if (mpz_sgn(b.z) == 0) badarith();
-  mpz_tdiv_r(r.z, a.z, b.z);
-  return r.to_term();
-}
-
-term negate(const term& x) { return sub(term(0), x); }
-
-term integer_from_double(double d) {
-  if (d >= -9.0e18 && d <= 9.0e18) return term(static_cast<long long>(d));
-  big r;
-  mpz_set_d(r.z, d);
-  return r.to_term();
-}
+term add(const term& x, const term& y) { return or_badarith(arith::add(x, y)); }
+term sub(const term& x, const term& y) { return or_badarith(arith::subtract(x, y)); }
+term mul(const term& x, const term& y) { return or_badarith(arith::multiply(x, y)); }
+term int_div(const term& x, const term& y) { return or_badarith(arith::int_div(x, y)); }
+term int_rem(const term& x, const term& y) { return or_badarith(arith::rem(x, y)); }
+term negate(const term& x) { return or_badarith(arith::negate(x)); }
+term integer_from_double(double d) { return arith::integer_from_double(d); }
 
 term int_pow(const term& base, std::uint64_t exponent) {
-  big b(base), r;
-  mpz_pow_ui(r.z, b.z, static_cast<unsigned long>(exponent));
-  return r.to_term();
+  term result(1), b = base;
+  for (; exponent; exponent >>= 1) {
+    if (exponent & 1) result = mul(result, b);
+    if (exponent > 1) b = mul(b, b);
+  }
+  return result;
 }
 
 // ---- text ----------------------------------------------------------------------------------

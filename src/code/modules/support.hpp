@@ -1,5 +1,5 @@
-// What the library modules share: Erlang's error reasons, argument checks, integer arithmetic on
-// small and big integers, UTF-8 text in and out of terms, Elixir exceptions and enumerables.
+// What the library modules share: Erlang's error reasons, argument checks, arithmetic that
+// raises badarith (over otpp::arith), UTF-8 text in and out of terms, Elixir exceptions and enumerables.
 #pragma once
 
 #include <cstdint>
