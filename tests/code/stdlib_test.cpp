@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <regex>
 #include <string>
@@ -382,6 +383,18 @@ TEST_F(stdlib_test, spawn_of_an_export_fun_runs_it_in_a_new_process) {
   ASSERT_TRUE(got.is_tuple() && got.tuple_size() == 2) << to_string(got);
   EXPECT_TRUE(got[1].is_pid()) << to_string(got);
   EXPECT_EQ(call("erlang", "spawn", {term(1)}), tuple_of(atom("error"), atoms::badarg));
+}
+
+TEST_F(stdlib_test, a_fold_over_a_hundred_thousand_elements_calls_its_fun_for_each_quickly) {
+  term seq = call("lists", "seq", {term(1), term(100000)});
+  ASSERT_TRUE(seq.is_tuple() && seq.tuple_size() == 2);
+  auto start = std::chrono::steady_clock::now();
+  term sum = call("lists", "foldl", {term::export_fun(atom("erlang"), atom("+"), 2), term(0), seq[1]});
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(sum, tuple_of(atom("ok"), term(5000050000LL)));
+  EXPECT_LT(took, 2s);  // generous for unoptimized builds; BEAM's erl_eval takes ~10 ms
+  std::cout << "lists:foldl over 100000 elements: "
+            << std::chrono::duration_cast<std::chrono::microseconds>(took).count() << " us\n";
 }
 
 class stdlib_interop_test : public otp_test {};
