@@ -339,6 +339,8 @@ TEST_F(stdlib_test, elixir_modules_answer_as_elixir_does) {
       {"Elixir.Map", "merge", "#{a => 1}, #{a => 2}"}, {"Elixir.Map", "has_key?", "#{a => 1}, a"},
       {"Elixir.Map", "new", ""}, {"Elixir.Map", "to_list", "#{a => 1}"},
       {"Elixir.Map", "update", "#{a => 1}, a, 0, fun erlang:abs/1"}, {"Elixir.Map", "get", "x, a"},
+      {"Elixir.Map", "fetch!", "#{}, a"}, {"Elixir.Map", "update!", "#{}, a, fun erlang:abs/1"},
+      {"Elixir.Map", "fetch!", "#{a => 1}, a"},
       {"Elixir.Integer", "to_string", "42"}, {"Elixir.Integer", "to_string", "255, 16"},
       {"Elixir.Integer", "parse", "<<\"12ab\">>"}, {"Elixir.Integer", "parse", "<<\"ab\">>"},
       {"Elixir.Integer", "digits", "123"}, {"Elixir.Integer", "pow", "2, 70"},

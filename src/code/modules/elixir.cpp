@@ -403,7 +403,7 @@ void add_elixir(export_table& x) {
   });
   x.add_elixir(M, "fetch!", [](term m, term k) {
     const term* v = map_arg(m).map_find(k);
-    if (!v) raise_elixir("KeyError", "", {});
+    if (!v) fail(tuple_of(a::badkey, k));  // Elixir 1.14 lets :erlang.map_get raise
     return *v;
   });
   x.add_elixir(M, "put", [](term m, term k, term v) { return map_put(m, k, std::move(v)); });
@@ -438,7 +438,7 @@ void add_elixir(export_table& x) {
   });
   x.add_elixir(M, "update!", [](process& self, term m, term k, term f) -> task<term> {
     const term* v = map_arg(m).map_find(k);
-    if (!v) raise_elixir("KeyError", "", {});
+    if (!v) fail(tuple_of(a::badkey, k));  // Elixir 1.14 lets :erlang.map_get raise
     term old = *v;
     term nv = co_await call_fun(self, f, std::vector<term>(1, old));
     co_return map_put(m, k, std::move(nv));
