@@ -54,15 +54,21 @@ fun_runner::fun_runner(const basic_process& self, term fun, std::size_t arity)
   }
 }
 
+namespace {
+task<term> run_body(process& self, export_table::entry e, std::vector<term> args) {
+  co_return rethrow(co_await export_table::call(self, std::move(e), std::move(args)));
+}
+}  // namespace
+
+// Not a coroutine: a function entry's own task is handed back, so a call costs one coroutine
+// frame, not two. Errors are thrown here, inside the caller's co_await expression.
 task<term> fun_runner::operator()(process& self, std::vector<term> args) const {
   if (!fun_.is_fun()) throw error_exception(tuple_of(a_badfun, fun_));
   if (bad_arity_) {
     term info = tuple_of(fun_, term::list(std::move(args)));
     throw error_exception(tuple_of(a_badarity, std::move(info)));
   }
-  if (!entry_) {
-    throw error_exception(atoms::undef);  // as error_handler raises it for a missing function
-  }
+  if (!entry_) throw error_exception(atoms::undef);  // as error_handler raises it
   if (via_apply_) {
     std::vector<term> apply_args;
     apply_args.reserve(2);
@@ -70,9 +76,8 @@ task<term> fun_runner::operator()(process& self, std::vector<term> args) const {
     apply_args.push_back(term::list(std::move(args)));
     args = std::move(apply_args);
   }
-  if (auto* fn = std::get_if<export_table::function_fn>(&entry_->fn))
-    co_return co_await (*fn)(self, std::move(args));
-  co_return rethrow(co_await export_table::call(self, *entry_, std::move(args)));
+  if (auto* fn = std::get_if<export_table::function_fn>(&entry_->fn)) return (*fn)(self, std::move(args));
+  return run_body(self, *entry_, std::move(args));
 }
 
 task<term> fun_runner::operator()(process& self, term a) const {
