@@ -12,6 +12,7 @@ void add_stdlib(export_table& exports) {
   lib::add_text(exports);
   lib::add_enum(exports);
   lib::add_elixir(exports);
+  lib::add_elixir_data(exports);
 }
 
 }  // namespace otpp::code

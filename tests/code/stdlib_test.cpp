@@ -346,6 +346,18 @@ TEST_F(stdlib_test, elixir_modules_answer_as_elixir_does) {
       {"Elixir.Integer", "digits", "123"}, {"Elixir.Integer", "pow", "2, 70"},
       {"Elixir.Kernel", "inspect", "{a, [1, 2], <<\"x\">>}"}, {"Elixir.String.Chars", "to_string", "abc"},
       {"Elixir.String.Chars", "to_string", "1.5"},
+      {"Elixir.Access", "get", "#{a => 1}, a"}, {"Elixir.Access", "get", "[{a, 1}], b"},
+      {"Elixir.Access", "get", "nil, a"}, {"Elixir.Access", "get", "[{a, 1}], a, 0"},
+      {"Elixir.Keyword", "get", "[{a, 1}, {a, 2}], a"}, {"Elixir.Keyword", "put", "[{a, 1}, {b, 2}, {a, 3}], a, 9"},
+      {"Elixir.Keyword", "delete", "[{a, 1}, {b, 2}], a"}, {"Elixir.Keyword", "keys", "[{a, 1}, {b, 2}]"},
+      {"Elixir.Keyword", "has_key?", "[{a, 1}], b"}, {"Elixir.Keyword", "fetch", "[{a, 1}], a"},
+      {"Elixir.Tuple", "to_list", "{a, b}"}, {"Elixir.Tuple", "append", "{a}, b"},
+      {"Elixir.Tuple", "insert_at", "{a, c}, 1, b"}, {"Elixir.Tuple", "delete_at", "{a, b}, 0"},
+      {"Elixir.Tuple", "duplicate", "x, 2"}, {"Elixir.Atom", "to_string", "ok"},
+      {"Elixir.Range", "new", "1, 3"}, {"Elixir.Range", "new", "3, 1"}, {"Elixir.Range", "new", "1, 9, 2"},
+      {"Elixir.RuntimeError", "exception", "<<\"boom\">>"}, {"Elixir.ArgumentError", "exception", "[]"},
+      {"Elixir.ArgumentError", "exception", "[{message, <<\"bad\">>}]"},
+      {"Elixir.KeyError", "exception", "[{key, a}]"},
   });
 }
 

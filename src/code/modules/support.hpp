@@ -116,5 +116,6 @@ void add_maps(export_table& x);
 void add_text(export_table& x);    // io, io_lib, string, math, timer
 void add_enum(export_table& x);    // Elixir: Enum, List
 void add_elixir(export_table& x);  // Elixir: Kernel, IO, String, Map, Integer, Process, Node
+void add_elixir_data(export_table& x);  // Elixir: Access, Keyword, Tuple, Atom, Range, exceptions
 
 }  // namespace otpp::code::lib
