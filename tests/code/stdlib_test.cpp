@@ -430,5 +430,27 @@ TEST_F(stdlib_interop_test, an_erl_node_gets_beams_answers_over_rpc) {
             "<<\"KATE\">>");
 }
 
+TEST_F(stdlib_interop_test, node_functions_reach_a_real_erl_node) {
+  auto kate = start_node("stdlib_kate", nullptr);
+  ASSERT_TRUE(kate);
+  code::add_stdlib(kate->exports());
+  auto erl = start_erl("stdlib_erl");
+  ASSERT_TRUE(erl->ready());
+  term peer = atom(erl->node());
+  scoped_process me(kate->rt());
+  auto call = [&](const char* m, const char* f, std::vector<term> args) {
+    me.spawn(run_call, me.self(), atom(m), atom(f), std::move(args));
+    auto r = me.receive_for(20s);
+    return r ? *r : term(atom("no_answer"));
+  };
+  EXPECT_EQ(call("Elixir.Node", "ping", {peer}), tuple_of(atom("ok"), atoms::pong));
+  EXPECT_EQ(call("Elixir.Node", "list", {}), tuple_of(atom("ok"), list_of(peer)));
+  // A process spawned there for an export fun: its pid names the erl node.
+  term spawned = call("Elixir.Node", "spawn", {peer, term::export_fun(atom("erlang"), atom("make_ref"), 0)});
+  ASSERT_TRUE(spawned.is_tuple() && spawned.tuple_size() == 2 && spawned[1].is_pid()) << to_string(spawned);
+  EXPECT_EQ(term(spawned[1].pid_value().node), peer);
+  EXPECT_EQ(call("Elixir.Node", "ping", {atom("nobody_here@localhost")}), tuple_of(atom("ok"), atoms::pang));
+}
+
 }  // namespace
 }  // namespace otpp::test
