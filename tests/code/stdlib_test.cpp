@@ -212,6 +212,13 @@ TEST_F(stdlib_test, lists_functions_answer_as_erlang_does) {
       {"lists", "sort", "fun erlang:'>'/2, [2, 3, 1]"},
       {"lists", "foreach", "fun erlang:abs/1, [1, 2]"},
       {"lists", "any", "fun erlang:abs/1, [1]"},
+      {"lists", "foldl", "fun erlang:'+'/2, 0, x"}, {"lists", "foldr", "fun erlang:'+'/2, 0, x"},
+      {"lists", "filter", "fun erlang:is_atom/1, x"}, {"lists", "filter", "fun erlang:abs/1, [1]"},
+      {"lists", "foreach", "fun erlang:abs/1, x"}, {"lists", "flatmap", "fun erlang:abs/1, [1]"},
+      {"lists", "partition", "fun erlang:abs/1, [1]"}, {"lists", "sort", "x"},
+      {"lists", "mapfoldl", "fun erlang:max/2, 0, [3, 1]"}, {"lists", "keysort", "1, [{b}, {a}, x]"},
+      {"lists", "zipwith", "fun erlang:max/2, [1, 5], [4, 2]"}, {"lists", "splitwith", "fun erlang:is_atom/1, [a, 1, b]"},
+      {"lists", "seq", "1, 2, 0"}, {"lists", "seq", "3, 3, 0"}, {"lists", "uniq", "[b, a, b]"},
   });
 }
 
@@ -233,6 +240,8 @@ TEST_F(stdlib_test, maps_functions_answer_as_erlang_does) {
       {"maps", "map", "fun erlang:max/2, #{1 => 5, 9 => 2}"},
       {"maps", "filter", "fun erlang:'>'/2, #{1 => 5, 9 => 2}"},
       {"maps", "fold", "fun erlang:setelement/3, {a, b, c}, #{1 => x, 3 => y}"},
+      {"maps", "fold", "fun erlang:setelement/3, 0, x"}, {"maps", "map", "fun erlang:abs/1, #{a => 1}"},
+      {"maps", "filter", "fun erlang:max/2, #{1 => 2}"}, {"maps", "from_keys", "[a, b], 0"},
   });
 }
 
@@ -317,6 +326,10 @@ TEST_F(stdlib_test, elixir_modules_answer_as_elixir_does) {
       {"Elixir.Enum", "empty?", "[]"}, {"Elixir.Enum", "map_join", "[1, 2], <<\"-\">>, fun erlang:abs/1"},
       {"Elixir.Enum", "frequencies", "[a, b, a]"}, {"Elixir.Enum", "into", "[{a, 1}], #{}"},
       {"Elixir.Enum", "count", "[1, a], fun erlang:is_atom/1"}, {"Elixir.Enum", "sum", "x"},
+      {"Elixir.Enum", "map", "x, fun erlang:abs/1"}, {"Elixir.Enum", "reduce_while", "[1, 2], 0, fun erlang:max/2"},
+      {"Elixir.Enum", "take_while", "[a, 1], fun erlang:is_atom/1"}, {"Elixir.Enum", "split", "[1, 2, 3], 1"},
+      {"Elixir.Enum", "concat", "[[1], [2]]"}, {"Elixir.Enum", "dedup", "[1, 1, 2, 1]"},
+      {"Elixir.Enum", "min_by", "[-3, 1], fun erlang:abs/1"}, {"Elixir.Enum", "product", "[2, 3]"},
       {"Elixir.List", "first", "[]"}, {"Elixir.List", "first", "[a, b]"}, {"Elixir.List", "last", "[a, b]"},
       {"Elixir.List", "flatten", "[1, [2, [3]]]"}, {"Elixir.List", "wrap", "nil"}, {"Elixir.List", "wrap", "a"},
       {"Elixir.List", "to_tuple", "[a, b]"}, {"Elixir.List", "delete", "[a, b, a], a"},

@@ -180,10 +180,11 @@ void add_enum(export_table& x) {
     for (const term& t : items.items()) {
       co_await self.maybe_yield();
       term r = co_await fn(self, t, std::move(acc));
-      if (!r.is_tuple() || r.tuple_size() != 2) fail(tuple_of(a::case_clause, r));
+      // Enumerable's reducer matches {:cont, Acc} and {:halt, Acc} in its function head.
+      if (!r.is_tuple() || r.tuple_size() != 2 || !(r[0].is_atom(a_halt) || r[0].is_atom(a_cont)))
+        function_clause();
       acc = r[1];
       if (r[0].is_atom(a_halt)) break;
-      if (!r[0].is_atom(a_cont)) fail(tuple_of(a::case_clause, r));
     }
     co_return acc;
   });

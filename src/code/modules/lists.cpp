@@ -46,27 +46,34 @@ const term* key_of(const term& t, std::int64_t n) {
   return &t[static_cast<std::size_t>(n - 1)];
 }
 
+// The elements of a list lists.erl matches in a `case`: anything else is a case_clause.
+std::span<const term> cased(const term& l) {
+  if (!l.is_list()) fail(tuple_of(a::case_clause, l));
+  if (!l.list_tail().is_nil()) fail(tuple_of(a::case_clause, l.list_tail()));
+  return l.list_elements();
+}
+
 std::int64_t key_pos(const term& n) {
   auto v = n.to_int64();
   if (!v || *v < 1) badarg();
   return *v;
 }
 
-term seq(const term& from, const term& to, const term& incr) {
+term seq(const term& from, const term& to, const term& incr, const term& bad = a::function_clause) {
   if (!from.is_small_integer() || !to.is_small_integer() || !incr.is_small_integer())
     function_clause();
   std::int64_t f = from.small_integer(), t = to.small_integer(), i = incr.small_integer();
   std::vector<term> out;
   if (i > 0) {
-    if (f - i > t) function_clause();
+    if (f - i > t) fail(bad);
     if (t >= f) out.reserve(static_cast<std::size_t>((t - f) / i + 1));
     for (std::int64_t x = f; x <= t; x += i) out.emplace_back(static_cast<long long>(x));
   } else if (i < 0) {
-    if (f - i < t) function_clause();
+    if (f - i < t) fail(bad);
     if (f >= t) out.reserve(static_cast<std::size_t>((f - t) / -i + 1));
     for (std::int64_t x = f; x >= t; x += i) out.emplace_back(static_cast<long long>(x));
   } else {
-    if (f != t) function_clause();
+    if (f != t) fail(bad);
     out.push_back(from);
   }
   return list(std::move(out));
@@ -121,10 +128,7 @@ void add_lists(export_table& x) {
   // ---- higher-order --------------------------------------------------------------------------
   x.add("lists", "map", [](process& self, term f, term l) -> task<term> {
     if (!is_fun(f, 1)) function_clause();
-    // lists.erl matches the list in a case: a non-list (or an improper tail) is a case_clause.
-    if (!l.is_list()) fail(tuple_of(a::case_clause, l));
-    if (!l.list_tail().is_nil()) fail(tuple_of(a::case_clause, l.list_tail()));
-    auto xs = l.list_elements();
+    auto xs = cased(l);
     fun_runner fn(self, f, 1);
     std::vector<term> out;
     out.reserve(xs.size());
@@ -146,7 +150,7 @@ void add_lists(export_table& x) {
   x.add("lists", "foldl", [](process& self, term f, term acc, term l) -> task<term> {
     if (!is_fun(f, 2)) function_clause();
     fun_runner fn(self, f, 2);
-    for (const term& e : proper(l)) {
+    for (const term& e : cased(l)) {
       co_await self.maybe_yield();
       acc = co_await fn(self, e, std::move(acc));
     }
@@ -181,7 +185,10 @@ void add_lists(export_table& x) {
     if (!is_fun(f, 1)) function_clause();
     fun_runner fn(self, f, 1);
     std::vector<term> out;
-    for (const term& e : proper(l)) {
+    // A list comprehension: a non-list (or an improper tail) is a bad generator.
+    if (!l.is_list()) fail(tuple_of(atom("bad_generator"), l));
+    if (!l.list_tail().is_nil()) fail(tuple_of(atom("bad_generator"), l.list_tail()));
+    for (const term& e : l.list_elements()) {
       co_await self.maybe_yield();
       if (truth(co_await fn(self, e), a_bad_filter)) out.push_back(e);
     }
@@ -287,7 +294,7 @@ void add_lists(export_table& x) {
 
   // ---- first-order ---------------------------------------------------------------------------
   x.add("lists", "seq", [](term f, term t) { return seq(f, t, term(1)); });
-  x.add("lists", "seq", [](term f, term t, term i) { return seq(f, t, i); });
+  x.add("lists", "seq", [](term f, term t, term i) { return seq(f, t, i, atoms::badarg); });
   x.add("lists", "reverse", [](term l, term tail) {
     auto xs = proper_or(l, atoms::badarg);
     return term::list(std::vector<term>(xs.rbegin(), xs.rend()), tail);
@@ -470,7 +477,7 @@ void add_lists(export_table& x) {
     if (pos < 1) function_clause();
     auto xs = proper(l);
     for (const term& t : xs)
-      if (!key_of(t, pos)) fail(tuple_of(atom("badarg"), t));  // element/2 on a short tuple
+      if (!key_of(t, pos)) badarg();
     std::vector<term> v(xs.begin(), xs.end());
     std::stable_sort(v.begin(), v.end(), [pos](const term& p, const term& q) {
       return compare(*key_of(p, pos), *key_of(q, pos)) < 0;

@@ -172,7 +172,7 @@ void add_maps(export_table& x) {
       if (keep.is_atom(atoms::true_))
         e.push_back(kv);
       else if (!keep.is_atom(atoms::false_))
-        badarg();
+        fail(tuple_of(a::case_clause, keep));
     }
     co_return term::map(std::move(e));
   });
