@@ -35,6 +35,13 @@ term keyword_get(const term& opts, atom key) {
   return atoms::nil;
 }
 
+// IO.inspect's line: `label: value` when the options carry a label.
+std::string labelled(const term& t, const term& opts) {
+  term label = keyword_get(opts, atom("label"));
+  std::string prefix = label.is_atom(atoms::nil) ? std::string() : elixir_to_string(label) + ": ";
+  return prefix + inspect(t) + "\n";
+}
+
 pid io_device(process& self, const term& d) {
   if (d.is_pid()) return d.pid_value();
   if (d.is_atom(a_stdio)) return self.group_leader();
@@ -233,13 +240,13 @@ void add_elixir(export_table& x) {
     if (t.is_list()) return t;
     return char_list(io::from_utf8(elixir_to_string(t)).value_or(U""));
   });
-  x.add_elixir("IO", "inspect", [](process& self, term t, term) -> task<term> {
-    (void)co_await put(self, self.group_leader(), inspect(t) + "\n");
+  x.add_elixir("IO", "inspect", [](process& self, term t, term opts) -> task<term> {
+    (void)co_await put(self, self.group_leader(), labelled(t, opts));
     co_return t;
   });
-  x.add_elixir("IO", "inspect", [](process& self, term dev, term t, term) -> task<term> {
+  x.add_elixir("IO", "inspect", [](process& self, term dev, term t, term opts) -> task<term> {
     pid d = io_device(self, dev);
-    (void)co_await put(self, d, inspect(t) + "\n");
+    (void)co_await put(self, d, labelled(t, opts));
     co_return t;
   });
   x.add_elixir("IO", "write", [](process& self, term t) -> task<term> {

@@ -498,6 +498,72 @@ void add_enum(export_table& x) {
                     list(std::vector<term>(xs.begin() + static_cast<std::ptrdiff_t>(at), xs.end())));
   });
 
+  x.add_elixir(E, "find_index", [](process& self, term e, term f) -> task<term> {
+    enumerable items(e);
+    fun_runner fn(self, f, 1);
+    for (std::size_t i = 0; i < items.size(); ++i)
+      if (truthy(co_await fn(self, items.items()[i]))) co_return integer(i);
+    co_return atoms::nil;
+  });
+  x.add_elixir(E, "find_value", [](process& self, term e, term f) -> task<term> {
+    enumerable items(e);
+    fun_runner fn(self, f, 1);
+    for (const term& t : items.items()) {
+      term v = co_await fn(self, t);
+      if (truthy(v)) co_return v;
+    }
+    co_return atoms::nil;
+  });
+  x.add_elixir(E, "uniq_by", [](process& self, term e, term f) -> task<term> {
+    enumerable items(e);
+    auto keys = co_await map_all(self, items.items(), f);
+    std::unordered_set<term> seen;
+    std::vector<term> out;
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      if (seen.insert(keys[i]).second) out.push_back(items.items()[i]);
+    co_return list(std::move(out));
+  });
+  x.add_elixir(E, "scan", [](process& self, term e, term f) -> task<term> {
+    enumerable items(e);
+    fun_runner fn(self, f, 2);
+    std::vector<term> out;
+    out.reserve(items.size());
+    for (const term& t : items.items()) {
+      if (out.empty()) out.push_back(t);
+      else out.push_back(co_await fn(self, t, out.back()));
+    }
+    co_return list(std::move(out));
+  });
+  x.add_elixir(E, "scan", [](process& self, term e, term acc, term f) -> task<term> {
+    enumerable items(e);
+    fun_runner fn(self, f, 2);
+    std::vector<term> out;
+    out.reserve(items.size());
+    for (const term& t : items.items()) {
+      acc = co_await fn(self, t, std::move(acc));
+      out.push_back(acc);
+    }
+    co_return list(std::move(out));
+  });
+  x.add_elixir(E, "fetch", [](term e, term i) {
+    enumerable items(e);
+    auto k = int_arg(i);
+    if (k < 0) k += static_cast<std::int64_t>(items.size());
+    if (k < 0 || static_cast<std::size_t>(k) >= items.size()) return term(atoms::error);
+    return tuple_of(atoms::ok, items.items()[static_cast<std::size_t>(k)]);
+  });
+  x.add_elixir(E, "slice", [](term e, term start, term n) {
+    enumerable items(e);
+    auto xs = items.items();
+    auto from = int_arg(start), len = int_arg(n);
+    if (from < 0) from += static_cast<std::int64_t>(xs.size());
+    if (from < 0 || len < 0 || static_cast<std::size_t>(from) >= xs.size()) return term();
+    std::size_t f = static_cast<std::size_t>(from);
+    std::size_t end = std::min(xs.size(), f + static_cast<std::size_t>(len));
+    return list(std::vector<term>(xs.begin() + static_cast<std::ptrdiff_t>(f),
+                                  xs.begin() + static_cast<std::ptrdiff_t>(end)));
+  });
+
   // ---- List ----------------------------------------------------------------------------------
   const std::string_view L = "List";
   x.add_elixir(L, "first", [](term l) {
