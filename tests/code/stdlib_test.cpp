@@ -140,6 +140,7 @@ class stdlib_test : public ::testing::Test {
   void SetUp() override {
     otp::node_options o;
     o.runtime.workers = 1;
+    o.services.output = output_;
     auto n = otp::node::start(std::move(o));
     ASSERT_TRUE(n.ok());
     node_ = std::move(n.value());
@@ -168,6 +169,7 @@ class stdlib_test : public ::testing::Test {
     }
   }
 
+  std::shared_ptr<io::string_output_sink> output_ = std::make_shared<io::string_output_sink>();
   std::unique_ptr<otp::node> node_;
 };
 
@@ -377,6 +379,17 @@ TEST_F(stdlib_test, elixir_modules_answer_as_elixir_does) {
       {"Elixir.ArgumentError", "exception", "[{message, <<\"bad\">>}]"},
       {"Elixir.KeyError", "exception", "[{key, a}]"},
   });
+}
+
+TEST_F(stdlib_test, output_functions_print_what_erlang_and_elixir_print) {
+  auto args = [](const std::string& text) { return parse_args(text); };
+  EXPECT_EQ(call("io", "format", args("standard_io, \"~p ~s~n\", [{a, 1}, \"hi\"]")), tuple_of(atom("ok"), atoms::ok));
+  EXPECT_EQ(call("io", "put_chars", args("standard_io, <<\"z\\n\">>")), tuple_of(atom("ok"), atoms::ok));
+  EXPECT_EQ(call("Elixir.IO", "inspect", args("[1, 2], [{label, <<\"xs\">>}]")),
+            tuple_of(atom("ok"), list_of(1, 2)));
+  EXPECT_EQ(call("Elixir.IO", "write", args("<<\"ab\">>")), tuple_of(atom("ok"), atoms::ok));
+  EXPECT_EQ(call("io", "format", args("standard_io, \"~q\", []")), tuple_of(atom("error"), atoms::badarg));
+  EXPECT_EQ(output_->text(), "{a,1} hi\nz\nxs: [1, 2]\nab");
 }
 
 TEST_F(stdlib_test, a_closure_is_applied_through_the_erlang_apply_2_entry) {
