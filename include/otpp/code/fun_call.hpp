@@ -20,9 +20,10 @@ namespace otpp::code {
 /// runtime has no node services.
 [[nodiscard]] export_table& exports_of(const basic_process& self);
 
-/// A fun resolved once for many calls of one arity. Construction raises Erlang's errors:
-/// `{badfun, F}` for a non-fun, `{badarity, {F, Args}}` (at the first call) for a wrong arity,
-/// `undef` when an export fun's function does not exist.
+/// A fun resolved once (its export-table entry looked up) for many calls of one arity. A call
+/// raises Erlang's errors: `{badfun, F}` for a non-fun, `{badarity, {F, Args}}` for a wrong
+/// arity, `undef` when an export fun's function (or, for other funs, erlang:apply/2) does not
+/// exist. The runner must outlive the tasks its calls return.
 class fun_runner {
  public:
   fun_runner(const basic_process& self, term fun, std::size_t arity);
