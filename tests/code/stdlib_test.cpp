@@ -220,6 +220,8 @@ TEST_F(stdlib_test, lists_functions_answer_as_erlang_does) {
       {"lists", "partition", "fun erlang:abs/1, [1]"}, {"lists", "sort", "x"},
       {"lists", "mapfoldl", "fun erlang:max/2, 0, [3, 1]"}, {"lists", "keysort", "1, [{b}, {a}, x]"},
       {"lists", "zipwith", "fun erlang:max/2, [1, 5], [4, 2]"}, {"lists", "splitwith", "fun erlang:is_atom/1, [a, 1, b]"},
+      {"lists", "sort", "fun erlang:'=<'/2, [9, 3, 7, 1, 8, 2, 6, 4, 5, 0, 3, 12, -1, 7, 30, 2, 2, 11, 5, 1]"},
+      {"lists", "sort", "fun erlang:'>'/2, [{1, a}, {1, b}, {0, c}, {2, d}, {1, e}]"},
       {"lists", "seq", "1, 2, 0"}, {"lists", "seq", "3, 3, 0"}, {"lists", "uniq", "[b, a, b]"},
   });
 }
@@ -313,6 +315,7 @@ TEST_F(stdlib_test, elixir_modules_answer_as_elixir_does) {
       {"Elixir.Enum", "reject", "[1, a, 2], fun erlang:is_integer/1"},
       {"Elixir.Enum", "sort", "[3, 1, 2]"}, {"Elixir.Enum", "sort", "[3, 1, 2], desc"},
       {"Elixir.Enum", "sort", "[3, 1, 2], fun erlang:'>'/2"}, {"Elixir.Enum", "sort_by", "[-3, 1, -2], fun erlang:abs/1"},
+      {"Elixir.Enum", "sort_by", "[-3, 3, 1, -1, 2], fun erlang:abs/1, desc"},
       {"Elixir.Enum", "reverse", range}, {"Elixir.Enum", "join", "[1, a, <<\"b\">>], <<\", \">>"},
       {"Elixir.Enum", "join", "[1, 2]"}, {"Elixir.Enum", "with_index", "[a, b]"},
       {"Elixir.Enum", "zip", "[1, 2, 3], [a, b]"}, {"Elixir.Enum", "take", "[1, 2, 3], 2"},
