@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds libFuzzer targets with clang++ (ASan + UBSan, libraries instrumented) and runs one for
 # a bounded time with a seed corpus: the golden term vectors for term_decode, generated
-# handshake transcripts and control frames (fuzz/seed_gen.cpp) for handshake and control.
+# handshake transcripts and control frames (fuzz/seed_gen.cpp) for handshake and control, the
+# parser test cases (tests/code/erl_parse_cases.txt) for erl_parse.
 # Usage: fuzz/run.sh <target> [seconds]      e.g. fuzz/run.sh term_decode 60
 #        fuzz/run.sh --build                 builds every target (and the seeds) only
 # The build directory is $OTPP_FUZZ_BUILD (default build-fuzz/); configuring and building hold
@@ -29,6 +30,11 @@ build_targets() {
   perl -ne 'next if /^#/; chomp; my @c = split /\t/; next unless @c == 5;
             open(my $f, ">", "'"$build/seeds/term_decode"'/$c[0]") or die; binmode $f; print $f pack("H*", $c[3]); close $f' \
     "$root/tests/term/golden/vectors.txt"
+  # Erlang source seeds: the parser's differential test cases, one file each.
+  mkdir -p "$build/seeds/erl_parse"
+  perl -e 'local $/; my $t = <STDIN>; my $n = 0;
+           for my $c (split /\n%%%\n/, $t) { open(my $f, ">", "'"$build/seeds/erl_parse"'/case" . $n++) or die; print $f $c; close $f }' \
+    < "$root/tests/code/erl_parse_cases.txt"
   if [[ -x $build/bin/fuzz_seed_gen ]]; then
     "$build/bin/fuzz_seed_gen" "$build/seeds"
   fi
@@ -36,7 +42,7 @@ build_targets() {
 }
 
 if [[ $target == --build ]]; then
-  build_targets term_decode_fuzz handshake_fuzz control_fuzz fuzz_seed_gen
+  build_targets term_decode_fuzz handshake_fuzz control_fuzz erl_parse_fuzz fuzz_seed_gen
   exit 0
 fi
 if [[ ${OTPP_FUZZ_PREBUILT:-0} != 1 ]]; then

@@ -251,6 +251,7 @@ struct engine::impl {
   std::map<std::uint64_t, std::function<void(const node_event&)>> observers;
   std::uint64_t next_observer = 1;
   std::function<void(const incoming_spawn&)> spawn_handler;
+  closure_rewriter_factory closure_rewriters;
   struct pending_spawn {
     atom node;
     spawn_reply_handler on_reply;
@@ -959,6 +960,11 @@ asio::awaitable<void> engine::impl::inbound(tcp::socket accepted) {
 
 void engine::impl::install(const std::shared_ptr<peer>& p, tcp::socket sock, handshake& h) {
   auto c = std::make_shared<connection>(*this, p, std::move(sock), h.agreed_flags());
+  std::shared_ptr<const etf::closure_rewriter> rewriter;
+  {
+    std::lock_guard lock(callbacks_mu);
+    if (closure_rewriters) rewriter = closure_rewriters(p->name, h.peer_creation());
+  }
   bool raced = false;
   {
     std::lock_guard lock(p->mu);
@@ -972,6 +978,7 @@ void engine::impl::install(const std::shared_ptr<peer>& p, tcp::socket sock, han
       p->write_scheduled = false;
       p->out.clear();
       p->out.configure(p->flags, opt().fragment_size);
+      p->out.set_closure_rewriter(std::move(rewriter));
       for (auto& d : p->deferred) p->out.add([&](bytes& out) { return d(out, p->flags); });
       p->deferred.clear();
       if (!p->out.empty()) schedule_write_locked(*p);
@@ -1515,6 +1522,11 @@ std::uint64_t engine::on_node_event(std::function<void(const node_event&)> obser
 void engine::remove_node_observer(std::uint64_t id) {
   std::lock_guard lock(impl_->callbacks_mu);
   impl_->observers.erase(id);
+}
+
+void engine::set_closure_rewriter_factory(closure_rewriter_factory factory) {
+  std::lock_guard lock(impl_->callbacks_mu);
+  impl_->closure_rewriters = std::move(factory);
 }
 
 void engine::set_spawn_handler(std::function<void(const incoming_spawn&)> handler) {

@@ -41,6 +41,11 @@ class out_queue {
     fragment_size_ = fragment_size < 64 ? 64 : fragment_size;
   }
 
+  /// What closures in payloads become for this peer (none: written as they are).
+  void set_closure_rewriter(std::shared_ptr<const etf::closure_rewriter> rewriter) {
+    rewriter_ = std::move(rewriter);
+  }
+
   /// Appends one control message: `encode(bytes&)` appends the control term (without 131)
   /// and returns the payload term, if any.
   template <class Encode>
@@ -56,6 +61,7 @@ class out_queue {
     std::size_t ctrl_end = current_.size();
     if (payload) {
       auto opts = etf::dist_encoding();
+      opts.rewrite_closure = rewriter_.get();
       std::size_t psize = etf::encoded_size(*payload, opts, !header);
       std::size_t ctrl_size = ctrl_end - start - head;
       if ((flags_ & dflag::fragments) && ctrl_size + psize > fragment_size_) {
@@ -213,6 +219,7 @@ class out_queue {
   }
 
   std::uint64_t flags_ = 0;
+  std::shared_ptr<const etf::closure_rewriter> rewriter_;
   std::size_t fragment_size_ = 256 * 1024;
   std::uint64_t next_sequence_ = 0;
   std::vector<std::uint8_t> current_;

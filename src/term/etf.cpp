@@ -172,7 +172,8 @@ struct vector_output {
 
 class encoder {
  public:
-  explicit encoder(const encode_options& o) noexcept : utf8_atoms_(o.minor_version >= 2) {}
+  explicit encoder(const encode_options& o) noexcept
+      : utf8_atoms_(o.minor_version >= 2), rewrite_(o.rewrite_closure) {}
 
   // ---- first pass: sizes (for encoded_size) ----
 
@@ -186,6 +187,14 @@ class encoder {
 
   std::size_t fun_size(const fun_value& f) const noexcept {
     if (f.is_export) return 1 + atom_size(f.module) + atom_size(f.function) + 2;
+    if (rewrite_) [[unlikely]] {
+      if (auto other = (*rewrite_)(f)) return size(*other);
+    }
+    return closure_size(f);
+  }
+
+  // NEW_FUN_EXT's bytes for `f` as it is.
+  std::size_t closure_size(const fun_value& f) const noexcept {
     std::size_t n = 1 + 4 + 1 + 16 + 4 + 4 + atom_size(f.module) + small_int_size(f.old_index) +
                     small_int_size(f.old_uniq) + pid_size(f.creator);
     for (const auto& v : f.free_vars) n += size(v);
@@ -357,9 +366,15 @@ class encoder {
           put8(o.p, f.arity);
           return;
         }
+        if (rewrite_) [[unlikely]] {
+          if (auto other = (*rewrite_)(f)) {
+            write(o, *other);
+            return;
+          }
+        }
         o.need(30);
         put8(o.p, tag_byte(tag::new_fun));
-        put32(o.p, static_cast<std::uint32_t>(fun_size(f) - 1));
+        put32(o.p, static_cast<std::uint32_t>(closure_size(f) - 1));
         put8(o.p, f.arity);
         std::memcpy(o.p, f.uniq.data(), 16);
         o.p += 16;
@@ -472,6 +487,7 @@ class encoder {
 
  private:
   bool utf8_atoms_;
+  const closure_rewriter* rewrite_;
 };
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include "otpp/dist/result.hpp"
 #include "otpp/runtime/distribution.hpp"
 #include "otpp/runtime/io_poller.hpp"
+#include "otpp/term/etf.hpp"
 #include "otpp/term/term.hpp"
 
 namespace otpp::dist {
@@ -159,6 +160,15 @@ class engine final : public distribution {
   /// request id (also the monitor reference when `monitor` is among `opts`).
   reference spawn_request(const pid& from, atom node, atom module, atom function, term args,
                           const pid& group_leader, term opts, spawn_reply_handler on_reply);
+
+  // -- funs on the wire --
+  /// Makes, for each connection as it comes up, what closures in messages to that peer
+  /// become (etf::closure_rewriter); called on the I/O thread with the peer's name and
+  /// creation before anything is written to it, so it must be quick and must not call the
+  /// engine. Connections already up keep theirs. Unset: closures travel as they are.
+  using closure_rewriter_factory =
+      std::function<std::shared_ptr<const etf::closure_rewriter>(atom node, std::uint32_t creation)>;
+  void set_closure_rewriter_factory(closure_rewriter_factory factory);
 
   // -- otpp::distribution (thread-safe, never blocks) --
   void send(const pid& from, const pid& to, term msg) override;

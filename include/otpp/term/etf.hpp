@@ -4,7 +4,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -59,6 +61,14 @@ enum class tag : std::uint8_t {
 
 // ---- encoding ---------------------------------------------------------------------------------
 
+/// Gives a closure (NEW_FUN_EXT) another form on its way out: the term to write in its place,
+/// or nullopt to write it as it is. A distribution connection uses one to give funs the
+/// identity the peer's own code expects (an erl_eval closure carries the peer's erl_eval
+/// fun identity). The replacement is encoded with the same rewriter, so it must answer
+/// nullopt for what it produced. Called in the size pass and the bytes pass alike, so it must
+/// answer the same both times; it may run on any thread that encodes.
+using closure_rewriter = std::function<std::optional<term>(const fun_value&)>;
+
 struct encode_options {
   /// Compress with zlib (tag 80) at `compression_level`, as `term_to_binary(T, [compressed])`;
   /// like OTP, the result stays uncompressed when compressing would not make it smaller.
@@ -68,6 +78,8 @@ struct encode_options {
   /// ATOM_EXT (100), others as SMALL_ATOM_UTF8/ATOM_UTF8.
   /// 2: UTF-8 atom tags only (OTP 26's default, and what the distribution protocol uses).
   int minor_version = 1;
+  /// When set, every closure met is first offered to it (export funs are not).
+  const closure_rewriter* rewrite_closure = nullptr;
 };
 
 /// Options for the distribution layer: UTF-8 atoms, no compression.
