@@ -64,9 +64,10 @@ std::string to_utf8(const std::u32string& s) {
 
 // Code points of UTF-8 text; a byte that does not start a valid sequence stands for itself
 // (Latin-1), so any byte string scans.
-std::u32string decode(std::string_view text) {
+std::u32string decode(std::string_view text, std::vector<std::size_t>* offsets = nullptr) {
   std::u32string out;
   out.reserve(text.size());
+  if (offsets) offsets->clear();
   for (std::size_t i = 0; i < text.size();) {
     auto b = static_cast<unsigned char>(text[i]);
     std::size_t n = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
@@ -78,6 +79,7 @@ std::u32string decode(std::string_view text) {
       c = (c << 6) | (cb & 0x3F);
     }
     if (ok && n > 1 && (c < 0x80 || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))) ok = false;
+    if (offsets) offsets->push_back(i);
     if (!ok) {
       out += static_cast<char32_t>(b);
       ++i;
@@ -86,6 +88,7 @@ std::u32string decode(std::string_view text) {
       i += n;
     }
   }
+  if (offsets) offsets->push_back(text.size());
   return out;
 }
 
@@ -115,7 +118,31 @@ bool is_reserved(std::string_view w) {
 
 class scanner {
  public:
-  explicit scanner(std::string_view text) : s_(decode(text)) {}
+  explicit scanner(std::string_view text) : s_(decode(text, &offsets_)) {}
+
+  // As erl_scan:tokens/3: the byte offset just past the first form's dot and the white-space
+  // character that ends it; nullopt when the text ends before (a dot at the very end may
+  // still be followed by more). Scan errors before the dot throw.
+  std::optional<std::size_t> first_form_end() {
+    for (;;) {
+      skip_space();
+      if (i_ >= s_.size()) return std::nullopt;
+      token t;
+      try {
+        t = next();
+      } catch (const failure&) {
+        // A token the text ends inside (an open string, a `$` at the end) may yet be
+        // completed by more text: erl_scan:tokens asks for more rather than failing.
+        if (i_ >= s_.size()) return std::nullopt;
+        throw;
+      }
+      if (t.kind == tk::dot) {
+        if (i_ >= s_.size()) return std::nullopt;
+        if (s_[i_] != '%') ++i_;
+        return offsets_[i_];
+      }
+    }
+  }
 
   std::vector<token> scan() {
     std::vector<token> out;
@@ -373,6 +400,7 @@ class scanner {
     return t;
   }
 
+  std::vector<std::size_t> offsets_;  // byte offset of each code point, and of the end
   std::u32string s_;
   std::size_t i_ = 0;
   std::size_t line_ = 1;
@@ -1162,6 +1190,20 @@ erl_parse_result run(std::string_view text, F&& f) {
 }
 
 }  // namespace
+
+first_form find_first_form(std::string_view text) {
+  first_form out;
+  try {
+    scanner sc(text);
+    if (auto end = sc.first_form_end()) {
+      out.complete = true;
+      out.end = *end;
+    }
+  } catch (const failure& e) {
+    out.error = e.error;
+  }
+  return out;
+}
 
 erl_parse_result parse_exprs(std::string_view text) {
   return run(text, [](parser& p) { return p.exprs_form(); });

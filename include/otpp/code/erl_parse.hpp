@@ -43,4 +43,12 @@ struct erl_parse_result {
 /// `{function, Line, Name, Arity, Clauses}`. Attributes (`-module(m).`) are not read.
 [[nodiscard]] erl_parse_result parse_form(std::string_view text);
 
+/// Where the first form of `text` ends, as `erl_scan:tokens/3` finds it.
+struct first_form {
+  bool complete = false;  ///< a dot followed by a white-space character was found
+  std::size_t end = 0;    ///< byte offset just past that white-space character
+  std::optional<erl_parse_error> error;  ///< a scan error before the dot
+};
+[[nodiscard]] first_form find_first_form(std::string_view text);
+
 }  // namespace otpp::code
