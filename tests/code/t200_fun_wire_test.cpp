@@ -144,6 +144,10 @@ TEST_F(fun_wire, a_node_without_erl_eval_is_not_taken_for_a_beam_node) {
   ASSERT_TRUE(other);
   scoped_process me(kate->rt());
   EXPECT_FALSE(code::await_peer_funs(me, other->name(), 20s));
+  // Asking it was quiet: no crash report of the probe on either node.
+  me.receive(on(atom("never")) >> [] {}, after(300ms, [] {}));
+  EXPECT_EQ(kate_out->text(), "");
+  EXPECT_EQ(other_out->text(), "");
 }
 
 }  // namespace
