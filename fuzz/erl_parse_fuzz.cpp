@@ -20,5 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto again = otpp::etf::decode(otpp::etf::encode(*r.value));
     if (!again.ok() || !otpp::exact_equal(*again, *r.value)) std::abort();
   }
+  // Where the first form ends (erl_call -e's text) lies inside the text.
+  auto form = otpp::code::find_first_form(text);
+  if (form.complete && form.end > size) std::abort();
   return 0;
 }

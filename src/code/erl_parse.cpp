@@ -500,6 +500,22 @@ class parser {
 
   term exprs_form() {
     term es = exprs();
+    if (at(";")) {
+      // erl_parse reads expressions as the body of `f() -> ...`, so a `;` starts another
+      // function clause: its syntax errors are the ones to report. A well-formed one is
+      // still not an expression sequence.
+      const token& semi = t_[p_++];
+      for (;;) {
+        if (peek().kind != tk::atom) syntax_error(peek());
+        ++p_;
+        (void)pat_argument_list();
+        (void)opt_guard();
+        (void)clause_body();
+        if (!accept(";")) break;
+      }
+      end_form();
+      syntax_error(semi);
+    }
     end_form();
     return es;
   }
@@ -734,7 +750,7 @@ class parser {
       if (!tag) syntax_error(op);
       ++p_;
       term value = expr();
-      fields.push_back(node(tag, anno(key), {key, value}));
+      fields.push_back(node(tag, op.line, {key, value}));
     } while (accept(","));
     expect("}");
     return term::list(std::move(fields));
@@ -1150,14 +1166,15 @@ class parser {
         term cls = node(h.kind == tk::atom ? "atom" : "var", h.line, {h.value});
         p_ += 2;
         term pat = pat_expr();
-        term stack = a("_");
+        // No stack trace variable: `_` annotated as the pattern; else the variable as read.
+        term stack = node("var", anno(pat), {a("_")});
         if (accept(":")) {
           const token& v = peek();
           if (v.kind != tk::var) syntax_error(v);
           ++p_;
-          stack = v.value;
+          stack = node("var", v.line, {v.value});
         }
-        head = node("tuple", line, {term::list({cls, pat, node("var", line, {stack})})});
+        head = node("tuple", line, {term::list({cls, pat, stack})});
       } else {
         term pat = pat_expr();
         line = anno(pat);

@@ -54,12 +54,12 @@ TEST(erl_parse, text_without_a_final_dot_is_an_error) {
 }
 
 TEST(erl_parse, deep_nesting_is_an_error_not_a_stack_overflow) {
-  std::string deep(100000, '[');
+  std::string deep(20000, '[');
   auto r = code::parse_exprs(deep + "].");
   EXPECT_FALSE(r.ok());
-  std::string parens(100000, '(');
+  std::string parens(20000, '(');
   EXPECT_FALSE(code::parse_exprs(parens + "1.").ok());
-  std::string minus(100000, '-');
+  std::string minus(20000, '-');
   EXPECT_FALSE(code::parse_exprs(minus + "1.").ok());
 }
 
