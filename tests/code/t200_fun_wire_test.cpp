@@ -117,6 +117,30 @@ TEST_F(fun_wire, an_otpp_fun_sent_in_a_message_is_called_by_the_erl_side) {
             "{[1021],[2432902008176640000],{module,erl_eval}}");
 }
 
+TEST_F(fun_wire, an_otpp_fun_spawned_on_iex_runs_there_and_one_sent_there_is_mapped_by_enum) {
+  auto iex = start_iex();
+  scoped_process me(kate->rt());
+  atom iex_node(iex->node());
+  ASSERT_TRUE(code::await_peer_funs(me, iex_node, 20s));
+  auto hello = code::make_fun("fun() -> Parent ! {hello, node()} end.",
+                              code::bindings_of({{"Parent", term(me.self())}}), me.self());
+  ASSERT_TRUE(hello);
+  (void)remote::spawn(me, iex_node, atom("erlang"), atom("apply"), {*hello, term()});
+  auto reply = me.receive_for(10s);
+  ASSERT_TRUE(reply) << iex->process().output();
+  EXPECT_EQ(to_string(*reply), "{hello," + to_string(term(iex_node)) + "}");
+
+  ASSERT_NE(iex->eval("Process.register(self(), :funbox)").value_or("?").find("true"), std::string::npos);
+  auto square = code::make_fun("fun(X) -> X * X + K end.", code::bindings_of({{"K", term(1000)}}),
+                               me.self());
+  ASSERT_TRUE(square);
+  me.send(atom("funbox"), iex_node, tuple_of(atom("square"), *square));
+  EXPECT_NE(iex->eval("receive do {:square, f} -> Enum.map([1, 2, 3], f) after 10_000 -> :timeout end")
+                .value_or("?")
+                .find("[1001, 1004, 1009]"),
+            std::string::npos);
+}
+
 TEST_F(fun_wire, the_identity_learned_from_erl_matches_the_funs_erl_makes) {
   auto erl = start_erl();
   scoped_process me(kate->rt());
