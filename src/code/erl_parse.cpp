@@ -889,8 +889,7 @@ class parser {
   term list() {
     const token& open = t_[p_++];
     if (at("]")) {
-      const token& close = t_[p_++];
-      (void)close;
+      ++p_;
       return node("nil", open.line, {});
     }
     term first = expr();

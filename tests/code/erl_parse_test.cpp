@@ -75,6 +75,20 @@ TEST(erl_parse, a_function_definition_reads_as_a_function_form) {
   EXPECT_EQ(bad.error.message, "head mismatch");
 }
 
+TEST(erl_parse, the_first_form_ends_after_its_dot_and_one_white_space_character) {
+  auto f = code::find_first_form("X = \"a.b\", X.\n Y.\n");
+  ASSERT_TRUE(f.complete);
+  EXPECT_EQ(f.end, 14u);
+  // A dot at the very end may be followed by more (erl_scan:tokens asks for more), as may an
+  // open string; a bad token before the dot is an error.
+  EXPECT_FALSE(code::find_first_form("1.").complete);
+  EXPECT_FALSE(code::find_first_form("\"open.\n").complete);
+  EXPECT_FALSE(code::find_first_form("1 + 2").complete);
+  auto bad = code::find_first_form("1.5e + 1.\n");
+  ASSERT_TRUE(bad.error);
+  EXPECT_EQ(bad.error->message, "illegal float");
+}
+
 TEST(erl_parse, every_case_matches_real_erl_scan_and_erl_parse) {
   if (std::system("command -v escript >/dev/null 2>&1") != 0) GTEST_SKIP() << "no escript";
   std::string out = testing::TempDir() + "otpp_erl_parse_cases_" + std::to_string(::getpid()) + ".bin";
