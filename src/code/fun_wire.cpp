@@ -187,6 +187,39 @@ std::optional<erl_eval_identity> identity_from_answer(const term& r) {
 
 }  // namespace
 
+bool holds_erl_eval_closure(const term& t) {
+  // Iterative: a message may be nested deeper than the stack likes.
+  std::vector<const term*> todo{&t};
+  while (!todo.empty()) {
+    const term* x = todo.back();
+    todo.pop_back();
+    switch (x->type()) {
+      case term::kind::fun: {
+        const fun_value& f = x->fun_content();
+        if (!f.is_export && f.module == a_erl_eval) return true;
+        for (const term& v : f.free_vars) todo.push_back(&v);
+        break;
+      }
+      case term::kind::tuple:
+        for (const term& e : x->elements()) todo.push_back(&e);
+        break;
+      case term::kind::list:
+        for (const term& e : x->list_elements()) todo.push_back(&e);
+        todo.push_back(&x->list_tail());
+        break;
+      case term::kind::map:
+        for (const auto& [k, v] : x->map_entries()) {
+          todo.push_back(&k);
+          todo.push_back(&v);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return false;
+}
+
 task<std::optional<erl_eval_identity>> learn_erl_eval_identity(process& self, atom node,
                                                                std::chrono::milliseconds timeout) {
   const term& probe = identity_probe();

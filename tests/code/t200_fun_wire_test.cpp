@@ -46,6 +46,8 @@ TEST(fun_wire_layout, a_closure_from_source_has_erl_evals_environment_layout) {
   auto named = code::make_fun("fun F(0) -> 1; F(N) -> N * F(N - 1) end.", term(), creator);
   ASSERT_TRUE(named);
   EXPECT_EQ(named->fun_content().free_vars[0].tuple_size(), 7u);
+  EXPECT_TRUE(code::holds_erl_eval_closure(tuple_of(atom("run"), list_of(1, *f))));
+  EXPECT_FALSE(code::holds_erl_eval_closure(tuple_of(atom("run"), term::export_fun(atom("m"), atom("f"), 1))));
   EXPECT_FALSE(code::make_fun("1 + 2.", term(), creator));
   EXPECT_FALSE(code::make_fun("fun(X) -> X end", term(), creator));
 }

@@ -69,6 +69,10 @@ struct erl_eval_identity {
 /// otherwise (export funs, other modules' closures, closures that already carry it).
 [[nodiscard]] std::optional<term> with_identity(const fun_value& f, const erl_eval_identity& peer);
 
+/// Whether `t` holds an erl_eval closure anywhere (what a sender to a BEAM node that has just
+/// been connected awaits await_peer_funs for before sending).
+[[nodiscard]] bool holds_erl_eval_closure(const term& t);
+
 /// Asks `node` (one rpc to erl_eval:exprs/2) which identity its erl_eval closures carry.
 /// nullopt when the node does not answer as a BEAM node does (no erl_eval there).
 [[nodiscard]] task<std::optional<erl_eval_identity>> learn_erl_eval_identity(
