@@ -7,14 +7,15 @@
 #   term: otpp_term_bench, and the same term mix through term_to_binary/binary_to_term in erl;
 #         both count rates per CPU-second, so a shared machine's load does not skew the ratio.
 #   other areas: build-bench/bin/otpp_<area>_bench when bench/<area>_bench.cpp exists, and
-#   ../shared/bench/beam/run.sh <area> when it knows the area (local, remote).
+#   bench/reference/beam/run.sh <area> when it knows the area (local, remote).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 what=${1:-all}
 build=$root/build-bench
-beam_ref=$root/../shared/bench/beam/run.sh
-caf_ref=$root/../shared/bench/caf/run.sh
-limit_ref=$root/../shared/bench/limit/run.sh
+# The reference programs (Erlang/OTP, CAF, the loopback TCP limit) live in bench/reference/.
+beam_ref=$root/bench/reference/beam/run.sh
+caf_ref=$root/bench/reference/caf/run.sh
+limit_ref=$root/bench/reference/limit/run.sh
 
 case $what in
   term|local|remote|rpc|all) ;;
@@ -125,7 +126,7 @@ run_term() {
   ratios "$work/otpp_term.txt" "$work/beam_term.txt"
 }
 
-# ../shared/bench/beam/run.sh, printing its figures. Its remote part starts a detached sink node
+# bench/reference/beam/run.sh, printing its figures. Its remote part starts a detached sink node
 # named after the script's pid and halts it with a cast that sometimes does not leave before the
 # source node halts (2 runs in 7 here); a leftover idle BEAM node costs later figures up to a
 # fifth on two cores. So the sink of the reference run started here is stopped by its pid.
