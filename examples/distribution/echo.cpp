@@ -28,8 +28,15 @@ process_task echo(process& self) {
 int main(int argc, char** argv) {
   dist::engine_options options;
   std::string peer, text = "hello";
+  const char* usage = "usage: %s --sname NAME [--cookie C] [--peer NODE] [TEXT]\n"
+                      "Without --peer, serves a registered echo process until killed; with it, sends TEXT\n"
+                      "to {echo, NODE} and prints the reply.\n";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::printf(usage, argv[0]);
+      return 0;
+    }
     if (a == "--sname" && i + 1 < argc) options.name = argv[++i];
     else if (a == "--name" && i + 1 < argc) options.name = argv[++i], options.names = dist::name_kind::long_names;
     else if (a == "--cookie" && i + 1 < argc) options.cookie = argv[++i];
@@ -37,7 +44,7 @@ int main(int argc, char** argv) {
     else text = a;
   }
   if (options.name.empty()) {
-    std::fprintf(stderr, "usage: %s --sname NAME [--cookie C] [--peer NODE] [TEXT]\n", argv[0]);
+    std::fprintf(stderr, usage, argv[0]);
     return 2;
   }
 
@@ -61,9 +68,12 @@ int main(int argc, char** argv) {
   }
 
   atom peer_node(peer);
-  std::printf("ping %s: %s\n", peer.c_str(), std::string(engine.ping(peer_node).name()).c_str());
+  atom answer = engine.ping(peer_node);
+  std::printf("ping %s: %s\n", peer.c_str(), std::string(answer.name()).c_str());
   int status = 1;
-  {
+  if (answer != atom("pong")) {
+    std::fprintf(stderr, "cannot reach %s (is it running, with the same cookie?)\n", peer.c_str());
+  } else {
     scoped_process me(rt);
     me.send(atom("echo"), peer_node, tuple_of(me.self(), term::binary(text)));
     auto reply = me.receive_for(5s);

@@ -16,34 +16,14 @@
 using namespace otpp;
 using namespace std::chrono_literals;
 
-int main(int argc, char** argv) {
-  otp::node_options options;
-  options.dist.name = "alex@localhost";
-  std::string kate_name = "kate@localhost";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i];
-    if (flag == "--sname")
-      options.dist.name = argv[i + 1];
-    else if (flag == "--cookie")
-      options.dist.cookie = argv[i + 1];
-    else if (flag == "--kate")
-      kate_name = argv[i + 1];
-    else {
-      std::fprintf(stderr, "usage: %s [--sname NAME] [--cookie COOKIE] [--kate NODE]\n", argv[0]);
-      return 2;
-    }
-  }
-  auto alex = otp::node::start(std::move(options));
-  if (!alex) {
-    std::fprintf(stderr, "alex: %s\n", alex.error().c_str());
-    return 1;
-  }
-  atom kate(kate_name), Kate("Elixir.Kate");
-  scoped_process me((*alex)->rt());
+// The walkthrough itself, once kate is reachable.
+static int replay(otp::node& alex, atom kate) {
+  atom Kate("Elixir.Kate");
+  scoped_process me(alex.rt());
   // Everything prints through alex's io server, like the shell's own output, so lines from
   // processes on kate and our own lines never interleave mid-line.
   print_options elixir(syntax::elixir);
-  elixir.node_number = (*alex)->services().numbering();  // #PID<101.88.0> for kate's pids
+  elixir.node_number = alex.services().numbering();  // #PID<101.88.0> for kate's pids
   auto show = [&](const term& t) { (void)io::put_chars(me, to_string(t, elixir) + "\n"); };
 
   // iex> Node.spawn_link(:kate@localhost, Kate, :say_name, [])
@@ -67,4 +47,48 @@ int main(int argc, char** argv) {
       atom("receive_message"), {term::binary("hi kate")});
   show(r.ok() ? *r.reply : tuple_of(atoms::EXIT, r.exit_reason));
   return 0;
+}
+
+int main(int argc, char** argv) {
+  otp::node_options options;
+  options.dist.name = "alex@localhost";
+  std::string kate_name = "kate@localhost";
+  const char* usage = "usage: %s [--sname NAME] [--cookie COOKIE] [--kate NODE]\n"
+                      "Replays the lesson against kate (default kate@localhost), which must be running.\n";
+  for (int i = 1; i < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::printf(usage, argv[0]);
+      return 0;
+    }
+    if (i + 1 < argc && flag == "--sname")
+      options.dist.name = argv[i + 1];
+    else if (i + 1 < argc && flag == "--cookie")
+      options.dist.cookie = argv[i + 1];
+    else if (i + 1 < argc && flag == "--kate")
+      kate_name = argv[i + 1];
+    else {
+      std::fprintf(stderr, usage, argv[0]);
+      return 2;
+    }
+  }
+  auto alex = otp::node::start(std::move(options));
+  if (!alex) {
+    std::fprintf(stderr, "alex: %s\n", alex.error().c_str());
+    return 1;
+  }
+  atom kate(kate_name);
+  // Without a kate, everything below would fail with noconnection: say so plainly instead.
+  if (!(*alex)->engine()->connect(kate)) {
+    std::fprintf(stderr, "alex: cannot reach %s (is lesson_kate running there with the same cookie?)\n",
+                 kate_name.c_str());
+    return 1;
+  }
+  try {
+    return replay(**alex, kate);
+  } catch (const process_exited& e) {
+    // kate went away part way (a link to one of its processes brought the signal here).
+    std::fprintf(stderr, "alex: stopped: %s\n", to_string(e.reason()).c_str());
+    return 1;
+  }
 }

@@ -39,14 +39,21 @@ task<term> receive_message(process& self, term message) {
 int main(int argc, char** argv) {
   otp::node_options options;
   options.dist.name = "kate@localhost";
-  for (int i = 1; i + 1 < argc; i += 2) {
+  const char* usage = "usage: %s [--sname NAME] [--cookie COOKIE]\n"
+                      "Serves the lesson's Kate and Chat modules (default kate@localhost) until "
+                      "standard input closes.\n";
+  for (int i = 1; i < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--sname")
+    if (flag == "--help" || flag == "-h") {
+      std::printf(usage, argv[0]);
+      return 0;
+    }
+    if (i + 1 < argc && flag == "--sname")
       options.dist.name = argv[i + 1];
-    else if (flag == "--cookie")
+    else if (i + 1 < argc && flag == "--cookie")
       options.dist.cookie = argv[i + 1];
     else {
-      std::fprintf(stderr, "usage: %s [--sname NAME] [--cookie COOKIE]\n", argv[0]);
+      std::fprintf(stderr, usage, argv[0]);
       return 2;
     }
   }

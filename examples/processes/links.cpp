@@ -4,6 +4,7 @@
 // goes to stderr, as no io server is its group leader here.
 #include <chrono>
 #include <iostream>
+#include <string_view>
 #include <stdexcept>
 
 #include "otpp/runtime/runtime.hpp"
@@ -38,7 +39,12 @@ void show(const char* what, const std::optional<otpp::term>& t) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  if (argc > 1) {  // takes no arguments; --help says what it does
+    bool help = std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h";
+    (help ? std::cout : std::cerr) << "usage: " << argv[0] << "\nShows links, monitors and exit signals inside one runtime (no node, no peer).\n";
+    return help ? 0 : 2;
+  }
   otpp::runtime rt;
   otpp::scoped_process supervisor(rt);
   supervisor.trap_exit(true);  // the EXIT arrives as a message

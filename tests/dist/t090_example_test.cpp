@@ -35,6 +35,16 @@ TEST_F(Example, EchoBetweenTwoOtppNodes) {
   EXPECT_EQ(client.wait(), 0);
 }
 
+TEST_F(Example, EchoToAMissingPeerSaysSoAndExitsWithFailure) {
+  std::string missing = unique_name("kate") + "@localhost";  // never started
+  child_process client({{example(), "--sname", unique_name("alex") + "@localhost", "--cookie", cookie, "--peer", missing, "hi"},
+                        env(),
+                        true});
+  EXPECT_TRUE(client.wait_for("cannot reach " + missing, 20s)) << client.output();
+  EXPECT_TRUE(eventually([&] { return !client.running(); }, 10s)) << client.output();
+  EXPECT_NE(client.wait(), 0);  // (a wait status, not the exit code)
+}
+
 TEST_F(Example, EchoFromAnOtppNodeToAnErlNode) {
   auto erl = start_erl("kate");
   ASSERT_TRUE(erl->ready());

@@ -97,3 +97,15 @@ TEST_F(lesson_examples, otpp_alex_replays_the_walkthrough_against_a_real_iex_kat
 }
 
 }  // namespace
+
+TEST_F(lesson_examples, alex_without_a_kate_says_so_and_exits_with_failure) {
+  std::string missing = unique_name("kate") + "@localhost";  // never started
+  child_process a({{bin("lesson_alex"), "--sname", unique_name("alex") + "@localhost", "--cookie",
+                    cookie, "--kate", missing},
+                   env(),
+                   true});
+  ASSERT_TRUE(eventually([&] { return !a.running(); }, 20s)) << a.output();
+  EXPECT_NE(a.wait(), 0);
+  EXPECT_TRUE(a.wait_for("alex: cannot reach " + missing, 2s)) << a.output();
+  EXPECT_EQ(a.output().find("terminate called"), std::string::npos) << a.output();
+}
