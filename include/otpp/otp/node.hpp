@@ -19,7 +19,7 @@ namespace otpp::otp {
 
 struct node_options {
   /// The node's name and distribution settings; an empty name makes a node that is not
-  /// distributed (nonode@nohost), as `iex` without `--sname`.
+  /// distributed (`nonode@nohost`), as `iex` without `--sname`.
   dist::engine_options dist;
   runtime_options runtime;
   services_options services;

@@ -25,7 +25,7 @@
 namespace otpp {
 
 struct runtime_options {
-  /// This node's name (`kate@localhost`); nonode@nohost while not distributed.
+  /// This node's name (`kate@localhost`); `nonode@nohost` while not distributed.
   atom node = atoms::nonode_nohost;
   /// The node's creation (from the port mapper), carried by every local pid and reference.
   std::uint32_t creation = 0;

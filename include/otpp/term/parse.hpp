@@ -70,7 +70,7 @@ struct parse_options {
 enum class token_kind : std::uint8_t {
   end,          ///< end of the text
   error,        ///< `text` says what is wrong
-  integer,      ///< `value`: 42, 16#ff, $a, 0x1F, ?a (a sign is a separate `punct`)
+  integer,      ///< `value`: `42`, `16#ff`, `$a`, `0x1F`, `?a` (a sign is a separate `punct`)
   float_,       ///< `value`: 2.5, 1.0e-3
   atom,         ///< `value`: ok, 'quoted' (Erlang); :ok, :"quoted", nil, true, false (Elixir)
   alias,        ///< Elixir `Foo.Bar`; `value` is the atom 'Elixir.Foo.Bar'
