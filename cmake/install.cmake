@@ -59,5 +59,6 @@ set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
     "libgmp-dev, zlib1g-dev, libssl-dev, libedit-dev, pkg-config, g++ (>= 4:12)")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
+set(CPACK_STRIP_FILES TRUE)  # the tool and libraries without debug information
 set(CPACK_PACKAGE_DIRECTORY ${PROJECT_BINARY_DIR}/packages)
 include(CPack)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and checks otpp as a user consumes it: installed into a prefix, examples/downstream
 # built against it with find_package and with pkg-config, built from source with FetchContent,
-# and the Debian package from cpack unpacked into a scratch root.
+# and the Debian package from cpack unpacked into a scratch root (its files listed, its tool
+# run, the downstream project linked against it).
 # Usage: downstream.sh install|find_package|pkg_config|fetchcontent|deb SOURCE_DIR BUILD_DIR WORK_DIR
 #   (the CTest entries packaging.* run it; find_package and pkg_config use install's prefix)
 set -euo pipefail
@@ -97,9 +98,15 @@ CMAKE
     if dpkg-deb --contents "$deb" | awk '{print $6}' | grep -v -E '^\./(usr/)?$' | grep -v '^\./usr/' | grep -q .; then
       echo "files outside /usr" >&2; exit 1
     fi
+    # dpkg accepts it here: its dependencies are satisfied (it reads the package database only).
+    if [[ $(id -u) == 0 ]]; then dpkg --dry-run -i "$deb" >/dev/null; fi
     # The packaged tool runs: a term through its encoder and decoder.
     out=$(echo '{ok,[1,<<"a">>]}.' | "$root/usr/bin/otpp" term encode | "$root/usr/bin/otpp" term decode)
     [[ $out == '{ok,[1,<<"a">>]}' ]] || { echo "otpp term round trip gave: $out" >&2; exit 1; }
+    # And the packaged libraries link: the downstream project against the unpacked tree.
+    cmake -S "$downstream" -B "$work/deb/downstream" -G Ninja -DCMAKE_PREFIX_PATH="$root/usr" >/dev/null
+    cmake --build "$work/deb/downstream" --target greeter
+    check_greeter "$work/deb/downstream/greeter"
     ;;
   *)
     echo "usage: $0 install|find_package|pkg_config|fetchcontent|deb SOURCE BUILD WORK" >&2
