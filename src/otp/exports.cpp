@@ -105,7 +105,8 @@ task<call_outcome> export_table::call(process& self, entry e, std::vector<term> 
   } catch (const exit_exception& x) {
     co_return call_outcome{call_outcome::kind::exit, x.reason(), {}};
   } catch (const error_exception& x) {
-    co_return call_outcome{call_outcome::kind::error, x.reason(), stack};
+    co_return call_outcome{call_outcome::kind::error, x.reason(),
+                           x.stack().is_nil() ? stack : x.stack()};
   } catch (const std::exception& x) {
     co_return call_outcome{call_outcome::kind::error,
                            tuple_of(atoms::error, term::binary(x.what())), stack};

@@ -422,7 +422,7 @@ std::pair<term, bool> reason_of(const std::exception_ptr& e) {
   } catch (const exit_exception& x) {
     return {x.reason(), false};
   } catch (const error_exception& x) {
-    return {x.reason(), true};
+    return {x.exit_reason(), true};
   } catch (const std::exception& x) {
     return {tuple_of(atoms::error, term::binary(std::string_view(x.what()))), true};
   } catch (...) {

@@ -76,11 +76,21 @@ class exit_exception : public std::exception {
 class error_exception : public std::exception {
  public:
   explicit error_exception(term reason) : reason_(std::move(reason)) {}
+  /// An error with its stack trace `[{M, F, ArityOrArgs, Location}]` (interpreted code raises
+  /// these): the process then ends with `{Reason, Stack}`, as a BEAM process does.
+  error_exception(term reason, term stack) : reason_(std::move(reason)), stack_(std::move(stack)) {}
   [[nodiscard]] const term& reason() const noexcept { return reason_; }
+  /// The stack trace, or [] when the thrower gave none.
+  [[nodiscard]] const term& stack() const noexcept { return stack_; }
+  /// What the process ends with: the reason, or `{Reason, Stack}` when there is a stack.
+  [[nodiscard]] term exit_reason() const {
+    return stack_.is_nil() ? reason_ : term::tuple({reason_, stack_});
+  }
   [[nodiscard]] const char* what() const noexcept override { return "otpp: process error"; }
 
  private:
   term reason_;
+  term stack_;
 };
 
 /// Thrown by a `scoped_process` that is asked to receive after an exit signal killed it.
