@@ -1,0 +1,122 @@
+// The evaluator's internal form of abstract format: variables resolved to frame slots,
+// literals and atoms built once, core BIF calls resolved to function pointers, each node
+// marked with whether it can suspend the process (calls, receive) so everything else runs
+// synchronously without a coroutine frame.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "code/bit_syntax.hpp"
+#include "code/core_bifs.hpp"
+#include "otpp/term/term.hpp"
+
+namespace otpp::code::detail {
+
+struct node;
+struct pat;
+struct compiled_fun;
+
+/// One clause: patterns, a guard (a disjunction of conjunctions) and a body.
+struct clause_c {
+  std::vector<pat*> pats;
+  std::vector<std::vector<node*>> guards;  ///< empty: no guard
+  node* body = nullptr;
+};
+
+enum class nk : std::uint8_t {
+  lit, var, match, tuple, cons, map_new, map_upd, bin, bif, andalso, orelse,
+  call_remote, call_dyn, call_fun, call_local, apply2, apply3, case_, if_, receive_, try_,
+  catch_, block, make_fun, lc, bc
+};
+
+struct bin_seg {
+  node* value = nullptr;
+  node* size = nullptr;  ///< null: default size
+  segment_spec spec;
+};
+
+struct map_assoc {
+  node* key = nullptr;
+  node* value = nullptr;
+  bool exact = false;  ///< `:=`
+};
+
+struct qualifier {
+  enum class kind : std::uint8_t { list_gen, bin_gen, filter } what = kind::filter;
+  pat* p = nullptr;
+  node* e = nullptr;
+};
+
+struct node {
+  nk kind = nk::lit;
+  bool suspends = false;  ///< may call out or receive: evaluated as a coroutine
+  bool tail = false;      ///< a call in tail position (the caller's frame is reused)
+  term lit;               ///< literals; the clauses term of a fun; the line
+  std::uint32_t slot = 0;
+  atom name;              ///< variable name (for errors); function name
+  atom mod;               ///< call_remote
+  bif_fn fn = nullptr;
+  std::vector<node*> kids;
+  node* a = nullptr;
+  node* b = nullptr;
+  pat* p = nullptr;
+  std::vector<clause_c> clauses;
+  std::vector<clause_c> catches;
+  std::vector<bin_seg> segs;
+  std::vector<map_assoc> assocs;
+  std::vector<qualifier> quals;
+  std::shared_ptr<compiled_fun> fun;                     ///< make_fun
+  std::vector<std::pair<atom, std::uint32_t>> captures;  ///< make_fun: name, outer slot
+};
+
+enum class pk : std::uint8_t { lit, wild, bind, check, tuple, cons, map, bin, alias };
+
+struct bin_pseg {
+  pat* p = nullptr;
+  node* size = nullptr;
+  segment_spec spec;
+};
+
+struct pat {
+  pk kind = pk::lit;
+  term lit;
+  std::uint32_t slot = 0;
+  std::vector<pat*> kids;  ///< tuple elements; cons heads (then `tail`); alias: both sides
+  pat* tail = nullptr;
+  std::vector<std::pair<node*, pat*>> map;
+  std::vector<bin_pseg> segs;
+};
+
+/// A fun's clauses compiled for one set of captured variable names.
+struct compiled_fun {
+  std::vector<clause_c> clauses;
+  std::uint32_t arity = 0;
+  std::uint32_t nslots = 0;
+  /// Captured names and their slots, sorted by atom index, filled from the closure's bindings.
+  std::vector<std::pair<atom, std::uint32_t>> captured;
+  std::optional<std::uint32_t> self_slot;  ///< named funs: the fun itself
+  std::optional<atom> fun_name;
+  term clauses_term;
+  std::vector<std::unique_ptr<node>> nodes;
+  std::vector<std::unique_ptr<pat>> pats;
+};
+
+/// Top-level expressions compiled with the names of the given bindings bound.
+struct compiled_exprs {
+  node* body = nullptr;
+  std::uint32_t nslots = 0;
+  std::vector<std::pair<atom, std::uint32_t>> names;  ///< every variable and its slot
+  std::vector<std::unique_ptr<node>> nodes;
+  std::vector<std::unique_ptr<pat>> pats;
+};
+
+/// Compiles fun clauses; `bound`: the names the closure's bindings hold. Raises an Erlang
+/// error for a malformed form.
+[[nodiscard]] std::shared_ptr<compiled_fun> compile_fun(const term& clauses, const std::vector<atom>& bound,
+                                                        std::optional<atom> name);
+[[nodiscard]] std::unique_ptr<compiled_exprs> compile_exprs(const term& exprs, const std::vector<atom>& bound);
+
+}  // namespace otpp::code::detail

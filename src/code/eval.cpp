@@ -1,0 +1,1022 @@
+// The evaluator: runs compiled abstract format inside a process. Expressions that cannot
+// suspend run as plain C++ calls; calls and receive run as coroutines (one frame per call,
+// not per expression). Tail calls reuse the caller's loop, deep recursion ends the process
+// with system_limit before the C++ stack runs out, and every call counts a reduction.
+#include <pthread.h>
+
+#include <algorithm>
+#include <array>
+#include <mutex>
+#include <unordered_map>
+
+#include "code/compiled.hpp"
+#include "otpp/code/erl_eval_fun.hpp"
+#include "otpp/code/eval.hpp"
+#include "otpp/otp/node.hpp"
+#include "otpp/otp/services.hpp"
+
+#if __has_include("otpp/code/stdlib.hpp")
+#include "otpp/code/stdlib.hpp"
+#define OTPP_HAVE_STDLIB 1
+#endif
+
+namespace otpp::code {
+
+using namespace detail;
+
+namespace {
+
+const atom a_erl_eval("erl_eval"), a_badmatch("badmatch"), a_case_clause("case_clause"),
+    a_if_clause("if_clause"), a_try_clause("try_clause"), a_function_clause("function_clause"),
+    a_badfun("badfun"), a_badarity("badarity"), a_unbound_var("unbound_var"), a_badmap("badmap"),
+    a_badkey("badkey"), a_bad_generator("bad_generator"), a_bad_filter("bad_filter"),
+    a_system_limit("system_limit"), a_nocatch("nocatch"), a_apply("apply"), a_none("none"),
+    a_inside("-inside-an-interpreted-fun-"), a_value("value");
+
+// ---- the one place the evaluator finds the node's export table ----------------------------
+
+export_table* exports_for(const process& self) {
+  auto* s = otp::services_of(self.rt());
+  return s ? &s->exports() : nullptr;
+}
+
+// ---- C++ stack guard -------------------------------------------------------------------------
+
+// The lowest usable address of this thread's stack, plus a margin for the code that runs
+// between two checks (BIFs, the codec, a crash report).
+thread_local const char* stack_limit = nullptr;
+
+const char* find_stack_limit() {
+  pthread_attr_t attr;
+  void* addr = nullptr;
+  std::size_t size = 0;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    pthread_attr_getstack(&attr, &addr, &size);
+    pthread_attr_destroy(&attr);
+  }
+  std::size_t margin = std::min<std::size_t>(size / 2, 512 * 1024);
+  return static_cast<const char*>(addr) + margin;
+}
+
+void check_stack() {
+  if (!stack_limit) stack_limit = find_stack_limit();
+  char here;
+  if (&here < stack_limit) eval_error(a_system_limit);
+}
+
+// ---- frames and the evaluation context --------------------------------------------------------
+
+struct frame {
+  explicit frame(std::uint32_t n) : slots(n), bound(n, 0) {}
+  std::vector<term> slots;
+  std::vector<std::uint8_t> bound;
+};
+
+struct ctx {
+  explicit ctx(process& p) : self(p) {}
+  process& self;
+  std::size_t depth = 0;
+  std::vector<std::uint32_t> trail;  ///< slots bound by a match that may still fail
+  // A call in tail position hands its fun and arguments to the running apply loop.
+  bool has_tail = false;
+  term tail_fun;
+  std::vector<term> tail_args;
+  // The last fun applied (named funs call themselves again and again).
+  const void* last_key = nullptr;
+  std::shared_ptr<compiled_fun> last_fun;
+};
+
+[[noreturn]] void raise_badmatch(const term& v) { eval_error(tuple_of(a_badmatch, v)); }
+
+const term& read_var(const node& n, frame& f) {
+  if (!f.bound[n.slot]) eval_error(tuple_of(a_unbound_var, n.name));
+  return f.slots[n.slot];
+}
+
+// ---- the compiled-fun cache --------------------------------------------------------------------
+
+std::vector<std::uint32_t> sorted_names(const std::vector<std::pair<atom, term>>& bs) {
+  std::vector<std::uint32_t> v;
+  v.reserve(bs.size());
+  for (const auto& b : bs) v.push_back(b.first.index());
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+struct cache_entry {
+  term clauses;  ///< kept alive so its address stays this code's key
+  std::vector<std::uint32_t> names;
+  std::shared_ptr<compiled_fun> fun;
+};
+
+// Compiled funs by the address of their clauses list (a fun applied a million times is
+// looked up without hashing its code), and by content (the same code arriving again in a
+// new message). Both are bounded: an overfull table starts again.
+class fun_cache {
+ public:
+  std::shared_ptr<compiled_fun> find(const term& clauses, const std::vector<std::uint32_t>& names) {
+    const void* key = clauses.list_elements().data();
+    std::lock_guard lock(mu_);
+    if (auto it = by_address_.find(key); it != by_address_.end()) {
+      for (const auto& e : it->second)
+        if (e.names == names) return e.fun;
+    }
+    if (auto it = by_content_.find(clauses); it != by_content_.end()) {
+      for (const auto& e : it->second) {
+        if (e.names == names) {
+          add_address(key, e);
+          return e.fun;
+        }
+      }
+    }
+    return nullptr;
+  }
+  void add(const term& clauses, std::vector<std::uint32_t> names, std::shared_ptr<compiled_fun> fun) {
+    std::lock_guard lock(mu_);
+    cache_entry e{clauses, std::move(names), std::move(fun)};
+    add_address(clauses.list_elements().data(), e);
+    if (by_content_.size() > 20000) by_content_.clear();
+    by_content_[clauses].push_back(std::move(e));
+  }
+
+ private:
+  void add_address(const void* key, const cache_entry& e) {
+    if (by_address_.size() > 20000) by_address_.clear();
+    by_address_[key].push_back(e);
+  }
+  std::mutex mu_;
+  std::unordered_map<const void*, std::vector<cache_entry>> by_address_;
+  std::unordered_map<term, std::vector<cache_entry>> by_content_;
+};
+
+fun_cache& cache() {
+  static fun_cache c;
+  return c;
+}
+
+std::vector<std::pair<atom, term>> bindings_list(const term& bs) {
+  std::vector<std::pair<atom, term>> out;
+  if (bs.is_map()) {
+    for (const auto& [k, v] : bs.map_entries()) {
+      if (!k.is_atom()) eval_error(tuple_of(atom("illegal_bindings"), bs));
+      out.emplace_back(k.atom_value(), v);
+    }
+  } else if (bs.is_proper_list()) {
+    for (const term& b : bs.list_elements()) {
+      if (!b.is_tuple() || b.tuple_size() != 2 || !b[0].is_atom()) eval_error(tuple_of(atom("illegal_bindings"), bs));
+      out.emplace_back(b[0].atom_value(), b[1]);
+    }
+  } else {
+    eval_error(tuple_of(atom("illegal_bindings"), bs));
+  }
+  return out;
+}
+
+std::shared_ptr<compiled_fun> compiled_for(const erl_eval_closure& c, const std::vector<std::pair<atom, term>>& bs) {
+  auto names = sorted_names(bs);
+  if (auto f = cache().find(c.clauses, names)) return f;
+  std::vector<atom> bound;
+  for (const auto& b : bs) bound.push_back(b.first);
+  auto f = compile_fun(c.clauses, bound, c.name);
+  cache().add(c.clauses, std::move(names), f);
+  return f;
+}
+
+// ---- receive ------------------------------------------------------------------------------------
+
+bool match(ctx& c, const pat& p, const term& v, frame& f);
+term eval_sync(ctx& c, const node& n, frame& f);
+task<term> eval(ctx& c, const node& n, frame& f);
+task<term> apply_fun(ctx& c, term fun, std::vector<term> args);
+task<term> call_mfa(ctx& c, atom m, atom fn, std::vector<term> args);
+
+void undo(ctx& c, frame& f, std::size_t mark) {
+  while (c.trail.size() > mark) {
+    f.bound[c.trail.back()] = 0;
+    c.trail.pop_back();
+  }
+}
+
+bool guard_true(ctx& c, const clause_c& cl, frame& f) {
+  if (cl.guards.empty()) return true;
+  for (const auto& conj : cl.guards) {
+    bool ok = true;
+    try {
+      for (const node* g : conj) {
+        if (!eval_sync(c, *g, f).is_atom(atoms::true_)) {
+          ok = false;
+          break;
+        }
+      }
+    } catch (const std::exception&) {
+      ok = false;  // a failing guard expression is false
+    }
+    if (ok) return true;
+  }
+  return false;
+}
+
+// The clause whose pattern and guard accept `v` (its bindings made), or -1.
+int select(ctx& c, const std::vector<clause_c>& cls, const term& v, frame& f) {
+  for (std::size_t i = 0; i < cls.size(); ++i) {
+    std::size_t mark = c.trail.size();
+    if (match(c, *cls[i].pats[0], v, f) && guard_true(c, cls[i], f)) {
+      c.trail.resize(mark);
+      return static_cast<int>(i);
+    }
+    undo(c, f, mark);
+  }
+  return -1;
+}
+
+// ---- pattern matching -----------------------------------------------------------------------------
+
+bool bind(ctx& c, const pat& p, const term& v, frame& f) {
+  if (p.kind == pk::bind) {
+    f.slots[p.slot] = v;
+    f.bound[p.slot] = 1;
+    return true;
+  }
+  if (f.bound[p.slot]) return exact_equal(f.slots[p.slot], v);
+  f.slots[p.slot] = v;
+  f.bound[p.slot] = 1;
+  c.trail.push_back(p.slot);
+  return true;
+}
+
+bool match(ctx& c, const pat& p, const term& v, frame& f) {
+  switch (p.kind) {
+    case pk::lit: return exact_equal(p.lit, v);
+    case pk::wild: return true;
+    case pk::bind:
+    case pk::check: return bind(c, p, v, f);
+    case pk::alias: return match(c, *p.kids[0], v, f) && match(c, *p.kids[1], v, f);
+    case pk::tuple: {
+      if (!v.is_tuple() || v.tuple_size() != p.kids.size()) return false;
+      for (std::size_t i = 0; i < p.kids.size(); ++i)
+        if (!match(c, *p.kids[i], v[i], f)) return false;
+      return true;
+    }
+    case pk::cons: {
+      if (v.type() != term::kind::list) return false;
+      auto xs = v.list_elements();
+      std::size_t k = p.kids.size();
+      if (xs.size() < k) return false;
+      for (std::size_t i = 0; i < k; ++i)
+        if (!match(c, *p.kids[i], xs[i], f)) return false;
+      if (p.tail->kind == pk::wild) return true;
+      term rest = xs.size() == k ? v.list_tail()
+                                 : term::list(std::vector<term>(xs.begin() + static_cast<std::ptrdiff_t>(k), xs.end()),
+                                              v.list_tail());
+      return match(c, *p.tail, rest, f);
+    }
+    case pk::map: {
+      if (!v.is_map()) return false;
+      for (const auto& [k, vp] : p.map) {
+        term key = eval_sync(c, *k, f);
+        const term* x = v.map_find(key);
+        if (!x || !match(c, *vp, *x, f)) return false;
+      }
+      return true;
+    }
+    case pk::bin: {
+      if (!v.is_bitstring()) return false;
+      bit_reader r(v);
+      for (const auto& s : p.segs) {
+        std::optional<term> size;
+        if (s.size) {
+          try {
+            size = eval_sync(c, *s.size, f);
+          } catch (const std::exception&) {
+            return false;
+          }
+        }
+        auto got = r.get(s.spec, size);
+        if (!got || !match(c, *s.p, *got, f)) return false;
+      }
+      return r.at_end();
+    }
+  }
+  return false;
+}
+
+// ---- building values -------------------------------------------------------------------------------
+
+// Small argument arrays stay on the C++ stack.
+struct arg_buffer {
+  std::array<term, 6> inline_;
+  std::vector<term> heap_;
+  std::size_t n = 0;
+  explicit arg_buffer(std::size_t count) : n(count) {
+    if (count > inline_.size()) heap_.resize(count);
+  }
+  term& operator[](std::size_t i) { return n > inline_.size() ? heap_[i] : inline_[i]; }
+  std::span<const term> span() const { return n > inline_.size() ? std::span<const term>(heap_) : std::span<const term>(inline_.data(), n); }
+  std::vector<term> to_vector() {
+    std::vector<term> v;
+    v.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) v.push_back(std::move((*this)[i]));
+    return v;
+  }
+};
+
+term build_map(ctx& c, const node& n, frame& f, const term* base, std::span<const term> keys, std::span<const term> vals) {
+  std::vector<std::pair<term, term>> entries;
+  if (base) {
+    if (!base->is_map()) eval_error(tuple_of(a_badmap, *base));
+    entries.assign(base->map_entries().begin(), base->map_entries().end());
+  }
+  (void)c;
+  (void)f;
+  for (std::size_t i = 0; i < n.assocs.size(); ++i) {
+    if (n.assocs[i].exact) {
+      auto it = std::find_if(entries.begin(), entries.end(), [&](const auto& e) { return exact_equal(e.first, keys[i]); });
+      if (it == entries.end()) eval_error(tuple_of(a_badkey, keys[i]));
+      it->second = vals[i];
+    } else {
+      entries.emplace_back(keys[i], vals[i]);
+    }
+  }
+  // term::map keeps the last of duplicate keys, as `=>` does.
+  return term::map(std::move(entries));
+}
+
+term build_bin(const node& n, std::span<const term> vals, std::span<const std::optional<term>> sizes) {
+  bit_writer w;
+  for (std::size_t i = 0; i < n.segs.size(); ++i) {
+    if (!w.put(n.segs[i].spec, vals[i], sizes[i])) eval_error(atoms::badarg);
+  }
+  return w.finish();
+}
+
+term make_closure(ctx& c, const node& n, frame& f) {
+  std::vector<std::pair<atom, term>> bs;
+  bs.reserve(n.captures.size());
+  for (const auto& [name, slot] : n.captures) {
+    if (!f.bound[slot]) continue;
+    bs.emplace_back(name, f.slots[slot]);
+  }
+  std::sort(bs.begin(), bs.end(), [](const auto& x, const auto& y) { return compare(x.first, y.first) < 0; });
+  std::vector<term> orddict;
+  orddict.reserve(bs.size());
+  for (auto& [k, v] : bs) orddict.push_back(tuple_of(k, v));
+  erl_eval_closure cl;
+  cl.anno = n.lit;
+  cl.bindings = term::list(std::move(orddict));
+  cl.clauses = n.fun->clauses_term;
+  cl.name = n.fun->fun_name;
+  // The compiled code is found again by its clauses' address when the fun is applied.
+  auto names = sorted_names(bs);
+  if (!cache().find(cl.clauses, names)) cache().add(cl.clauses, names, n.fun);
+  return make_erl_eval_fun(c.self.self(), n.fun->arity, cl);
+}
+
+// ---- synchronous evaluation (nothing below suspends) --------------------------------------------------
+
+term eval_sync(ctx& c, const node& n, frame& f) {
+  switch (n.kind) {
+    case nk::lit: return n.lit;
+    case nk::var: return read_var(n, f);
+    case nk::match: {
+      term v = eval_sync(c, *n.a, f);
+      if (!match(c, *n.p, v, f)) raise_badmatch(v);
+      c.trail.clear();
+      return v;
+    }
+    case nk::tuple: {
+      std::vector<term> es;
+      es.reserve(n.kids.size());
+      for (const node* k : n.kids) es.push_back(eval_sync(c, *k, f));
+      return term::tuple(std::move(es));
+    }
+    case nk::cons: {
+      std::vector<term> es;
+      es.reserve(n.kids.size());
+      for (std::size_t i = 0; i + 1 < n.kids.size(); ++i) es.push_back(eval_sync(c, *n.kids[i], f));
+      term t = eval_sync(c, *n.kids.back(), f);
+      return term::list(std::move(es), std::move(t));
+    }
+    case nk::map_new:
+    case nk::map_upd: {
+      std::optional<term> base;
+      if (n.a) base = eval_sync(c, *n.a, f);
+      std::vector<term> ks, vs;
+      for (const auto& as : n.assocs) {
+        ks.push_back(eval_sync(c, *as.key, f));
+        vs.push_back(eval_sync(c, *as.value, f));
+      }
+      return build_map(c, n, f, base ? &*base : nullptr, ks, vs);
+    }
+    case nk::bin: {
+      std::vector<term> vs;
+      std::vector<std::optional<term>> sizes;
+      for (const auto& s : n.segs) {
+        vs.push_back(eval_sync(c, *s.value, f));
+        sizes.push_back(s.size ? std::optional<term>(eval_sync(c, *s.size, f)) : std::nullopt);
+      }
+      return build_bin(n, vs, sizes);
+    }
+    case nk::bif: {
+      arg_buffer a(n.kids.size());
+      for (std::size_t i = 0; i < n.kids.size(); ++i) a[i] = eval_sync(c, *n.kids[i], f);
+      return n.fn(&c.self, a.span());
+    }
+    case nk::andalso:
+    case nk::orelse: {
+      term l = eval_sync(c, *n.a, f);
+      bool is_and = n.kind == nk::andalso;
+      if (l.is_atom(is_and ? atoms::true_ : atoms::false_)) return eval_sync(c, *n.b, f);
+      if (l.is_atom(is_and ? atoms::false_ : atoms::true_)) return l;
+      eval_error(tuple_of(atoms::badarg, l));
+    }
+    case nk::block: {
+      term v;
+      for (const node* k : n.kids) v = eval_sync(c, *k, f);
+      return v;
+    }
+    case nk::make_fun: return make_closure(c, n, f);
+    case nk::catch_: {
+      // Not reached: catch is compiled as suspending only when its body is; a pure body runs
+      // here.
+      try {
+        return eval_sync(c, *n.a, f);
+      } catch (const throw_exception& t) {
+        return t.value();
+      } catch (const exit_exception& x) {
+        return tuple_of(atoms::EXIT, x.reason());
+      } catch (const error_exception& x) {
+        return tuple_of(atoms::EXIT, tuple_of(x.reason(), x.stack()));
+      }
+    }
+    default: break;
+  }
+  // Everything else (case, if, try, calls, receive, comprehensions) goes through eval().
+  throw std::logic_error("otpp: a suspending expression evaluated synchronously");
+}
+
+// ---- coroutine evaluation ------------------------------------------------------------------------------
+
+#define OTPP_EVAL(c, n, f) ((n).suspends ? co_await eval((c), (n), (f)) : eval_sync((c), (n), (f)))
+
+// Erlang's error for a failed try/catch: class, reason and stack as a catch clause sees them.
+struct caught {
+  atom cls;
+  term reason;
+  term stack;
+};
+
+caught classify(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const throw_exception& t) {
+    return {atoms::throw_, t.value(), term()};
+  } catch (const exit_exception& x) {
+    return {atoms::exit, x.reason(), term()};
+  } catch (const error_exception& x) {
+    return {atoms::error, x.reason(), x.stack()};
+  } catch (const std::bad_alloc&) {
+    return {atoms::error, a_system_limit, term()};
+  } catch (const std::exception& x) {
+    return {atoms::error, tuple_of(atoms::error, term::binary(std::string_view(x.what()))), term()};
+  }
+}
+
+[[noreturn]] void rethrow(const caught& k) {
+  if (k.cls == atoms::throw_) throw throw_exception(k.reason);
+  if (k.cls == atoms::exit) throw exit_exception(k.reason);
+  throw raised_error(k.reason, k.stack);
+}
+
+task<term> eval(ctx& c, const node& n, frame& f) {
+  check_stack();
+  switch (n.kind) {
+    case nk::match: {
+      term v = OTPP_EVAL(c, *n.a, f);
+      if (!match(c, *n.p, v, f)) raise_badmatch(v);
+      c.trail.clear();
+      co_return v;
+    }
+    case nk::tuple: {
+      std::vector<term> es;
+      es.reserve(n.kids.size());
+      for (const node* k : n.kids) es.push_back(OTPP_EVAL(c, *k, f));
+      co_return term::tuple(std::move(es));
+    }
+    case nk::cons: {
+      std::vector<term> es;
+      for (std::size_t i = 0; i + 1 < n.kids.size(); ++i) es.push_back(OTPP_EVAL(c, *n.kids[i], f));
+      term t = OTPP_EVAL(c, *n.kids.back(), f);
+      co_return term::list(std::move(es), std::move(t));
+    }
+    case nk::map_new:
+    case nk::map_upd: {
+      std::optional<term> base;
+      if (n.a) base = OTPP_EVAL(c, *n.a, f);
+      std::vector<term> ks, vs;
+      for (const auto& as : n.assocs) {
+        ks.push_back(OTPP_EVAL(c, *as.key, f));
+        vs.push_back(OTPP_EVAL(c, *as.value, f));
+      }
+      co_return build_map(c, n, f, base ? &*base : nullptr, ks, vs);
+    }
+    case nk::bin: {
+      std::vector<term> vs;
+      std::vector<std::optional<term>> sizes;
+      for (const auto& s : n.segs) {
+        vs.push_back(OTPP_EVAL(c, *s.value, f));
+        if (s.size) {
+          sizes.push_back(OTPP_EVAL(c, *s.size, f));
+        } else {
+          sizes.push_back(std::nullopt);
+        }
+      }
+      co_return build_bin(n, vs, sizes);
+    }
+    case nk::bif: {
+      arg_buffer a(n.kids.size());
+      for (std::size_t i = 0; i < n.kids.size(); ++i) a[i] = OTPP_EVAL(c, *n.kids[i], f);
+      co_return n.fn(&c.self, a.span());
+    }
+    case nk::andalso:
+    case nk::orelse: {
+      term l = OTPP_EVAL(c, *n.a, f);
+      bool is_and = n.kind == nk::andalso;
+      if (l.is_atom(is_and ? atoms::true_ : atoms::false_)) co_return OTPP_EVAL(c, *n.b, f);
+      if (l.is_atom(is_and ? atoms::false_ : atoms::true_)) co_return l;
+      eval_error(tuple_of(atoms::badarg, l));
+    }
+    case nk::block: {
+      term v;
+      for (const node* k : n.kids) v = OTPP_EVAL(c, *k, f);
+      co_return v;
+    }
+    case nk::case_: {
+      term v = OTPP_EVAL(c, *n.a, f);
+      int i = select(c, n.clauses, v, f);
+      if (i < 0) eval_error(tuple_of(a_case_clause, v));
+      co_return OTPP_EVAL(c, *n.clauses[static_cast<std::size_t>(i)].body, f);
+    }
+    case nk::if_: {
+      for (const auto& cl : n.clauses) {
+        if (guard_true(c, cl, f)) co_return OTPP_EVAL(c, *cl.body, f);
+      }
+      eval_error(a_if_clause);
+    }
+    case nk::receive_: {
+      std::optional<std::chrono::milliseconds> timeout;
+      if (n.a) {
+        term t = OTPP_EVAL(c, *n.a, f);
+        if (t.is_atom(atoms::infinity)) {
+        } else if (t.is_small_integer() && t.small_integer() >= 0 && t.small_integer() <= 0xFFFFFFFFll) {
+          timeout = std::chrono::milliseconds(t.small_integer());
+        } else {
+          eval_error(atom("timeout_value"));
+        }
+      }
+      int chosen = -1;
+      auto matcher = [&](const term& msg) {
+        chosen = select(c, n.clauses, msg, f);
+        return chosen >= 0;
+      };
+      std::optional<term> got;
+      if (timeout) {
+        got = co_await c.self.receive(match_if(matcher) >> [](term m) { return std::optional<term>(std::move(m)); },
+                                      after(*timeout, [] { return std::optional<term>(); }));
+      } else {
+        got = co_await c.self.receive(match_if(matcher) >> [](term m) { return std::optional<term>(std::move(m)); });
+      }
+      if (!got) co_return OTPP_EVAL(c, *n.b, f);
+      // The matcher left the chosen clause's bindings in the frame.
+      co_return OTPP_EVAL(c, *n.clauses[static_cast<std::size_t>(chosen)].body, f);
+    }
+    case nk::try_: {
+      std::exception_ptr failure;
+      term v;
+      try {
+        v = OTPP_EVAL(c, *n.a, f);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      std::exception_ptr after_failure;
+      term result;
+      bool have_result = false;
+      try {
+        if (!failure) {
+          if (n.clauses.empty()) {
+            result = v;
+          } else {
+            int i = select(c, n.clauses, v, f);
+            if (i < 0) eval_error(tuple_of(a_try_clause, v));
+            result = OTPP_EVAL(c, *n.clauses[static_cast<std::size_t>(i)].body, f);
+          }
+          have_result = true;
+        } else {
+          caught k = classify(failure);
+          term triple = term::tuple({k.cls, k.reason, k.stack});
+          int i = n.catches.empty() ? -1 : select(c, n.catches, triple, f);
+          if (i < 0) rethrow(k);
+          result = OTPP_EVAL(c, *n.catches[static_cast<std::size_t>(i)].body, f);
+          have_result = true;
+        }
+      } catch (...) {
+        after_failure = std::current_exception();
+      }
+      if (n.b) (void)OTPP_EVAL(c, *n.b, f);
+      if (after_failure) std::rethrow_exception(after_failure);
+      (void)have_result;
+      co_return result;
+    }
+    case nk::catch_: {
+      std::exception_ptr failure;
+      term v;
+      try {
+        v = OTPP_EVAL(c, *n.a, f);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      if (!failure) co_return v;
+      caught k = classify(failure);
+      if (k.cls == atoms::throw_) co_return k.reason;
+      if (k.cls == atoms::exit) co_return tuple_of(atoms::EXIT, k.reason);
+      co_return tuple_of(atoms::EXIT, tuple_of(k.reason, k.stack));
+    }
+    case nk::call_remote: {
+      std::vector<term> args;
+      args.reserve(n.kids.size());
+      for (const node* k : n.kids) args.push_back(OTPP_EVAL(c, *k, f));
+      co_return co_await call_mfa(c, n.mod, n.name, std::move(args));
+    }
+    case nk::call_dyn: {
+      term m = OTPP_EVAL(c, *n.a, f);
+      term fn = OTPP_EVAL(c, *n.b, f);
+      std::vector<term> args;
+      for (const node* k : n.kids) args.push_back(OTPP_EVAL(c, *k, f));
+      if (!m.is_atom() || !fn.is_atom()) eval_error(tuple_of(a_badfun, tuple_of(m, fn)));
+      co_return co_await call_mfa(c, m.atom_value(), fn.atom_value(), std::move(args));
+    }
+    case nk::call_local: {
+      // No local function handler on this node: erl_eval's default raises undef.
+      for (const node* k : n.kids) (void)OTPP_EVAL(c, *k, f);
+      throw raised_error(atoms::undef, list_of(term::tuple({a_erl_eval, n.name,
+                                                            term(static_cast<long long>(n.kids.size())), term()})));
+    }
+    case nk::call_fun:
+    case nk::apply2:
+    case nk::apply3: {
+      term fun;
+      std::vector<term> args;
+      if (n.kind == nk::call_fun) {
+        fun = OTPP_EVAL(c, *n.a, f);
+        args.reserve(n.kids.size());
+        for (const node* k : n.kids) args.push_back(OTPP_EVAL(c, *k, f));
+      } else {
+        std::vector<term> xs;
+        for (const node* k : n.kids) xs.push_back(OTPP_EVAL(c, *k, f));
+        const term& list = xs.back();
+        if (!list.is_proper_list()) bif_error(atoms::badarg, a_apply, xs);
+        args.assign(list.list_elements().begin(), list.list_elements().end());
+        if (n.kind == nk::apply3) {
+          if (!xs[0].is_atom() || !xs[1].is_atom()) bif_error(atoms::badarg, a_apply, xs);
+          co_return co_await call_mfa(c, xs[0].atom_value(), xs[1].atom_value(), std::move(args));
+        }
+        fun = xs[0];
+      }
+      if (n.tail && fun.is_fun() && !fun.fun_content().is_export) {
+        // The running apply loop makes the call, in place of this frame.
+        c.has_tail = true;
+        c.tail_fun = std::move(fun);
+        c.tail_args = std::move(args);
+        co_return term();
+      }
+      co_return co_await apply_fun(c, std::move(fun), std::move(args));
+    }
+    case nk::lc:
+    case nk::bc: {
+      std::vector<term> out;
+      bit_writer w;
+      // An explicit stack of generator positions walks the nested loops without recursion.
+      struct level {
+        term source;          ///< list or bitstring
+        std::size_t index = 0;
+      };
+      std::vector<level> levels(n.quals.size());
+      std::size_t q = 0;
+      bool entering = true;
+      for (;;) {
+        if (q == n.quals.size()) {
+          term v = OTPP_EVAL(c, *n.a, f);
+          if (n.kind == nk::lc) {
+            out.push_back(std::move(v));
+          } else {
+            if (!v.is_bitstring()) eval_error(atoms::badarg);
+            segment_spec bits;
+            bits.kind = segment_spec::type::bitstring;
+            if (!w.put(bits, v, std::nullopt)) eval_error(atoms::badarg);
+          }
+          co_await c.self.maybe_yield();
+          if (q == 0) break;
+          --q;
+          entering = false;
+          continue;
+        }
+        const qualifier& qu = n.quals[q];
+        if (qu.what == qualifier::kind::filter) {
+          if (!entering) {
+            if (q == 0) break;
+            --q;
+            continue;
+          }
+          term t = OTPP_EVAL(c, *qu.e, f);
+          if (t.is_atom(atoms::true_)) {
+            ++q;
+            continue;
+          }
+          if (!t.is_atom(atoms::false_)) eval_error(tuple_of(a_bad_filter, t));
+          entering = false;
+          if (q == 0) break;
+          --q;
+          continue;
+        }
+        level& l = levels[q];
+        if (entering) {
+          l.source = OTPP_EVAL(c, *qu.e, f);
+          l.index = 0;
+          if (qu.what == qualifier::kind::list_gen && !l.source.is_list()) eval_error(tuple_of(a_bad_generator, l.source));
+          if (qu.what == qualifier::kind::bin_gen && !l.source.is_bitstring()) eval_error(tuple_of(a_bad_generator, l.source));
+        }
+        bool advanced = false;
+        if (qu.what == qualifier::kind::list_gen) {
+          auto xs = l.source.list_elements();
+          while (l.index < xs.size()) {
+            const term& x = xs[l.index++];
+            std::size_t mark = c.trail.size();
+            if (match(c, *qu.p, x, f)) {
+              c.trail.resize(mark);
+              advanced = true;
+              break;
+            }
+            undo(c, f, mark);
+          }
+          if (!advanced && !l.source.list_tail().is_nil()) eval_error(tuple_of(a_bad_generator, l.source.list_tail()));
+        } else {
+          // <<Pattern || Pattern <= Bits>>: segments read from what is left; the generator
+          // ends where they cannot be read.
+          const pat& bp = *qu.p;
+          if (bp.kind != pk::bin) eval_error(tuple_of(a_bad_generator, l.source));
+          if (l.source.bit_size() > 0) {
+            bit_reader r(l.source);
+            std::size_t mark = c.trail.size();
+            bool ok = true;
+            for (const auto& s : bp.segs) {
+              std::optional<term> size;
+              if (s.size) size = eval_sync(c, *s.size, f);
+              auto got = r.get(s.spec, size);
+              if (!got || !match(c, *s.p, *got, f)) {
+                ok = false;
+                break;
+              }
+            }
+            segment_spec rest;
+            rest.kind = segment_spec::type::bitstring;
+            auto left = r.get(rest, std::nullopt);
+            if (ok && left && left->bit_size() < l.source.bit_size()) {
+              c.trail.resize(mark);
+              l.source = *left;
+              advanced = true;
+            } else {
+              undo(c, f, mark);
+              l.source = term::binary(std::string_view());
+            }
+          }
+        }
+        if (advanced) {
+          entering = true;
+          ++q;
+          continue;
+        }
+        entering = false;
+        if (q == 0) break;
+        --q;
+      }
+      if (n.kind == nk::lc) co_return term::list(std::move(out));
+      co_return w.finish();
+    }
+    default:
+      co_return eval_sync(c, n, f);
+  }
+}
+
+// ---- calls ----------------------------------------------------------------------------------------
+
+// Runs an export-table function (or a core BIF) as interpreted code calls it.
+task<term> call_mfa(ctx& c, atom m, atom fn, std::vector<term> args) {
+  if (m == atoms::erlang) {
+    if (fn == a_apply && (args.size() == 2 || args.size() == 3)) {
+      if (args.size() == 2) {
+        if (!args[1].is_proper_list()) bif_error(atoms::badarg, a_apply, args);
+        std::vector<term> as(args[1].list_elements().begin(), args[1].list_elements().end());
+        co_return co_await apply_fun(c, args[0], std::move(as));
+      }
+      if (!args[0].is_atom() || !args[1].is_atom() || !args[2].is_proper_list()) bif_error(atoms::badarg, a_apply, args);
+      std::vector<term> as(args[2].list_elements().begin(), args[2].list_elements().end());
+      co_return co_await call_mfa(c, args[0].atom_value(), args[1].atom_value(), std::move(as));
+    }
+    if (bif_info b = find_bif(fn, args.size()); b.fn) co_return b.fn(&c.self, args);
+  }
+  export_table* x = exports_for(c.self);
+  std::optional<export_table::entry> e;
+  if (x) e = x->find(m, fn, args.size());
+  if (!e) {
+    throw raised_error(atoms::undef, list_of(term::tuple({m, fn, term::list(args), term()})));
+  }
+  co_await c.self.maybe_yield();
+  if (auto* ff = std::get_if<export_table::function_fn>(&e->fn)) co_return co_await (*ff)(c.self, std::move(args));
+  call_outcome o = co_await export_table::call(c.self, std::move(*e), std::move(args));
+  switch (o.how) {
+    case call_outcome::kind::return_: co_return o.value;
+    case call_outcome::kind::throw_: throw throw_exception(o.value);
+    case call_outcome::kind::exit: throw exit_exception(o.value);
+    case call_outcome::kind::error: throw raised_error(o.value, o.stack);
+  }
+  co_return term();
+}
+
+// The clause of `fun` accepting `args` with its bindings in a new frame; runs it, and keeps
+// running the funs its body tail-calls.
+task<term> apply_fun(ctx& c, term fun, std::vector<term> args) {
+  for (;;) {
+    if (!fun.is_fun()) eval_error(tuple_of(a_badfun, fun));
+    const fun_value& fv = fun.fun_content();
+    if (fv.is_export) {
+      if (fv.arity != args.size()) eval_error(tuple_of(a_badarity, tuple_of(fun, term::list(args))));
+      co_return co_await call_mfa(c, fv.module, fv.function, std::move(args));
+    }
+    auto closure = decode_erl_eval_fun(fv);
+    if (!closure) {
+      // A fun of a compiled BEAM module: its code is not here. BEAM raises undef for a fun
+      // whose module is not loaded, with the frame {Fun, Args, []}.
+      throw raised_error(atoms::undef, list_of(term::tuple({fun, term::list(args), term()})));
+    }
+    if (fv.arity != args.size()) eval_error(tuple_of(a_badarity, tuple_of(fun, term::list(args))));
+    auto bs = bindings_list(closure->bindings);
+    std::shared_ptr<compiled_fun> code;
+    const void* key = closure->clauses.list_elements().data();
+    if (key == c.last_key && c.last_fun && c.last_fun->captured.size() == bs.size()) {
+      code = c.last_fun;
+    } else {
+      code = compiled_for(*closure, bs);
+      c.last_key = key;
+      c.last_fun = code;
+    }
+    if (code->arity != args.size()) eval_error(tuple_of(a_badarity, tuple_of(fun, term::list(args))));
+
+    if (++c.depth > max_call_depth) eval_error(a_system_limit);
+    check_stack();
+    co_await c.self.maybe_yield();
+
+    frame f(code->nslots);
+    // Captured bindings: both lists are in name order.
+    for (const auto& [name, value] : bs) {
+      for (const auto& [cname, slot] : code->captured) {
+        if (cname == name) {
+          f.slots[slot] = value;
+          f.bound[slot] = 1;
+          break;
+        }
+      }
+    }
+    if (code->self_slot) {
+      f.slots[*code->self_slot] = fun;
+      f.bound[*code->self_slot] = 1;
+    }
+    const clause_c* chosen = nullptr;
+    for (const auto& cl : code->clauses) {
+      std::size_t mark = c.trail.size();
+      bool ok = true;
+      for (std::size_t i = 0; i < args.size() && ok; ++i) ok = match(c, *cl.pats[i], args[i], f);
+      if (ok && guard_true(c, cl, f)) {
+        c.trail.resize(mark);
+        chosen = &cl;
+        break;
+      }
+      undo(c, f, mark);
+    }
+    if (!chosen) {
+      --c.depth;
+      throw raised_error(a_function_clause,
+                         list_of(term::tuple({a_erl_eval, a_inside, list_of(term::list(args)), term()})));
+    }
+    term r = chosen->body->suspends ? co_await eval(c, *chosen->body, f) : eval_sync(c, *chosen->body, f);
+    --c.depth;
+    if (c.has_tail) {
+      c.has_tail = false;
+      fun = std::move(c.tail_fun);
+      args = std::move(c.tail_args);
+      c.tail_fun = term();
+      c.tail_args.clear();
+      continue;
+    }
+    co_return r;
+  }
+}
+
+}  // namespace
+
+// ---- bindings ---------------------------------------------------------------------------------
+
+const term* bindings::find(atom name) const noexcept {
+  for (const auto& [k, v] : entries_)
+    if (k == name) return &v;
+  return nullptr;
+}
+
+void bindings::set(atom name, term value) {
+  for (auto& [k, v] : entries_) {
+    if (k == name) {
+      v = std::move(value);
+      return;
+    }
+  }
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), name,
+                             [](const auto& e, atom n) { return compare(e.first, n) < 0; });
+  entries_.emplace(it, name, std::move(value));
+}
+
+void bindings::erase(atom name) {
+  std::erase_if(entries_, [&](const auto& e) { return e.first == name; });
+}
+
+term bindings::to_term() const {
+  std::vector<term> out;
+  for (const auto& [k, v] : entries_) out.push_back(tuple_of(k, v));
+  return term::list(std::move(out));
+}
+
+std::optional<bindings> bindings::from_term(const term& t) {
+  bindings b;
+  if (t.is_map()) {
+    for (const auto& [k, v] : t.map_entries()) {
+      if (!k.is_atom()) return std::nullopt;
+      b.set(k.atom_value(), v);
+    }
+    return b;
+  }
+  if (!t.is_proper_list()) return std::nullopt;
+  for (const term& e : t.list_elements()) {
+    if (!e.is_tuple() || e.tuple_size() != 2 || !e[0].is_atom()) return std::nullopt;
+    b.set(e[0].atom_value(), e[1]);
+  }
+  return b;
+}
+
+// ---- public API --------------------------------------------------------------------------------------
+
+task<term> apply(process& self, const term& fun, std::vector<term> args) {
+  ctx c(self);
+  co_return co_await apply_fun(c, fun, std::move(args));
+}
+
+task<term> eval_exprs(process& self, const term& exprs, bindings& bs) {
+  ctx c(self);
+  std::vector<atom> names;
+  for (const auto& [k, v] : bs.entries()) names.push_back(k);
+  auto code = compile_exprs(exprs, names);
+  frame f(code->nslots);
+  for (const auto& [name, slot] : code->names) {
+    if (const term* v = bs.find(name)) {
+      f.slots[slot] = *v;
+      f.bound[slot] = 1;
+    }
+  }
+  term r = code->body->suspends ? co_await eval(c, *code->body, f) : eval_sync(c, *code->body, f);
+  if (c.has_tail) {
+    c.has_tail = false;
+    r = co_await apply_fun(c, std::move(c.tail_fun), std::move(c.tail_args));
+  }
+  for (const auto& [name, slot] : code->names) {
+    if (f.bound[slot]) bs.set(name, f.slots[slot]);
+  }
+  co_return r;
+}
+
+void install(export_table& exports) {
+  exports.add("erlang", "apply", [](process& self, term fun, term args) -> task<term> {
+    if (!args.is_proper_list()) bif_error(atoms::badarg, a_apply, std::vector<term>{fun, args});
+    std::vector<term> as(args.list_elements().begin(), args.list_elements().end());
+    co_return co_await apply(self, fun, std::move(as));
+  });
+  exports.add("erlang", "apply", [](process& self, term m, term fn, term args) -> task<term> {
+    if (!m.is_atom() || !fn.is_atom() || !args.is_proper_list())
+      bif_error(atoms::badarg, a_apply, std::vector<term>{m, fn, args});
+    std::vector<term> as(args.list_elements().begin(), args.list_elements().end());
+    ctx c(self);
+    co_return co_await call_mfa(c, m.atom_value(), fn.atom_value(), std::move(as));
+  });
+#ifdef OTPP_HAVE_STDLIB
+  add_stdlib(exports);
+#endif
+}
+
+void install(otp::node& node) { install(node.exports()); }
+
+}  // namespace otpp::code
