@@ -357,14 +357,9 @@ class compiler {
     malformed(a_illegal_expr, e);
   }
 
-  // Marks a node with clauses as suspending when any clause body does.
-  static void mark(node* c) {
-    if (c->a) c->suspends |= c->a->suspends;
-    if (c->b) c->suspends |= c->b->suspends;
-    for (auto* cs : {&c->clauses, &c->catches}) {
-      for (auto& cl : *cs) c->suspends |= cl.body->suspends;
-    }
-  }
+  // Nodes with clauses (case, if, try) run as coroutines: only straight-line expressions
+  // have a synchronous evaluator.
+  static void mark(node* c) { c->suspends = true; }
 
   node* call(const term& e, bool tail) {
     const term& f = e[2];

@@ -456,7 +456,26 @@ term eval_sync(ctx& c, const node& n, frame& f) {
 
 // ---- coroutine evaluation ------------------------------------------------------------------------------
 
-#define OTPP_EVAL(c, n, f) ((n).suspends ? co_await eval((c), (n), (f)) : eval_sync((c), (n), (f)))
+// `co_await evaluate(c, n, f)`: a node that cannot suspend is evaluated in await_resume,
+// without a coroutine frame; one that can runs as a child task. (A `cond ? co_await a : b`
+// would be shorter, but g++ 12 destroys the temporaries of such a conditional too early.)
+struct evaluate : otpp::detail::awaitable_base {
+  evaluate(ctx& c, const node& n, frame& f) : c_(c), n_(n), f_(f) {}
+  bool await_ready() const noexcept { return !n_.suspends; }
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) {
+    t_.emplace(eval(c_, n_, f_));
+    return t_->await_suspend(h);
+  }
+  term await_resume() { return t_ ? t_->await_resume() : eval_sync(c_, n_, f_); }
+
+ private:
+  ctx& c_;
+  const node& n_;
+  frame& f_;
+  std::optional<task<term>> t_;
+};
+
+#define OTPP_EVAL(c, n, f) (co_await evaluate((c), (n), (f)))
 
 // Erlang's error for a failed try/catch: class, reason and stack as a catch clause sees them.
 struct caught {
@@ -726,7 +745,18 @@ task<term> eval(ctx& c, const node& n, frame& f) {
             --q;
             continue;
           }
-          term t = OTPP_EVAL(c, *qu.e, f);
+          term t;
+          if (!qu.e->suspends) {
+            // A filter that is a guard expression is evaluated as a guard: failing is false.
+            try {
+              t = eval_sync(c, *qu.e, f);
+            } catch (const std::exception&) {
+              t = atoms::false_;
+            }
+            if (!t.is_atom(atoms::true_)) t = atoms::false_;
+          } else {
+            t = OTPP_EVAL(c, *qu.e, f);
+          }
           if (t.is_atom(atoms::true_)) {
             ++q;
             continue;
@@ -906,7 +936,7 @@ task<term> apply_fun(ctx& c, term fun, std::vector<term> args) {
       throw raised_error(a_function_clause,
                          list_of(term::tuple({a_erl_eval, a_inside, list_of(term::list(args)), term()})));
     }
-    term r = chosen->body->suspends ? co_await eval(c, *chosen->body, f) : eval_sync(c, *chosen->body, f);
+    term r = co_await evaluate(c, *chosen->body, f);
     --c.depth;
     if (c.has_tail) {
       c.has_tail = false;
@@ -988,7 +1018,7 @@ task<term> eval_exprs(process& self, const term& exprs, bindings& bs) {
       f.bound[slot] = 1;
     }
   }
-  term r = code->body->suspends ? co_await eval(c, *code->body, f) : eval_sync(c, *code->body, f);
+  term r = co_await evaluate(c, *code->body, f);
   if (c.has_tail) {
     c.has_tail = false;
     r = co_await apply_fun(c, std::move(c.tail_fun), std::move(c.tail_args));
