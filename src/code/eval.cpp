@@ -58,10 +58,12 @@ const char* find_stack_limit() {
   return static_cast<const char*>(addr) + margin;
 }
 
-void check_stack() {
+// Whether this thread's stack is deep. A chain of coroutines that complete one another nests
+// C++ calls where the compiler does not turn symmetric transfer into tail calls (g++ -O0), so
+// long loops of interpreted calls yield to the scheduler when it is, which unwinds the stack.
+bool stack_deep() {
   if (!stack_limit) stack_limit = find_stack_limit();
-  char here;
-  if (&here < stack_limit) eval_error(a_system_limit);
+  return static_cast<const char*>(__builtin_frame_address(0)) < stack_limit;
 }
 
 // ---- frames and the evaluation context --------------------------------------------------------
@@ -506,334 +508,377 @@ caught classify(std::exception_ptr e) {
   throw raised_error(k.reason, k.stack);
 }
 
-task<term> eval(ctx& c, const node& n, frame& f) {
-  check_stack();
-  switch (n.kind) {
-    case nk::match: {
-      term v = OTPP_EVAL(c, *n.a, f);
-      if (!match(c, *n.p, v, f)) raise_badmatch(v);
-      c.trail.clear();
-      co_return v;
+task<term> eval_match(ctx& c, const node& n, frame& f) {
+  term v = OTPP_EVAL(c, *n.a, f);
+  if (!match(c, *n.p, v, f)) raise_badmatch(v);
+  c.trail.clear();
+  co_return v;
+}
+
+task<term> eval_tuple(ctx& c, const node& n, frame& f) {
+  std::vector<term> es;
+  es.reserve(n.kids.size());
+  for (const node* k : n.kids) es.push_back(OTPP_EVAL(c, *k, f));
+  co_return term::tuple(std::move(es));
+}
+
+task<term> eval_cons(ctx& c, const node& n, frame& f) {
+  std::vector<term> es;
+  for (std::size_t i = 0; i + 1 < n.kids.size(); ++i) es.push_back(OTPP_EVAL(c, *n.kids[i], f));
+  term t = OTPP_EVAL(c, *n.kids.back(), f);
+  co_return term::list(std::move(es), std::move(t));
+}
+
+task<term> eval_map(ctx& c, const node& n, frame& f) {
+  std::optional<term> base;
+  if (n.a) base = OTPP_EVAL(c, *n.a, f);
+  std::vector<term> ks, vs;
+  for (const auto& as : n.assocs) {
+    ks.push_back(OTPP_EVAL(c, *as.key, f));
+    vs.push_back(OTPP_EVAL(c, *as.value, f));
+  }
+  co_return build_map(c, n, f, base ? &*base : nullptr, ks, vs);
+}
+
+task<term> eval_bin(ctx& c, const node& n, frame& f) {
+  std::vector<term> vs;
+  std::vector<std::optional<term>> sizes;
+  for (const auto& s : n.segs) {
+    vs.push_back(OTPP_EVAL(c, *s.value, f));
+    if (s.size) {
+      sizes.push_back(OTPP_EVAL(c, *s.size, f));
+    } else {
+      sizes.push_back(std::nullopt);
     }
-    case nk::tuple: {
-      std::vector<term> es;
-      es.reserve(n.kids.size());
-      for (const node* k : n.kids) es.push_back(OTPP_EVAL(c, *k, f));
-      co_return term::tuple(std::move(es));
+  }
+  co_return build_bin(n, vs, sizes);
+}
+
+task<term> eval_bif(ctx& c, const node& n, frame& f) {
+  arg_buffer a(n.kids.size());
+  for (std::size_t i = 0; i < n.kids.size(); ++i) a[i] = OTPP_EVAL(c, *n.kids[i], f);
+  co_return n.fn(&c.self, a.span());
+}
+
+task<term> eval_logic(ctx& c, const node& n, frame& f) {
+  term l = OTPP_EVAL(c, *n.a, f);
+  bool is_and = n.kind == nk::andalso;
+  if (l.is_atom(is_and ? atoms::true_ : atoms::false_)) co_return OTPP_EVAL(c, *n.b, f);
+  if (l.is_atom(is_and ? atoms::false_ : atoms::true_)) co_return l;
+  eval_error(tuple_of(atoms::badarg, l));
+}
+
+task<term> eval_block(ctx& c, const node& n, frame& f) {
+  term v;
+  for (const node* k : n.kids) v = OTPP_EVAL(c, *k, f);
+  co_return v;
+}
+
+task<term> eval_case(ctx& c, const node& n, frame& f) {
+  term v = OTPP_EVAL(c, *n.a, f);
+  int i = select(c, n.clauses, v, f);
+  if (i < 0) eval_error(tuple_of(a_case_clause, v));
+  co_return OTPP_EVAL(c, *n.clauses[static_cast<std::size_t>(i)].body, f);
+}
+
+task<term> eval_if(ctx& c, const node& n, frame& f) {
+  for (const auto& cl : n.clauses) {
+    if (guard_true(c, cl, f)) co_return OTPP_EVAL(c, *cl.body, f);
+  }
+  eval_error(a_if_clause);
+}
+
+task<term> eval_receive(ctx& c, const node& n, frame& f) {
+  std::optional<std::chrono::milliseconds> timeout;
+  if (n.a) {
+    term t = OTPP_EVAL(c, *n.a, f);
+    if (t.is_atom(atoms::infinity)) {
+    } else if (t.is_small_integer() && t.small_integer() >= 0 && t.small_integer() <= 0xFFFFFFFFll) {
+      timeout = std::chrono::milliseconds(t.small_integer());
+    } else {
+      eval_error(atom("timeout_value"));
     }
-    case nk::cons: {
-      std::vector<term> es;
-      for (std::size_t i = 0; i + 1 < n.kids.size(); ++i) es.push_back(OTPP_EVAL(c, *n.kids[i], f));
-      term t = OTPP_EVAL(c, *n.kids.back(), f);
-      co_return term::list(std::move(es), std::move(t));
-    }
-    case nk::map_new:
-    case nk::map_upd: {
-      std::optional<term> base;
-      if (n.a) base = OTPP_EVAL(c, *n.a, f);
-      std::vector<term> ks, vs;
-      for (const auto& as : n.assocs) {
-        ks.push_back(OTPP_EVAL(c, *as.key, f));
-        vs.push_back(OTPP_EVAL(c, *as.value, f));
-      }
-      co_return build_map(c, n, f, base ? &*base : nullptr, ks, vs);
-    }
-    case nk::bin: {
-      std::vector<term> vs;
-      std::vector<std::optional<term>> sizes;
-      for (const auto& s : n.segs) {
-        vs.push_back(OTPP_EVAL(c, *s.value, f));
-        if (s.size) {
-          sizes.push_back(OTPP_EVAL(c, *s.size, f));
-        } else {
-          sizes.push_back(std::nullopt);
-        }
-      }
-      co_return build_bin(n, vs, sizes);
-    }
-    case nk::bif: {
-      arg_buffer a(n.kids.size());
-      for (std::size_t i = 0; i < n.kids.size(); ++i) a[i] = OTPP_EVAL(c, *n.kids[i], f);
-      co_return n.fn(&c.self, a.span());
-    }
-    case nk::andalso:
-    case nk::orelse: {
-      term l = OTPP_EVAL(c, *n.a, f);
-      bool is_and = n.kind == nk::andalso;
-      if (l.is_atom(is_and ? atoms::true_ : atoms::false_)) co_return OTPP_EVAL(c, *n.b, f);
-      if (l.is_atom(is_and ? atoms::false_ : atoms::true_)) co_return l;
-      eval_error(tuple_of(atoms::badarg, l));
-    }
-    case nk::block: {
-      term v;
-      for (const node* k : n.kids) v = OTPP_EVAL(c, *k, f);
-      co_return v;
-    }
-    case nk::case_: {
-      term v = OTPP_EVAL(c, *n.a, f);
-      int i = select(c, n.clauses, v, f);
-      if (i < 0) eval_error(tuple_of(a_case_clause, v));
-      co_return OTPP_EVAL(c, *n.clauses[static_cast<std::size_t>(i)].body, f);
-    }
-    case nk::if_: {
-      for (const auto& cl : n.clauses) {
-        if (guard_true(c, cl, f)) co_return OTPP_EVAL(c, *cl.body, f);
-      }
-      eval_error(a_if_clause);
-    }
-    case nk::receive_: {
-      std::optional<std::chrono::milliseconds> timeout;
-      if (n.a) {
-        term t = OTPP_EVAL(c, *n.a, f);
-        if (t.is_atom(atoms::infinity)) {
-        } else if (t.is_small_integer() && t.small_integer() >= 0 && t.small_integer() <= 0xFFFFFFFFll) {
-          timeout = std::chrono::milliseconds(t.small_integer());
-        } else {
-          eval_error(atom("timeout_value"));
-        }
-      }
-      int chosen = -1;
-      auto matcher = [&](const term& msg) {
-        chosen = select(c, n.clauses, msg, f);
-        return chosen >= 0;
-      };
-      std::optional<term> got;
-      if (timeout) {
-        got = co_await c.self.receive(match_if(matcher) >> [](term m) { return std::optional<term>(std::move(m)); },
-                                      after(*timeout, [] { return std::optional<term>(); }));
+  }
+  int chosen = -1;
+  auto matcher = [&](const term& msg) {
+    chosen = select(c, n.clauses, msg, f);
+    return chosen >= 0;
+  };
+  std::optional<term> got;
+  if (timeout) {
+    got = co_await c.self.receive(match_if(matcher) >> [](term m) { return std::optional<term>(std::move(m)); },
+                                  after(*timeout, [] { return std::optional<term>(); }));
+  } else {
+    got = co_await c.self.receive(match_if(matcher) >> [](term m) { return std::optional<term>(std::move(m)); });
+  }
+  if (!got) co_return OTPP_EVAL(c, *n.b, f);
+  // The matcher left the chosen clause's bindings in the frame.
+  co_return OTPP_EVAL(c, *n.clauses[static_cast<std::size_t>(chosen)].body, f);
+}
+
+task<term> eval_try(ctx& c, const node& n, frame& f) {
+  std::exception_ptr failure;
+  term v;
+  try {
+    v = OTPP_EVAL(c, *n.a, f);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  std::exception_ptr after_failure;
+  term result;
+  bool have_result = false;
+  try {
+    if (!failure) {
+      if (n.clauses.empty()) {
+        result = v;
       } else {
-        got = co_await c.self.receive(match_if(matcher) >> [](term m) { return std::optional<term>(std::move(m)); });
+        int i = select(c, n.clauses, v, f);
+        if (i < 0) eval_error(tuple_of(a_try_clause, v));
+        result = OTPP_EVAL(c, *n.clauses[static_cast<std::size_t>(i)].body, f);
       }
-      if (!got) co_return OTPP_EVAL(c, *n.b, f);
-      // The matcher left the chosen clause's bindings in the frame.
-      co_return OTPP_EVAL(c, *n.clauses[static_cast<std::size_t>(chosen)].body, f);
-    }
-    case nk::try_: {
-      std::exception_ptr failure;
-      term v;
-      try {
-        v = OTPP_EVAL(c, *n.a, f);
-      } catch (...) {
-        failure = std::current_exception();
-      }
-      std::exception_ptr after_failure;
-      term result;
-      bool have_result = false;
-      try {
-        if (!failure) {
-          if (n.clauses.empty()) {
-            result = v;
-          } else {
-            int i = select(c, n.clauses, v, f);
-            if (i < 0) eval_error(tuple_of(a_try_clause, v));
-            result = OTPP_EVAL(c, *n.clauses[static_cast<std::size_t>(i)].body, f);
-          }
-          have_result = true;
-        } else {
-          caught k = classify(failure);
-          term triple = term::tuple({k.cls, k.reason, k.stack});
-          int i = n.catches.empty() ? -1 : select(c, n.catches, triple, f);
-          if (i < 0) rethrow(k);
-          result = OTPP_EVAL(c, *n.catches[static_cast<std::size_t>(i)].body, f);
-          have_result = true;
-        }
-      } catch (...) {
-        after_failure = std::current_exception();
-      }
-      if (n.b) (void)OTPP_EVAL(c, *n.b, f);
-      if (after_failure) std::rethrow_exception(after_failure);
-      (void)have_result;
-      co_return result;
-    }
-    case nk::catch_: {
-      std::exception_ptr failure;
-      term v;
-      try {
-        v = OTPP_EVAL(c, *n.a, f);
-      } catch (...) {
-        failure = std::current_exception();
-      }
-      if (!failure) co_return v;
+      have_result = true;
+    } else {
       caught k = classify(failure);
-      if (k.cls == atoms::throw_) co_return k.reason;
-      if (k.cls == atoms::exit) co_return tuple_of(atoms::EXIT, k.reason);
-      co_return tuple_of(atoms::EXIT, tuple_of(k.reason, k.stack));
+      term triple = term::tuple({k.cls, k.reason, k.stack});
+      int i = n.catches.empty() ? -1 : select(c, n.catches, triple, f);
+      if (i < 0) rethrow(k);
+      result = OTPP_EVAL(c, *n.catches[static_cast<std::size_t>(i)].body, f);
+      have_result = true;
     }
-    case nk::call_remote: {
-      std::vector<term> args;
-      args.reserve(n.kids.size());
-      for (const node* k : n.kids) args.push_back(OTPP_EVAL(c, *k, f));
-      co_return co_await call_mfa(c, n.mod, n.name, std::move(args));
+  } catch (...) {
+    after_failure = std::current_exception();
+  }
+  if (n.b) (void)OTPP_EVAL(c, *n.b, f);
+  if (after_failure) std::rethrow_exception(after_failure);
+  (void)have_result;
+  co_return result;
+}
+
+task<term> eval_catch(ctx& c, const node& n, frame& f) {
+  std::exception_ptr failure;
+  term v;
+  try {
+    v = OTPP_EVAL(c, *n.a, f);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (!failure) co_return v;
+  caught k = classify(failure);
+  if (k.cls == atoms::throw_) co_return k.reason;
+  if (k.cls == atoms::exit) co_return tuple_of(atoms::EXIT, k.reason);
+  co_return tuple_of(atoms::EXIT, tuple_of(k.reason, k.stack));
+}
+
+task<term> eval_call_remote(ctx& c, const node& n, frame& f) {
+  std::vector<term> args;
+  args.reserve(n.kids.size());
+  for (const node* k : n.kids) args.push_back(OTPP_EVAL(c, *k, f));
+  co_return co_await call_mfa(c, n.mod, n.name, std::move(args));
+}
+
+task<term> eval_call_dyn(ctx& c, const node& n, frame& f) {
+  term m = OTPP_EVAL(c, *n.a, f);
+  term fn = OTPP_EVAL(c, *n.b, f);
+  std::vector<term> args;
+  for (const node* k : n.kids) args.push_back(OTPP_EVAL(c, *k, f));
+  if (!m.is_atom() || !fn.is_atom()) eval_error(tuple_of(a_badfun, tuple_of(m, fn)));
+  co_return co_await call_mfa(c, m.atom_value(), fn.atom_value(), std::move(args));
+}
+
+task<term> eval_call_local(ctx& c, const node& n, frame& f) {
+  // No local function handler on this node: erl_eval's default raises undef.
+  for (const node* k : n.kids) (void)OTPP_EVAL(c, *k, f);
+  throw raised_error(atoms::undef, list_of(term::tuple({a_erl_eval, n.name,
+                                                        term(static_cast<long long>(n.kids.size())), term()})));
+}
+
+task<term> eval_call_fun(ctx& c, const node& n, frame& f) {
+  term fun;
+  std::vector<term> args;
+  if (n.kind == nk::call_fun) {
+    fun = OTPP_EVAL(c, *n.a, f);
+    args.reserve(n.kids.size());
+    for (const node* k : n.kids) args.push_back(OTPP_EVAL(c, *k, f));
+  } else {
+    std::vector<term> xs;
+    for (const node* k : n.kids) xs.push_back(OTPP_EVAL(c, *k, f));
+    const term& list = xs.back();
+    if (!list.is_proper_list()) bif_error(atoms::badarg, a_apply, xs);
+    args.assign(list.list_elements().begin(), list.list_elements().end());
+    if (n.kind == nk::apply3) {
+      if (!xs[0].is_atom() || !xs[1].is_atom()) bif_error(atoms::badarg, a_apply, xs);
+      co_return co_await call_mfa(c, xs[0].atom_value(), xs[1].atom_value(), std::move(args));
     }
-    case nk::call_dyn: {
-      term m = OTPP_EVAL(c, *n.a, f);
-      term fn = OTPP_EVAL(c, *n.b, f);
-      std::vector<term> args;
-      for (const node* k : n.kids) args.push_back(OTPP_EVAL(c, *k, f));
-      if (!m.is_atom() || !fn.is_atom()) eval_error(tuple_of(a_badfun, tuple_of(m, fn)));
-      co_return co_await call_mfa(c, m.atom_value(), fn.atom_value(), std::move(args));
-    }
-    case nk::call_local: {
-      // No local function handler on this node: erl_eval's default raises undef.
-      for (const node* k : n.kids) (void)OTPP_EVAL(c, *k, f);
-      throw raised_error(atoms::undef, list_of(term::tuple({a_erl_eval, n.name,
-                                                            term(static_cast<long long>(n.kids.size())), term()})));
-    }
-    case nk::call_fun:
-    case nk::apply2:
-    case nk::apply3: {
-      term fun;
-      std::vector<term> args;
-      if (n.kind == nk::call_fun) {
-        fun = OTPP_EVAL(c, *n.a, f);
-        args.reserve(n.kids.size());
-        for (const node* k : n.kids) args.push_back(OTPP_EVAL(c, *k, f));
+    fun = xs[0];
+  }
+  if (n.tail && fun.is_fun() && !fun.fun_content().is_export) {
+    // The running apply loop makes the call, in place of this frame.
+    c.has_tail = true;
+    c.tail_fun = std::move(fun);
+    c.tail_args = std::move(args);
+    co_return term();
+  }
+  co_return co_await apply_fun(c, std::move(fun), std::move(args));
+}
+
+task<term> eval_comprehension(ctx& c, const node& n, frame& f) {
+  std::vector<term> out;
+  bit_writer w;
+  // An explicit stack of generator positions walks the nested loops without recursion.
+  struct level {
+    term source;          ///< list or bitstring
+    std::size_t index = 0;
+  };
+  std::vector<level> levels(n.quals.size());
+  std::size_t q = 0;
+  bool entering = true;
+  for (;;) {
+    if (q == n.quals.size()) {
+      term v = OTPP_EVAL(c, *n.a, f);
+      if (n.kind == nk::lc) {
+        out.push_back(std::move(v));
       } else {
-        std::vector<term> xs;
-        for (const node* k : n.kids) xs.push_back(OTPP_EVAL(c, *k, f));
-        const term& list = xs.back();
-        if (!list.is_proper_list()) bif_error(atoms::badarg, a_apply, xs);
-        args.assign(list.list_elements().begin(), list.list_elements().end());
-        if (n.kind == nk::apply3) {
-          if (!xs[0].is_atom() || !xs[1].is_atom()) bif_error(atoms::badarg, a_apply, xs);
-          co_return co_await call_mfa(c, xs[0].atom_value(), xs[1].atom_value(), std::move(args));
-        }
-        fun = xs[0];
+        if (!v.is_bitstring()) eval_error(atoms::badarg);
+        segment_spec bits;
+        bits.kind = segment_spec::type::bitstring;
+        if (!w.put(bits, v, std::nullopt)) eval_error(atoms::badarg);
       }
-      if (n.tail && fun.is_fun() && !fun.fun_content().is_export) {
-        // The running apply loop makes the call, in place of this frame.
-        c.has_tail = true;
-        c.tail_fun = std::move(fun);
-        c.tail_args = std::move(args);
-        co_return term();
+      if (stack_deep()) {
+        co_await c.self.yield();
+      } else {
+        co_await c.self.maybe_yield();
       }
-      co_return co_await apply_fun(c, std::move(fun), std::move(args));
+      if (q == 0) break;
+      --q;
+      entering = false;
+      continue;
     }
-    case nk::lc:
-    case nk::bc: {
-      std::vector<term> out;
-      bit_writer w;
-      // An explicit stack of generator positions walks the nested loops without recursion.
-      struct level {
-        term source;          ///< list or bitstring
-        std::size_t index = 0;
-      };
-      std::vector<level> levels(n.quals.size());
-      std::size_t q = 0;
-      bool entering = true;
-      for (;;) {
-        if (q == n.quals.size()) {
-          term v = OTPP_EVAL(c, *n.a, f);
-          if (n.kind == nk::lc) {
-            out.push_back(std::move(v));
-          } else {
-            if (!v.is_bitstring()) eval_error(atoms::badarg);
-            segment_spec bits;
-            bits.kind = segment_spec::type::bitstring;
-            if (!w.put(bits, v, std::nullopt)) eval_error(atoms::badarg);
-          }
-          co_await c.self.maybe_yield();
-          if (q == 0) break;
-          --q;
-          entering = false;
-          continue;
-        }
-        const qualifier& qu = n.quals[q];
-        if (qu.what == qualifier::kind::filter) {
-          if (!entering) {
-            if (q == 0) break;
-            --q;
-            continue;
-          }
-          term t;
-          if (!qu.e->suspends) {
-            // A filter that is a guard expression is evaluated as a guard: failing is false.
-            try {
-              t = eval_sync(c, *qu.e, f);
-            } catch (const std::exception&) {
-              t = atoms::false_;
-            }
-            if (!t.is_atom(atoms::true_)) t = atoms::false_;
-          } else {
-            t = OTPP_EVAL(c, *qu.e, f);
-          }
-          if (t.is_atom(atoms::true_)) {
-            ++q;
-            continue;
-          }
-          if (!t.is_atom(atoms::false_)) eval_error(tuple_of(a_bad_filter, t));
-          entering = false;
-          if (q == 0) break;
-          --q;
-          continue;
-        }
-        level& l = levels[q];
-        if (entering) {
-          l.source = OTPP_EVAL(c, *qu.e, f);
-          l.index = 0;
-          if (qu.what == qualifier::kind::list_gen && !l.source.is_list()) eval_error(tuple_of(a_bad_generator, l.source));
-          if (qu.what == qualifier::kind::bin_gen && !l.source.is_bitstring()) eval_error(tuple_of(a_bad_generator, l.source));
-        }
-        bool advanced = false;
-        if (qu.what == qualifier::kind::list_gen) {
-          auto xs = l.source.list_elements();
-          while (l.index < xs.size()) {
-            const term& x = xs[l.index++];
-            std::size_t mark = c.trail.size();
-            if (match(c, *qu.p, x, f)) {
-              c.trail.resize(mark);
-              advanced = true;
-              break;
-            }
-            undo(c, f, mark);
-          }
-          if (!advanced && !l.source.list_tail().is_nil()) eval_error(tuple_of(a_bad_generator, l.source.list_tail()));
-        } else {
-          // <<Pattern || Pattern <= Bits>>: segments read from what is left; the generator
-          // ends where they cannot be read.
-          const pat& bp = *qu.p;
-          if (bp.kind != pk::bin) eval_error(tuple_of(a_bad_generator, l.source));
-          if (l.source.bit_size() > 0) {
-            bit_reader r(l.source);
-            std::size_t mark = c.trail.size();
-            bool ok = true;
-            for (const auto& s : bp.segs) {
-              std::optional<term> size;
-              if (s.size) size = eval_sync(c, *s.size, f);
-              auto got = r.get(s.spec, size);
-              if (!got || !match(c, *s.p, *got, f)) {
-                ok = false;
-                break;
-              }
-            }
-            segment_spec rest;
-            rest.kind = segment_spec::type::bitstring;
-            auto left = r.get(rest, std::nullopt);
-            if (ok && left && left->bit_size() < l.source.bit_size()) {
-              c.trail.resize(mark);
-              l.source = *left;
-              advanced = true;
-            } else {
-              undo(c, f, mark);
-              l.source = term::binary(std::string_view());
-            }
-          }
-        }
-        if (advanced) {
-          entering = true;
-          ++q;
-          continue;
-        }
-        entering = false;
+    const qualifier& qu = n.quals[q];
+    if (qu.what == qualifier::kind::filter) {
+      if (!entering) {
         if (q == 0) break;
         --q;
+        continue;
       }
-      if (n.kind == nk::lc) co_return term::list(std::move(out));
-      co_return w.finish();
+      term t;
+      if (!qu.e->suspends) {
+        // A filter that is a guard expression is evaluated as a guard: failing is false.
+        try {
+          t = eval_sync(c, *qu.e, f);
+        } catch (const std::exception&) {
+          t = atoms::false_;
+        }
+        if (!t.is_atom(atoms::true_)) t = atoms::false_;
+      } else {
+        t = OTPP_EVAL(c, *qu.e, f);
+      }
+      if (t.is_atom(atoms::true_)) {
+        ++q;
+        continue;
+      }
+      if (!t.is_atom(atoms::false_)) eval_error(tuple_of(a_bad_filter, t));
+      entering = false;
+      if (q == 0) break;
+      --q;
+      continue;
     }
-    default:
-      co_return eval_sync(c, n, f);
+    level& l = levels[q];
+    if (entering) {
+      l.source = OTPP_EVAL(c, *qu.e, f);
+      l.index = 0;
+      if (qu.what == qualifier::kind::list_gen && !l.source.is_list()) eval_error(tuple_of(a_bad_generator, l.source));
+      if (qu.what == qualifier::kind::bin_gen && !l.source.is_bitstring()) eval_error(tuple_of(a_bad_generator, l.source));
+    }
+    bool advanced = false;
+    if (qu.what == qualifier::kind::list_gen) {
+      auto xs = l.source.list_elements();
+      while (l.index < xs.size()) {
+        const term& x = xs[l.index++];
+        std::size_t mark = c.trail.size();
+        if (match(c, *qu.p, x, f)) {
+          c.trail.resize(mark);
+          advanced = true;
+          break;
+        }
+        undo(c, f, mark);
+      }
+      if (!advanced && !l.source.list_tail().is_nil()) eval_error(tuple_of(a_bad_generator, l.source.list_tail()));
+    } else {
+      // <<Pattern || Pattern <= Bits>>: segments read from what is left; the generator
+      // ends where they cannot be read.
+      const pat& bp = *qu.p;
+      if (bp.kind != pk::bin) eval_error(tuple_of(a_bad_generator, l.source));
+      if (l.source.bit_size() > 0) {
+        bit_reader r(l.source);
+        std::size_t mark = c.trail.size();
+        bool ok = true;
+        for (const auto& s : bp.segs) {
+          std::optional<term> size;
+          if (s.size) size = eval_sync(c, *s.size, f);
+          auto got = r.get(s.spec, size);
+          if (!got || !match(c, *s.p, *got, f)) {
+            ok = false;
+            break;
+          }
+        }
+        segment_spec rest;
+        rest.kind = segment_spec::type::bitstring;
+        auto left = r.get(rest, std::nullopt);
+        if (ok && left && left->bit_size() < l.source.bit_size()) {
+          c.trail.resize(mark);
+          l.source = *left;
+          advanced = true;
+        } else {
+          undo(c, f, mark);
+          l.source = term::binary(std::string_view());
+        }
+      }
+    }
+    if (advanced) {
+      entering = true;
+      ++q;
+      continue;
+    }
+    entering = false;
+    if (q == 0) break;
+    --q;
   }
+  if (n.kind == nk::lc) co_return term::list(std::move(out));
+  co_return w.finish();
+}
+
+task<term> eval_plain(ctx& c, const node& n, frame& f) { co_return eval_sync(c, n, f); }
+
+// One small coroutine per kind of node keeps each frame small (a frame holds the locals of
+// every branch of its function).
+task<term> eval(ctx& c, const node& n, frame& f) {
+  switch (n.kind) {
+    case nk::match: return eval_match(c, n, f);
+    case nk::tuple: return eval_tuple(c, n, f);
+    case nk::cons: return eval_cons(c, n, f);
+    case nk::map_new: return eval_map(c, n, f);
+    case nk::map_upd: return eval_map(c, n, f);
+    case nk::bin: return eval_bin(c, n, f);
+    case nk::bif: return eval_bif(c, n, f);
+    case nk::andalso: return eval_logic(c, n, f);
+    case nk::orelse: return eval_logic(c, n, f);
+    case nk::block: return eval_block(c, n, f);
+    case nk::case_: return eval_case(c, n, f);
+    case nk::if_: return eval_if(c, n, f);
+    case nk::receive_: return eval_receive(c, n, f);
+    case nk::try_: return eval_try(c, n, f);
+    case nk::catch_: return eval_catch(c, n, f);
+    case nk::call_remote: return eval_call_remote(c, n, f);
+    case nk::call_dyn: return eval_call_dyn(c, n, f);
+    case nk::call_local: return eval_call_local(c, n, f);
+    case nk::call_fun: return eval_call_fun(c, n, f);
+    case nk::apply2: return eval_call_fun(c, n, f);
+    case nk::apply3: return eval_call_fun(c, n, f);
+    case nk::lc: return eval_comprehension(c, n, f);
+    case nk::bc: return eval_comprehension(c, n, f);
+    default: return eval_plain(c, n, f);
+  }
+  return eval_plain(c, n, f);
 }
 
 // ---- calls ----------------------------------------------------------------------------------------
@@ -901,8 +946,11 @@ task<term> apply_fun(ctx& c, term fun, std::vector<term> args) {
     if (code->arity != args.size()) eval_error(tuple_of(a_badarity, tuple_of(fun, term::list(args))));
 
     if (++c.depth > max_call_depth) eval_error(a_system_limit);
-    check_stack();
-    co_await c.self.maybe_yield();
+    if (stack_deep()) {
+      co_await c.self.yield();
+    } else {
+      co_await c.self.maybe_yield();
+    }
 
     frame f(code->nslots);
     // Captured bindings: both lists are in name order.
@@ -936,8 +984,18 @@ task<term> apply_fun(ctx& c, term fun, std::vector<term> args) {
       throw raised_error(a_function_clause,
                          list_of(term::tuple({a_erl_eval, a_inside, list_of(term::list(args)), term()})));
     }
-    term r = co_await evaluate(c, *chosen->body, f);
+    term r;
+    std::exception_ptr failure;
+    try {
+      r = co_await evaluate(c, *chosen->body, f);
+    } catch (...) {
+      failure = std::current_exception();
+    }
     --c.depth;
+    // Returning (or unwinding) through many levels nests C++ calls too: unwind the stack by
+    // yielding when it is deep.
+    if (stack_deep()) co_await c.self.yield();
+    if (failure) std::rethrow_exception(failure);
     if (c.has_tail) {
       c.has_tail = false;
       fun = std::move(c.tail_fun);

@@ -35,7 +35,8 @@ struct reference_case {
 
 /// Runs one `erl -noshell` over every text (each a sequence of expressions ending in '.',
 /// evaluated in one process in order) and reads back erl_parse's and erl_eval's answers.
-inline std::vector<reference_case> erl_reference(const std::vector<std::string>& texts) {
+/// With `evaluate` false erl only parses (for code that would not end there).
+inline std::vector<reference_case> erl_reference(const std::vector<std::string>& texts, bool evaluate = true) {
   char path[] = "/tmp/otpp_eval_casesXXXXXX";
   int fd = mkstemp(path);
   if (fd < 0) return {};
@@ -50,7 +51,8 @@ inline std::vector<reference_case> erl_reference(const std::vector<std::string>&
       "lists:foreach(fun(L) ->"
       "  {ok, Toks, _} = erl_scan:string(unicode:characters_to_list(L)),"
       "  {ok, Exprs} = erl_parse:parse_exprs(Toks),"
-      "  R = try erl_eval:exprs(Exprs, []) of {value, V, _} -> {value, V} catch C:E -> {C, E} end,"
+      "  R = case " + std::string(evaluate ? "true" : "false") + " of false -> not_evaluated; true ->"
+      "    try erl_eval:exprs(Exprs, []) of {value, V, _} -> {value, V} catch C:E -> {C, E} end end,"
       "  io:format(\"~s~n\", [binary:encode_hex(term_to_binary({Exprs, R}))])"
       "end, Lines), halt().";
   std::string cmd = "timeout 120 erl -noshell -eval '" + program + "' 2>&1";

@@ -75,6 +75,6 @@ void install(otp::node& node);
 
 /// The deepest nesting of interpreted function calls a process may reach; one level deeper
 /// fails the process with `error:system_limit` (never a C++ stack overflow).
-inline constexpr std::size_t max_call_depth = 200000;
+inline constexpr std::size_t max_call_depth = 100000;
 
 }  // namespace otpp::code
