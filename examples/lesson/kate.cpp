@@ -9,10 +9,12 @@
 //   iex> Task.Supervisor.async({Chat.TaskSupervisor, :kate@localhost}, Chat, :receive_message,
 //   ["hi"])
 //        |> Task.await()                                              # prints on kate
+//   iex> Node.spawn_link(:kate@localhost, fn -> Kate.say_name end)    # a fun: kate evaluates it
 #include <cstdio>
 #include <iostream>
 #include <string>
 
+#include "otpp/code/eval.hpp"
 #include "otpp/otp/io.hpp"
 #include "otpp/otp/node.hpp"
 
@@ -63,6 +65,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "kate: %s\n", kate.error().c_str());
     return 1;
   }
+  // Funs typed in iex (erl_eval closures) run here: erlang:apply/2 and the modules they call.
+  code::install(**kate);
   auto& exports = (*kate)->exports();
   exports.add_elixir("Kate", "say_name", say_name);
   exports.add_elixir("Kate", "reply_sup", reply_sup);
