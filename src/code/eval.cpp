@@ -1088,6 +1088,13 @@ task<term> eval_exprs(process& self, const term& exprs, bindings& bs) {
 }
 
 void install(export_table& exports) {
+#ifdef OTPP_HAVE_STDLIB
+  add_stdlib(exports);
+#else
+  // The library modules (lists, maps, io_lib, Enum, ...) register here once they exist:
+  // add_stdlib(exports) from otpp/code/stdlib.hpp.
+#endif
+  // After the library, so erlang:apply/2,3 are the evaluator's.
   exports.add("erlang", "apply", [](process& self, term fun, term args) -> task<term> {
     if (!args.is_proper_list()) bif_error(atoms::badarg, a_apply, std::vector<term>{fun, args});
     std::vector<term> as(args.list_elements().begin(), args.list_elements().end());
@@ -1100,9 +1107,6 @@ void install(export_table& exports) {
     ctx c(self);
     co_return co_await call_mfa(c, m.atom_value(), fn.atom_value(), std::move(as));
   });
-#ifdef OTPP_HAVE_STDLIB
-  add_stdlib(exports);
-#endif
 }
 
 void install(otp::node& node) { install(node.exports()); }
