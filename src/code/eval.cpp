@@ -458,17 +458,57 @@ term eval_sync(ctx& c, const node& n, frame& f) {
 
 // ---- coroutine evaluation ------------------------------------------------------------------------------
 
+// Destroying a suspended chain of 100,000 nested calls (a process killed deep in recursion)
+// would nest 100,000 C++ destructor calls. Child tasks are buried instead: the outermost
+// destruction on this thread destroys them one after another.
+thread_local std::vector<task<term>>* graveyard = nullptr;
+
+void bury(task<term>&& t) {
+  if (graveyard) {
+    graveyard->push_back(std::move(t));
+    return;
+  }
+  std::vector<task<term>> pending;
+  graveyard = &pending;
+  { task<term> first(std::move(t)); }
+  while (!pending.empty()) {
+    task<term> next(std::move(pending.back()));
+    pending.pop_back();
+  }
+  graveyard = nullptr;
+}
+
+// `co_await deferred(child(...))`: awaits a child task whose frame is buried, not destroyed
+// in place.
+struct deferred : otpp::detail::awaitable_base {
+  explicit deferred(task<term> t) : t_(std::move(t)) {}
+  deferred(deferred&& o) noexcept : t_(std::move(o.t_)) { o.t_.reset(); }
+  ~deferred() {
+    if (t_) bury(std::move(*t_));
+  }
+  bool await_ready() const noexcept { return false; }
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) { return t_->await_suspend(h); }
+  term await_resume() { return t_->await_resume(); }
+
+ private:
+  std::optional<task<term>> t_;
+};
+
 // `co_await evaluate(c, n, f)`: a node that cannot suspend is evaluated in await_resume,
 // without a coroutine frame; one that can runs as a child task. (A `cond ? co_await a : b`
 // would be shorter, but g++ 12 destroys the temporaries of such a conditional too early.)
 struct evaluate : otpp::detail::awaitable_base {
   evaluate(ctx& c, const node& n, frame& f) : c_(c), n_(n), f_(f) {}
+  evaluate(evaluate&& o) noexcept : c_(o.c_), n_(o.n_), f_(o.f_), t_(std::move(o.t_)) { o.t_.reset(); }
   bool await_ready() const noexcept { return !n_.suspends; }
   std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) {
     t_.emplace(eval(c_, n_, f_));
     return t_->await_suspend(h);
   }
   term await_resume() { return t_ ? t_->await_resume() : eval_sync(c_, n_, f_); }
+  ~evaluate() {
+    if (t_) bury(std::move(*t_));
+  }
 
  private:
   ctx& c_;
@@ -673,7 +713,7 @@ task<term> eval_call_remote(ctx& c, const node& n, frame& f) {
   std::vector<term> args;
   args.reserve(n.kids.size());
   for (const node* k : n.kids) args.push_back(OTPP_EVAL(c, *k, f));
-  co_return co_await call_mfa(c, n.mod, n.name, std::move(args));
+  co_return co_await deferred(call_mfa(c, n.mod, n.name, std::move(args)));
 }
 
 task<term> eval_call_dyn(ctx& c, const node& n, frame& f) {
@@ -682,7 +722,7 @@ task<term> eval_call_dyn(ctx& c, const node& n, frame& f) {
   std::vector<term> args;
   for (const node* k : n.kids) args.push_back(OTPP_EVAL(c, *k, f));
   if (!m.is_atom() || !fn.is_atom()) eval_error(tuple_of(a_badfun, tuple_of(m, fn)));
-  co_return co_await call_mfa(c, m.atom_value(), fn.atom_value(), std::move(args));
+  co_return co_await deferred(call_mfa(c, m.atom_value(), fn.atom_value(), std::move(args)));
 }
 
 task<term> eval_call_local(ctx& c, const node& n, frame& f) {
@@ -707,7 +747,7 @@ task<term> eval_call_fun(ctx& c, const node& n, frame& f) {
     args.assign(list.list_elements().begin(), list.list_elements().end());
     if (n.kind == nk::apply3) {
       if (!xs[0].is_atom() || !xs[1].is_atom()) bif_error(atoms::badarg, a_apply, xs);
-      co_return co_await call_mfa(c, xs[0].atom_value(), xs[1].atom_value(), std::move(args));
+      co_return co_await deferred(call_mfa(c, xs[0].atom_value(), xs[1].atom_value(), std::move(args)));
     }
     fun = xs[0];
   }
@@ -718,7 +758,7 @@ task<term> eval_call_fun(ctx& c, const node& n, frame& f) {
     c.tail_args = std::move(args);
     co_return term();
   }
-  co_return co_await apply_fun(c, std::move(fun), std::move(args));
+  co_return co_await deferred(apply_fun(c, std::move(fun), std::move(args)));
 }
 
 task<term> eval_comprehension(ctx& c, const node& n, frame& f) {
@@ -890,11 +930,11 @@ task<term> call_mfa(ctx& c, atom m, atom fn, std::vector<term> args) {
       if (args.size() == 2) {
         if (!args[1].is_proper_list()) bif_error(atoms::badarg, a_apply, args);
         std::vector<term> as(args[1].list_elements().begin(), args[1].list_elements().end());
-        co_return co_await apply_fun(c, args[0], std::move(as));
+        co_return co_await deferred(apply_fun(c, args[0], std::move(as)));
       }
       if (!args[0].is_atom() || !args[1].is_atom() || !args[2].is_proper_list()) bif_error(atoms::badarg, a_apply, args);
       std::vector<term> as(args[2].list_elements().begin(), args[2].list_elements().end());
-      co_return co_await call_mfa(c, args[0].atom_value(), args[1].atom_value(), std::move(as));
+      co_return co_await deferred(call_mfa(c, args[0].atom_value(), args[1].atom_value(), std::move(as)));
     }
     if (bif_info b = find_bif(fn, args.size()); b.fn) co_return b.fn(&c.self, args);
   }
@@ -924,7 +964,7 @@ task<term> apply_fun(ctx& c, term fun, std::vector<term> args) {
     const fun_value& fv = fun.fun_content();
     if (fv.is_export) {
       if (fv.arity != args.size()) eval_error(tuple_of(a_badarity, tuple_of(fun, term::list(args))));
-      co_return co_await call_mfa(c, fv.module, fv.function, std::move(args));
+      co_return co_await deferred(call_mfa(c, fv.module, fv.function, std::move(args)));
     }
     auto closure = decode_erl_eval_fun(fv);
     if (!closure) {
@@ -1061,7 +1101,7 @@ std::optional<bindings> bindings::from_term(const term& t) {
 
 task<term> apply(process& self, const term& fun, std::vector<term> args) {
   ctx c(self);
-  co_return co_await apply_fun(c, fun, std::move(args));
+  co_return co_await deferred(apply_fun(c, fun, std::move(args)));
 }
 
 task<term> eval_exprs(process& self, const term& exprs, bindings& bs) {
@@ -1079,7 +1119,7 @@ task<term> eval_exprs(process& self, const term& exprs, bindings& bs) {
   term r = co_await evaluate(c, *code->body, f);
   if (c.has_tail) {
     c.has_tail = false;
-    r = co_await apply_fun(c, std::move(c.tail_fun), std::move(c.tail_args));
+    r = co_await deferred(apply_fun(c, std::move(c.tail_fun), std::move(c.tail_args)));
   }
   for (const auto& [name, slot] : code->names) {
     if (f.bound[slot]) bs.set(name, f.slots[slot]);
@@ -1105,7 +1145,7 @@ void install(export_table& exports) {
       bif_error(atoms::badarg, a_apply, std::vector<term>{m, fn, args});
     std::vector<term> as(args.list_elements().begin(), args.list_elements().end());
     ctx c(self);
-    co_return co_await call_mfa(c, m.atom_value(), fn.atom_value(), std::move(as));
+    co_return co_await deferred(call_mfa(c, m.atom_value(), fn.atom_value(), std::move(as)));
   });
 }
 

@@ -118,7 +118,7 @@ class code_test : public ::testing::Test {
       }
       self.send(to, result);
     });
-    auto r = me.receive_for(20s);
+    auto r = me.receive_for(60s);
     if (!r) return atom("timeout");
     if (stack) *stack = (*r)[2];
     return tuple_of((*r)[0], (*r)[1]);
