@@ -98,7 +98,7 @@ class code_test : public ::testing::Test {
 
   /// Evaluates `exprs` in a new process: `{value, V}` or `{Class, Reason}` (and the stack in
   /// `stack` when given).
-  term run_exprs(const term& exprs, term* stack = nullptr) {
+  term run_exprs(const term& exprs, term* stack = nullptr, std::chrono::milliseconds timeout = 60s) {
     scoped_process me(node_->rt());
     pid to = me.self();
     node_->rt().spawn([exprs, to](process& self) -> process_task {
@@ -118,7 +118,7 @@ class code_test : public ::testing::Test {
       }
       self.send(to, result);
     });
-    auto r = me.receive_for(60s);
+    auto r = me.receive_for(timeout);
     if (!r) return atom("timeout");
     if (stack) *stack = (*r)[2];
     return tuple_of((*r)[0], (*r)[1]);
