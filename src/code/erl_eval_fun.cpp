@@ -46,6 +46,7 @@ erl_eval_identity otp25_erl_eval_identity(std::uint32_t arity, bool named) {
   erl_eval_identity id;
   id.uniq = {6, 83, 97, 170, 70, 21, 144, 209, 189, 241, 235, 98, 209, 166, 235, 8};
   id.index = (named ? 20u : 43u) - (arity > 20 ? 20 : arity);
+  id.old_index = id.index;
   id.old_uniq = 3316493;
   return id;
 }
@@ -57,7 +58,7 @@ term make_erl_eval_fun(const pid& creator, std::uint32_t arity, const erl_eval_c
   erl_eval_identity id = otp25_erl_eval_identity(arity, c.name.has_value());
   f.uniq = id.uniq;
   f.index = id.index;
-  f.old_index = id.index;
+  f.old_index = id.old_index;
   f.old_uniq = id.old_uniq;
   f.creator = creator;
   std::vector<term> env{c.anno, c.bindings, c.local_handler, c.external_handler, term::map({}), c.clauses};

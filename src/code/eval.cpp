@@ -15,10 +15,9 @@
 #include "otpp/otp/node.hpp"
 #include "otpp/otp/services.hpp"
 
-#if __has_include("otpp/code/stdlib.hpp")
+#include "otpp/code/eval_str.hpp"
+#include "otpp/code/fun_wire.hpp"
 #include "otpp/code/stdlib.hpp"
-#define OTPP_HAVE_STDLIB 1
-#endif
 
 namespace otpp::code {
 
@@ -1128,12 +1127,7 @@ task<term> eval_exprs(process& self, const term& exprs, bindings& bs) {
 }
 
 void install(export_table& exports) {
-#ifdef OTPP_HAVE_STDLIB
   add_stdlib(exports);
-#else
-  // The library modules (lists, maps, io_lib, Enum, ...) register here once they exist:
-  // add_stdlib(exports) from otpp/code/stdlib.hpp.
-#endif
   // After the library, so erlang:apply/2,3 are the evaluator's.
   exports.add("erlang", "apply", [](process& self, term fun, term args) -> task<term> {
     if (!args.is_proper_list()) bif_error(atoms::badarg, a_apply, std::vector<term>{fun, args});
@@ -1149,6 +1143,10 @@ void install(export_table& exports) {
   });
 }
 
-void install(otp::node& node) { install(node.exports()); }
+void install(otp::node& node) {
+  install(node.exports());
+  install_eval_str(node);
+  install_fun_wire(node);
+}
 
 }  // namespace otpp::code

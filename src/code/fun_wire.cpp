@@ -29,7 +29,7 @@ struct peer_entry {
   enum class state : std::uint8_t { learning, known, not_beam };
   std::mutex mu;
   state st = state::learning;
-  erl_eval_identity identity;
+  peer_erl_eval identity;
 };
 
 // The fun wire of one node: the entry of each peer's current connection.
@@ -62,11 +62,11 @@ std::optional<std::size_t> clauses_arity(const term& clauses) {
   return first[2].list_elements().size();
 }
 
-std::optional<fun_identity> identity_of(const term& f) {
+std::optional<erl_eval_identity> identity_of(const term& f) {
   if (!f.is_fun()) return std::nullopt;
   const fun_value& v = f.fun_content();
   if (v.is_export || v.module != a_erl_eval) return std::nullopt;
-  return fun_identity{v.uniq, v.index, v.old_index, v.old_uniq};
+  return erl_eval_identity{v.uniq, v.index, v.old_index, v.old_uniq};
 }
 
 // The expression whose value tells a node's erl_eval identity: its release and one closure of
@@ -75,7 +75,7 @@ const term& identity_probe() {
   static const term exprs = [] {
     std::string plain = "{";
     std::string named = "{";
-    for (std::size_t n = 0; n <= erl_eval_max_arity; ++n) {
+    for (std::size_t n = 0; n <= max_erl_eval_arity; ++n) {
       std::string args;
       for (std::size_t k = 0; k < n; ++k) args += k ? ",_" : "_";
       plain += (n ? "," : "") + std::string("fun(") + args + ") -> ok end";
@@ -120,25 +120,20 @@ term bindings_of(std::vector<std::pair<std::string, term>> bindings) {
 }
 
 std::optional<term> make_closure(const term& fun_expr, const term& bindings, const pid& creator) {
-  term env;
-  term clauses;
+  erl_eval_closure c;
   if (fun_expr.is_tagged_tuple(a_fun, 3) && fun_expr[2].is_tagged_tuple(a_clauses, 2)) {
-    clauses = fun_expr[2][1];
-    env = term::tuple({fun_expr[1], bindings, a_none, a_none, term::map({}), clauses});
+    c.clauses = fun_expr[2][1];
   } else if (fun_expr.is_tagged_tuple(a_named_fun, 4) && fun_expr[2].is_atom()) {
-    clauses = fun_expr[3];
-    env = term::tuple({fun_expr[1], bindings, a_none, a_none, term::map({}), clauses, fun_expr[2]});
+    c.clauses = fun_expr[3];
+    c.name = fun_expr[2].atom_value();
   } else {
     return std::nullopt;
   }
-  auto arity = clauses_arity(clauses);
-  if (!arity || *arity > erl_eval_max_arity) return std::nullopt;
-  fun_value f;
-  f.module = a_erl_eval;
-  f.arity = static_cast<std::uint32_t>(*arity);
-  f.creator = creator;
-  f.free_vars.push_back(std::move(env));
-  return term::fun(std::move(f));
+  auto arity = clauses_arity(c.clauses);
+  if (!arity || *arity > max_erl_eval_arity) return std::nullopt;
+  c.anno = fun_expr[1];
+  c.bindings = bindings;
+  return make_erl_eval_fun(creator, static_cast<std::uint32_t>(*arity), c);
 }
 
 std::optional<term> make_fun(std::string_view source, const term& bindings, const pid& creator) {
@@ -147,12 +142,12 @@ std::optional<term> make_fun(std::string_view source, const term& bindings, cons
   return make_closure(r.value->list_elements()[0], bindings, creator);
 }
 
-std::optional<term> with_identity(const fun_value& f, const erl_eval_identity& peer) {
+std::optional<term> with_identity(const fun_value& f, const peer_erl_eval& peer) {
   if (f.is_export || f.module != a_erl_eval || f.free_vars.size() != 1) return std::nullopt;
   const term& env = f.free_vars[0];
   if (!env.is_tuple() || (env.tuple_size() != 6 && env.tuple_size() != 7)) return std::nullopt;
-  if (f.arity > erl_eval_max_arity) return std::nullopt;
-  const fun_identity& id = env.tuple_size() == 7 ? peer.named[f.arity] : peer.plain[f.arity];
+  if (f.arity > max_erl_eval_arity) return std::nullopt;
+  const erl_eval_identity& id = env.tuple_size() == 7 ? peer.named[f.arity] : peer.plain[f.arity];
   if (f.uniq == id.uniq && f.index == id.index && f.old_index == id.old_index && f.old_uniq == id.old_uniq)
     return std::nullopt;
   fun_value g = f;
@@ -167,15 +162,15 @@ namespace {
 
 // The identity in erl_eval:exprs/2's answer to identity_probe(), if it is one:
 // {value, {Release, {Plain0, ..., Plain20}, {Named0, ..., Named20}}, Bindings}.
-std::optional<erl_eval_identity> identity_from_answer(const term& r) {
+std::optional<peer_erl_eval> identity_from_answer(const term& r) {
   if (!r.is_tagged_tuple(atom("value"), 3)) return std::nullopt;
   const term& v = r[1];
   if (!v.is_tuple() || v.tuple_size() != 3 || !v[1].is_tuple() || !v[2].is_tuple() ||
-      v[1].tuple_size() != erl_eval_max_arity + 1 || v[2].tuple_size() != erl_eval_max_arity + 1)
+      v[1].tuple_size() != max_erl_eval_arity + 1 || v[2].tuple_size() != max_erl_eval_arity + 1)
     return std::nullopt;
-  erl_eval_identity out;
+  peer_erl_eval out;
   out.otp_release = v[0].to_text().value_or("");
-  for (std::size_t n = 0; n <= erl_eval_max_arity; ++n) {
+  for (std::size_t n = 0; n <= max_erl_eval_arity; ++n) {
     auto p = identity_of(v[1][n]);
     auto q = identity_of(v[2][n]);
     if (!p || !q) return std::nullopt;
@@ -220,7 +215,7 @@ bool holds_erl_eval_closure(const term& t) {
   return false;
 }
 
-task<std::optional<erl_eval_identity>> learn_erl_eval_identity(process& self, atom node,
+task<std::optional<peer_erl_eval>> learn_erl_eval_identity(process& self, atom node,
                                                                std::chrono::milliseconds timeout) {
   const term& probe = identity_probe();
   if (probe.is_nil()) co_return std::nullopt;

@@ -56,7 +56,7 @@ TEST(fun_wire_layout, the_encoder_writes_a_closure_with_the_identity_its_rewrite
   pid creator{atom("kate@localhost"), 1, 0, 1};
   auto f = code::make_fun("fun() -> ok end.", term(), creator);
   ASSERT_TRUE(f);
-  code::erl_eval_identity peer;
+  code::peer_erl_eval peer;
   peer.plain[0].uniq[0] = 0xAB;
   peer.plain[0].index = 43;
   peer.plain[0].old_uniq = 3316493;
@@ -146,9 +146,9 @@ TEST_F(fun_wire, an_otpp_fun_spawned_on_iex_runs_there_and_one_sent_there_is_map
 TEST_F(fun_wire, the_identity_learned_from_erl_matches_the_funs_erl_makes) {
   auto erl = start_erl();
   scoped_process me(kate->rt());
-  auto id = [&]() -> std::optional<code::erl_eval_identity> {
-    std::optional<code::erl_eval_identity> out;
-    pid p = kate->rt().spawn([](process& self, atom node, std::optional<code::erl_eval_identity>* o,
+  auto id = [&]() -> std::optional<code::peer_erl_eval> {
+    std::optional<code::peer_erl_eval> out;
+    pid p = kate->rt().spawn([](process& self, atom node, std::optional<code::peer_erl_eval>* o,
                                 pid back) -> process_task {
       *o = co_await code::learn_erl_eval_identity(self, node);
       self.send(back, atoms::ok);

@@ -1,7 +1,7 @@
 // `erl_call -e` (OTP 25's, from erl_interface) against an otpp node: it calls
 // erl_eval:eval_str/1 over rex with the text it read, and must print what it prints against a
 // real erl node, character for character.
-#include "otpp/code/eval_str.hpp"
+#include "otpp/code/eval.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -34,7 +34,7 @@ struct erl_call : otpp::test::otp_test {
     otp_test::SetUp();
     kate = start_node("kate", kate_out);
     ASSERT_TRUE(kate);
-    code::install_eval_str(*kate);
+    code::install(*kate);
   }
 
   // What `erl_call -sname NODE -c COOKIE -e` prints for `input` on its standard input.
@@ -67,6 +67,10 @@ TEST_F(erl_call, dash_e_against_otpp_prints_what_it_prints_against_erl) {
       "1.",
       "\"unterminated\n",
       "{a, b}}.\n",
+      "X = 6, Y = X * 7, {X, Y}.\n",
+      "lists:reverse([1, 2, 3]) ++ [length(\"abcd\")].\n",
+      "F = fun(N) -> N * N end, lists:map(F, lists:seq(1, 5)).\n",
+      "case 3 rem 2 of 1 -> odd; 0 -> even end.\n",
   };
   for (const auto& in : inputs) {
     std::string want = run(erl->node(), in);

@@ -35,6 +35,7 @@ struct erl_eval_closure {
 struct erl_eval_identity {
   std::array<std::uint8_t, 16> uniq{};
   std::uint32_t index = 0;
+  std::int64_t old_index = 0;
   std::int64_t old_uniq = 0;
 };
 /// erl_eval's identity in OTP 25.2 (Debian's erl here); other releases differ, so a fun sent

@@ -70,7 +70,9 @@ class raised_error : public error_exception {
 /// `Node.spawn_link(node, fn -> ... end)` sends, runs the fun, and `erpc:call(Node, Fun)`
 /// too), the core BIFs interpreted code calls as `erlang:F(...)`, and the stdlib modules.
 void install(export_table& exports);
-/// As install(exports) on a node's export table.
+/// As install(exports) on a node's export table, plus what a node needs to trade code with
+/// BEAM peers: erl_eval:eval_str/1 (what `erl_call -e` calls) and the per-peer rewriting of
+/// erl_eval funs on their way out (code/fun_wire.hpp).
 void install(otp::node& node);
 
 /// The deepest nesting of interpreted function calls a process may reach; one level deeper

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "otpp/code/erl_eval_fun.hpp"
 #include "otpp/runtime/process.hpp"
 #include "otpp/runtime/scoped_process.hpp"
 #include "otpp/term/term.hpp"
@@ -28,25 +29,14 @@ class node;
 
 namespace otpp::code {
 
-/// Closures of erl_eval take at most this many arguments (erl_eval's own limit).
-inline constexpr std::size_t erl_eval_max_arity = 20;
-
-/// The NEW_FUN_EXT identity of one erl_eval closure kind on one node.
-struct fun_identity {
-  std::array<std::uint8_t, 16> uniq{};
-  std::uint32_t index = 0;
-  std::int64_t old_index = 0;
-  std::int64_t old_uniq = 0;
-};
-
 /// What a peer's erl_eval closures carry, per arity: plain funs (`fun (X) -> ... end`) and
 /// named ones (`fun F(X) -> ... end`) are distinct lambdas of erl_eval. OTP 25 to 28 share one
 /// environment layout ({Anno, Bindings, Lf, Ef, FunUsedVars, Clauses} and, named, + Name),
 /// so only the identity differs between releases and builds.
-struct erl_eval_identity {
+struct peer_erl_eval {
   std::string otp_release;  ///< "25", as erlang:system_info(otp_release)
-  std::vector<fun_identity> plain = std::vector<fun_identity>(erl_eval_max_arity + 1);  ///< by arity
-  std::vector<fun_identity> named = std::vector<fun_identity>(erl_eval_max_arity + 1);  ///< by arity
+  std::vector<erl_eval_identity> plain = std::vector<erl_eval_identity>(max_erl_eval_arity + 1);  ///< by arity
+  std::vector<erl_eval_identity> named = std::vector<erl_eval_identity>(max_erl_eval_arity + 1);  ///< by arity
 };
 
 /// Bindings for make_fun: the orddict erl_eval keeps ([{'N', 2}], sorted by name).
@@ -67,7 +57,7 @@ struct erl_eval_identity {
 
 /// `f` with `peer`'s identity when it is an erl_eval closure carrying another one; nullopt
 /// otherwise (export funs, other modules' closures, closures that already carry it).
-[[nodiscard]] std::optional<term> with_identity(const fun_value& f, const erl_eval_identity& peer);
+[[nodiscard]] std::optional<term> with_identity(const fun_value& f, const peer_erl_eval& peer);
 
 /// Whether `t` holds an erl_eval closure anywhere (what a sender to a BEAM node that has just
 /// been connected awaits await_peer_funs for before sending).
@@ -75,7 +65,7 @@ struct erl_eval_identity {
 
 /// Asks `node` (one rpc to erl_eval:exprs/2) which identity its erl_eval closures carry.
 /// nullopt when the node does not answer as a BEAM node does (no erl_eval there).
-[[nodiscard]] task<std::optional<erl_eval_identity>> learn_erl_eval_identity(
+[[nodiscard]] task<std::optional<peer_erl_eval>> learn_erl_eval_identity(
     process& self, atom node, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 /// Makes every connection of `n` (a distributed node) rewrite erl_eval closures for its
