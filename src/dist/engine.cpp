@@ -250,13 +250,7 @@ struct engine::impl {
   std::mutex callbacks_mu;  // guards the callback tables below
   std::map<std::uint64_t, std::function<void(const node_event&)>> observers;
   std::uint64_t next_observer = 1;
-  std::function<void(const incoming_spawn&)> spawn_handler;
   closure_rewriter_factory closure_rewriters;
-  struct pending_spawn {
-    atom node;
-    spawn_reply_handler on_reply;
-  };
-  std::map<ref_key, pending_spawn> spawns;
 
   // ---- I/O thread only ----
   struct pending_ping {
@@ -336,8 +330,7 @@ struct engine::impl {
     pings.erase(it);
     done(answer.is_atom(atoms::yes) ? atoms::pong : atoms::pang);
   }
-  void handle_spawn_request(atom from_node, signal::spawn_request&& r);
-  void handle_spawn_reply(signal::spawn_reply&& r);
+  void handle_spawn_request(signal::spawn_request&& r);
 };
 
 // =============================================================================================
@@ -1043,7 +1036,7 @@ void engine::impl::fail_peer(const std::shared_ptr<peer>& p, const std::string& 
   p->node_monitors.clear();
   if (sink)
     for (auto& w : monitors) sink->deliver(w, tuple_of(atoms::nodedown, p->name));
-  // Pending pings and spawn requests to the node fail.
+  // Pending pings to the node fail (the runtime answers spawn requests on node_down).
   for (auto it = pings.begin(); it != pings.end();) {
     if (it->second.node == p->name) {
       auto done = std::move(it->second.done);
@@ -1054,25 +1047,6 @@ void engine::impl::fail_peer(const std::shared_ptr<peer>& p, const std::string& 
       ++it;
     }
   }
-  std::vector<std::pair<reference, spawn_reply_handler>> failed_spawns;
-  {
-    std::lock_guard lock(callbacks_mu);
-    for (auto it = spawns.begin(); it != spawns.end();) {
-      if (it->second.node == p->name) {
-        reference r;
-        r.node = self.name_;
-        r.creation = it->first.creation;
-        r.length = it->first.length;
-        r.words = it->first.words;
-        failed_spawns.emplace_back(r, std::move(it->second.on_reply));
-        it = spawns.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
-  for (auto& [r, cb] : failed_spawns)
-    if (cb) cb(r, 0, atoms::noconnection);
   if (was_up) {
     atom why("connection_closed");
     if (reason.find("net_tick_timeout") != std::string::npos) why = atom("net_tick_timeout");
@@ -1166,9 +1140,12 @@ void engine::impl::dispatch(connection& c, control_signal&& s) {
           if (!is_local(sig.to) || stale(sig.to)) return;
           if (sink) sink->group_leader(sig.leader, sig.to, sig.leader);
         } else if constexpr (std::is_same_v<T, signal::spawn_request>) {
-          handle_spawn_request(p->name, std::move(sig));
+          handle_spawn_request(std::move(sig));
         } else if constexpr (std::is_same_v<T, signal::spawn_reply>) {
-          handle_spawn_reply(std::move(sig));
+          if (!is_local(sig.to) || stale(sig.to)) return;
+          if (sink)
+            sink->spawn_reply(sig.to, sig.req_id, std::move(sig.result), (sig.flags & spawn_reply_link) != 0,
+                              (sig.flags & spawn_reply_monitor) != 0);
         } else {
           // NODE_LINK: nothing to do.
         }
@@ -1199,9 +1176,8 @@ void engine::impl::handle_net_kernel(const std::shared_ptr<peer>& p, const term&
   }
 }
 
-void engine::impl::handle_spawn_request(atom from_node, signal::spawn_request&& r) {
-  incoming_spawn req;
-  req.from_node = from_node;
+void engine::impl::handle_spawn_request(signal::spawn_request&& r) {
+  remote_spawn_request req;
   req.req_id = r.req_id;
   req.from = r.from;
   req.group_leader = r.group_leader;
@@ -1213,25 +1189,8 @@ void engine::impl::handle_spawn_request(atom from_node, signal::spawn_request&& 
     if (o.is_atom(atoms::link)) req.link = true;
     if (o.is_atom(atoms::monitor)) req.monitor = true;
   }
-  std::function<void(const incoming_spawn&)> handler;
-  {
-    std::lock_guard lock(callbacks_mu);
-    handler = spawn_handler;
-  }
-  if (handler) handler(req);
-  else self.spawn_reply(req, atom("notsup"));
-}
-
-void engine::impl::handle_spawn_reply(signal::spawn_reply&& r) {
-  spawn_reply_handler cb;
-  {
-    std::lock_guard lock(callbacks_mu);
-    auto it = spawns.find(ref_key(r.req_id));
-    if (it == spawns.end()) return;
-    cb = std::move(it->second.on_reply);
-    spawns.erase(it);
-  }
-  if (cb) cb(r.req_id, r.flags, r.result);
+  if (sink) sink->spawn_request(std::move(req));
+  else self.spawn_reply(req.from, req.req_id, atom("notsup"), false, false);
 }
 
 // =============================================================================================
@@ -1529,42 +1488,28 @@ void engine::set_closure_rewriter_factory(closure_rewriter_factory factory) {
   impl_->closure_rewriters = std::move(factory);
 }
 
-void engine::set_spawn_handler(std::function<void(const incoming_spawn&)> handler) {
-  std::lock_guard lock(impl_->callbacks_mu);
-  impl_->spawn_handler = std::move(handler);
-}
-
-void engine::spawn_reply(const incoming_spawn& request, const term& pid_or_error) {
+void engine::spawn_reply(const pid& to, const reference& req_id, term result, bool link, bool monitor) {
   std::uint32_t flags = 0;
-  if (pid_or_error.is_pid()) {
-    if (request.link) flags |= spawn_reply_link;
-    if (request.monitor) flags |= spawn_reply_monitor;
+  if (result.is_pid()) {
+    if (link) flags |= spawn_reply_link;
+    if (monitor) flags |= spawn_reply_monitor;
   }
-  impl_->post_signal(request.from_node, [req = request.req_id, to = request.from, flags, r = pid_or_error](bytes& out, std::uint64_t) {
-    return encode::spawn_reply(out, req, to, flags, r);
+  impl_->post_signal(to.node, [req_id, to, flags, r = std::move(result)](bytes& out, std::uint64_t) {
+    return encode::spawn_reply(out, req_id, to, flags, r);
   });
 }
 
-reference engine::spawn_request(const pid& from, atom node, atom module, atom function, term args,
-                                const pid& group_leader, term opts, spawn_reply_handler on_reply) {
+void engine::spawn_request(atom node, const remote_spawn_request& r) {
   auto& m = *impl_;
-  reference req = m.make_ref();
   if (!valid_peer_name(node) || node == name_ || m.stopping) {
-    if (on_reply) {
-      atom why = node == name_ ? atoms::badarg : atoms::noconnection;
-      asio::post(m.io, [on_reply, req, why] { on_reply(req, 0, why); });
-    }
-    return req;
+    // Answered as a lost connection would be (this node's own name is the caller's mistake).
+    if (m.sink) m.sink->spawn_reply(r.from, r.req_id, node == name_ ? atoms::badarg : atoms::noconnection, false, false);
+    return;
   }
-  {
-    std::lock_guard lock(m.callbacks_mu);
-    m.spawns.emplace(ref_key(req), impl::pending_spawn{node, std::move(on_reply)});
-  }
-  m.post_signal(node, [req, from, group_leader, module, function, args = std::move(args), opts = std::move(opts)](
-                          bytes& out, std::uint64_t) {
-    return encode::spawn_request(out, req, from, group_leader, module, function, args, opts);
+  m.post_signal(node, [req = r.req_id, from = r.from, gl = r.group_leader, module = r.module, function = r.function,
+                       args = r.args, opts = r.opts](bytes& out, std::uint64_t) {
+    return encode::spawn_request(out, req, from, gl, module, function, args, opts);
   });
-  return req;
 }
 
 // ---- otpp::distribution -----------------------------------------------------------------------
