@@ -69,10 +69,9 @@ class exit_exception : public std::exception {
 };
 
 /// Thrown by `process::error(reason)`: the process ends with `reason` and a crash report (as
-/// `erlang:error/1`): the emulator's "Error in process" logger event to `{logger_proxy, Node}`
-/// when its group leader is on another node, else to a local `logger_proxy` if one is
-/// registered, else the report's text to its group leader. Any other exception escaping a
-/// process ends it with `{error, <<"what()">>}` and a crash report.
+/// `erlang:error/1`), made by the runtime's crash reporter (the otp layer's sends the
+/// emulator's "Error in process" logger event where a BEAM node would). Any other exception
+/// escaping a process ends it with `{error, <<"what()">>}` and a crash report.
 class error_exception : public std::exception {
  public:
   explicit error_exception(term reason) : reason_(std::move(reason)) {}

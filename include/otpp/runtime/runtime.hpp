@@ -70,7 +70,7 @@ class runtime {
   [[nodiscard]] bool is_local(const pid& p) const noexcept;
   [[nodiscard]] reference make_ref();
   /// The group leader of processes spawned by the runtime itself and of scoped processes
-  /// (the otp layer sets it to its io server). Until set, crash reports go to stderr.
+  /// (the otp layer sets it to its io server).
   [[nodiscard]] pid default_group_leader() const;
   void set_default_group_leader(const pid& leader);
 
