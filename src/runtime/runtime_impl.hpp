@@ -4,7 +4,9 @@
 // Lock order (never take an earlier one while holding a later one):
 //   spawn_hook_mutex_ | crash_reporter_mutex_ | table_mutex_ | registry_mutex_ | alias_mutex_
 //   | touch_mutex_ | timer_mutex_
-// None of them is held while pushing into a mailbox or calling the distribution layer.
+// The two hook locks are held shared only while their hook (the layer above's code) runs, and
+// exclusively only to replace the hook; the others are never held while pushing into a
+// mailbox or calling the distribution layer.
 #pragma once
 
 #include <atomic>
