@@ -9,8 +9,7 @@ dist::result<std::unique_ptr<node>> node::start(node_options options) {
   n->rt_ = std::make_unique<runtime>(options.runtime);
   if (!options.dist.name.empty()) {
     n->engine_ = std::make_unique<dist::engine>(options.dist);
-    n->monitors_ = std::make_unique<spawn_monitors>(n->rt_->remote());
-    n->engine_->set_remote_signals(n->monitors_.get());
+    n->engine_->set_remote_signals(&n->rt_->remote());
     runtime* rt = n->rt_.get();
     n->engine_->set_reference_factory([rt] { return rt->make_ref(); });
     auto started = n->engine_->start();
@@ -24,7 +23,7 @@ dist::result<std::unique_ptr<node>> node::start(node_options options) {
     n->rt_->set_io_poller(&n->engine_->poller());
   }
   n->services_ = std::make_unique<node_services>(*n->rt_, n->engine_.get(), *n->exports_,
-                                                 std::move(options.services), n->monitors_.get());
+                                                 std::move(options.services));
   return n;
 }
 
@@ -36,7 +35,6 @@ node::~node() {
   rt_->shutdown(std::chrono::seconds(2));
   rt_.reset();
   engine_.reset();
-  monitors_.reset();
 }
 
 }  // namespace otpp::otp

@@ -54,42 +54,11 @@ erpc_result from_down(const term& res, const term& reason) {
   return {erpc_kind::signal, reason, {}};
 }
 
-dist::engine* engine_of(const basic_process& self) {
-  auto* s = otp::services_of(self.rt());
-  return s ? s->engine() : nullptr;
-}
+bool distributed(const basic_process& self) { return self.rt().get_distribution() != nullptr; }
 
 bool is_local(const basic_process& self, atom node) { return node == self.rt().node(); }
 
 }  // namespace
-
-// The SPAWN_REPLY of a request: the link and the monitor it made become known here (on the
-// engine's thread, before any later signal from the new process), then the requester gets
-// {spawn_reply, ReqId, ok|error, PidOrReason} as in Erlang (not for a success with error_only).
-dist::engine::spawn_reply_handler on_spawn_reply(runtime& rt, pid requester, bool errors_only) {
-  otp::spawn_monitors* monitors = otp::services_of(rt) ? otp::services_of(rt)->monitors() : nullptr;
-  return [&rt, requester, errors_only, monitors](const reference& req_id, std::uint32_t flags,
-                                                 const term& result) {
-    bool ok = result.is_pid();
-    if (ok) {
-      if (flags & dist::spawn_reply_link) rt.remote().link(result.pid_value(), requester);
-      if ((flags & dist::spawn_reply_monitor) && monitors)
-        monitors->track(req_id, requester, result.pid_value());
-    }
-    if (ok && errors_only) return;
-    rt.send(requester, term::tuple({a_spawn_reply, req_id, ok ? atoms::ok : atoms::error, result}));
-  };
-}
-
-// Abandons the monitor of an erpc request that timed out: DEMONITOR_P to the process, and a
-// DOWN that already arrived is dropped.
-void abandon(basic_process& self, dist::engine& eng, atom node, const reference& id) {
-  auto* s = otp::services_of(self.rt());
-  if (s && s->monitors()) {
-    if (auto target = s->monitors()->forget(id))
-      eng.demonitor(self.self(), term(*target), node, id);
-  }
-}
 
 namespace {
 
@@ -98,16 +67,20 @@ struct erpc_request {
   term res;
 };
 
-std::optional<erpc_request> send_erpc(basic_process& self, dist::engine& eng, atom node, atom m,
-                                      atom f, std::vector<term> args) {
+// erpc:call's request: spawn_request of erpc:execute_call/4 with a monitor whose DOWN carries
+// the result; {reply, error_only} stays on this node, as in OTP (a peer answers an option it
+// does not apply with badopt).
+// After a timeout: the request and its monitor are given up (DEMONITOR_P to the process).
+void abandon(basic_process& self, const reference& id) {
+  self.spawn_request_abandon(id);
+  self.demonitor(id, true);
+}
+
+erpc_request send_erpc(basic_process& self, atom node, atom m, atom f, std::vector<term> args) {
   term res = self.make_ref();
   term a = list_of(res, m, f, term::list(std::move(args)));
-  // {reply, error_only} is the requester's business: OTP keeps it off the wire (a peer answers
-  // an option it does not apply with badopt), and on_spawn_reply implements it here.
-  term opts = list_of(atoms::monitor);
-  reference req =
-      eng.spawn_request(self.self(), node, atoms::erpc, a_execute_call, a, self.group_leader(),
-                        opts, on_spawn_reply(self.rt(), self.self(), true));
+  reference req = self.spawn_request(node, atoms::erpc, a_execute_call, std::move(a),
+                                     {.monitor = true, .reply = spawn_reply_mode::error_only});
   return erpc_request{req, res};
 }
 
@@ -139,44 +112,6 @@ auto drop_late_erpc_answer(Self& self, const reference& id) {
   return self.receive(on(atoms::DOWN, id, ignore, ignore, ignore) >> [] {},
                       on(a_spawn_reply, id, ignore, ignore) >> [] {},
                       after(std::chrono::milliseconds(0), [] {}));
-}
-
-// Without the spawn-monitor tracker (a runtime and engine wired by hand, see services.hpp) the
-// DOWN that carries an erpc result would never arrive; calls then go to the peer's legacy rex
-// server instead, as rpc.erl did before erpc, with rpc.erl's rpc_check/1 folding.
-bool can_erpc(const basic_process& self) {
-  auto* s = otp::services_of(self.rt());
-  return s && s->engine() && s->monitors();
-}
-
-term rex_request(basic_process& self, atom m, atom f, std::vector<term> args) {
-  return term::tuple({atoms::call, m, f, term::list(std::move(args)), self.group_leader()});
-}
-
-term rex_result(const gen::call_result& r) {
-  if (r.ok()) return *r.reply;
-  const term& why = r.exit_reason;
-  if (why.is_tagged_tuple(atom("nodedown"), 2)) return tuple_of(atoms::badrpc, atom("nodedown"));
-  if (why.is_atom(atoms::timeout)) return tuple_of(atoms::badrpc, atoms::timeout);
-  if (why.is_atom(atoms::noproc)) return tuple_of(atoms::badrpc, atom("nodedown"));
-  return tuple_of(atoms::badrpc, tuple_of(atoms::EXIT, why));
-}
-
-// An rpc result as an erpc outcome, for erpc_call over rex (an approximation: rex folds
-// errors and exits alike into {badrpc, {'EXIT', R}}).
-erpc_result from_rex(const term& r) {
-  if (r.is_tagged_tuple(atoms::badrpc, 2)) {
-    const term& why = r[1];
-    if (why.is_atom(atom("nodedown"))) return {erpc_kind::erpc, atoms::noconnection, {}};
-    if (why.is_atom(atoms::timeout)) return {erpc_kind::erpc, atoms::timeout, {}};
-    if (why.is_tagged_tuple(atoms::EXIT, 2)) {
-      const term& e = why[1];
-      if (e.is_tuple() && e.tuple_size() == 2 && e[1].is_list())
-        return {erpc_kind::error, e[0], e[1]};
-      return {erpc_kind::exit, e, {}};
-    }
-  }
-  return {erpc_kind::return_, r, {}};
 }
 
 }  // namespace
@@ -221,7 +156,7 @@ term to_rpc_result(const erpc_result& r) {
 
 task<erpc_result> erpc_call(process& self, atom node, atom m, atom f, std::vector<term> args,
                             std::chrono::milliseconds timeout) {
-  if (is_local(self, node) || engine_of(self) == nullptr) {
+  if (is_local(self, node) || !distributed(self)) {
     if (!is_local(self, node)) co_return erpc_result{erpc_kind::erpc, atoms::noconnection, {}};
     auto* s = otp::services_of(self.rt());
     auto e = s ? s->exports().find(m, f, args.size()) : std::nullopt;
@@ -230,18 +165,10 @@ task<erpc_result> erpc_call(process& self, atom node, atom m, atom f, std::vecto
                             list_of(term::tuple({m, f, term::list(args), term()}))};
     co_return from_outcome(co_await export_table::call(self, *e, std::move(args)));
   }
-  if (!can_erpc(self)) {
-    term req = rex_request(self, m, f, std::move(args));
-    gen::call_result r =
-        co_await gen::call(self, gen::destination(atoms::rex, node), std::move(req), timeout);
-    co_return from_rex(rex_result(r));
-  }
-  auto req = send_erpc(self, *engine_of(self), node, m, f, std::move(args));
-  reference id = req->req_id;
-  term res = req->res;
+  auto [id, res] = send_erpc(self, node, m, f, std::move(args));
   erpc_result r = co_await receive_erpc_result(self, id, res, timeout);
   if (r.how == erpc_kind::erpc && r.value.is_atom(atoms::timeout)) {
-    abandon(self, *engine_of(self), node, id);
+    abandon(self, id);
     co_await drop_late_erpc_answer(self, id);
   }
   co_return r;
@@ -249,7 +176,7 @@ task<erpc_result> erpc_call(process& self, atom node, atom m, atom f, std::vecto
 
 erpc_result erpc_call(scoped_process& self, atom node, atom m, atom f, std::vector<term> args,
                       std::chrono::milliseconds timeout) {
-  if (is_local(self, node) || engine_of(self) == nullptr) {
+  if (is_local(self, node) || !distributed(self)) {
     if (!is_local(self, node)) return {erpc_kind::erpc, atoms::noconnection, {}};
     // Run it in a process of this node, as erpc does for the local node.
     auto [p, mref] = self.spawn_monitor(
@@ -273,17 +200,10 @@ erpc_result erpc_call(scoped_process& self, atom node, atom m, atom f, std::vect
     if (!r) return {erpc_kind::erpc, atoms::timeout, {}};
     return *r;
   }
-  if (!can_erpc(self)) {
-    gen::call_result r = gen::call(self, gen::destination(atoms::rex, node),
-                                   rex_request(self, m, f, std::move(args)), timeout);
-    return from_rex(rex_result(r));
-  }
-  auto req = send_erpc(self, *engine_of(self), node, m, f, std::move(args));
-  reference id = req->req_id;
-  term res = req->res;
+  auto [id, res] = send_erpc(self, node, m, f, std::move(args));
   erpc_result r = receive_erpc_result(self, id, res, timeout);
   if (r.how == erpc_kind::erpc && r.value.is_atom(atoms::timeout)) {
-    abandon(self, *engine_of(self), node, id);
+    abandon(self, id);
     drop_late_erpc_answer(self, id);
   }
   return r;
@@ -300,9 +220,9 @@ term call(scoped_process& self, atom node, atom m, atom f, std::vector<term> arg
 }
 
 void cast(basic_process& self, atom node, atom m, atom f, std::vector<term> args) {
-  auto* s = otp::services_of(self.rt());
-  if (!s) return;
   if (is_local(self, node)) {
+    auto* s = otp::services_of(self.rt());
+    if (!s) return;
     auto e = s->exports().find(m, f, args.size());
     if (!e) return;
     self.spawn(
@@ -312,11 +232,9 @@ void cast(basic_process& self, atom node, atom m, atom f, std::vector<term> args
         std::move(*e), std::move(args));
     return;
   }
-  if (!s->engine()) return;
   term a = list_of(m, f, term::list(std::move(args)));
-  (void)s->engine()->spawn_request(self.self(), node, atoms::erpc, a_execute_cast, a,
-                                   self.group_leader(), term(),
-                                   [](const reference&, std::uint32_t, const term&) {});
+  (void)self.spawn_request(node, atoms::erpc, a_execute_cast, std::move(a),
+                           {.reply = spawn_reply_mode::no});
 }
 
 }  // namespace otpp::rpc
@@ -357,14 +275,10 @@ spawned spawn_here(basic_process& self, atom m, atom f, std::vector<term> args, 
   return spawn(local_options(link, monitor), std::move(body));
 }
 
-reference send_spawn(basic_process& self, dist::engine& eng, atom node, atom m, atom f,
-                     std::vector<term> args, bool link, bool monitor) {
-  std::vector<term> opts;
-  if (link) opts.emplace_back(atoms::link);
-  if (monitor) opts.emplace_back(atoms::monitor);
-  return eng.spawn_request(self.self(), node, m, f, term::list(std::move(args)),
-                           self.group_leader(), term::list(std::move(opts)),
-                           rpc::on_spawn_reply(self.rt(), self.self(), false));
+reference send_spawn(basic_process& self, atom node, atom m, atom f, std::vector<term> args,
+                     bool link, bool monitor) {
+  return self.spawn_request(node, m, f, term::list(std::move(args)),
+                            {.link = link, .monitor = monitor});
 }
 
 struct reply {
@@ -395,12 +309,9 @@ task<spawned> spawn_opt(process& self, atom node, atom m, atom f, std::vector<te
   auto local_spawn = [&self](const spawn_options& o, std::function<process_task(process&)> body) {
     return self.spawn_opt(o, std::move(body));
   };
-  dist::engine* eng = otp::services_of(self.rt()) ? otp::services_of(self.rt())->engine() : nullptr;
   if (node == self.rt().node())
     co_return spawn_here(self, m, f, std::move(args), link, monitor, local_spawn);
-  if (!eng)
-    co_return finish(self, {}, reply{false, atoms::noconnection}, link, monitor, local_spawn);
-  reference id = send_spawn(self, *eng, node, m, f, std::move(args), link, monitor);
+  reference id = send_spawn(self, node, m, f, std::move(args), link, monitor);
   reply r = co_await self.receive(on(a_spawn_reply, id, any_atom, _) >> [](atom status, term v) {
     return reply{status == atoms::ok, v};
   });
@@ -412,12 +323,10 @@ spawned spawn_opt(scoped_process& self, atom node, atom m, atom f, std::vector<t
   auto local_spawn = [&self](const spawn_options& o, std::function<process_task(process&)> body) {
     return self.spawn_opt(o, std::move(body));
   };
-  dist::engine* eng = otp::services_of(self.rt()) ? otp::services_of(self.rt())->engine() : nullptr;
   if (node == self.rt().node())
     return spawn_here(self, m, f, std::move(args), link, monitor, local_spawn);
-  if (!eng) return finish(self, {}, reply{false, atoms::noconnection}, link, monitor, local_spawn);
-  reference id = send_spawn(self, *eng, node, m, f, std::move(args), link, monitor);
-  // The engine always answers a request (noconnection when the node cannot be reached).
+  reference id = send_spawn(self, node, m, f, std::move(args), link, monitor);
+  // Every request is answered (noconnection when the node cannot be reached).
   reply r = self.receive(on(a_spawn_reply, id, any_atom, _) >> [](atom status, term v) {
     return reply{status == atoms::ok, v};
   });

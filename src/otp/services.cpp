@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "otpp/otp/crash_report.hpp"
 #include "otpp/otp/gen.hpp"
 #include "otpp/otp/io.hpp"
 #include "otpp/otp/io_format.hpp"
@@ -25,14 +26,6 @@ const atom a_features_reply("features_reply");
 const atom a_block_call("block_call");
 const atom a_send("send");
 const atom a_badarg("badarg");
-
-// ---- the registry of services by runtime --------------------------------------------------------
-
-std::mutex registry_mu;
-std::unordered_map<const runtime*, node_services*>& registry() {
-  static std::unordered_map<const runtime*, node_services*> r;
-  return r;
-}
 
 // ---- node numbers for printing pids -------------------------------------------------------------
 
@@ -59,19 +52,13 @@ class peer_numbers {
 // ---- running exported functions for other nodes
 // --------------------------------------------------
 
-// A process whose work must not start before its SPAWN_REPLY left: it waits for `go` first.
-process_task gated(process& self, reference go, std::function<task<term>(process&)> work) {
-  co_await self.receive(on(go) >> [] {});
-  (void)co_await work(self);
-}
-
 std::vector<term> to_vector(const term& list) {
   auto e = list.list_elements();
   return {e.begin(), e.end()};
 }
 
 // erpc:execute_call(Ref, M, F, A): the result travels as the exit reason.
-task<term> execute_call(process& self, term ref, atom m, atom f, term args,
+process_task execute_call(process& self, term ref, atom m, atom f, term args,
                         std::optional<export_table::entry> e) {
   if (!e) {
     self.exit(
@@ -79,20 +66,14 @@ task<term> execute_call(process& self, term ref, atom m, atom f, term args,
   }
   call_outcome outcome = co_await export_table::call(self, *e, to_vector(args));
   self.exit_on_return(rpc::execute_call_reason(ref, outcome));
-  co_return atoms::ok;
 }
 
-task<term> execute_cast(process& self, atom m, atom f, term args,
+process_task execute_cast(process& self, atom m, atom f, term args,
                         std::optional<export_table::entry> e) {
   if (!e) self.exit(export_table::undef_reason(m, f, args));
   call_outcome outcome = co_await export_table::call(self, *e, to_vector(args));
   if (outcome.how == call_outcome::kind::error) self.error(outcome.value);
   if (outcome.how == call_outcome::kind::exit) self.exit(outcome.value);
-  co_return atoms::ok;
-}
-
-task<term> run_function(process& self, export_table::function_fn fn, std::vector<term> args) {
-  co_return co_await fn(self, std::move(args));
 }
 
 // rex's answer for one call, as rpc:execute_call/3 folds the outcome.
@@ -291,61 +272,9 @@ void add_builtins(export_table& x) {
 // ---- node_services
 // ---------------------------------------------------------------------------------
 
-void spawn_monitors::track(const reference& ref, const pid& watcher, const pid& target) {
-  std::lock_guard lock(mu_);
-  entries_[ref] = entry{watcher, target};
-}
-
-std::optional<pid> spawn_monitors::forget(const reference& ref) {
-  std::lock_guard lock(mu_);
-  auto it = entries_.find(ref);
-  if (it == entries_.end()) return std::nullopt;
-  pid target = it->second.target;
-  entries_.erase(it);
-  return target;
-}
-
-void spawn_monitors::monitor_down(const pid& watcher, const term& target, const reference& ref,
-                                  term reason) {
-  std::optional<entry> e;
-  {
-    std::lock_guard lock(mu_);
-    auto it = entries_.find(ref);
-    if (it != entries_.end() && it->second.watcher == watcher) {
-      e = it->second;
-      entries_.erase(it);
-    }
-  }
-  if (!e) {
-    next_.monitor_down(watcher, target, ref, std::move(reason));
-    return;
-  }
-  next_.deliver(watcher,
-                term::tuple({atoms::DOWN, ref, atoms::process, e->target, std::move(reason)}));
-}
-
-void spawn_monitors::node_down(atom node) {
-  std::vector<std::pair<reference, entry>> fired;
-  {
-    std::lock_guard lock(mu_);
-    for (auto it = entries_.begin(); it != entries_.end();) {
-      if (it->second.target.node == node) {
-        fired.emplace_back(it->first, it->second);
-        it = entries_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
-  for (auto& [ref, e] : fired)
-    next_.deliver(e.watcher,
-                  term::tuple({atoms::DOWN, ref, atoms::process, e.target, atoms::noconnection}));
-  next_.node_down(node);
-}
-
 node_services::node_services(runtime& rt, dist::engine* engine, export_table& exports,
-                             services_options options, spawn_monitors* monitors)
-    : rt_(rt), engine_(engine), exports_(exports), monitors_(monitors) {
+                             services_options options)
+    : rt_(rt), engine_(engine), exports_(exports) {
   // Self-contained (no pointer to the runtime): the io format engine's fallback numbering is
   // global, and another node in this process may print with it after this one is gone.
   auto numbers = std::make_shared<peer_numbers>(rt.node());
@@ -366,22 +295,15 @@ node_services::node_services(runtime& rt, dist::engine* engine, export_table& ex
     rex_ = rt.spawn(rex_server, &exports_, io_server_);
     rt.register_name(atoms::rex, *rex_);
   }
-  {
-    std::lock_guard lock(registry_mu);
-    registry()[&rt] = this;
-  }
-  if (engine_)
-    engine_->set_spawn_handler([this](const dist::incoming_spawn& r) { handle_spawn(r); });
+  rt.set_upper_layer(this);
+  rt.set_crash_reporter(report_crash);
+  rt.set_spawn_hook([this](const remote_spawn_request& r) { return spawn_body_for(r); });
   for (const auto& name : options.task_supervisors) start_task_supervisor(atom(name));
 }
 
 node_services::~node_services() {
-  if (engine_) engine_->set_spawn_handler(nullptr);
-  {
-    std::lock_guard lock(registry_mu);
-    auto it = registry().find(&rt_);
-    if (it != registry().end() && it->second == this) registry().erase(it);
-  }
+  rt_.set_spawn_hook({});
+  if (rt_.upper_layer() == this) rt_.set_upper_layer(nullptr);
   // rex and the task supervisors look functions up in the export table, which may go next.
   if (rex_) rt_.exit(*rex_, atoms::kill);
   if (logger_) rt_.exit(*logger_, atoms::kill);
@@ -396,75 +318,28 @@ pid node_services::start_task_supervisor(atom name) {
   return p;
 }
 
-void node_services::handle_spawn(const dist::incoming_spawn& r) {
-  if (!r.args.is_proper_list()) {
-    engine_->spawn_reply(r, a_badarg);
-    return;
-  }
+spawn_body node_services::spawn_body_for(const remote_spawn_request& r) const {
   std::vector<term> args = to_vector(r.args);
-  spawn_options o;
-  o.group_leader = r.group_leader;
-  if (r.link) o.link_to = r.from;
-  if (r.monitor) o.monitored_by = std::pair{r.from, r.req_id};
-
-  std::function<task<term>(process&)> work;
-  std::optional<export_table::body_fn> body;
   if (r.module == atoms::erpc && r.function == a_execute_call && args.size() == 4 &&
       args[1].is_atom() && args[2].is_atom() && args[3].is_proper_list()) {
     atom m = args[1].atom_value(), f = args[2].atom_value();
     auto e = exports_.find(m, f, args[3].list_elements().size());
-    work = [ref = args[0], m, f, a = args[3], e](process& self) {
+    return [ref = args[0], m, f, a = args[3], e](process& self) {
       return execute_call(self, ref, m, f, a, e);
     };
-  } else if (r.module == atoms::erpc && r.function == a_execute_cast && args.size() == 3 &&
-             args[0].is_atom() && args[1].is_atom() && args[2].is_proper_list()) {
+  }
+  if (r.module == atoms::erpc && r.function == a_execute_cast && args.size() == 3 &&
+      args[0].is_atom() && args[1].is_atom() && args[2].is_proper_list()) {
     atom m = args[0].atom_value(), f = args[1].atom_value();
     auto e = exports_.find(m, f, args[2].list_elements().size());
-    work = [m, f, a = args[2], e](process& self) { return execute_cast(self, m, f, a, e); };
-  } else if (auto e = exports_.find(r.module, r.function, args.size())) {
-    if (auto* b = std::get_if<export_table::body_fn>(&e->fn)) {
-      body = *b;
-    } else {
-      work = [fn = std::get<export_table::function_fn>(e->fn), args](process& self) {
-        return run_function(self, fn, args);
-      };
-    }
+    return [m, f, a = args[2], e](process& self) {
+      return execute_cast(self, m, f, a, e);
+    };
   }
-
-  try {
-    pid p;
-    if (body) {
-      // A process body cannot be made to wait for the reply, so its link and monitor are made
-      // only after the reply left: a later exit then travels behind the reply, and a body that
-      // already ended answers them with noproc instead of leaving the requester without one.
-      spawn_options plain = o;
-      plain.link_to.reset();
-      plain.monitored_by.reset();
-      p = rt_.spawn_opt(plain, *body, std::move(args)).pid;
-      engine_->spawn_reply(r, p);
-      if (r.link) rt_.remote().link(r.from, p);
-      if (r.monitor) rt_.remote().monitor(r.from, term(p), r.req_id);
-      return;
-    }
-    if (!work) {
-      // Spawning an undefined function succeeds; the process then fails with undef.
-      work = [reason = export_table::undef_reason(r.module, r.function, r.args)](process& self) {
-        return export_table::fail_undef(self, reason);
-      };
-    }
-    reference go = rt_.make_ref();
-    p = rt_.spawn_opt(o, gated, go, std::move(work)).pid;
-    engine_->spawn_reply(r, p);
-    rt_.send(p, go);
-  } catch (const std::exception&) {
-    engine_->spawn_reply(r, atoms::system_limit);
-  }
+  // An undefined function spawns a process that fails with undef, as in Erlang.
+  return exports_.spawn_body(r.module, r.function, std::move(args));
 }
 
-node_services* services_of(const runtime& rt) {
-  std::lock_guard lock(registry_mu);
-  auto it = registry().find(&rt);
-  return it == registry().end() ? nullptr : it->second;
-}
+node_services* services_of(const runtime& rt) { return static_cast<node_services*>(rt.upper_layer()); }
 
 }  // namespace otpp::otp

@@ -54,6 +54,7 @@ enum class signal_kind : std::uint8_t {
   info_request,  ///< answer `{Tag, Info}` to `reply_to`
   timeout,       ///< the receive timer `seq` fired
   node_down,     ///< the connection to `node` is gone
+  spawn_reply,   ///< the answer to this process's spawn request `req_id`
 };
 
 struct mail_node {
@@ -119,6 +120,15 @@ struct timeout_node : mail_node {
 struct node_down_node : mail_node {
   explicit node_down_node(atom n) noexcept : mail_node(signal_kind::node_down), node(n) {}
   atom node;
+};
+
+struct spawn_reply_node : mail_node {
+  spawn_reply_node(const reference& r, term res, bool l, bool m) noexcept
+      : mail_node(signal_kind::spawn_reply), req_id(r), result(std::move(res)), link(l), monitor(m) {}
+  reference req_id;
+  term result;  ///< the new pid, or an error atom
+  bool link;    ///< the new process is linked to this one
+  bool monitor; ///< this process monitors it with `req_id`
 };
 
 void free_node(mail_node* n) noexcept;
@@ -228,6 +238,12 @@ struct monitor_entry {
   atom node;          ///< node of the target
 };
 
+/// A spawn request waiting for its reply.
+struct pending_spawn {
+  atom node;
+  spawn_reply_mode reply;
+};
+
 struct watcher_entry {
   pid watcher;
   term target;  ///< how the watcher named this process (pid, or atom name)
@@ -239,6 +255,7 @@ struct process_ext {
   std::unordered_map<reference, monitor_entry, ref_hash> monitors;      ///< this process watches
   std::unordered_map<reference, watcher_entry, ref_hash> monitored_by;  ///< watchers of this one
   std::vector<reference> aliases;
+  std::unordered_map<reference, pending_spawn, ref_hash> spawn_requests;  ///< awaiting a reply
   std::vector<atom> remote_nodes;  ///< nodes this process is listed under (node_down index)
   mail_node* deferred = nullptr;   ///< signals left unprocessed when a kill came in
   term exit_reason;                ///< the reason once a kill is pending / it has exited

@@ -50,6 +50,7 @@ void free_node(mail_node* n) noexcept {
     case signal_kind::info_request: delete static_cast<info_node*>(n); return;
     case signal_kind::timeout: delete static_cast<timeout_node*>(n); return;
     case signal_kind::node_down: delete static_cast<node_down_node*>(n); return;
+    case signal_kind::spawn_reply: delete static_cast<spawn_reply_node*>(n); return;
   }
 }
 
@@ -135,6 +136,7 @@ void handle_node_down(pcb* p, atom node) {
       ++it;
     }
   }
+  fail_spawn_requests(p, node);
   std::erase(x.remote_nodes, node);
 }
 
@@ -230,6 +232,9 @@ void handle_signal(pcb* p, mail_node* n) {
     case signal_kind::node_down:
       handle_node_down(p, static_cast<node_down_node*>(n)->node);
       break;
+    case signal_kind::spawn_reply:
+      handle_spawn_reply(p, *static_cast<spawn_reply_node*>(n));
+      break;
   }
   free_node(n);
 }
@@ -318,104 +323,6 @@ bool consume_reduction() noexcept { return --turn_budget > 0; }
 
 namespace {
 
-std::string crash_report_text(runtime_impl& rt, const pid& who, const term& reason) {
-  char stamp[64] = "";
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
-  static const char* const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  std::snprintf(stamp, sizeof stamp, "%d-%s-%04d::%02d:%02d:%02d.%06lld", tm.tm_mday, months[tm.tm_mon],
-                tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(micros));
-  std::string text = "=ERROR REPORT==== ";
-  text += stamp;
-  text += " ===\nError in process ";
-  text += to_string(term(who));
-  if (rt.node() != atoms::nonode_nohost) {
-    text += " on node ";
-    text += to_string(term(rt.node()));
-  }
-  text += " with exit value:\n";
-  text += to_string(reason);
-  text += "\n\n";
-  return text;
-}
-
-/// An error exit value as the emulator logs it is `{Reason, Stacktrace}`: a list of
-/// `{M, F, Arity | Args, Location}` (or `{Fun, Arity, Location}`) entries.
-bool is_error_value(const term& value) {
-  if (!value.is_tuple() || value.tuple_size() != 2) return false;
-  const term& stack = value[1];
-  if (!stack.is_list() || !stack.is_proper_list()) return false;
-  for (const term& frame : stack.list_elements()) {
-    if (!frame.is_tuple() || (frame.tuple_size() != 3 && frame.tuple_size() != 4)) return false;
-  }
-  return true;
-}
-
-/// The event erts_send_error_term_to_logger builds for a process that ends with an error
-/// (beam_common.c terminate_proc, utils.c do_send_logger_message):
-///   {log, error, "Error in process ~p on node ~p with exit value:~n~p~n", [Pid, Node, Value],
-///    #{error_logger => #{emulator => true, tag => error}, gl => GL, pid => Pid, time => T}}
-/// ("on node ~p" and Node only on a distributed node; no gl without a group leader). BEAM's
-/// Value is always `{Reason, Stacktrace}` and consumers rely on it (Elixir's Logger
-/// translator formats the stacktrace); an otpp error reason that lacks one (a C++ exception's
-/// `{error, <<"what">>}`) is logged as `{Reason, []}`.
-term emulator_error_event(runtime_impl& rt, const pid& who, const pid* gl, const term& reason) {
-  static const atom log("log"), error_logger("error_logger"), emulator("emulator"), tag("tag"),
-      gl_key("gl"), pid_key("pid"), time_key("time");
-  const bool alive = rt.node() != atoms::nonode_nohost;
-  term value = is_error_value(reason) ? reason : tuple_of(reason, term());
-  term args = alive ? list_of(who, rt.node(), std::move(value)) : list_of(who, std::move(value));
-  const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-  std::vector<std::pair<term, term>> meta;
-  meta.emplace_back(error_logger, term::map({{term(emulator), term(atoms::true_)},
-                                             {term(tag), term(atoms::error)}}));
-  if (gl) meta.emplace_back(gl_key, *gl);
-  meta.emplace_back(pid_key, who);
-  meta.emplace_back(time_key, term(static_cast<std::int64_t>(now)));
-  return term::tuple({term(log), term(atoms::error),
-                      term::string(alive ? "Error in process ~p on node ~p with exit value:~n~p~n"
-                                         : "Error in process ~p with exit value:~n~p~n"),
-                      std::move(args), term::map(std::move(meta))});
-}
-
-/// Where the report of a crashed process goes, as on a BEAM node: a group leader on another
-/// node gets the emulator's logger event at `{logger_proxy, node(GL)}` (what OTP's logger
-/// does with an event whose gl is remote: logger:log_allowed -> logger_proxy:log({remote, ..}),
-/// and nothing prints here, the default handler's remote_gl filter stops it); else a local
-/// `logger_proxy` (the system logger, when one is registered) gets the event; else the text
-/// of the error report goes to the group leader as an io request, or to stderr when there is
-/// no group leader to ask.
-void report_crash(runtime_impl& rt, pcb* p, const pid& who, const term& reason) {
-  static const atom logger_proxy("logger_proxy");
-  const pid& gl = p->group_leader;
-  const runtime_impl::where gl_where = rt.classify(gl);
-  if (gl_where == runtime_impl::where::remote) {
-    rt.send_named_remote(p, logger_proxy, gl.node, emulator_error_event(rt, who, &gl, reason));
-    return;
-  }
-  const bool set = gl.id != 0 || gl.serial != 0;  // <0.0.0>: no group leader
-  if (auto proxy = rt.whereis(logger_proxy)) {
-    rt.send_message(p, *proxy, emulator_error_event(rt, who, set ? &gl : nullptr, reason));
-    return;
-  }
-  const bool has_leader = set && gl_where == runtime_impl::where::local && rt.is_alive(gl);
-  std::string text = crash_report_text(rt, who, reason);
-  if (!has_leader) {
-    std::fwrite(text.data(), 1, text.size(), stderr);
-    std::fflush(stderr);
-    return;
-  }
-  term request = tuple_of(atoms::io_request, who, rt.make_ref(),
-                          tuple_of(atoms::put_chars, atoms::unicode, term::binary(text)));
-  rt.send_message(p, gl, std::move(request));
-}
-
 std::pair<term, bool> reason_of(const std::exception_ptr& e) {
   try {
     std::rethrow_exception(e);
@@ -469,7 +376,7 @@ void exit_process(pcb* p, term reason, bool report, bool keep_slot) {
   // The report leaves before the exit signals, as terminate_proc logs before
   // erts_do_exit_process tells links and monitors.
   if (report) {
-    report_crash(rt, p, me, reason);
+    rt.report_crash(p->facade, reason);
     rt.flush_outbox(p);
   }
   if (process_ext* x = p->ext) {
@@ -606,7 +513,7 @@ void request_info(runtime_impl& rt, const pid& target, const pid& reply_to, cons
 }
 
 spawned spawn_process(runtime_impl& rt, pcb* parent, const spawn_options& options, body_ref body,
-                      std::unique_ptr<closure_base> keep_alive) {
+                      std::unique_ptr<closure_base> keep_alive, const before_run* before) {
   pcb* p = rt.allocate_slot();
   p->group_leader = options.group_leader ? *options.group_leader
                     : parent             ? parent->group_leader
@@ -656,6 +563,7 @@ spawned spawn_process(runtime_impl& rt, pcb* parent, const spawn_options& option
     p->extension().monitored_by[ref] = watcher_entry{watcher, term(child)};
     if (rt.classify(watcher) == runtime_impl::where::remote) rt.note_remote(p, watcher.node);
   }
+  if (before) before->call(before->object, child);
   rt.sched().schedule_new(p);
   return result;
 }

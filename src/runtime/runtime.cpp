@@ -51,6 +51,10 @@ std::vector<pid> runtime::processes() const { return impl_->live_pids(); }
 void runtime::set_distribution(distribution* dist) { impl_->set_dist(dist); }
 distribution* runtime::get_distribution() const noexcept { return impl_->dist(); }
 remote_signals& runtime::remote() noexcept { return *impl_; }
+void runtime::set_spawn_hook(spawn_hook hook) { impl_->set_spawn_hook(std::move(hook)); }
+void runtime::set_crash_reporter(crash_reporter reporter) { impl_->set_crash_reporter(std::move(reporter)); }
+void runtime::set_upper_layer(void* p) noexcept { impl_->upper_layer.store(p, std::memory_order_release); }
+void* runtime::upper_layer() const noexcept { return impl_->upper_layer.load(std::memory_order_acquire); }
 void runtime::set_io_poller(io_poller* poller) { impl_->sched().set_poller(poller); }
 
 bool runtime::run_once() {

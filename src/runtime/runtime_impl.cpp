@@ -4,9 +4,11 @@
 #include "runtime/runtime_impl.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <random>
 #include <stdexcept>
 
+#include "otpp/term/print.hpp"
 #include "runtime/memory.hpp"
 
 namespace otpp::detail {
@@ -284,6 +286,9 @@ void runtime_impl::bounce(mail_node* n, const pid& dead) {
       send_message(nullptr, i->reply_to, tuple_of(i->tag, atoms::undefined));
       break;
     }
+    case signal_kind::spawn_reply:
+      release_spawned(dead, *static_cast<spawn_reply_node*>(n), atoms::noproc);
+      break;
     default: break;
   }
   free_node(n);
@@ -736,6 +741,28 @@ void runtime_impl::shutdown(std::chrono::milliseconds grace) {
     if (p->gen_ref.load(std::memory_order_acquire) & pcb::alive_bit) exit_process(p, atoms::killed, false, false);
   }
   (void)sched_->drain_queues();
+}
+
+// ---- crash reports ----------------------------------------------------------------------------
+
+void runtime_impl::set_crash_reporter(crash_reporter reporter) {
+  std::unique_lock lock(crash_reporter_mutex_);
+  crash_reporter_ = std::move(reporter);
+}
+
+void runtime_impl::report_crash(basic_process& dying, const term& reason) {
+  {
+    std::shared_lock lock(crash_reporter_mutex_);
+    if (crash_reporter_) {
+      crash_reporter_(dying, reason);
+      return;
+    }
+  }
+  // No layer above to say where reports go: the bare fact, on stderr.
+  std::string text = "Error in process " + to_string(term(dying.self())) + " with exit value:\n" +
+                     to_string(reason) + "\n";
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fflush(stderr);
 }
 
 // ---- remote_signals ----------------------------------------------------------------------------

@@ -2,8 +2,11 @@
 // timers, the distribution plug and the node_down index. Shared by the runtime sources.
 //
 // Lock order (never take an earlier one while holding a later one):
-//   table_mutex_ | registry_mutex_ | alias_mutex_ | touch_mutex_ | timer_mutex_
-// None of them is held while pushing into a mailbox or calling the distribution layer.
+//   spawn_hook_mutex_ | crash_reporter_mutex_ | table_mutex_ | registry_mutex_ | alias_mutex_
+//   | touch_mutex_ | timer_mutex_
+// The two hook locks are held shared only while their hook (the layer above's code) runs, and
+// exclusively only to replace the hook; the others are never held while pushing into a
+// mailbox or calling the distribution layer.
 #pragma once
 
 #include <atomic>
@@ -150,7 +153,23 @@ class runtime_impl final : public remote_signals {
   void demonitor(const pid& watcher, const term& target, const reference& ref) override;
   void monitor_down(const pid& watcher, const term& target, const reference& ref, term reason) override;
   void group_leader(const pid& from, const pid& to, const pid& leader) override;
+  void spawn_request(remote_spawn_request r) override;
+  void spawn_reply(const pid& to, const reference& req_id, term result, bool link, bool monitor) override;
   void node_down(atom node) override;
+
+  // ---- remote spawn ----
+  /// The SPAWN_REPLY for `to`'s request: a signal when `to` is local, else the distribution's.
+  void reply_to_spawn(const pid& to, const reference& req_id, term result, bool link, bool monitor);
+  /// A reply nobody waits for (its requester `requester` is gone or abandoned it): the new
+  /// process is sent `why` over the link and the monitor is dropped.
+  void release_spawned(const pid& requester, const spawn_reply_node& r, atom why);
+  void set_spawn_hook(spawn_hook hook);
+
+  // ---- the layer above ----
+  void set_crash_reporter(crash_reporter reporter);
+  /// Runs the crash reporter for `dying` (a plain line on stderr when none is installed).
+  void report_crash(basic_process& dying, const term& reason);
+  std::atomic<void*> upper_layer{nullptr};
 
  private:
   void timer_loop();
@@ -205,6 +224,10 @@ class runtime_impl final : public remote_signals {
   std::uint64_t timer_sleep_until_ = ~std::uint64_t{0};
 
   std::atomic<distribution*> dist_{nullptr};
+  std::shared_mutex spawn_hook_mutex_;  ///< held (shared) while the hook runs
+  spawn_hook spawn_hook_;
+  std::shared_mutex crash_reporter_mutex_;  ///< held (shared) while the reporter runs
+  crash_reporter crash_reporter_;
   mutable std::mutex gl_mutex_;
   pid default_gl_;
 
@@ -216,6 +239,10 @@ class runtime_impl final : public remote_signals {
 
 /// Runs one turn of `p` on the current thread (the scheduler calls it).
 scheduler::turn_result run_turn(pcb* p);
+/// A spawn request of `p` was answered (owner of `p` only).
+void handle_spawn_reply(pcb* p, const spawn_reply_node& r);
+/// The node `node` is gone: `p`'s requests spawning there are answered `noconnection`.
+void fail_spawn_requests(pcb* p, atom node);
 /// Ends a process that is not running (shutdown teardown of a never-run or parked process).
 void destroy_unrun(pcb* p);
 

@@ -2,6 +2,7 @@
 // (by pid and by registered name), unlink with UNLINK_ID, exit/2, group leader, aliases,
 // and the same signals between two otpp nodes.
 #include <future>
+#include <thread>
 
 #include "dist/dist_fixture.hpp"
 #include "otpp/dist/control.hpp"
@@ -220,53 +221,73 @@ TEST_F(Links, AliasesWorkBothWays) {
   EXPECT_EQ((*via)[2], atom("to_our_alias"));
 }
 
-TEST_F(Links, ErlSpawnRequestWithoutHandlerGetsNotsup) {
+TEST_F(Links, ErlSpawnRequestReachesTheSignalsAndARefusalGetsBackToErl) {
+  // (A runtime without a spawn hook refuses with notsup; here the stand-in answers for it.)
+  std::thread answer([&] {
+    auto req = a->signals.wait_for_kind("spawn_request");
+    ASSERT_TRUE(req);
+    a->engine->spawn_reply((*req)[2].pid_value(), (*req)[1].reference_value(), atom("notsup"), false, false);
+  });
   auto r = erl->eval("R = erlang:spawn_request(" + quoted(a->name_text()) +
                      ", lists, reverse, [[1,2]], []), receive {spawn_reply, R, Res, What} -> {Res, What} after 5000 -> timeout end.");
+  answer.join();
   EXPECT_EQ(r, "{error,notsup}");
 }
 
-TEST_F(Links, ErlSpawnRequestRunsTheHandlerAndGetsThePid) {
+TEST_F(Links, ErlSpawnRequestReachesTheSignalsAndGetsThePid) {
   pid spawned = a->make_pid();
-  a->engine->set_spawn_handler([&](const dist::incoming_spawn& req) {
-    EXPECT_EQ(req.module, atom("kate"));
-    EXPECT_EQ(req.function, atom("say_name"));
-    EXPECT_EQ(req.args, list_of(1, atom("two")));
-    EXPECT_TRUE(req.monitor);
-    a->engine->spawn_reply(req, term(spawned));
+  std::thread answer([&] {
+    auto req = a->signals.wait_for_kind("spawn_request");
+    ASSERT_TRUE(req);
+    EXPECT_EQ((*req)[4], atom("kate"));
+    EXPECT_EQ((*req)[5], atom("say_name"));
+    EXPECT_EQ((*req)[6], list_of(1, atom("two")));
+    EXPECT_EQ((*req)[8], atoms::true_);  // monitor
+    a->engine->spawn_reply((*req)[2].pid_value(), (*req)[1].reference_value(), term(spawned), false, true);
   });
   auto r = erl->eval("R = erlang:spawn_request(" + quoted(a->name_text()) +
                      ", kate, say_name, [1, two], [monitor]), receive {spawn_reply, R, ok, P} -> node(P) after 5000 -> timeout end.");
+  answer.join();
   EXPECT_EQ(r, a->name_text());
 }
 
+remote_spawn_request request_of(const pid& from, atom m, atom f, term args, const pid& gl, bool monitor) {
+  remote_spawn_request r;
+  r.req_id = reference{from.node, from.creation, 3, {77, 1, 2, 0, 0}};
+  r.from = from;
+  r.group_leader = gl;
+  r.module = m;
+  r.function = f;
+  r.args = std::move(args);
+  r.monitor = monitor;
+  r.opts = monitor ? list_of(atoms::monitor) : term();
+  return r;
+}
+
 TEST_F(Links, OtppSpawnRequestRunsOnErlAndMonitorReportsTheEnd) {
-  std::promise<std::pair<std::uint32_t, term>> reply;
-  auto fut = reply.get_future();
   pid gl = a->make_pid();
-  auto req = a->engine->spawn_request(me, atom(erl->node()), atom("erlang"), atom("send"), list_of(me, atom("from_spawned")),
-                                      gl, list_of(atoms::monitor),
-                                      [&](const reference&, std::uint32_t flags, const term& result) {
-                                        reply.set_value({flags, result});
-                                      });
-  ASSERT_EQ(fut.wait_for(10s), std::future_status::ready);
-  auto [flags, result] = fut.get();
-  EXPECT_EQ(flags, dist::spawn_reply_monitor);
-  ASSERT_TRUE(result.is_pid());
+  auto req = request_of(me, atom("erlang"), atom("send"), list_of(me, atom("from_spawned")), gl, true);
+  a->engine->spawn_request(atom(erl->node()), req);
+  auto reply = a->signals.wait_for_kind("spawn_reply");
+  ASSERT_TRUE(reply);
+  EXPECT_EQ((*reply)[2], term(req.req_id));
+  EXPECT_EQ((*reply)[4], atoms::false_);  // link
+  EXPECT_EQ((*reply)[5], atoms::true_);   // monitor
+  ASSERT_TRUE((*reply)[3].is_pid());
   EXPECT_TRUE(a->signals.wait_for_kind("deliver", [](const term& t) { return t[2].is_atom(atom("from_spawned")); }));
   auto down = a->signals.wait_for_kind("monitor_down");
   ASSERT_TRUE(down);
-  EXPECT_EQ((*down)[3], term(req));
+  EXPECT_EQ((*down)[3], term(req.req_id));
   EXPECT_EQ((*down)[4], atoms::normal);
 }
 
-TEST_F(Links, OtppSpawnRequestToAMissingNodeRepliesNoconnection) {
-  std::promise<term> reply;
-  auto fut = reply.get_future();
-  (void)a->engine->spawn_request(me, atom(unique_name("ghost") + "@localhost"), atom("m"), atom("f"), term(), me, term(),
-                                 [&](const reference&, std::uint32_t, const term& result) { reply.set_value(result); });
-  ASSERT_EQ(fut.wait_for(10s), std::future_status::ready);
-  EXPECT_EQ(fut.get(), atoms::noconnection);
+TEST_F(Links, OtppSpawnRequestToAMissingNodeEndsInNodeDown) {
+  // The runtime answers a pending request with noconnection when its node goes down.
+  atom ghost(unique_name("ghost") + "@localhost");
+  a->engine->spawn_request(ghost, request_of(me, atom("m"), atom("f"), term(), me, false));
+  auto down = a->signals.wait_for_kind("node_down");
+  ASSERT_TRUE(down);
+  EXPECT_EQ((*down)[1], ghost);
 }
 
 using OtppLinks = dist_test;

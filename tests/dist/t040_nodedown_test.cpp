@@ -187,12 +187,12 @@ TEST_F(NodeDown, KillingAnOtppNodeProcessBreaksLinksWithNoconnection) {
     scoped_process me(rt);
     me.trap_exit(true);
     // A process on kate that waits for a message: Kate.reply_sup/0, spawned from here.
-    std::promise<term> spawned;
-    auto fut = spawned.get_future();
-    (void)engine.spawn_request(me.self(), atom(kate_node), atom("Elixir.Kate"), atom("reply_sup"), term(), me.self(),
-                               term(), [&](const reference&, std::uint32_t, const term& r) { spawned.set_value(r); });
-    ASSERT_EQ(fut.wait_for(10s), std::future_status::ready);
-    term remote = fut.get();
+    reference req = me.spawn_request(atom(kate_node), atom("Elixir.Kate"), atom("reply_sup"), term());
+    auto reply = me.receive_for(10s);
+    ASSERT_TRUE(reply);
+    ASSERT_TRUE(reply->is_tagged_tuple(atom("spawn_reply"), 4)) << *reply;
+    EXPECT_EQ((*reply)[1], term(req));
+    term remote = (*reply)[3];
     ASSERT_TRUE(remote.is_pid()) << remote;
     me.link(remote.pid_value());
     // The link is in place on kate too before it dies: a round trip over the same connection.

@@ -174,8 +174,12 @@ TEST_F(rpc_test, the_legacy_rex_server_answers_gen_server_calls_and_features_req
 
 namespace {
 
-// A node wired by hand, without the spawn-monitor tracker: rpc falls back to the peer's rex.
-TEST_F(rpc_test, a_node_without_the_spawn_monitor_tracker_calls_through_rex) {
+// A node wired by hand calls as a started node does: erpc over SPAWN_REQUEST (the peer's rex
+// is gone, so a fall-back to it would fail).
+TEST_F(rpc_test, a_node_wired_by_hand_calls_through_erpc_as_a_started_node_does) {
+  ASSERT_TRUE(kate->services().rex());
+  kate->rt().exit(*kate->services().rex(), atoms::kill);
+  ASSERT_TRUE(otpp::test::eventually([&] { return !kate->rt().whereis(atoms::rex); }));
   runtime rt(runtime_options{.workers = 1});
   dist::engine_options o;
   o.name = otpp::test::unique_name("bare") + "@localhost";
@@ -186,7 +190,6 @@ TEST_F(rpc_test, a_node_without_the_spawn_monitor_tracker_calls_through_rex) {
   o.log = [](std::string_view) {};
   dist::engine engine(o);
   engine.set_remote_signals(&rt.remote());
-  engine.set_reference_factory([&rt] { return rt.make_ref(); });
   ASSERT_TRUE(engine.start());
   rt.set_node(engine.name(), engine.creation());
   rt.set_distribution(&engine);

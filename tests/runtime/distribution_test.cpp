@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "otpp/runtime/distribution.hpp"
 #include "runtime_test_util.hpp"
+#include "support/recording_distribution.hpp"
 
 namespace otpp::test {
 namespace {
@@ -18,48 +20,6 @@ const atom far_node{"far@host"};
 const pid far_pid{far_node, 5, 0, 7};
 const pid far_pid2{far_node, 6, 0, 7};
 
-class recording_distribution final : public distribution {
- public:
-  void send(const pid& from, const pid& to, term msg) override { add("send", from, to, msg); }
-  void send_named(const pid& from, atom name, atom node, term msg) override {
-    add("send_named", from, tuple_of(name, node), msg);
-  }
-  void send_alias(const pid& from, const reference& alias, term msg) override { add("send_alias", from, alias, msg); }
-  void link(const pid& from, const pid& to) override { add("link", from, to); }
-  void unlink(const pid& from, const pid& to, std::uint64_t) override { add("unlink", from, to); }
-  void unlink_ack(const pid& from, const pid& to, std::uint64_t id) override {
-    add("unlink_ack", from, to, static_cast<long long>(id));
-  }
-  void exit(const pid& from, const pid& to, term reason, bool is_exit2) override {
-    add(is_exit2 ? "exit2" : "exit", from, to, reason);
-  }
-  void monitor(const pid& watcher, const term& target, atom node, const reference&) override {
-    add("monitor", watcher, target, node);
-  }
-  void demonitor(const pid& watcher, const term& target, atom node, const reference&) override {
-    add("demonitor", watcher, target, node);
-  }
-  void monitor_exit(const term& target, const pid& watcher, const reference&, term reason) override {
-    add("monitor_exit", target, watcher, reason);
-  }
-  void group_leader(const pid& from, const pid& to, const pid& leader) override { add("group_leader", from, to, leader); }
-
-  std::vector<std::string> take() {
-    std::lock_guard lk(m_);
-    return std::exchange(calls_, {});
-  }
-
- private:
-  template <class... Ts>
-  void add(const char* what, const Ts&... xs) {
-    std::string s = what;
-    ((s += " " + str(term(xs))), ...);
-    std::lock_guard lk(m_);
-    calls_.push_back(std::move(s));
-  }
-  std::mutex m_;
-  std::vector<std::string> calls_;
-};
 
 runtime_options near_options() {
   runtime_options o = deterministic();
@@ -331,44 +291,7 @@ TEST(distribution, a_remote_group_leader_signal_sets_it) {
   EXPECT_EQ(f.dist.take(), (calls{"group_leader " + f.s(f.me.self()) + " " + f.s(far_pid) + " " + f.s(far_pid2)}));
 }
 
-// As a BEAM node does (terminate_proc -> the system logger -> logger:log_allowed ->
-// logger_proxy:log({remote, Node, Event})): the emulator's event goes to the logger_proxy of
-// the group leader's node, not as output to the group leader, before the exit signals.
-TEST(distribution, a_crash_with_a_remote_group_leader_logs_on_the_group_leaders_node) {
-  dist_fixture f;
-  // A local logger_proxy does not see it either: the event is for the group leader's node.
-  ASSERT_TRUE(f.rt.register_name(atom("logger_proxy"), f.me.self()));
-  spawn_options o;
-  o.group_leader = far_pid;
-  o.link_to = far_pid2;
-  pid p = f.me.spawn_opt(o, [](process&) -> process_task {
-    throw std::runtime_error("remote boom");
-    co_return;
-  }).pid;
-  f.rt.run();
-  auto c = f.dist.take();
-  // (link_to: the remote side counts the link as made, no LINK goes out.)
-  ASSERT_EQ(c.size(), 2u) << ::testing::PrintToString(c);
-  const std::string event_head =
-      "send_named " + f.s(p) +
-      " {logger_proxy,far@host} {log,error,\"Error in process ~p on node ~p with exit "
-      "value:~n~p~n\",[" +
-      f.s(p) + ",near@host,{{error,<<\"remote boom\">>},[]}],#{error_logger => #{emulator => "
-      "true,tag => error},gl => " +
-      f.s(far_pid) + ",pid => " + f.s(p) + ",time => ";
-  EXPECT_EQ(c[0].rfind(event_head, 0), 0u) << c[0];
-  EXPECT_EQ(c[1], "exit " + f.s(p) + " " + f.s(far_pid2) + " {error,<<\"remote boom\">>}");
-  EXPECT_EQ(f.me.receive_for(50ms), std::nullopt);
-}
 
-TEST(distribution, an_exit_with_a_remote_group_leader_is_not_logged) {
-  dist_fixture f;
-  spawn_options o;
-  o.group_leader = far_pid;
-  f.me.spawn_opt(o, exit_with, term(atom("quietly")));
-  f.rt.run();
-  EXPECT_TRUE(f.dist.take().empty());
-}
 
 TEST(distribution, spawn_for_a_remote_requester_links_and_monitors_it) {
   dist_fixture f;
@@ -382,6 +305,114 @@ TEST(distribution, spawn_for_a_remote_requester_links_and_monitors_it) {
   auto c = f.dist.take();
   EXPECT_EQ(c, (calls{"exit " + f.s(p) + " " + f.s(far_pid) + " finished",
                       "monitor_exit " + f.s(p) + " " + f.s(far_pid) + " finished"}));
+}
+
+// ---- remote spawn ----------------------------------------------------------------------------
+
+/// An incoming SPAWN_REQUEST from far_pid for `m:f(Args)` with link and monitor.
+remote_spawn_request request_from_far(term args, bool link = true, bool monitor = true) {
+  remote_spawn_request r;
+  r.req_id = reference{far_node, 7, 3, {9, 9, 9, 0, 0}};
+  r.from = far_pid;
+  r.group_leader = far_pid2;
+  r.module = atom("m");
+  r.function = atom("f");
+  r.args = std::move(args);
+  r.link = link;
+  r.monitor = monitor;
+  return r;
+}
+
+/// A spawn hook whose bodies end at once: `exit_with` their first argument.
+spawn_body ends_at_once(const remote_spawn_request& r) {
+  term reason = r.args.list_elements()[0];
+  return [reason](process& self) { return exit_with(self, reason); };
+}
+
+TEST(distribution, a_spawn_request_is_answered_before_the_new_process_reports_its_exit) {
+  for (const char* why : {"normal", "boom"}) {
+    dist_fixture f;
+    f.rt.set_spawn_hook(ends_at_once);
+    f.rt.remote().spawn_request(request_from_far(list_of(atom(why))));
+    f.rt.run();
+    auto c = f.dist.take();
+    ASSERT_EQ(c.size(), 3u) << ::testing::PrintToString(c);
+    std::istringstream words(c[0]);
+    std::string kind, to, child;
+    words >> kind >> to >> child;
+    EXPECT_EQ(c[0], "spawn_reply " + f.s(far_pid) + " " + child + " link monitor");
+    // The real reason reaches the requester's link and monitor, not noproc.
+    EXPECT_EQ(c[1], "exit " + child + " " + f.s(far_pid) + " " + why);
+    EXPECT_EQ(c[2], "monitor_exit " + child + " " + f.s(far_pid) + " " + why);
+  }
+}
+
+TEST(distribution, a_spawn_request_without_a_spawn_hook_is_answered_notsup) {
+  dist_fixture f;
+  f.rt.remote().spawn_request(request_from_far(list_of(atoms::normal)));
+  EXPECT_EQ(f.dist.take(), (calls{"spawn_reply " + f.s(far_pid) + " notsup nolink nomonitor"}));
+}
+
+TEST(distribution, a_spawn_request_with_an_improper_argument_list_is_answered_badarg) {
+  dist_fixture f;
+  f.rt.set_spawn_hook(ends_at_once);
+  f.rt.remote().spawn_request(request_from_far(term::list(std::vector<term>{atoms::normal}, atom("x"))));
+  EXPECT_EQ(f.dist.take(), (calls{"spawn_reply " + f.s(far_pid) + " badarg nolink nomonitor"}));
+}
+
+TEST(distribution, a_remote_spawn_request_goes_out_and_its_reply_makes_link_and_monitor) {
+  dist_fixture f;
+  f.me.trap_exit(true);
+  reference req = f.me.spawn_request(far_node, atom("m"), atom("f"), list_of(1),
+                                     {.link = true, .monitor = true});
+  EXPECT_EQ(f.dist.take(),
+            (calls{"spawn_request far@host " + f.s(f.me.self()) + " m f [1] [link,monitor]"}));
+  f.rt.remote().spawn_reply(f.me.self(), req, far_pid, true, true);
+  EXPECT_EQ(str(f.me.receive_for(1s)), "{spawn_reply," + str(term(req)) + ",ok," + f.s(far_pid) + "}");
+  // The process ends at once: its link and its monitor report the real reason.
+  f.rt.remote().exit(far_pid, f.me.self(), atoms::normal, false);
+  f.rt.remote().monitor_down(f.me.self(), far_pid, req, atoms::normal);
+  EXPECT_EQ(str(f.me.receive_for(1s)), "{'EXIT'," + f.s(far_pid) + ",normal}");
+  EXPECT_EQ(str(f.me.receive_for(1s)),
+            "{'DOWN'," + str(term(req)) + ",process," + f.s(far_pid) + ",normal}");
+}
+
+TEST(distribution, a_spawn_request_with_error_only_hears_only_of_failure) {
+  dist_fixture f;
+  reference ok = f.me.spawn_request(far_node, atom("m"), atom("f"), term(),
+                                    {.monitor = true, .reply = spawn_reply_mode::error_only});
+  reference bad = f.me.spawn_request(far_node, atom("m"), atom("f"), term(),
+                                     {.reply = spawn_reply_mode::error_only});
+  f.rt.remote().spawn_reply(f.me.self(), ok, far_pid, false, true);
+  f.rt.remote().spawn_reply(f.me.self(), bad, atom("badopt"), false, false);
+  EXPECT_EQ(str(f.me.receive_for(1s)), "{spawn_reply," + str(term(bad)) + ",error,badopt}");
+  f.rt.remote().monitor_down(f.me.self(), far_pid, ok, atom("done"));
+  EXPECT_EQ(str(f.me.receive_for(1s)), "{'DOWN'," + str(term(ok)) + ",process," + f.s(far_pid) + ",done}");
+}
+
+TEST(distribution, node_down_answers_a_pending_spawn_request_with_noconnection) {
+  dist_fixture f;
+  reference req = f.me.spawn_request(far_node, atom("m"), atom("f"), term());
+  f.rt.remote().node_down(far_node);
+  EXPECT_EQ(str(f.me.receive_for(1s)), "{spawn_reply," + str(term(req)) + ",error,noconnection}");
+}
+
+TEST(distribution, an_abandoned_spawn_request_unlinks_with_abandoned_and_drops_the_reply) {
+  dist_fixture f;
+  reference req = f.me.spawn_request(far_node, atom("m"), atom("f"), term(), {.link = true});
+  (void)f.dist.take();
+  EXPECT_TRUE(f.me.spawn_request_abandon(req));
+  EXPECT_FALSE(f.me.spawn_request_abandon(req));
+  f.rt.remote().spawn_reply(f.me.self(), req, far_pid, true, false);
+  EXPECT_EQ(f.me.receive_for(50ms), std::nullopt);
+  EXPECT_EQ(f.dist.take(), (calls{"exit " + f.s(f.me.self()) + " " + f.s(far_pid) + " abandoned"}));
+}
+
+TEST(distribution, a_spawn_request_without_a_distribution_is_answered_noconnection) {
+  runtime rt(near_options());
+  scoped_process me(rt);
+  reference req = me.spawn_request(far_node, atom("m"), atom("f"), term());
+  EXPECT_EQ(str(me.receive_for(1s)), "{spawn_reply," + str(term(req)) + ",error,noconnection}");
 }
 
 TEST(distribution, without_a_distribution_links_and_monitors_to_remote_pids_fail_with_noconnection) {

@@ -44,6 +44,14 @@ class recording_signals final : public remote_signals {
   void group_leader(const pid& from, const pid& to, const pid& leader) override {
     add(tuple_of(atom("group_leader"), from, to, leader));
   }
+  void spawn_request(remote_spawn_request r) override {
+    add(term::tuple({atom("spawn_request"), r.req_id, r.from, r.group_leader, r.module, r.function,
+                     r.args, term::boolean(r.link), term::boolean(r.monitor)}));
+  }
+  void spawn_reply(const pid& to, const reference& req_id, term result, bool link, bool monitor) override {
+    add(term::tuple({atom("spawn_reply"), to, req_id, std::move(result), term::boolean(link),
+                     term::boolean(monitor)}));
+  }
   void node_down(atom node) override { add(tuple_of(atom("node_down"), node)); }
 
   /// Waits for (and removes) the first recorded signal `match` accepts.

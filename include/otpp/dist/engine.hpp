@@ -67,19 +67,6 @@ struct engine_options {
   std::function<void(std::string_view)> log;
 };
 
-/// One SPAWN_REQUEST that arrived from another node.
-struct incoming_spawn {
-  atom from_node;
-  reference req_id;
-  pid from;           ///< the requesting process (becomes linked/monitoring when asked)
-  pid group_leader;   ///< the requester's group leader: the new process's group leader
-  atom module, function;
-  term args;          ///< the argument list
-  term opts;          ///< the options as sent (link, monitor, {reply, ...}, ...)
-  bool link = false;     ///< the new process must be linked to `from`
-  bool monitor = false;  ///< `from` monitors the new process with reference `req_id`
-};
-
 /// A node going up or down, for C++ observers.
 struct node_event {
   atom node;
@@ -96,7 +83,7 @@ class engine final : public distribution {
 
   /// Where signals from other nodes go; set before start(), valid until stop() returns.
   void set_remote_signals(remote_signals* sink);
-  /// Produces references for the engine's own requests (ping, spawn requests); by default
+  /// Produces references for the engine's own requests (ping); by default
   /// the engine makes its own. Set before start().
   void set_reference_factory(std::function<reference()> make_ref);
 
@@ -142,25 +129,6 @@ class engine final : public distribution {
   std::uint64_t on_node_event(std::function<void(const node_event&)> observer);
   void remove_node_observer(std::uint64_t id);
 
-  // -- remote spawn --
-  /// Installs what runs incoming SPAWN_REQUESTs (the otp layer's export table). It runs
-  /// on the I/O thread and must answer each request with `spawn_reply` — before the new
-  /// process can send anything to the requester. Without a handler every request is
-  /// answered with the error `notsup`.
-  void set_spawn_handler(std::function<void(const incoming_spawn&)> handler);
-  /// Answers `request` with the new pid (links/monitors as requested are then in place) or
-  /// an error atom (`badarg`, `system_limit`, `notsup`, ...).
-  void spawn_reply(const incoming_spawn& request, const term& pid_or_error);
-  /// Called on the I/O thread with the SPAWN_REPLY for a request: the remote pid (with the
-  /// reply flags saying whether a link / monitor was set up) or an error atom;
-  /// `noconnection` when the node cannot be reached or goes down first.
-  using spawn_reply_handler = std::function<void(const reference& req_id, std::uint32_t flags, const term& result)>;
-  /// Sends SPAWN_REQUEST for `module:function(args...)` on `node`, on behalf of local `from`
-  /// with `group_leader`; `opts` travel as given (e.g. `[link, monitor]`). Returns the
-  /// request id (also the monitor reference when `monitor` is among `opts`).
-  reference spawn_request(const pid& from, atom node, atom module, atom function, term args,
-                          const pid& group_leader, term opts, spawn_reply_handler on_reply);
-
   // -- funs on the wire --
   /// Makes, for each connection as it comes up, what closures in messages to that peer
   /// become (etf::closure_rewriter); called on the I/O thread with the peer's name and
@@ -182,6 +150,9 @@ class engine final : public distribution {
   void demonitor(const pid& watcher, const term& target, atom node, const reference& ref) override;
   void monitor_exit(const term& target, const pid& watcher, const reference& ref, term reason) override;
   void group_leader(const pid& from, const pid& to, const pid& leader) override;
+  void spawn_request(atom node, const remote_spawn_request& r) override;
+  void spawn_reply(const pid& to, const reference& req_id, term result, bool link,
+                   bool monitor) override;
 
   struct impl;
 

@@ -1,7 +1,7 @@
-// A node's default logger: the process registered as `logger_proxy`, where the runtime sends
-// the "Error in process" event of a local process that failed and where other nodes send the
-// events of processes whose group leader is on this node (a process alex spawned on a BEAM or
-// otpp kate that crashed). It prints each event on the node's standard output as the default
+// A node's default logger: the process registered as `logger_proxy`, where the crash reporter
+// (otp/crash_report.hpp) sends the "Error in process" event of a local process that failed
+// and where other nodes send the events of processes whose group leader is on this node (a
+// process alex spawned on a BEAM or otpp kate that crashed). It prints each event on the node's standard output as the default
 // handler of OTP's logger does:
 //
 //   =ERROR REPORT==== 30-Nov-2026::10:59:21.357794 ===

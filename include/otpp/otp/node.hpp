@@ -1,6 +1,6 @@
 // A whole node in one object: runtime, distribution engine, export table and services, wired
-// in the order they need (the engine hands incoming signals to the runtime through the
-// spawn-monitor tracker; the runtime hands outgoing ones to the engine).
+// in the order they need (the engine hands incoming signals to the runtime, the runtime hands
+// outgoing ones to the engine), exactly as a node wired by hand.
 //
 //   auto kate = otpp::otp::node::start({.dist = {.name = "kate@localhost"}});
 //   kate->exports().add_elixir("Kate", "say_name", say_name);
@@ -49,7 +49,6 @@ class node {
   std::unique_ptr<export_table> exports_;
   std::unique_ptr<dist::engine> engine_;
   std::unique_ptr<runtime> rt_;
-  std::unique_ptr<spawn_monitors> monitors_;
   std::unique_ptr<node_services> services_;
 };
 

@@ -8,6 +8,19 @@
 
 namespace otpp {
 
+/// One SPAWN_REQUEST: `from` asks a node to start `module:function(args...)`.
+struct remote_spawn_request {
+  reference req_id;   ///< names the request; also the monitor's reference when `monitor`
+  pid from;           ///< the requesting process
+  pid group_leader;   ///< the new process's group leader (the requester's)
+  atom module;
+  atom function;
+  term args;          ///< the argument list
+  term opts;          ///< the options as they travel (link, monitor, ...)
+  bool link = false;     ///< the new process is linked to `from`
+  bool monitor = false;  ///< `from` monitors the new process with reference `req_id`
+};
+
 /// Implemented by the distribution layer (dist/); installed into a runtime with
 /// `runtime::set_distribution`. Every method is thread-safe and must not block: it queues
 /// the signal on the connection to `to.node` (connecting on first use) and returns.
@@ -42,6 +55,14 @@ class distribution {
   virtual void monitor_exit(const term& target, const pid& watcher, const reference& ref, term reason) = 0;
   /// GROUP_LEADER: set remote `to`'s group leader to `leader`.
   virtual void group_leader(const pid& from, const pid& to, const pid& leader) = 0;
+  /// SPAWN_REQUEST: local `r.from` asks `node` to start a process. The answer comes back
+  /// through `remote_signals::spawn_reply` (`noconnection` when `node` cannot be reached,
+  /// `badarg` for this node's own name).
+  virtual void spawn_request(atom node, const remote_spawn_request& r) = 0;
+  /// SPAWN_REPLY to remote `to` for its request `req_id`: the new local pid, whose link and
+  /// monitor (as `link` / `monitor` say) are in place, or an error atom.
+  virtual void spawn_reply(const pid& to, const reference& req_id, term result, bool link,
+                           bool monitor) = 0;
 };
 
 /// Implemented by the runtime; the distribution layer calls it for every signal that arrives
@@ -74,9 +95,18 @@ class remote_signals {
   virtual void monitor_down(const pid& watcher, const term& target, const reference& ref, term reason) = 0;
   /// Remote `from` sets local `to`'s group leader to `leader`.
   virtual void group_leader(const pid& from, const pid& to, const pid& leader) = 0;
+  /// A SPAWN_REQUEST from remote `r.from`: the runtime starts the process (its body made by
+  /// the runtime's spawn hook), sends the SPAWN_REPLY through `distribution::spawn_reply`
+  /// before the process runs, and owns the link and the monitor the request asks for.
+  virtual void spawn_request(remote_spawn_request r) = 0;
+  /// The SPAWN_REPLY to local `to`'s request `req_id`: the remote pid (`link` / `monitor`
+  /// say which the peer set up) or an error atom.
+  virtual void spawn_reply(const pid& to, const reference& req_id, term result, bool link,
+                           bool monitor) = 0;
   /// The connection to `node` is gone: every link to a process there breaks with reason
   /// `noconnection`, every monitor of one fires DOWN with `noconnection`, and remote
-  /// monitors held by processes there are forgotten.
+  /// monitors held by processes there are forgotten, and requests
+  /// spawning there are answered with `noconnection`.
   virtual void node_down(atom node) = 0;
 };
 

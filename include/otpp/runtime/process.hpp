@@ -69,10 +69,9 @@ class exit_exception : public std::exception {
 };
 
 /// Thrown by `process::error(reason)`: the process ends with `reason` and a crash report (as
-/// `erlang:error/1`): the emulator's "Error in process" logger event to `{logger_proxy, Node}`
-/// when its group leader is on another node, else to a local `logger_proxy` if one is
-/// registered, else the report's text to its group leader. Any other exception escaping a
-/// process ends it with `{error, <<"what()">>}` and a crash report.
+/// `erlang:error/1`), made by the runtime's crash reporter (the otp layer's sends the
+/// emulator's "Error in process" logger event where a BEAM node would). Any other exception
+/// escaping a process ends it with `{error, <<"what()">>}` and a crash report.
 class error_exception : public std::exception {
  public:
   explicit error_exception(term reason) : reason_(std::move(reason)) {}
@@ -256,6 +255,24 @@ struct spawn_options {
   bool trap_exit = false;
 };
 
+/// How a requester hears of its spawn_request (the `reply` option of erlang:spawn_request/5).
+enum class spawn_reply_mode : std::uint8_t {
+  yes,           ///< `{spawn_reply, ReqId, ok, Pid}` or `{spawn_reply, ReqId, error, Reason}`
+  error_only,    ///< only the error message
+  success_only,  ///< only the success message
+  no,            ///< neither
+};
+
+/// Options of a remote spawn request.
+struct spawn_request_options {
+  /// Link the new process with the requester (in place when the reply arrives).
+  bool link = false;
+  /// The requester monitors the new process; the monitor's reference is the request id.
+  bool monitor = false;
+  /// Which reply messages the requester gets (stays on this node, as in OTP).
+  spawn_reply_mode reply = spawn_reply_mode::yes;
+};
+
 /// What spawn_opt returns.
 struct spawned {
   otpp::pid pid;
@@ -281,10 +298,17 @@ struct body_ref {
   process_task (*call)(void* object, process& self);
 };
 
+/// What runs once a new process is complete and before it can run (a SPAWN_REPLY leaves
+/// there, ahead of anything the process sends).
+struct before_run {
+  void* object;
+  void (*call)(void* object, const pid& child);
+};
+
 /// Spawns a process (the non-template core of every spawn). `parent` is null when the
 /// runtime itself spawns.
 spawned spawn_process(runtime_impl& rt, pcb* parent, const spawn_options& options, body_ref body,
-                      std::unique_ptr<closure_base> keep_alive);
+                      std::unique_ptr<closure_base> keep_alive, const before_run* before = nullptr);
 
 /// True unless F is a function whose parameters after `process&` include a reference: the
 /// coroutine frame would keep the reference, and spawn's arguments die when spawn returns.
@@ -393,6 +417,17 @@ class basic_process {
   spawned spawn_opt(const spawn_options& options, F&& f, A&&... args) {
     return detail::spawn_with(impl(), pcb_, options, std::forward<F>(f), std::forward<A>(args)...);
   }
+
+  /// `erlang:spawn_request(Node, M, F, Args, Opts)`: asks `node` to start `module:function`
+  /// with the argument list `args`; returns the request id. The answer arrives as a message
+  /// (see spawn_reply_mode); `noconnection` when the node cannot be reached. The link and
+  /// the monitor asked for are in place when the reply arrives, ahead of any signal from
+  /// the new process.
+  reference spawn_request(atom node, atom module, atom function, term args,
+                          const spawn_request_options& options = {});
+  /// `erlang:spawn_request_abandon/1`: true if `req_id` was still waiting for its reply (a
+  /// late reply is then dropped, and a process it started is sent `abandoned` over its link).
+  bool spawn_request_abandon(const reference& req_id);
 
   // -- links, monitors, exit signals --
   /// Links to `to`. A dead pid sends this process an exit signal `noproc` (as Erlang does).

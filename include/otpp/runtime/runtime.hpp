@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -41,6 +42,16 @@ struct runtime_options {
   std::uint32_t reductions_per_turn = 2000;
 };
 
+/// The body of a process an incoming SPAWN_REQUEST asks for.
+using spawn_body = std::function<process_task(process&)>;
+/// Makes the body for one incoming SPAWN_REQUEST (the otp layer looks the function up in its
+/// export table). Runs on the distribution layer's thread; must not block. An empty body
+/// refuses the request with `notsup`.
+using spawn_hook = std::function<spawn_body(const remote_spawn_request&)>;
+/// Reports a process that ends with an error (Erlang's "Error in process ..."), called by the
+/// exit path on behalf of the dying process, before its links and monitors hear of it.
+using crash_reporter = std::function<void(basic_process& dying, const term& reason)>;
+
 /// A node's processes. Thread-safe unless a method says otherwise. Destroying a runtime shuts
 /// it down (see `shutdown`); every scoped_process of it must be destroyed first.
 class runtime {
@@ -59,7 +70,7 @@ class runtime {
   [[nodiscard]] bool is_local(const pid& p) const noexcept;
   [[nodiscard]] reference make_ref();
   /// The group leader of processes spawned by the runtime itself and of scoped processes
-  /// (the otp layer sets it to its io server). Until set, crash reports go to stderr.
+  /// (the otp layer sets it to its io server).
   [[nodiscard]] pid default_group_leader() const;
   void set_default_group_leader(const pid& leader);
 
@@ -107,6 +118,20 @@ class runtime {
   /// Lets idle workers drive the distribution layer's I/O (nullptr removes it; removal
   /// returns once no worker uses the old one). Ignored in deterministic mode.
   void set_io_poller(io_poller* poller);
+
+  /// Installs what makes the bodies of incoming SPAWN_REQUESTs (an empty hook removes it;
+  /// removal returns once no call of the old one is in flight). Without one every request is
+  /// answered with `notsup`.
+  void set_spawn_hook(spawn_hook hook);
+
+  // -- the layer above --
+  /// Installs what reports a crashed process (empty: a plain line on stderr). Set it before
+  /// processes run; removal returns once no call of the old one is in flight.
+  void set_crash_reporter(crash_reporter reporter);
+  /// One pointer for the layer above the runtime, so a process finds what that layer keeps per
+  /// node through `self.rt()` (the otp layer keeps its node services here). Not owned.
+  void set_upper_layer(void* p) noexcept;
+  [[nodiscard]] void* upper_layer() const noexcept;
 
   // -- deterministic mode (tests); owner thread only --
   /// Runs one process turn; false when nothing is runnable.
