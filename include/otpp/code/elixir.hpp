@@ -1,0 +1,65 @@
+// Elixir source lowered to Erlang abstract format: the shell's front end. Text becomes the
+// expression forms `erl_parse` would give for the Erlang Elixir itself compiles the text to,
+// so one evaluator of abstract format runs both languages.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "otpp/term/term.hpp"
+
+namespace otpp::code {
+
+/// What the text before the current input bound: Elixir's variables and the Erlang variables
+/// holding their current versions. Rebinding `x` makes a new version (`_x@2`), as Elixir does,
+/// so bindings made by earlier inputs stay valid in the evaluator's binding set.
+struct elixir_scope {
+  std::map<std::string, std::string, std::less<>> variables;  ///< `x` -> `_x@1`
+  std::uint64_t counter = 0;                                    ///< the last version number used
+  std::map<std::string, atom, std::less<>> aliases;  ///< `Bar` -> 'Elixir.Foo.Bar' (`alias`)
+};
+
+struct elixir_options {
+  /// Whether `name/arity` is a local function of the evaluation (the shell's helpers: `h/1`,
+  /// `flush/0`, `v/1`...). Local calls lower to `{call, L, {atom, L, Name}, Args}`, which the
+  /// evaluator hands to its local-function handler. Others are a CompileError, as in iex.
+  std::function<bool(std::string_view name, std::size_t arity)> is_local;
+  /// Deepest nesting of expressions accepted (untrusted input must not exhaust the stack).
+  std::size_t max_depth = 500;
+};
+
+/// The lowered input: a proper list of expression forms, and the scope after it (the shell
+/// keeps it when evaluating them succeeded).
+struct elixir_lowered {
+  term exprs;
+  elixir_scope scope;
+};
+
+/// The text ends inside an expression (open bracket, string, `do` without `end`, trailing
+/// operator): the shell reads another line and tries again with both.
+struct elixir_incomplete {};
+
+/// What iex would report for the text, before running any of it.
+struct elixir_error {
+  std::string kind;  ///< "SyntaxError", "TokenMissingError" or "CompileError"
+  std::size_t line = 1;
+  std::size_t column = 0;  ///< 0 when iex gives only the line
+  std::string message;     ///< "syntax error before: ')'", "undefined function x/0 ..."
+  /// As iex prints it, with `file` where iex writes `iex` and its prompt number:
+  /// "** (SyntaxError) iex:1:5: syntax error before: ')'".
+  [[nodiscard]] std::string describe(std::string_view file = "iex") const;
+};
+
+using elixir_outcome = std::variant<elixir_lowered, elixir_incomplete, elixir_error>;
+
+/// Lowers Elixir `source` (one or more expressions separated by newlines or `;`) to Erlang
+/// abstract format, with `scope` holding the variables earlier inputs bound.
+[[nodiscard]] elixir_outcome lower_elixir(std::string_view source, const elixir_scope& scope = {},
+                                          const elixir_options& options = {});
+
+}  // namespace otpp::code

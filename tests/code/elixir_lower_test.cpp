@@ -1,0 +1,283 @@
+// Tests for the Elixir front end: exact forms for the lesson's lines, incomplete input and
+// iex's errors, and a differential check against real Elixir 1.14, which evaluates every case
+// both as Elixir source and as otpp's lowering of it (with :erl_eval) in one run.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "otpp/code/elixir.hpp"
+#include "otpp/term/etf.hpp"
+#include "otpp/term/print.hpp"
+#include "support/child_process.hpp"
+
+namespace otpp::code {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string erlang_text(const term& t) { return to_string(t, print_options(syntax::erlang)); }
+
+// The lowered forms of `source` in Erlang syntax, or the error/incomplete as text.
+std::string lowered(std::string_view source, const elixir_scope& scope = {}, const elixir_options& options = {}) {
+  auto out = lower_elixir(source, scope, options);
+  if (auto* ok = std::get_if<elixir_lowered>(&out)) return erlang_text(ok->exprs);
+  if (std::holds_alternative<elixir_incomplete>(out)) return "incomplete";
+  return std::get<elixir_error>(out).describe();
+}
+
+TEST(ElixirLower, AFunCallingARemoteFunctionBecomesAFunOfOneClause) {
+  EXPECT_EQ(lowered("fn -> Kate.say_name end"),
+            "[{'fun',1,{clauses,[{clause,1,[],[],[{call,1,{remote,1,{atom,1,'Elixir.Kate'},"
+            "{atom,1,say_name}},[]}]}]}}]");
+}
+
+TEST(ElixirLower, SendWithoutParenthesesBecomesErlangSendOfTheBoundVariable) {
+  elixir_scope scope;
+  scope.variables["pid"] = "_pid@1";
+  EXPECT_EQ(lowered("send pid, :sup?", scope),
+            "[{call,1,{remote,1,{atom,1,erlang},{atom,1,send}},[{var,1,'_pid@1'},{atom,1,'sup?'}]}]");
+}
+
+TEST(ElixirLower, ReceiveBindsItsPatternVariablesForTheClauseBody) {
+  EXPECT_EQ(lowered("receive do {:hi, p} -> send p, :sup? end"),
+            "[{'receive',1,[{clause,1,[{tuple,1,[{atom,1,hi},{var,1,'_p@1'}]}],[],"
+            "[{call,1,{remote,1,{atom,1,erlang},{atom,1,send}},[{var,1,'_p@1'},{atom,1,'sup?'}]}]}]}]");
+}
+
+TEST(ElixirLower, RebindingAVariableMakesANewVersionAndTheScopeFollowsIt) {
+  auto out = lower_elixir("x = 1\nx = x + 1");
+  auto& ok = std::get<elixir_lowered>(out);
+  EXPECT_EQ(erlang_text(ok.exprs),
+            "[{match,1,{var,1,'_x@1'},{integer,1,1}},"
+            "{match,2,{var,2,'_x@2'},{op,2,'+',{var,2,'_x@1'},{integer,2,1}}}]");
+  EXPECT_EQ(ok.scope.variables.at("x"), "_x@2");
+  // The next input sees the latest version and keeps counting.
+  auto next = lower_elixir("x", ok.scope);
+  EXPECT_EQ(erlang_text(std::get<elixir_lowered>(next).exprs), "[{var,1,'_x@2'}]");
+}
+
+TEST(ElixirLower, CapturesOfRemoteFunctionsAndOperatorsAreExportFuns) {
+  EXPECT_EQ(lowered("&Kate.say_name/0"), "[{'fun',1,{function,{atom,1,'Elixir.Kate'},{atom,1,say_name},{integer,1,0}}}]");
+  EXPECT_EQ(lowered("&+/2"), "[{'fun',1,{function,{atom,1,erlang},{atom,1,'+'},{integer,1,2}}}]");
+  EXPECT_EQ(lowered("&(&1 * 2)"),
+            "[{'fun',1,{clauses,[{clause,1,[{var,1,'_capture@1'}],[],[{op,1,'*',{var,1,'_capture@1'},{integer,1,2}}]}]}}]");
+}
+
+TEST(ElixirLower, ALiteralRangeIsARangeStructMap) {
+  EXPECT_EQ(lowered("1..3"),
+            "[{map,1,[{map_field_assoc,1,{atom,1,'__struct__'},{atom,1,'Elixir.Range'}},"
+            "{map_field_assoc,1,{atom,1,first},{integer,1,1}},{map_field_assoc,1,{atom,1,last},{integer,1,3}},"
+            "{map_field_assoc,1,{atom,1,step},{integer,1,1}}]}]");
+}
+
+TEST(ElixirLower, TextEndingInsideAnExpressionIsIncomplete) {
+  for (const char* text : {"fn ->", "fn x -> x", "case x do", "[1, 2", "\"abc", "1 +", "receive do",
+                           "%{a: 1", "if true do\n  1\nelse", "foo(", "Enum.map([1], fn x ->\n x end",
+                           "\"a#{1", "try do\n 1\nrescue", "~w(a b", "\"\"\"\nabc", "<<1,", "{1,"}) {
+    EXPECT_EQ(lowered(text), "incomplete") << text;
+  }
+}
+
+TEST(ElixirLower, SyntaxErrorsGiveIexsKindPositionAndWording) {
+  EXPECT_EQ(lowered("1 + )"), "** (SyntaxError) iex:1:5: syntax error before: ')'");
+  EXPECT_EQ(lowered("[1, 2}"),
+            "** (SyntaxError) iex:1:6: syntax error before: '}'. The \"[\" at line 1 is missing terminator \"]\"");
+  EXPECT_EQ(lowered("x = 1\n) + 2"), "** (SyntaxError) iex:2:1: syntax error before: ')'");
+  EXPECT_EQ(lowered("end"), "** (SyntaxError) iex:1:1: syntax error before: end");
+}
+
+TEST(ElixirLower, UnknownNamesAreCompileErrorsUnlessTheShellOwnsThem) {
+  EXPECT_EQ(lowered("y + 1"), "** (CompileError) iex:1: undefined function y/0 (there is no such import)");
+  EXPECT_EQ(lowered("foo(1, 2)"), "** (CompileError) iex:1: undefined function foo/2 (there is no such import)");
+  EXPECT_EQ(lowered("&(&1 + &3)"),
+            "** (CompileError) iex:1: capture argument &2 cannot be defined without &1 (you cannot skip "
+            "arguments, all arguments must be numbered)");
+  EXPECT_EQ(lowered("^x = 1"), "** (CompileError) iex:1: undefined variable ^x");
+  elixir_options options;
+  options.is_local = [](std::string_view name, std::size_t arity) { return name == "flush" && arity == 0; };
+  EXPECT_EQ(lowered("flush()", {}, options), "[{call,1,{atom,1,flush},[]}]");
+  EXPECT_EQ(lowered("flush", {}, options), "[{call,1,{atom,1,flush},[]}]");
+}
+
+TEST(ElixirLower, AliasesPersistInTheScope) {
+  auto out = lower_elixir("alias Foo.Bar\nBar.baz()");
+  auto& ok = std::get<elixir_lowered>(out);
+  EXPECT_EQ(erlang_text(ok.exprs),
+            "[{atom,1,'Elixir.Foo.Bar'},{call,2,{remote,2,{atom,2,'Elixir.Foo.Bar'},{atom,2,baz}},[]}]");
+  EXPECT_EQ(lowered("Bar", ok.scope), "[{atom,1,'Elixir.Foo.Bar'}]");
+}
+
+TEST(ElixirLower, DeeplyNestedInputIsAnErrorNotACrash) {
+  const std::string deep(100000, '[');
+  auto out = lower_elixir(deep + "1" + std::string(100000, ']'));
+  ASSERT_TRUE(std::holds_alternative<elixir_error>(out));
+  EXPECT_NE(std::get<elixir_error>(out).message.find("nested too deeply"), std::string::npos);
+}
+
+// ---- differential: real Elixir evaluates the source and otpp's lowering -------------------
+
+const std::vector<std::string>& reference_cases() {
+  static const std::vector<std::string> cases = {
+      // literals and data
+      "1", "-7", "1_000_000", "0x1F", "2.5", "1.0e3", ":ok", ":\"quoted atom\"", "nil", "true", "\"héllo\"",
+      "'abc'", "[]", "[1, 2 | [3]]", "{}", "{1, :two, \"three\"}", "[a: 1, b: 2]", "%{}", "%{a: 1, b: 2}",
+      "%{\"k\" => [1], 2 => 3}", "?a", "<<1, 2, 3>>", "<<256::16, 1::little-32>>", "<<\"abc\", 0>>",
+      "<<1.5::float>>", "<<?é::utf8>>", "\"\"\"\n  a\n  b\n  \"\"\"",
+      // arithmetic and comparison
+      "1 + 2 * 3", "10 / 4", "div(10, 3)", "rem(-7, 2)", "2 ** 10", "-(3 - 5)", "100000000000000000000 * 3",
+      "1 == 1.0", "1 === 1.0", "1 != 2", "1 !== 1.0", "1 < :a", "\"b\" >= \"a\"", "abs(-3)", "max(1, 2)",
+      "1 / 0", "1 + :a",
+      // booleans and truthiness
+      "true and false", "false or :x", "1 and true", "not true", "!nil", "!1", "nil && 1", "1 && 2",
+      "nil || :d", "false || nil", "1 in [1, 2]", "3 in 1..2", "5 not in [1]",
+      // strings, lists, binaries
+      "\"a\" <> \"b\" <> \"c\"", "x = 3; \"x is #{x}!\"", "\"#{:atom} #{1.5} #{[?a]}\"", "[1] ++ [2]",
+      "[1, 2, 3] -- [2]", "~w(a b c)", "~w(a b)a", "~s(x #{1 + 1})", "~c(ab)", "length([1, 2])",
+      "hd([1, 2])", "tl([1])", "byte_size(\"abc\")", "is_binary(\"a\") and is_atom(:a)",
+      "elem({:a, :b}, 1)", "put_elem({1, 2}, 0, :x)", "tuple_size({1, 2, 3})", "to_string(42)",
+      "to_charlist(\"ab\")", "inspect([1, :a])", "is_nil(nil)",
+      // variables, matching, pins
+      "x = 1; y = x + 1; {x, y}", "{a, b} = {1, 2}; b", "[h | t] = [1, 2, 3]; {h, t}", "x = 1; x = 2; x",
+      "x = 1; ^x = 1", "x = 1; ^x = 2", "{x, x} = {1, 1}", "{x, x} = {1, 2}", "%{a: v} = %{a: 5, b: 6}; v",
+      "<<a::8, rest::binary>> = \"hey\"; {a, rest}", "\"he\" <> rest = \"hello\"; rest",
+      "<<n::16, s::binary-size(2)>> = <<0, 7, ?o, ?k>>; {n, s}", "_ = 5", "[_, second | _] = [1, 2, 3]; second",
+      // maps and structs
+      "m = %{a: 1}; %{m | a: 2}", "m = %{a: 1}; %{m | b: 2}", "m = %{a: 1}; m.a", "m = %{a: 1}; m.b",
+      "m = %{a: 1}; m[:a]", "kw = [a: 1]; kw[:a]", "Map.get(%{a: 1}, :a)", "r = 1..3; r.first",
+      "%{1..3 | last: 9}.last", "%Range{first: 1, last: 2, step: 1}", "first..last = 4..6; {first, last}",
+      // pipes and calls
+      "[1, 2, 3] |> Enum.map(fn x -> x * 2 end) |> Enum.sum()", "\"abc\" |> String.upcase()",
+      ":lists.reverse([1, 2])", ":erlang.element(1, {:a})", "Enum.reduce(1..4, 0, &+/2)",
+      "Enum.map([1, 2], &(&1 * 10))", "Enum.map([{1, 2}], &{elem(&1, 1), &1})", "f = &Enum.count/1; f.([1, 2])",
+      "f = &is_atom/1; f.(:a)", "String.length(\"héllo\")", "1 |> then(&(&1 + 1))", "List.first([])",
+      // fn
+      "f = fn x -> x + 1 end; f.(1)", "f = fn -> :hi end; f.()", "fn x, y -> x + y end.(1, 2)",
+      "f = fn 0 -> :zero; n when n > 0 -> :pos; _ -> :neg end; {f.(0), f.(5), f.(-1)}",
+      "x = 10; f = fn y -> x + y end; f.(1)", "x = 1; f = fn ^x -> :same; _ -> :other end; {f.(1), f.(2)}",
+      "f = fn {:ok, v} -> v end; f.({:error, 1})", "fn x -> x end.(1, 2)", "f = fn x -> x end; f",
+      // control flow
+      "if 1 > 0, do: :yes, else: :no", "if nil do :a else :b end", "if false, do: :never", "unless false, do: :ran",
+      "case {1, 2} do {1, x} -> x; _ -> :none end", "case 5 do n when n > 3 and n < 10 -> :mid; _ -> :other end",
+      "case :z do :a -> 1 end", "cond do 1 > 2 -> :a; nil -> :b; true -> :c end", "cond do false -> 1 end",
+      "x = 5\ncase x do\n  1 -> :one\n  other -> {:other, other}\nend",
+      "with {:ok, a} <- {:ok, 1}, {:ok, b} <- {:ok, a + 1}, do: a + b",
+      "with {:ok, a} <- {:error, :nope}, do: a", "with {:ok, a} <- {:error, 2} do a else {:error, e} -> {:handled, e} end",
+      "with {:ok, a} <- :bad do a else {:error, _} -> :no end", "with x = 2, {:ok, y} <- {:ok, x * 2}, do: y",
+      // for comprehensions
+      "for x <- [1, 2, 3], do: x * 2", "for x <- 1..5, rem(x, 2) == 1, do: x", "for x <- [1, 2], y <- [:a, :b], do: {x, y}",
+      "for {:ok, v} <- [{:ok, 1}, :skip, {:ok, 2}], do: v", "for x <- [1, 2, 3], into: %{}, do: {x, x * x}",
+      "for x <- [1, 1, 2], uniq: true, do: x", "for x <- 1..4, reduce: 0 do acc -> acc + x end",
+      "for x <- ~w(a b), into: \"\", do: x <> x", "for x when x > 1 <- [1, 2, 3], do: x",
+      // receive and processes
+      "send(self(), :hi); receive do :hi -> :got end", "receive do :never -> 1 after 0 -> :timeout end",
+      "send(self(), {:n, 4}); receive do {:n, n} when n > 3 -> n * 2 end", "is_pid(self())", "node()",
+      "ref = make_ref(); send(self(), ref); receive do ^ref -> :matched end",
+      "pid = spawn(fn -> :ok end); is_pid(pid)",
+      // exceptions
+      "raise \"boom\"", "raise ArgumentError, \"bad\"", "raise ArgumentError", "try do raise \"x\" rescue e -> e.message end",
+      "try do raise \"x\" rescue e in RuntimeError -> {:rt, e.message} end",
+      "try do 1 / 0 rescue e in ArithmeticError -> :arith end", "try do 1 / 0 rescue ArithmeticError -> :arith end",
+      "try do throw(:t) catch v -> {:caught, v} end", "try do exit(:bye) catch :exit, r -> r end",
+      "try do :ok after :ignored end", "try do 1 else 1 -> :one end", "try do raise \"a\" rescue [ArgumentError, RuntimeError] -> :list end",
+      "try do {:a} = {:b} rescue e in MatchError -> e.term end", "try do raise \"z\" catch :error, r -> r.message end",
+      "x = \"dyn\"; try do raise x rescue e -> e.message end", "throw(:up)", "exit(:normal)",
+      "try do raise \"a\" rescue e in ArithmeticError -> :wrong end",
+  };
+  return cases;
+}
+
+struct reference_run {
+  bool available = false;  // elixir could be started
+  std::string failure;     // why the run did not happen or did not finish
+  std::map<std::size_t, std::string> results;  // case -> "OK" or the difference
+  std::map<std::size_t, std::string> lowering_errors;
+};
+
+std::string hex(std::string_view bytes) {
+  static const char digits[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+const reference_run& run_reference() {
+  static const reference_run run = [] {
+    reference_run r;
+    const auto& cases = reference_cases();
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("otpp-elixir-lower-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto input = dir / "cases.txt";
+    {
+      std::ofstream out(input);
+      for (std::size_t i = 0; i < cases.size(); ++i) {
+        auto lowered = lower_elixir(cases[i]);
+        auto* ok = std::get_if<elixir_lowered>(&lowered);
+        if (!ok) {
+          r.lowering_errors[i] = std::holds_alternative<elixir_error>(lowered)
+                                     ? std::get<elixir_error>(lowered).describe()
+                                     : "incomplete";
+          continue;
+        }
+        const auto bytes = etf::encode(ok->exprs);
+        out << i << '\t' << hex(cases[i]) << '\t'
+            << hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())) << '\n';
+      }
+    }
+    try {
+      test::child_process elixir({{"elixir", std::string(OTPP_SOURCE_DIR) + "/tests/code/elixir_reference.exs",
+                                   input.string()},
+                                  {},
+                                  false});
+      r.available = true;
+      if (!elixir.wait_for("DONE", 120s)) {
+        r.failure = "elixir gave no DONE: " + elixir.output();
+        elixir.kill(SIGKILL);
+      } else {
+        std::istringstream lines(elixir.output());
+        std::string line;
+        while (std::getline(lines, line)) {
+          if (line.rfind("CASE ", 0) != 0) continue;
+          std::size_t index = std::stoul(line.substr(5));
+          const auto status = line.find(' ', 5);
+          r.results[index] = line.substr(status + 1);
+        }
+      }
+      elixir.wait();
+    } catch (const std::exception& e) {
+      r.failure = e.what();
+    }
+    std::filesystem::remove_all(dir);
+    return r;
+  }();
+  return run;
+}
+
+class ElixirReference : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(ElixirReference, LoweredCodeEvaluatesAsRealElixirDoes) {
+  const std::size_t i = GetParam();
+  const std::string& source = reference_cases()[i];
+  const reference_run& run = run_reference();
+  if (auto it = run.lowering_errors.find(i); it != run.lowering_errors.end()) {
+    FAIL() << source << "\n  lowering failed: " << it->second;
+  }
+  if (!run.available) GTEST_SKIP() << "no elixir: " << run.failure;
+  ASSERT_TRUE(run.failure.empty()) << run.failure;
+  auto it = run.results.find(i);
+  ASSERT_NE(it, run.results.end()) << source << ": no result from elixir";
+  EXPECT_EQ(it->second, "OK") << source << "\n  lowered: " << lowered(source);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, ElixirReference, ::testing::Range<std::size_t>(0, reference_cases().size()));
+
+}  // namespace
+}  // namespace otpp::code
