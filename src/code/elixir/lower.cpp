@@ -1022,8 +1022,10 @@ class lowerer {
     for (auto& [k, v] : ps.bound) inner[k] = v;
     std::vector<term> guards;
     if (when) guards.push_back(guard(*when, inner));
+    term stack = fresh_var(l, "stacktrace");
+    inner["__STACKTRACE__"] = std::string(stack[2].atom_value().name());
     term body = expr(*c.args[1], inner);
-    return clause(l, {t({a("tuple"), l, term::list({kind, value, t({a("var"), l, a("_")})})})}, std::move(guards), {body});
+    return clause(l, {t({a("tuple"), l, term::list({kind, value, stack})})}, std::move(guards), {body});
   }
 
   term rescue_clause(const ex& c, env& vars) {
@@ -1068,6 +1070,7 @@ class lowerer {
       guards.push_back(any);
     }
     env inner = vars;
+    inner["__STACKTRACE__"] = std::string(stack[2].atom_value().name());
     std::vector<term> body;
     if (var && var->name != "_") {
       pattern_state ps;
@@ -1234,7 +1237,10 @@ class lowerer {
       qualifiers.push_back(arg.get());
     }
     if (!o.body) fail(e.offset, "missing :do option in \"for\"");
-    if (qualifiers.empty() || !is_call(*qualifiers[0], "<-")) {
+    auto is_generator = [](const ex& q) {
+      return is_call(q, "<-") || (is_call(q, "<<>>") && q.args.size() == 1 && is_call(*q.args[0], "<-"));
+    };
+    if (qualifiers.empty() || !is_generator(*qualifiers[0])) {
       fail(e.offset, "for comprehensions must start with a generator");
     }
     if (o.reduce && o.into) fail(e.offset, "cannot use :reduce alongside :into/:uniq in comprehension");
@@ -1257,18 +1263,42 @@ class lowerer {
   // The reduction of generator `i` over its enumerable, starting from `acc_in`.
   term for_level(const std::vector<const ex*>& qs, std::size_t i, const for_options& o, env vars, term acc_in, term l) {
     const ex& gen = *qs[i];
-    if (is_call(*gen.args[0], "<<>>")) fail(gen.offset, "bitstring generators are not supported in this shell");
-    term enumerable = expr(*gen.args[1], vars);
     const ex* pat = gen.args[0].get();
     const ex* when = nullptr;
-    if (is_call(*pat, "when")) {
-      when = pat->args[1].get();
-      pat = pat->args[0].get();
-    }
+    term enumerable;
+    term p;
     env inner = vars;
-    pattern_state ps;
-    term p = pattern(*pat, vars, ps);
-    for (auto& [k, v] : ps.bound) inner[k] = v;
+    if (is_call(gen, "<<>>")) {
+      // `for <<c <- bin>>`: an Erlang binary comprehension collects the segments' variables,
+      // then the reduction runs over those tuples.
+      if (gen.args.size() != 1 || !is_call(*gen.args[0], "<-")) fail(gen.offset, "expected a bitstring generator <<pattern <- binary>>");
+      const ex& inside = *gen.args[0];
+      auto bin_pattern = std::make_shared<ex>(gen);
+      bin_pattern->args = {inside.args[0]};
+      term source = expr(*inside.args[1], vars);
+      pattern_state bin_ps;
+      term bin_pat = binary(*bin_pattern, vars, &bin_ps);
+      std::vector<term> collected;
+      std::vector<term> rebound;
+      for (auto& [name, erl] : bin_ps.bound) {
+        collected.push_back(t({a("var"), l, a(erl)}));
+        const std::string again = fresh_name(name);
+        rebound.push_back(t({a("var"), l, a(again)}));
+        inner[name] = again;
+      }
+      enumerable = t({a("lc"), l, t({a("tuple"), l, term::list(collected)}),
+                      term::list({t({a("b_generate"), l, bin_pat, source})})});
+      p = t({a("tuple"), l, term::list(std::move(rebound))});
+    } else {
+      enumerable = expr(*gen.args[1], vars);
+      if (is_call(*pat, "when")) {
+        when = pat->args[1].get();
+        pat = pat->args[0].get();
+      }
+      pattern_state ps;
+      p = pattern(*pat, vars, ps);
+      for (auto& [k, v] : ps.bound) inner[k] = v;
+    }
     std::vector<term> guards;
     if (when) guards.push_back(guard(*when, inner));
     term acc = fresh_var(l, "acc");
@@ -1291,7 +1321,9 @@ class lowerer {
       return t({a("cons"), l, value, acc});
     }
     const ex& q = *qs[i];
-    if (is_call(q, "<-")) return for_level(qs, i, o, vars, acc, l);
+    if (is_call(q, "<-") || (is_call(q, "<<>>") && q.args.size() == 1 && is_call(*q.args[0], "<-"))) {
+      return for_level(qs, i, o, vars, acc, l);
+    }
     env inner = vars;
     term test = expr(q, inner);
     return truthy_case(l, test, for_rest(qs, i + 1, o, inner, acc, l), acc);

@@ -592,6 +592,7 @@ class parser {
       const bool not_in = is_kw(t, "not") && is_kw(peek(1), "in");
       auto op = not_in ? std::optional<op_info>(op_info{10, false}) : binary_op(t);
       if (!op || op->prec < min_prec) return lhs;
+      if (is_punct(t, "/") && is_punct(peek(1), "/") && !peek(1).space_before) return lhs;  // `..//`
       if (t.newline_before && nesting_ == 0 && (is_punct(t, "+") || is_punct(t, "-"))) return lhs;
       stok op_tok = take();
       if (not_in) take();
