@@ -84,11 +84,14 @@ TEST(ElixirLower, TextEndingInsideAnExpressionIsIncomplete) {
 }
 
 TEST(ElixirLower, SyntaxErrorsGiveIexsKindPositionAndWording) {
-  EXPECT_EQ(lowered("1 + )"), "** (SyntaxError) iex:1:5: syntax error before: ')'");
+  // The wording and positions real Elixir 1.14 gives for the same text.
+  EXPECT_EQ(lowered("1 + )"), "** (SyntaxError) iex:1:5: unexpected token: )");
   EXPECT_EQ(lowered("[1, 2}"),
-            "** (SyntaxError) iex:1:6: syntax error before: '}'. The \"[\" at line 1 is missing terminator \"]\"");
-  EXPECT_EQ(lowered("x = 1\n) + 2"), "** (SyntaxError) iex:2:1: syntax error before: ')'");
-  EXPECT_EQ(lowered("end"), "** (SyntaxError) iex:1:1: syntax error before: end");
+            "** (SyntaxError) iex:1:6: unexpected token: }. The \"[\" at line 1 is missing terminator \"]\"");
+  EXPECT_EQ(lowered("x = 1\n) + 2"), "** (SyntaxError) iex:2:1: unexpected token: )");
+  EXPECT_EQ(lowered("end"), "** (SyntaxError) iex:1:1: unexpected reserved word: end");
+  EXPECT_EQ(lowered("if true, do: 1, foo: 2"),
+            "** (ArgumentError) invalid or duplicate keys for if, only \"do\" and an optional \"else\" are permitted");
 }
 
 TEST(ElixirLower, UnknownNamesAreCompileErrorsUnlessTheShellOwnsThem) {
@@ -216,6 +219,18 @@ const std::vector<std::string>& reference_cases() {
   return cases;
 }
 
+// Sources both otpp and real Elixir refuse before running anything; the kind must agree.
+const std::vector<std::string>& refused_cases() {
+  static const std::vector<std::string> cases = {
+      "1 + )", "[1, 2}", "y + 1", "foo(1, 2)", "&(&1 + &3)", "^x = 1", "end", "fn x -> x; x, y -> y end",
+      "cond do 1 end", "x = 1; ^y = 1", "receive do after 1 -> 1; 2 -> 2 end", "x(1) = 2", "_ + 1", "raise",
+      "for x <- [1], do: x, foo: 1", "&1", "&(1)", "x = ; 1", "Enum.map([1], &(&1 + &(&1)))",
+      "fn -> 1 end.()(2)", "case 1 do 1 end", "%{a: 1} = %{m | a: 2}", "\"#{\"", "a b c d",
+      "if true, do: 1, foo: 2",
+  };
+  return cases;
+}
+
 struct reference_run {
   bool available = false;  // elixir could be started
   std::string failure;     // why the run did not happen or did not finish
@@ -236,7 +251,8 @@ std::string hex(std::string_view bytes) {
 const reference_run& run_reference() {
   static const reference_run run = [] {
     reference_run r;
-    const auto& cases = reference_cases();
+    std::vector<std::string> cases = reference_cases();
+    cases.insert(cases.end(), refused_cases().begin(), refused_cases().end());
     const auto dir = std::filesystem::temp_directory_path() /
                      ("otpp-elixir-lower-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
@@ -246,6 +262,16 @@ const reference_run& run_reference() {
       for (std::size_t i = 0; i < cases.size(); ++i) {
         auto lowered = lower_elixir(cases[i]);
         auto* ok = std::get_if<elixir_lowered>(&lowered);
+        if (i >= reference_cases().size()) {
+          // A refused case: Elixir must refuse it the same way.
+          if (ok) {
+            r.lowering_errors[i] = "accepted";
+            continue;
+          }
+          auto* error = std::get_if<elixir_error>(&lowered);
+          out << i << '\t' << hex(cases[i]) << "\t!" << (error ? error->kind : "TokenMissingError") << '\n';
+          continue;
+        }
         if (!ok) {
           r.lowering_errors[i] = std::holds_alternative<elixir_error>(lowered)
                                      ? std::get<elixir_error>(lowered).describe()
@@ -303,6 +329,24 @@ TEST_P(ElixirReference, LoweredCodeEvaluatesAsRealElixirDoes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, ElixirReference, ::testing::Range<std::size_t>(0, reference_cases().size()));
+
+class ElixirRefusal : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(ElixirRefusal, SourceRealElixirRefusesIsRefusedWithTheSameError) {
+  const std::size_t i = reference_cases().size() + GetParam();
+  const std::string& source = refused_cases()[GetParam()];
+  const reference_run& run = run_reference();
+  if (auto it = run.lowering_errors.find(i); it != run.lowering_errors.end()) {
+    FAIL() << source << "\n  otpp did not refuse it: " << it->second << " " << lowered(source);
+  }
+  if (!run.available) GTEST_SKIP() << "no elixir: " << run.failure;
+  ASSERT_TRUE(run.failure.empty()) << run.failure;
+  auto it = run.results.find(i);
+  ASSERT_NE(it, run.results.end()) << source << ": no result from elixir";
+  EXPECT_EQ(it->second, "OK") << source << "\n  otpp: " << lowered(source);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, ElixirRefusal, ::testing::Range<std::size_t>(0, refused_cases().size()));
 
 }  // namespace
 }  // namespace otpp::code

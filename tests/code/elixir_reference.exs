@@ -1,7 +1,9 @@
 # Evaluates each case of the file named on the command line twice in one real Elixir: the
 # source with Code.eval_string, and otpp's lowering of it with :erl_eval, and says whether the
 # two gave the same value (or the same error class and reason). Lines: index, source and the
-# lowered forms in term_to_binary format, both in hex, separated by tabs.
+# lowered forms in term_to_binary format, both in hex, separated by tabs; in place of the forms,
+# `!Kind` says otpp refused the source with that exception (SyntaxError, CompileError...),
+# and real Elixir must refuse it with the same one.
 [path] = System.argv()
 
 run = fn f ->
@@ -30,9 +32,26 @@ path
 |> Enum.each(fn line ->
   [index, source_hex, forms_hex] = String.split(line, "\t")
   source = Base.decode16!(source_hex, case: :mixed)
-  forms = :erlang.binary_to_term(Base.decode16!(forms_hex, case: :mixed))
-  expected = shape.(run.(fn -> elem(Code.eval_string(source), 0) end))
-  got = shape.(run.(fn -> elem(:erl_eval.exprs(forms, :erl_eval.new_bindings()), 1) end))
+
+  {expected, got} =
+    case forms_hex do
+      "!" <> kind ->
+        refused =
+          try do
+            Code.eval_string(source)
+            :accepted
+          rescue
+            e -> e.__struct__
+          end
+
+        {refused, Module.concat([kind])}
+
+      _ ->
+        forms = :erlang.binary_to_term(Base.decode16!(forms_hex, case: :mixed))
+        expected = shape.(run.(fn -> elem(Code.eval_string(source), 0) end))
+        got = shape.(run.(fn -> elem(:erl_eval.exprs(forms, :erl_eval.new_bindings()), 1) end))
+        {expected, got}
+    end
 
   if expected == got do
     IO.puts("CASE #{index} OK")

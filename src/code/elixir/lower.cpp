@@ -16,6 +16,7 @@ namespace {
 struct compile_failure {
   std::size_t offset = 0;
   std::string message;
+  std::string kind = "CompileError";
 };
 
 using env = std::map<std::string, std::string, std::less<>>;
@@ -441,8 +442,17 @@ class lowerer {
     const std::size_t arity = e.args.size();
     const ex* kw = arity > 0 ? e.args.back().get() : nullptr;
     if (n == "if" || n == "unless") {
-      if (arity != 2 || !keyword_value(kw, "do")) {
-        fail(e.offset, "invalid or duplicate keys for " + n + ", only \"do\" and an optional \"else\" are permitted");
+      bool keys_ok = arity == 2 && keyword_value(kw, "do") && kw->kind == ex_kind::list;
+      if (keys_ok) {
+        for (const auto& pair : kw->args) {
+          const std::string_view key = pair->args[0]->value.atom_value().name();
+          if (key != "do" && key != "else") keys_ok = false;
+        }
+      }
+      if (!keys_ok) {
+        throw compile_failure{e.offset, "invalid or duplicate keys for " + n +
+                                            ", only \"do\" and an optional \"else\" are permitted",
+                              "ArgumentError"};
       }
       term cond = expr(*e.args[0], vars);
       env then_vars = vars;
@@ -1152,7 +1162,11 @@ class lowerer {
     if (is_call(body, "/") && body.args[1]->kind == ex_kind::literal && body.args[1]->value.is_integer()) {
       const ex& f = *body.args[0];
       const term arity = body.args[1]->value;
-      const auto n = static_cast<std::size_t>(arity.to_int64().value_or(0));
+      const auto small = arity.to_int64();
+      if (!small || *small < 0 || *small > 255) {
+        fail(e.offset, "invalid arity for &: " + arity.integer_to_string() + " (an arity is 0 to 255)");
+      }
+      const auto n = static_cast<std::size_t>(*small);
       if (f.kind == ex_kind::call && f.target && f.name != ".()" && f.args.empty() && is_atom_literal(*f.target)) {
         const term mod = f.target->is_alias ? resolve_alias(*f.target) : f.target->value;
         return t({a("fun"), l, t({a("function"), atom_form(l, mod.atom_value().name()), atom_form(l, f.name), t({a("integer"), l, arity})})});
@@ -1393,6 +1407,7 @@ class lowerer {
 }  // namespace elixir
 
 std::string elixir_error::describe(std::string_view file) const {
+  if (kind == "ArgumentError") return "** (" + kind + ") " + message;
   std::string out = "** (" + kind + ") " + std::string(file) + ":" + std::to_string(line);
   if (column > 0) out += ":" + std::to_string(column);
   return out + ": " + message;
@@ -1405,6 +1420,7 @@ elixir_outcome lower_elixir(std::string_view source, const elixir_scope& scope, 
   } catch (const elixir::read_failure& f) {
     if (f.incomplete || f.offset >= source.size()) return elixir_incomplete{};
     const auto at = elixir::locate(source, f.offset);
+    if (f.kind == "CompileError") return elixir_error{f.kind, at.line, 0, f.message};
     return elixir_error{f.kind, at.line, at.column, f.message};
   }
   try {
@@ -1413,7 +1429,7 @@ elixir_outcome lower_elixir(std::string_view source, const elixir_scope& scope, 
     return elixir_lowered{std::move(exprs), std::move(l.scope())};
   } catch (const elixir::compile_failure& f) {
     const auto at = elixir::locate(source, f.offset);
-    return elixir_error{"CompileError", at.line, 0, f.message};
+    return elixir_error{f.kind, at.line, 0, f.message};
   }
 }
 

@@ -435,11 +435,10 @@ class parser {
   [[noreturn]] void unexpected(const stok& t, std::string extra = {}) const {
     if (t.kind == tk::end) throw read_failure{true, t.offset, "TokenMissingError", "unexpected end of input"};
     if (t.kind == tk::keyword) {
-      throw read_failure{false, t.offset, "SyntaxError",
-                         "syntax error before: " + t.text + extra};
+      throw read_failure{false, t.offset, "SyntaxError", "unexpected reserved word: " + t.text + extra};
     }
     if (t.kind == tk::punct) {
-      throw read_failure{false, t.offset, "SyntaxError", "syntax error before: '" + t.text + "'" + extra};
+      throw read_failure{false, t.offset, "SyntaxError", "unexpected token: " + t.text + extra};
     }
     std::string shown = source_of(t);
     if (t.kind == tk::string || t.kind == tk::interp) shown = "\"" + t.text + "\"";
@@ -859,12 +858,8 @@ class parser {
         continue;
       }
       if (is_punct(t, "(") && !t.space_before && e->kind == ex_kind::call && e->name == ".()") {
-        stok open = take();  // f.(a).(b)
-        auto c = make(ex_kind::call, e->offset, ".()");
-        c->target = e;
-        c->args = parse_paren_args(open);
-        e = c;
-        continue;
+        throw read_failure{false, e->offset, "CompileError",
+                           "invalid call " + std::string(text_.substr(e->offset, t.offset - e->offset)) + "(...)"};
       }
       return e;
     }
