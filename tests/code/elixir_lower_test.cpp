@@ -115,6 +115,17 @@ TEST(ElixirLower, AliasesPersistInTheScope) {
   EXPECT_EQ(lowered("Bar", ok.scope), "[{atom,1,'Elixir.Foo.Bar'}]");
 }
 
+TEST(ElixirLower, DefmoduleBecomesACallDefiningTheModuleFromItsErlangForms) {
+  const std::string out = lowered("defmodule Kate do\n  def say_name do\n    IO.puts(\"kate\")\n  end\nend");
+  // otpp_module:define('Elixir.Kate', Forms, {say_name, 0}), Forms as a literal.
+  EXPECT_EQ(out.rfind("[{call,1,{remote,1,{atom,1,otpp_module},{atom,1,define}},[{atom,1,'Elixir.Kate'},", 0), 0u) << out;
+  EXPECT_NE(out.find("{tuple,1,[{atom,1,attribute},{integer,1,1},{atom,1,export},{cons,1,{tuple,1,[{atom,1,say_name},"
+                     "{integer,1,0}]},{nil,1}}]}"), std::string::npos) << out;
+  EXPECT_NE(out.find("{atom,1,function},{integer,1,2},{atom,1,say_name},{integer,1,0}"), std::string::npos) << out;
+  EXPECT_NE(out.find("{tuple,2,[{atom,2,say_name},{integer,2,0}]}]}]"), std::string::npos) << out;
+  EXPECT_EQ(lowered("def f, do: 1"), "** (CompileError) iex:1: cannot invoke def/2 outside module");
+}
+
 TEST(ElixirLower, DeeplyNestedInputIsAnErrorNotACrash) {
   const std::string deep(20000, '[');
   auto out = lower_elixir(deep + "1" + std::string(20000, ']'));
@@ -215,6 +226,15 @@ const std::vector<std::string>& reference_cases() {
       "Enum.sort([3, 1, 2], &>=/2)", "List.to_tuple([1, 2])", "Tuple.to_list({1})", "Integer.parse(\"12a\")",
       "for x <- [1, 2], y = x * 10, do: y", "for x <- [1, 2, 3], x > 1, y <- [x], do: {x, y}",
       "for <<c <- \"ab\">>, do: c",
+      // defmodule (the forms are compiled by the real compiler in the reference run)
+      "defmodule Kate do\n  def say_name do\n    :kate\n  end\nend\nKate.say_name()",
+      "defmodule M1 do\n  def f(0), do: :zero\n  def f(n) when n > 0, do: {:pos, g(n)}\n  defp g(n), do: n * 2\nend\n{M1.f(0), M1.f(4)}",
+      "defmodule M2 do\n  @base 10\n  def add(x, y \\\\ @base), do: x + y\n  def name, do: __MODULE__\nend\n{M2.add(1), M2.add(1, 2), M2.name()}",
+      "defmodule M3 do\n  defstruct [:a, b: 2]\nend\n{struct(M3, a: 1), M3.__struct__().b, M3.__struct__(a: 5).a}",
+      "defmodule M4 do\n  def f(a \\\\ 1, b, c \\\\ 3), do: [a, b, c]\nend\n{M4.f(:x), M4.f(:x, :y), M4.f(:x, :y, :z)}",
+      "defmodule M5 do\n  def safe(x) do\n    1 / x\n  rescue\n    ArithmeticError -> :inf\n  end\nend\n{M5.safe(0), M5.safe(2)}",
+      "defmodule M6 do\n  def twice(f), do: fn x -> f.(f.(x)) end\n  def run, do: twice(&(&1 + 1)).(0)\nend\nM6.run()",
+      "defmodule M7 do\n  def fact(0), do: 1\n  def fact(n), do: n * fact(n - 1)\nend\nM7.fact(20)",
   };
   return cases;
 }

@@ -6,6 +6,16 @@
 # and real Elixir must refuse it with the same one.
 [path] = System.argv()
 
+# What a defmodule lowers to calls: here the real compiler loads the forms, as otpp's loader
+# of interpreted modules will.
+defmodule :otpp_module do
+  def define(name, forms, last) do
+    {:ok, ^name, binary} = :compile.forms(forms, [:return_errors])
+    {:module, ^name} = :code.load_binary(name, ~c"nofile", binary)
+    {:module, name, binary, last}
+  end
+end
+
 run = fn f ->
   try do
     {:value, f.()}
