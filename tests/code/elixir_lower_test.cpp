@@ -75,6 +75,28 @@ TEST(ElixirLower, ALiteralRangeIsARangeStructMap) {
             "{map_field_assoc,1,{atom,1,step},{integer,1,1}}]}]");
 }
 
+TEST(ElixirLower, TheLessonsLinesLowerAsTypedInIex) {
+  elixir_options options;
+  options.is_local = [](std::string_view name, std::size_t arity) { return name == "flush" && arity == 0; };
+  elixir_scope scope;
+  for (const char* line :
+       {"defmodule Kate do\n  def say_name do\n    IO.puts \"Hi, my name is #{__MODULE__}\"\n  end\nend",
+        "Node.spawn_link(:kate@localhost, fn -> Kate.say_name end)",
+        "pid = Node.spawn_link(:kate@localhost, fn ->\n  receive do\n    {:hi, alex_node_pid} -> send alex_node_pid, :sup?\n  end\nend)",
+        "send(pid, {:hi, self()})", "flush()"}) {
+    auto out = lower_elixir(line, scope, options);
+    auto* ok = std::get_if<elixir_lowered>(&out);
+    ASSERT_NE(ok, nullptr) << line << ": " << lowered(line, scope, options);
+    scope = ok->scope;
+  }
+  EXPECT_EQ(scope.variables.at("pid"), "_pid@2");
+  EXPECT_EQ(lowered("Node.spawn_link(:kate@localhost, fn -> Kate.say_name end)"),
+            "[{call,1,{remote,1,{atom,1,'Elixir.Node'},{atom,1,spawn_link}},[{atom,1,kate@localhost},"
+            "{'fun',1,{clauses,[{clause,1,[],[],[{call,1,{remote,1,{atom,1,'Elixir.Kate'},{atom,1,say_name}},[]}]}]}}]}]");
+  // Output pasted back is a comment in iex too: the line goes on.
+  EXPECT_EQ(lowered("x = #PID<0.106.0>"), "incomplete");
+}
+
 TEST(ElixirLower, TextEndingInsideAnExpressionIsIncomplete) {
   for (const char* text : {"fn ->", "fn x -> x", "case x do", "[1, 2", "\"abc", "1 +", "receive do",
                            "%{a: 1", "if true do\n  1\nelse", "foo(", "Enum.map([1], fn x ->\n x end",
@@ -226,6 +248,19 @@ const std::vector<std::string>& reference_cases() {
       "Enum.sort([3, 1, 2], &>=/2)", "List.to_tuple([1, 2])", "Tuple.to_list({1})", "Integer.parse(\"12a\")",
       "for x <- [1, 2], y = x * 10, do: y", "for x <- [1, 2, 3], x > 1, y <- [x], do: {x, y}",
       "for <<c <- \"ab\">>, do: c",
+      // guards, receive, strings, calls
+      "case 2 do x when x in [1, 2] -> :y end", "case 2 do x when x in 1..3 and not is_float(x) -> :y end",
+      "case 5 do x when x in 1..3 -> :in; _ -> :out end", "f = fn x when is_atom(x) or is_nil(x) -> :a; _ -> :b end; {f.(:x), f.(1)}",
+      "receive do after 10 -> :t end", "x = 2\n\"\"\"\nx is #{x}\n  indented\n\"\"\"", "\"\\u00e9\\x41\"",
+      "1 |> (fn x -> x + 1 end).()", "Enum.join([1, 2], \"-\")", "String.pad_leading(\"7\", 3, \"0\")",
+      "[1, 2,]", "%{a: 1, b: 2,}", "Enum.zip([1, 2], [:a, :b])", "Enum.each([1], fn _ -> :ok end)",
+      "Enum.filter(1..10, fn x -> rem(x, 3) == 0 end)", "Enum.group_by([1, 2, 3], &rem(&1, 2))",
+      "String.replace(\"a-b\", \"-\", \"+\")", "Atom.to_string(:a)", "Integer.to_string(255, 16)",
+      "Map.keys(%{b: 1, a: 2})", "List.flatten([1, [2, [3]]])", "Enum.max_by([{1, :a}, {3, :b}], &elem(&1, 0))",
+      "abc = 1; abc + 1", "é = 1; é", "x? = 1", ":erlang.atom_to_binary(:x, :utf8)",
+      "{:ok, pid} = Task.start(fn -> :ok end); is_pid(pid)", "self() |> is_pid()",
+      "Enum.map([1, 2], fn\n  1 -> :one\n  _ -> :other\nend)",
+      "try do\n  :ok\nafter\n  :done\nend", "if true do\n  x = 1\n  x + 1\nend",
       // defmodule (the forms are compiled by the real compiler in the reference run)
       "defmodule Kate do\n  def say_name do\n    :kate\n  end\nend\nKate.say_name()",
       "defmodule M1 do\n  def f(0), do: :zero\n  def f(n) when n > 0, do: {:pos, g(n)}\n  defp g(n), do: n * 2\nend\n{M1.f(0), M1.f(4)}",

@@ -98,7 +98,7 @@ class tokenizer {
       } else if (c == '\\' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') {
         space = true;  // an escaped newline joins lines
         pos_ += 2;
-      } else if (c == '#' && !starts("#PID<") && !starts("#Reference<") && !starts("#Port<")) {
+      } else if (c == '#') {  // `#PID<0.1.0>` pasted from output is a comment, as in iex
         while (pos_ < text_.size() && text_[pos_] != '\n') ++pos_;
       } else {
         break;
@@ -196,31 +196,8 @@ class tokenizer {
       while (q < text_.size() && is_space(text_[q])) ++q;
       if (text_.substr(q, 3) == "\"\"\"") {
         const std::size_t indent = q - line;
-        std::string raw;
-        std::size_t l = body;
-        while (l < line) {
-          std::size_t e = text_.find('\n', l);
-          std::size_t skip = 0;
-          while (skip < indent && l + skip < e && is_space(text_[l + skip])) ++skip;
-          raw += text_.substr(l + skip, e + 1 - (l + skip));
-          l = e + 1;
-        }
-        std::string src = "\"";
-        for (char c : raw) {
-          if (c == '"') src += '\\';
-          src += c;
-        }
-        src += "\"";
         pos_ = q + 3;
-        lexer lx(src, syntax::elixir);
-        token t = lx.next();
-        if (t.kind != token_kind::string) throw read_failure{false, start, "SyntaxError", t.text};
-        stok s;
-        s.kind = tk::string;
-        s.offset = start;
-        s.length = pos_ - start;
-        s.text = std::move(t.text);
-        return s;
+        return heredoc_parts(start, body, line, indent);
       }
       const std::size_t e = text_.find('\n', line);
       if (e == std::string_view::npos) {
@@ -228,6 +205,71 @@ class tokenizer {
       }
       line = e + 1;
     }
+  }
+
+  // The text of a heredoc from `body` to `closing` (the closing line's start), each line less
+  // `indent` leading blanks, as a string token or, with #{...} inside, an interpolation.
+  stok heredoc_parts(std::size_t start, std::size_t body, std::size_t closing, std::size_t indent) {
+    stok t;
+    t.offset = start;
+    t.length = pos_ - start;
+    std::string raw;
+    std::size_t raw_at = body;
+    auto flush = [&](std::size_t at) {
+      if (raw.empty()) return;
+      std::string src = "\"";
+      for (char c : raw) {
+        if (c == '"') src += '\\';
+        src += c;
+      }
+      src += "\"";
+      lexer lx(src, syntax::elixir);
+      token lt = lx.next();
+      if (lt.kind != token_kind::string) throw read_failure{false, raw_at, "SyntaxError", lt.text};
+      t.parts.push_back({false, std::move(lt.text), raw_at, raw_at});
+      raw.clear();
+      raw_at = at;
+    };
+    std::size_t p = body;
+    bool line_start = true;
+    while (p < closing) {
+      if (line_start) {
+        std::size_t skipped = 0;
+        while (skipped < indent && p < closing && is_space(text_[p])) {
+          ++p;
+          ++skipped;
+        }
+        line_start = false;
+        continue;
+      }
+      const char c = text_[p];
+      if (c == '\\' && p + 1 < closing) {
+        raw += text_.substr(p, 2);
+        p += 2;
+        continue;
+      }
+      if (c == '#' && p + 1 < closing && text_[p + 1] == '{') {
+        flush(p);
+        const std::size_t after = skip_braces(p + 2);
+        t.parts.push_back({true, {}, p + 2, after - 1});
+        p = after;
+        raw_at = p;
+        continue;
+      }
+      raw += c;
+      if (c == '\n') line_start = true;
+      ++p;
+    }
+    flush(p);
+    const bool interpolates = std::any_of(t.parts.begin(), t.parts.end(), [](const interp_part& x) { return x.is_expr; });
+    if (interpolates) {
+      t.kind = tk::interp;
+      return t;
+    }
+    t.kind = tk::string;
+    t.text = t.parts.empty() ? std::string() : t.parts[0].text;
+    t.parts.clear();
+    return t;
   }
 
   // ~w(...) ~W ~r ~R ~s ~S ~c ~C: the raw text and the modifiers; ~s"..#{}.." interpolates.
