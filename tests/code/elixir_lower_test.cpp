@@ -89,7 +89,7 @@ TEST(ElixirLower, TheLessonsLinesLowerAsTypedInIex) {
     ASSERT_NE(ok, nullptr) << line << ": " << lowered(line, scope, options);
     scope = ok->scope;
   }
-  EXPECT_EQ(scope.variables.at("pid"), "_pid@2");
+  EXPECT_EQ(scope.variables.at("pid").rfind("_pid@", 0), 0u);
   EXPECT_EQ(lowered("Node.spawn_link(:kate@localhost, fn -> Kate.say_name end)"),
             "[{call,1,{remote,1,{atom,1,'Elixir.Node'},{atom,1,spawn_link}},[{atom,1,kate@localhost},"
             "{'fun',1,{clauses,[{clause,1,[],[],[{call,1,{remote,1,{atom,1,'Elixir.Kate'},{atom,1,say_name}},[]}]}]}}]}]");
@@ -281,7 +281,7 @@ const std::vector<std::string>& refused_cases() {
       "cond do 1 end", "x = 1; ^y = 1", "receive do after 1 -> 1; 2 -> 2 end", "x(1) = 2", "_ + 1", "raise",
       "for x <- [1], do: x, foo: 1", "&1", "&(1)", "x = ; 1", "Enum.map([1], &(&1 + &(&1)))",
       "fn -> 1 end.()(2)", "case 1 do 1 end", "%{a: 1} = %{m | a: 2}", "\"#{\"", "a b c d",
-      "if true, do: 1, foo: 2",
+      "if true, do: 1, foo: 2", "@foo", "x = 5; x -1",
   };
   return cases;
 }

@@ -369,7 +369,12 @@ class lowerer {
           elements.push_back(bin_string(l, part->value.bytes_as_string()).operator[](2).list_elements()[0]);
           continue;
         }
-        term v = remote(l, "Elixir.String.Chars", "to_string", {expr(*part, vars)});
+        // As Elixir: a binary goes in as it is, anything else through String.Chars.
+        term b = fresh_var(l);
+        term other = fresh_var(l);
+        term v = case_of(l, expr(*part, vars),
+                         {clause(l, {b}, {remote(l, "erlang", "is_binary", {b})}, {b}),
+                          clause(l, {other}, {}, {remote(l, "Elixir.String.Chars", "to_string", {other})})});
         elements.push_back(bin_element(l, v, a("default"), term::list({a("binary")})));
       }
       term bin = t({a("bin"), l, term::list(std::move(elements))});
@@ -423,7 +428,7 @@ class lowerer {
                          " outside of match clauses");
     }
     if (n == "@") {
-      if (!module_) fail(e.offset, "cannot invoke @/1 outside module");
+      if (!module_) throw compile_failure{e.offset, "cannot invoke @/1 outside module", "ArgumentError"};
       const ex& attr = *e.args[0];
       auto it = module_->attributes.find(attr.name);
       if (attr.kind != ex_kind::var || it == module_->attributes.end()) return atom_form(l, "nil");
