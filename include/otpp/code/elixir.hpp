@@ -9,7 +9,9 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "otpp/term/term.hpp"
 
@@ -22,6 +24,13 @@ struct elixir_scope {
   std::map<std::string, std::string, std::less<>> variables;  ///< `x` -> `_x@1`
   std::uint64_t counter = 0;                                    ///< the last version number used
   std::map<std::string, atom, std::less<>> aliases;  ///< `Bar` -> 'Elixir.Foo.Bar' (`alias`)
+  /// `import Mod` (with `only:`/`except:` name-arity lists), latest last.
+  struct import_entry {
+    atom module;
+    std::vector<std::pair<std::string, std::size_t>> only;    ///< empty: all
+    std::vector<std::pair<std::string, std::size_t>> except;
+  };
+  std::vector<import_entry> imports;
 };
 
 struct elixir_options {
@@ -29,6 +38,9 @@ struct elixir_options {
   /// `flush/0`, `v/1`...). Local calls lower to `{call, L, {atom, L, Name}, Args}`, which the
   /// evaluator hands to its local-function handler. Others are a CompileError, as in iex.
   std::function<bool(std::string_view name, std::size_t arity)> is_local;
+  /// Whether `module` exports `name/arity`: resolves calls to functions brought in by `import`
+  /// (the shell answers from the node's export table). Without it, imports resolve nothing.
+  std::function<bool(atom module, std::string_view name, std::size_t arity)> exports;
   /// Deepest nesting of expressions accepted (untrusted input must not exhaust the stack).
   std::size_t max_depth = 500;
 };

@@ -276,7 +276,7 @@ class lowerer {
     call->kind = ex_kind::call;
     call->no_parens = true;
     if (kernel_local(e.name, 0) || (module_ && module_->functions.count({e.name, 0})) ||
-        (options_.is_local && options_.is_local(e.name, 0))) {
+        (options_.is_local && options_.is_local(e.name, 0)) || imported(e.name, 0)) {
       return local(*call, vars);
     }
     fail(e.offset, "undefined function " + e.name + "/0 (there is no such import)");
@@ -545,15 +545,60 @@ class lowerer {
     if ((module_ && module_->functions.count({n, arity})) || (options_.is_local && options_.is_local(n, arity))) {
       return t({a("call"), l, atom_form(l, n), term::list(args_of(e, vars))});
     }
+    if (auto from = imported(n, arity)) {
+      if (from->name() == "Elixir.Bitwise") {
+        // Bitwise's operators are inlined to Erlang's, as Elixir does.
+        static const std::pair<std::string_view, std::string_view> ops[] = {
+            {"&&&", "band"}, {"|||", "bor"}, {"<<<", "bsl"}, {">>>", "bsr"}, {"^^^", "bxor"}};
+        for (const auto& [elixir_op, erlang_op] : ops) {
+          if (n == elixir_op && arity == 2) return op(l, erlang_op, expr(*e.args[0], vars), expr(*e.args[1], vars));
+        }
+      }
+      return remote(l, from->name(), n, args_of(e, vars));
+    }
     fail(e.offset, "undefined function " + n + "/" + std::to_string(arity) + " (there is no such import)");
+  }
+
+  // The module an `import` brings `name/arity` from (the latest import wins).
+  std::optional<atom> imported(std::string_view name, std::size_t arity) const {
+    for (auto it = scope_.imports.rbegin(); it != scope_.imports.rend(); ++it) {
+      auto listed = [&](const std::vector<std::pair<std::string, std::size_t>>& list) {
+        return std::any_of(list.begin(), list.end(), [&](const auto& p) { return p.first == name && p.second == arity; });
+      };
+      if (!it->only.empty() && !listed(it->only)) continue;
+      if (listed(it->except)) continue;
+      const bool bitwise_op = it->module.name() == "Elixir.Bitwise" && arity == 2 &&
+                              (name == "&&&" || name == "|||" || name == "<<<" || name == ">>>" || name == "^^^");
+      if (bitwise_op || (options_.exports && options_.exports(it->module, name, arity))) return it->module;
+    }
+    return std::nullopt;
   }
 
   term alias_form(const ex& e) {
     const term l = line(e.offset);
-    if (e.args.empty() || e.args[0]->kind != ex_kind::literal || !e.args[0]->is_alias) {
+    if (e.args.empty() || e.args[0]->kind != ex_kind::literal || !e.args[0]->value.is_atom() ||
+        (!e.args[0]->is_alias && e.name == "alias")) {
       fail(e.offset, "invalid argument for " + e.name + ", expected a compile time atom or alias");
     }
-    const term full = resolve_alias(*e.args[0]);
+    const term full = e.args[0]->is_alias ? resolve_alias(*e.args[0]) : e.args[0]->value;
+    if (e.name == "import") {
+      elixir_scope::import_entry entry{full.atom_value(), {}, {}};
+      const ex* opts = e.args.size() == 2 ? e.args[1].get() : nullptr;
+      for (const char* key : {"only", "except"}) {
+        const ex* list = keyword_value(opts, key);
+        if (!list) continue;
+        if (!is_keyword_list(*list)) fail(list->offset, std::string("invalid :") + key + " option for import, expected a keyword list");
+        auto& into = std::string_view(key) == "only" ? entry.only : entry.except;
+        for (const auto& pair : list->args) {
+          const ex& n = *pair->args[1];
+          if (n.kind != ex_kind::literal || !n.value.is_integer()) fail(n.offset, "invalid arity in import");
+          into.emplace_back(std::string(pair->args[0]->value.atom_value().name()),
+                            static_cast<std::size_t>(n.value.to_int64().value_or(0)));
+        }
+      }
+      scope_.imports.push_back(std::move(entry));
+      return atom_form(l, full.atom_value().name());
+    }
     if (e.name == "alias") {
       std::string as_name = e.args[0]->name.substr(e.args[0]->name.rfind('.') + 1);
       if (e.args.size() == 2) {
