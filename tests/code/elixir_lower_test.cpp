@@ -155,6 +155,14 @@ TEST(ElixirLower, DeeplyNestedInputIsAnErrorNotACrash) {
   auto out = lower_elixir(deep + "1" + std::string(20000, ']'));
   ASSERT_TRUE(std::holds_alternative<elixir_error>(out));
   EXPECT_NE(std::get<elixir_error>(out).message.find("nested too deeply"), std::string::npos);
+  // Long left-associative chains nest as deeply, without a bracket.
+  std::string chain = "1";
+  for (int i = 0; i < 100000; ++i) chain += " + 1";
+  auto sum = lower_elixir(chain);
+  ASSERT_TRUE(std::holds_alternative<elixir_error>(sum));
+  std::string pipes = "x = 1; x";
+  for (int i = 0; i < 50000; ++i) pipes += ".a";
+  ASSERT_TRUE(std::holds_alternative<elixir_error>(lower_elixir(pipes)));
 }
 
 // ---- differential: real Elixir evaluates the source and otpp's lowering -------------------

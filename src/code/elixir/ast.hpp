@@ -26,7 +26,7 @@ enum class ex_kind : std::uint8_t {
 // "%" struct (`value` the alias, `target` the "%{}" body); "<<>>" binary (segments, "::" typed);
 // "__block__"; "fn" (args "->" clauses); "->" (args[0] a list of heads, args[1] a block);
 // "&" capture; "&N" (`value` N); "interp" (args strings and expressions); ".()" (`target` the
-// fun); "sigil_w"/"sigil_r" (`value` the text, `name2` the modifiers); operators by their text.
+// fun); "sigil_w"/"sigil_r"... (`value` the text, `modifiers`); operators by their text.
 struct ex {
   ex_kind kind = ex_kind::literal;
   std::size_t offset = 0;  ///< byte offset of the construct in the source

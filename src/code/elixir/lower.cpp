@@ -29,6 +29,7 @@ struct pattern_state {
   std::vector<term> pin_guards;
 };
 
+// Forms are built in hundreds of places: an atom and a tuple get one-letter builders.
 term a(std::string_view name) { return atom(name); }
 term t(std::initializer_list<term> items) { return term::tuple(items); }
 
@@ -1342,13 +1343,11 @@ class lowerer {
       items.push_back(body);
     }
     // Every function the module defines, so bodies can call each other in any order.
-    bool has_struct = false;
     for (const ex* item : items) {
       if (is_call(*item, "def") || is_call(*item, "defp")) {
         def_head h = read_head(*item);
         for (std::size_t k = h.params.size() - h.defaults; k <= h.params.size(); ++k) ctx.functions.insert({h.name, k});
       } else if (is_call(*item, "defstruct")) {
-        has_struct = true;
         ctx.functions.insert({"__struct__", 0});
         ctx.functions.insert({"__struct__", 1});
       }
@@ -1477,7 +1476,6 @@ class lowerer {
       }
       fail(item->offset, "only def, defp, defstruct, module attributes and alias/import/require are supported in a module body in this shell");
     }
-    (void)has_struct;
     std::vector<term> forms = {t({a("attribute"), l, a("module"), name})};
     std::vector<term> exports;
     for (const auto& f : functions) {

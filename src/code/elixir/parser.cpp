@@ -628,8 +628,14 @@ class parser {
   ex_ptr parse_expr(int min_prec) {
     depth_guard guard(*this, peek().offset);
     ex_ptr lhs = parse_unary();
+    // A left-associative chain (`1 + 1 + ...`) nests as deep as it is long: bound it too.
+    std::size_t chain = 0;
     for (;;) {
       const stok& t = peek();
+      if (depth_ + chain > max_depth_) {
+        throw read_failure{false, t.offset, "SyntaxError", "expression nested too deeply"};
+      }
+      ++chain;
       const bool not_in = is_kw(t, "not") && is_kw(peek(1), "in");
       auto op = not_in ? std::optional<op_info>(op_info{10, false}) : binary_op(t);
       if (!op || op->prec < min_prec) return lhs;
@@ -836,8 +842,11 @@ class parser {
   }
 
   ex_ptr parse_postfix(ex_ptr e) {
-    for (;;) {
+    for (std::size_t chain = 0;; ++chain) {
       const stok& t = peek();
+      if (depth_ + chain > max_depth_) {
+        throw read_failure{false, t.offset, "SyntaxError", "expression nested too deeply"};
+      }
       if (is_punct(t, ".") && !t.newline_before) {
         stok dot = take();
         const stok& n = peek();
