@@ -114,6 +114,11 @@ TEST(ElixirLower, SyntaxErrorsGiveIexsKindPositionAndWording) {
             "** (SyntaxError) iex:1:6: unexpected token: }. The \"[\" at line 1 is missing terminator \"]\"");
   EXPECT_EQ(lowered("x = 1\n) + 2"), "** (SyntaxError) iex:2:1: unexpected token: )");
   EXPECT_EQ(lowered("end"), "** (SyntaxError) iex:1:1: unexpected reserved word: end");
+  elixir_options third_prompt;
+  third_prompt.first_line = 3;
+  EXPECT_EQ(lowered("x = 1\n) + 2", {}, third_prompt), "** (SyntaxError) iex:4:1: unexpected token: )");
+  EXPECT_EQ(lowered("y", {}, third_prompt), "** (CompileError) iex:3: undefined function y/0 (there is no such import)");
+  EXPECT_EQ(lowered(":a", {}, third_prompt), "[{atom,3,a}]");
   EXPECT_EQ(lowered("if true, do: 1, foo: 2"),
             "** (ArgumentError) invalid or duplicate keys for if, only \"do\" and an optional \"else\" are permitted");
 }
@@ -283,6 +288,11 @@ const std::vector<std::string>& reference_cases() {
       "{:ok, pid} = Task.start(fn -> :ok end); is_pid(pid)", "self() |> is_pid()",
       "Enum.map([1, 2], fn\n  1 -> :one\n  _ -> :other\nend)",
       "try do\n  :ok\nafter\n  :done\nend", "if true do\n  x = 1\n  x + 1\nend",
+      "with {:ok, a} <- {:ok, 1},\n     {:ok, b} <- {:ok, 2} do\n  a + b\nend", "for x <- [1, 2],\n    y <- [3] do\n  x * y\nend",
+      "2 |> case do 1 -> :one; _ -> :other end", "if(true, do: 1)", "m = %{a: %{b: 1}}; m.a.b",
+      "%{%{\"k\" => 1} | \"k\" => 2}", "Enum.map([1, 2], fn x ->\n  y = x * 2\n  y + 1\nend)",
+      "case {:ok, 1} do\n  {:ok, n} when n > 0 ->\n    :pos\n\n  {:ok, _} ->\n    :other\nend",
+      "x = 1\ny = case x do\n  1 -> :a\nend\n{x, y}", "[a: 1] ++ [b: 2]", "[{:a, 1}] == [a: 1]",
       // import
       "import Enum\nmap([1, 2], &(&1 + 1)) |> sum()", "import :lists, only: [reverse: 1]\nreverse([1, 2])",
       "import Bitwise\n{5 &&& 3, 5 ||| 3, 1 <<< 4, band(6, 3)}", "import Enum, except: [count: 1]\nsum([1])",

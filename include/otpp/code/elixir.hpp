@@ -41,6 +41,9 @@ struct elixir_options {
   /// Whether `module` exports `name/arity`: resolves calls to functions brought in by `import`
   /// (the shell answers from the node's export table). Without it, imports resolve nothing.
   std::function<bool(atom module, std::string_view name, std::size_t arity)> exports;
+  /// The line number of the text's first line, in the forms' annotations and in errors (iex
+  /// numbers an input's lines from its prompt counter).
+  std::size_t first_line = 1;
   /// Deepest nesting of expressions accepted (untrusted input must not exhaust the stack).
   std::size_t max_depth = 500;
 };
@@ -71,6 +74,18 @@ using elixir_outcome = std::variant<elixir_lowered, elixir_incomplete, elixir_er
 
 /// Lowers Elixir `source` (one or more expressions separated by newlines or `;`) to Erlang
 /// abstract format, with `scope` holding the variables earlier inputs bound.
+///
+/// Besides `erlang` BIFs, lowered code calls these functions, as Elixir's compiled code does:
+/// 'Elixir.String.Chars':to_string/1 (interpolation), 'Elixir.List.Chars':to_charlist/1,
+/// 'Elixir.Enum':reduce/3, into/2, uniq/1, 'member?'/2 (`for`, `in`), 'Elixir.Range':new/2,3
+/// (ranges of non-literal bounds), 'Elixir.Exception':normalize/3 (`rescue e`),
+/// 'Elixir.Kernel.Utils':raise/1 (`raise expr`), Mod:exception/1 (`raise Mod`),
+/// Mod:'__struct__'/1 (`%Mod{...}`), 'Elixir.Access':get/2 (`x[k]`), 'Elixir.Kernel':inspect/1,2
+/// and the other Kernel functions Elixir does not inline, 'Elixir.Regex':'compile!'/2 (`~r`),
+/// lists:reverse/1, lists:member/2, lists:foldl/3, maps:update/3, unicode:characters_to_list/1,
+/// and otpp_module:define/3 (`defmodule`: the module's name, its Erlang forms as a list
+/// starting with the module and export attributes, and the value iex shows last in
+/// `{:module, Name, Binary, Last}`), which the node's module loader provides.
 [[nodiscard]] elixir_outcome lower_elixir(std::string_view source, const elixir_scope& scope = {},
                                           const elixir_options& options = {});
 

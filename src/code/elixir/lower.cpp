@@ -146,9 +146,9 @@ class lowerer {
  private:
   // ---- helpers ----
   [[nodiscard]] term line(std::size_t offset) const {
-    if (offset > text_.size()) return term(1);
+    if (offset > text_.size()) return term(static_cast<long long>(options_.first_line));
     auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
-    return term(static_cast<long long>(it - line_starts_.begin()) + 1);
+    return term(static_cast<long long>(it - line_starts_.begin() + options_.first_line));
   }
   [[noreturn]] static void fail(std::size_t offset, std::string message) {
     throw compile_failure{offset, std::move(message)};
@@ -1711,7 +1711,8 @@ elixir_outcome lower_elixir(std::string_view source, const elixir_scope& scope, 
     items = elixir::read(source, options.max_depth);
   } catch (const elixir::read_failure& f) {
     if (f.incomplete || f.offset >= source.size()) return elixir_incomplete{};
-    const auto at = elixir::locate(source, f.offset);
+    auto at = elixir::locate(source, f.offset);
+    at.line += options.first_line - 1;
     if (f.kind == "CompileError") return elixir_error{f.kind, at.line, 0, f.message};
     return elixir_error{f.kind, at.line, at.column, f.message};
   }
@@ -1720,7 +1721,8 @@ elixir_outcome lower_elixir(std::string_view source, const elixir_scope& scope, 
     term exprs = l.program(items);
     return elixir_lowered{std::move(exprs), std::move(l.scope())};
   } catch (const elixir::compile_failure& f) {
-    const auto at = elixir::locate(source, f.offset);
+    auto at = elixir::locate(source, f.offset);
+    at.line += options.first_line - 1;
     return elixir_error{f.kind, at.line, 0, f.message};
   }
 }
