@@ -326,6 +326,8 @@ struct reference_run {
   bool available = false;  // elixir could be started
   std::string failure;     // why the run did not happen or did not finish
   std::map<std::size_t, std::string> results;  // case -> "OK" or the difference
+  // case -> what real Elixir gave: {value, V} or {Class, Reason}, funs as {fun, {arity, N}}.
+  std::map<std::size_t, term> expected;
   std::map<std::size_t, std::string> lowering_errors;
 };
 
@@ -390,7 +392,16 @@ const reference_run& run_reference() {
           if (line.rfind("CASE ", 0) != 0) continue;
           std::size_t index = std::stoul(line.substr(5));
           const auto status = line.find(' ', 5);
-          r.results[index] = line.substr(status + 1);
+          std::string result = line.substr(status + 1);
+          if (result.rfind("OK ", 0) == 0) {
+            std::vector<std::uint8_t> bytes;
+            for (std::size_t k = 3; k + 1 < result.size(); k += 2) {
+              bytes.push_back(static_cast<std::uint8_t>(std::stoi(result.substr(k, 2), nullptr, 16)));
+            }
+            if (auto value = etf::decode(bytes); value.ok()) r.expected[index] = *value;
+            result = "OK";
+          }
+          r.results[index] = result;
         }
       }
       elixir.wait();
@@ -417,6 +428,18 @@ TEST_P(ElixirReference, LoweredCodeEvaluatesAsRealElixirDoes) {
   auto it = run.results.find(i);
   ASSERT_NE(it, run.results.end()) << source << ": no result from elixir";
   EXPECT_EQ(it->second, "OK") << source << "\n  lowered: " << lowered(source);
+  if (it->second == "OK") {
+    EXPECT_TRUE(run.expected.count(i)) << source << ": no value from elixir";
+  }
+}
+
+TEST(ElixirLower, TheReferenceRunReportsRealElixirsValues) {
+  const reference_run& run = run_reference();
+  if (!run.available) GTEST_SKIP() << "no elixir: " << run.failure;
+  const auto& cases = reference_cases();
+  const auto at = std::find(cases.begin(), cases.end(), "1 + 2 * 3") - cases.begin();
+  ASSERT_TRUE(run.expected.count(static_cast<std::size_t>(at)));
+  EXPECT_EQ(erlang_text(run.expected.at(static_cast<std::size_t>(at))), "{value,7}");
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, ElixirReference, ::testing::Range<std::size_t>(0, reference_cases().size()));

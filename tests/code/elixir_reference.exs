@@ -64,7 +64,8 @@ path
     end
 
   if expected == got do
-    IO.puts("CASE #{index} OK")
+    # The value itself follows, for checking otpp's own evaluator against it.
+    IO.puts("CASE #{index} OK #{Base.encode16(:erlang.term_to_binary(expected))}")
   else
     IO.puts("CASE #{index} DIFF\t#{inspect(expected, limit: :infinity)}\t#{inspect(got, limit: :infinity)}")
   end
