@@ -293,6 +293,8 @@ const std::vector<std::string>& reference_cases() {
       "%{%{\"k\" => 1} | \"k\" => 2}", "Enum.map([1, 2], fn x ->\n  y = x * 2\n  y + 1\nend)",
       "case {:ok, 1} do\n  {:ok, n} when n > 0 ->\n    :pos\n\n  {:ok, _} ->\n    :other\nend",
       "x = 1\ny = case x do\n  1 -> :a\nend\n{x, y}", "[a: 1] ++ [b: 2]", "[{:a, 1}] == [a: 1]",
+      "x = 1; a = 2; binding()", "x = 1; x = 2; _y = 3; binding()",
+      "defmodule M8 do\n  def f(a, b \\\\ 2)\n  def f(a, 1), do: {:one, a}\n  def f(a, b), do: {a, b}\nend\n{M8.f(0), M8.f(0, 1), M8.f(0, 5)}",
       // import
       "import Enum\nmap([1, 2], &(&1 + 1)) |> sum()", "import :lists, only: [reverse: 1]\nreverse([1, 2])",
       "import Bitwise\n{5 &&& 3, 5 ||| 3, 1 <<< 4, band(6, 3)}", "import Enum, except: [count: 1]\nsum([1])",

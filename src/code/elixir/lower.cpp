@@ -493,6 +493,14 @@ class lowerer {
       fail(e.offset, "cannot invoke " + n + "/" + std::to_string(arity) + " outside module");
     }
     if (n == "defmodule") fail(e.offset, "undefined function defmodule/" + std::to_string(arity) + " (there is no such import)");
+    if (n == "binding" && arity == 0) {
+      std::vector<term> pairs;
+      for (const auto& [name, erl] : vars) {
+        if (name.rfind("__", 0) == 0) continue;  // __STACKTRACE__, capture arguments
+        pairs.push_back(t({a("tuple"), l, term::list({atom_form(l, name), t({a("var"), l, a(erl)})})}));
+      }
+      return cons_list(l, pairs, nil_form(l));
+    }
     if (n == "then" && arity == 2) {
       term v = expr(*e.args[0], vars);
       term f = expr(*e.args[1], vars);
@@ -1376,38 +1384,11 @@ class lowerer {
       return functions.back();
     };
     term last = atom_form(l, "nil");
-    for (const ex* item : items) {
-      const term il = line(item->offset);
-      if (is_call(*item, "def") || is_call(*item, "defp")) {
-        const bool exported = item->name == "def";
-        def_head h = read_head(*item);
-        if (item->args.size() != 2 || !keyword_value(item->args[1].get(), "do")) {
-          if (item->args.size() == 1) continue;  // a bodiless head declares defaults only
-          fail(item->offset, "missing :do option in \"" + item->name + "\"");
-        }
-        const ex& kw = *item->args[1];
-        env vars;
-        pattern_state ps;
-        std::vector<term> pats;
-        std::vector<ex_ptr> defaults;
-        for (const auto& p : h.params) {
-          const ex* pat = p.get();
-          if (is_call(*pat, "\\\\")) {
-            defaults.push_back(pat->args[1]);
-            pat = pat->args[0].get();
-          } else {
-            defaults.push_back(nullptr);
-          }
-          pats.push_back(pattern(*pat, vars, ps));
-        }
-        for (auto& [k, v] : ps.bound) vars[k] = v;
-        std::vector<term> guards;
-        if (h.guard) guards.push_back(guard(*h.guard, vars));
-        term fbody = keyword_value(&kw, "rescue") || keyword_value(&kw, "catch") || keyword_value(&kw, "after")
-                         ? try_form(kw, vars, il)
-                         : expr(*keyword_value(&kw, "do"), vars);
-        function_for(h.name, h.params.size(), exported, il).clauses.push_back(clause(il, pats, guards, {fbody}));
-        // Default arguments: f/k for each shorter arity calls the full clause's function.
+    // Default arguments (`\\`): f/k for each shorter arity calls the full function, from the
+    // first clause or bodiless head that gives them.
+    auto emit_defaults = [&](const def_head& h, bool exported, term il) {
+      std::vector<ex_ptr> defaults;
+      for (const auto& p : h.params) defaults.push_back(is_call(*p, "\\\\") ? p->args[1] : nullptr);
         if (h.defaults > 0) {
           for (std::size_t k = h.params.size() - h.defaults; k < h.params.size(); ++k) {
             // With k arguments, the last n-k defaulted parameters take their defaults.
@@ -1438,6 +1419,36 @@ class lowerer {
             }
           }
         }
+    };
+    for (const ex* item : items) {
+      const term il = line(item->offset);
+      if (is_call(*item, "def") || is_call(*item, "defp")) {
+        const bool exported = item->name == "def";
+        def_head h = read_head(*item);
+        if (item->args.size() != 2 || !keyword_value(item->args[1].get(), "do")) {
+          if (item->args.size() == 1) {  // a bodiless head declares defaults only
+            emit_defaults(h, exported, il);
+            continue;
+          }
+          fail(item->offset, "missing :do option in \"" + item->name + "\"");
+        }
+        const ex& kw = *item->args[1];
+        env vars;
+        pattern_state ps;
+        std::vector<term> pats;
+        for (const auto& p : h.params) {
+          const ex* pat = p.get();
+          if (is_call(*pat, "\\\\")) pat = pat->args[0].get();
+          pats.push_back(pattern(*pat, vars, ps));
+        }
+        for (auto& [k, v] : ps.bound) vars[k] = v;
+        std::vector<term> guards;
+        if (h.guard) guards.push_back(guard(*h.guard, vars));
+        term fbody = keyword_value(&kw, "rescue") || keyword_value(&kw, "catch") || keyword_value(&kw, "after")
+                         ? try_form(kw, vars, il)
+                         : expr(*keyword_value(&kw, "do"), vars);
+        function_for(h.name, h.params.size(), exported, il).clauses.push_back(clause(il, pats, guards, {fbody}));
+        emit_defaults(h, exported, il);
         last = t({a("tuple"), il, term::list({atom_form(il, h.name), t({a("integer"), il, term(static_cast<long long>(h.params.size()))})})});
         continue;
       }
