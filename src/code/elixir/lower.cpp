@@ -69,7 +69,7 @@ bool erlang_same_name(std::string_view name, std::size_t arity) {
       {"round", 1},        {"self", 0},         {"spawn", 1},         {"spawn", 3},
       {"spawn_link", 1},   {"spawn_link", 3},   {"spawn_monitor", 1}, {"spawn_monitor", 3},
       {"throw", 1},        {"tl", 1},           {"trunc", 1},         {"tuple_size", 1},
-      {"send", 2},         {"binary_to_atom", 1}, {"atom_to_binary", 1}};
+      {"send", 2}};
   return table.count({name, arity}) != 0;
 }
 
@@ -268,7 +268,7 @@ class lowerer {
 
   term variable(const ex& e, env& vars) {
     const term l = line(e.offset);
-    if (e.no_parens) fail(e.offset, "syntax error before: '/'");  // a bare operator
+    if (e.no_parens) fail(e.offset, "an operator is a value only when captured: &" + e.name + "/2");
     if (auto it = vars.find(e.name); it != vars.end()) return t({a("var"), l, a(it->second)});
     if (e.name == "_") fail(e.offset, "invalid use of _. _ can only be used inside patterns to ignore values and cannot be used in expressions. Make sure you are inside a pattern or change it accordingly");
     if (e.name == "__MODULE__") return atom_form(l, module_ ? module_->name : "nil");
@@ -638,8 +638,8 @@ class lowerer {
       c->no_parens = false;
       return c;
     }
-    fail(into.offset, "cannot pipe " + std::string(text_.substr(value->offset, 1)) +
-                          "... into a non-call expression");
+    fail(into.offset, "cannot pipe into this expression, can only pipe into local calls foo(), remote calls Foo.bar() "
+                      "or anonymous function calls foo.()");
   }
 
   term concat(const ex& e, env& vars) {
@@ -955,7 +955,7 @@ class lowerer {
     if (!e.target && n == "-" && e.args.size() == 1) fail(e.offset, "invalid pattern in match");
     if (!e.target && n.rfind("sigil_", 0) == 0 && n != "sigil_r" && n != "sigil_R") return sigil(e);
     if (e.target && n != "%{}" && n != "%") {
-      fail(e.offset, "cannot invoke remote function " + std::string(text_.substr(e.offset, 0)) + e.name + "/" +
+      fail(e.offset, "cannot invoke remote function " + e.name + "/" +
                          std::to_string(e.args.size()) + " inside a match");
     }
     fail(e.offset, "cannot find or invoke local " + n + "/" + std::to_string(e.args.size()) +
