@@ -13,6 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   otpp::code::elixir_options options;
   options.is_local = [](std::string_view name, std::size_t) { return name == "flush" || name == "h"; };
+  options.takes_source = [](std::string_view name, std::size_t) { return name == "h"; };
   auto out = otpp::code::lower_elixir(text, {}, options);
   auto* lowered = std::get_if<otpp::code::elixir_lowered>(&out);
   if (!lowered) return 0;

@@ -136,6 +136,31 @@ TEST(ElixirLower, UnknownNamesAreCompileErrorsUnlessTheShellOwnsThem) {
   EXPECT_EQ(lowered("flush", {}, options), "[{call,1,{atom,1,flush},[]}]");
 }
 
+TEST(ElixirLower, IexMacrosTakeTheirArgumentsSourceText) {
+  elixir_options options;
+  options.is_local = [](std::string_view name, std::size_t) { return name == "h" || name == "i"; };
+  options.takes_source = [](std::string_view name, std::size_t) { return name == "h"; };
+  EXPECT_EQ(lowered("h Enum.map/2", {}, options),
+            "[{call,1,{atom,1,h},[{bin,1,[{bin_element,1,{string,1,\"Enum.map/2\"},default,default}]}]}]");
+  EXPECT_EQ(lowered("h(Enum.map)", {}, options),
+            "[{call,1,{atom,1,h},[{bin,1,[{bin_element,1,{string,1,\"Enum.map\"},default,default}]}]}]");
+  // Other helpers get values.
+  EXPECT_EQ(lowered("i :a", {}, options), "[{call,1,{atom,1,i},[{atom,1,a}]}]");
+}
+
+TEST(ElixirLower, AFailedInputLeavesTheVariablesButNotTheVersionNumbers) {
+  elixir_scope before;
+  before.variables["x"] = "_x@1";
+  before.counter = 1;
+  auto out = lower_elixir("x = 2; y = 3", before);
+  const auto& attempted = std::get<elixir_lowered>(out).scope;
+  const elixir_scope after = scope_after_failure(before, attempted);
+  EXPECT_EQ(after.variables.at("x"), "_x@1");
+  EXPECT_FALSE(after.variables.count("y"));
+  // The next input never reuses a name the failed one may have bound.
+  EXPECT_EQ(lowered("x = 4", after), "[{match,1,{var,1,'_x@4'},{integer,1,4}}]");
+}
+
 TEST(ElixirLower, AliasesPersistInTheScope) {
   auto out = lower_elixir("alias Foo.Bar\nBar.baz()");
   auto& ok = std::get<elixir_lowered>(out);

@@ -38,6 +38,9 @@ struct elixir_options {
   /// `flush/0`, `v/1`...). Local calls lower to `{call, L, {atom, L, Name}, Args}`, which the
   /// evaluator hands to its local-function handler. Others are a CompileError, as in iex.
   std::function<bool(std::string_view name, std::size_t arity)> is_local;
+  /// Local functions that take their arguments' source text (as binaries) instead of their
+  /// values, as IEx's macros do: `h Enum.map/2` calls h(<<"Enum.map/2">>).
+  std::function<bool(std::string_view name, std::size_t arity)> takes_source;
   /// Whether `module` exports `name/arity`: resolves calls to functions brought in by `import`
   /// (the shell answers from the node's export table). Without it, imports resolve nothing.
   std::function<bool(atom module, std::string_view name, std::size_t arity)> exports;
@@ -49,11 +52,17 @@ struct elixir_options {
 };
 
 /// The lowered input: a proper list of expression forms, and the scope after it (the shell
-/// keeps it when evaluating them succeeded).
+/// keeps it when evaluating them succeeded; when evaluating fails, it keeps the earlier scope
+/// through scope_after_failure).
 struct elixir_lowered {
   term exprs;
   elixir_scope scope;
 };
+
+/// The scope after an input whose evaluation failed: the variables and aliases from before
+/// it, with the version counter from after it, so names the failed evaluation may have bound
+/// are never used again (they could still be in the evaluator's bindings).
+[[nodiscard]] elixir_scope scope_after_failure(const elixir_scope& before, const elixir_scope& attempted);
 
 /// The text ends inside an expression (open bracket, string, `do` without `end`, trailing
 /// operator): the shell reads another line and tries again with both.

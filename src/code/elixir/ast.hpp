@@ -30,6 +30,8 @@ enum class ex_kind : std::uint8_t {
 struct ex {
   ex_kind kind = ex_kind::literal;
   std::size_t offset = 0;  ///< byte offset of the construct in the source
+  std::size_t begin = 0;   ///< call arguments: where their source text starts
+  std::size_t end = 0;     ///< call arguments: just past their source text (else 0)
   term value;
   std::string name;
   std::string modifiers;  ///< sigils

@@ -551,6 +551,14 @@ class lowerer {
     if (n == "not" && arity == 1) return op1(l, "not", expr(*e.args[0], vars));
     if (erlang_same_name(n, arity)) return remote(l, "erlang", n, args_of(e, vars));
     if (kernel_function(n, arity)) return remote(l, "Elixir.Kernel", n, args_of(e, vars));
+    if (!module_ && options_.takes_source && options_.takes_source(n, arity)) {
+      std::vector<term> texts;
+      for (const auto& arg : e.args) {
+        const std::size_t end = std::max(arg->begin, arg->end);
+        texts.push_back(bin_string(l, text_.substr(arg->begin, end - arg->begin)));
+      }
+      return t({a("call"), l, atom_form(l, n), term::list(std::move(texts))});
+    }
     if ((module_ && module_->functions.count({n, arity})) || (options_.is_local && options_.is_local(n, arity))) {
       return t({a("call"), l, atom_form(l, n), term::list(args_of(e, vars))});
     }
@@ -1714,6 +1722,12 @@ std::string elixir_error::describe(std::string_view file) const {
   std::string out = "** (" + kind + ") " + std::string(file) + ":" + std::to_string(line);
   if (column > 0) out += ":" + std::to_string(column);
   return out + ": " + message;
+}
+
+elixir_scope scope_after_failure(const elixir_scope& before, const elixir_scope& attempted) {
+  elixir_scope out = before;
+  out.counter = std::max(before.counter, attempted.counter);
+  return out;
 }
 
 elixir_outcome lower_elixir(std::string_view source, const elixir_scope& scope, const elixir_options& options) {

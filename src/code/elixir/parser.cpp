@@ -734,6 +734,17 @@ class parser {
     return false;
   }
 
+  // A call argument with the end of its source text recorded (for callers that take text).
+  ex_ptr argument() {
+    const std::size_t begin = peek().offset;
+    ex_ptr e = parse_expr(arg_prec);
+    const stok& last = toks_[i_ > 0 ? i_ - 1 : 0];
+    auto copy = std::make_shared<ex>(*e);
+    copy->begin = begin;
+    copy->end = std::max(begin, last.offset + last.length);
+    return copy;
+  }
+
   // Arguments of a call without parentheses: `a, b, key: v`.
   std::vector<ex_ptr> parse_no_parens_args() {
     std::vector<ex_ptr> args;
@@ -742,7 +753,7 @@ class parser {
         args.push_back(parse_keywords({}));
         return args;
       }
-      args.push_back(parse_expr(arg_prec));
+      args.push_back(argument());
       if (!is_punct(peek(), ",")) return args;
       take();
     }
@@ -757,7 +768,7 @@ class parser {
         args.push_back(parse_keywords({")"}));
         break;
       }
-      args.push_back(parse_expr(arg_prec));
+      args.push_back(argument());
       if (!is_punct(peek(), ",")) break;
       take();
     }
