@@ -187,11 +187,11 @@ TEST(ElixirLower, DeeplyNestedInputIsAnErrorNotACrash) {
   EXPECT_NE(std::get<elixir_error>(out).message.find("nested too deeply"), std::string::npos);
   // Long left-associative chains nest as deeply, without a bracket.
   std::string chain = "1";
-  for (int i = 0; i < 100000; ++i) chain += " + 1";
+  for (int i = 0; i < 5000; ++i) chain += " + 1";
   auto sum = lower_elixir(chain);
   ASSERT_TRUE(std::holds_alternative<elixir_error>(sum));
   std::string pipes = "x = 1; x";
-  for (int i = 0; i < 50000; ++i) pipes += ".a";
+  for (int i = 0; i < 5000; ++i) pipes += ".a";
   ASSERT_TRUE(std::holds_alternative<elixir_error>(lower_elixir(pipes)));
 }
 
@@ -441,53 +441,65 @@ const reference_run& run_reference() {
   return run;
 }
 
-class ElixirReference : public ::testing::TestWithParam<std::size_t> {};
-
-TEST_P(ElixirReference, LoweredCodeEvaluatesAsRealElixirDoes) {
-  const std::size_t i = GetParam();
-  const std::string& source = reference_cases()[i];
+// One test per list (CTest runs each test in a process of its own: one elixir run each), one
+// expectation per case.
+TEST(ElixirReference, LoweredCodeEvaluatesAsRealElixirDoes) {
   const reference_run& run = run_reference();
-  if (auto it = run.lowering_errors.find(i); it != run.lowering_errors.end()) {
-    FAIL() << source << "\n  lowering failed: " << it->second;
+  for (std::size_t i = 0; i < reference_cases().size(); ++i) {
+    const std::string& source = reference_cases()[i];
+    if (auto it = run.lowering_errors.find(i); it != run.lowering_errors.end()) {
+      ADD_FAILURE() << source << "\n  lowering failed: " << it->second;
+    }
   }
   if (!run.available) GTEST_SKIP() << "no elixir: " << run.failure;
   ASSERT_TRUE(run.failure.empty()) << run.failure;
-  auto it = run.results.find(i);
-  ASSERT_NE(it, run.results.end()) << source << ": no result from elixir";
-  EXPECT_EQ(it->second, "OK") << source << "\n  lowered: " << lowered(source);
-  if (it->second == "OK") {
+  std::size_t agreed = 0;
+  for (std::size_t i = 0; i < reference_cases().size(); ++i) {
+    if (run.lowering_errors.count(i)) continue;
+    const std::string& source = reference_cases()[i];
+    auto it = run.results.find(i);
+    if (it == run.results.end()) {
+      ADD_FAILURE() << source << ": no result from elixir";
+      continue;
+    }
+    EXPECT_EQ(it->second, "OK") << source << "\n  lowered: " << lowered(source);
+    if (it->second != "OK") continue;
     EXPECT_TRUE(run.expected.count(i)) << source << ": no value from elixir";
+    ++agreed;
   }
+  EXPECT_GE(agreed, 250u);  // the list is the test: it must not silently shrink
 }
 
-TEST(ElixirLower, TheReferenceRunReportsRealElixirsValues) {
+TEST(ElixirReference, TheRunReportsRealElixirsValues) {
   const reference_run& run = run_reference();
   if (!run.available) GTEST_SKIP() << "no elixir: " << run.failure;
   const auto& cases = reference_cases();
-  const auto at = std::find(cases.begin(), cases.end(), "1 + 2 * 3") - cases.begin();
-  ASSERT_TRUE(run.expected.count(static_cast<std::size_t>(at)));
-  EXPECT_EQ(erlang_text(run.expected.at(static_cast<std::size_t>(at))), "{value,7}");
+  const auto at = static_cast<std::size_t>(std::find(cases.begin(), cases.end(), "1 + 2 * 3") - cases.begin());
+  ASSERT_TRUE(run.expected.count(at));
+  EXPECT_EQ(erlang_text(run.expected.at(at)), "{value,7}");
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, ElixirReference, ::testing::Range<std::size_t>(0, reference_cases().size()));
-
-class ElixirRefusal : public ::testing::TestWithParam<std::size_t> {};
-
-TEST_P(ElixirRefusal, SourceRealElixirRefusesIsRefusedWithTheSameError) {
-  const std::size_t i = reference_cases().size() + GetParam();
-  const std::string& source = refused_cases()[GetParam()];
+TEST(ElixirReference, SourceRealElixirRefusesIsRefusedWithTheSameError) {
   const reference_run& run = run_reference();
-  if (auto it = run.lowering_errors.find(i); it != run.lowering_errors.end()) {
-    FAIL() << source << "\n  otpp did not refuse it: " << it->second << " " << lowered(source);
+  const std::size_t first = reference_cases().size();
+  for (std::size_t k = 0; k < refused_cases().size(); ++k) {
+    if (auto it = run.lowering_errors.find(first + k); it != run.lowering_errors.end()) {
+      ADD_FAILURE() << refused_cases()[k] << "\n  otpp did not refuse it: " << lowered(refused_cases()[k]);
+    }
   }
   if (!run.available) GTEST_SKIP() << "no elixir: " << run.failure;
   ASSERT_TRUE(run.failure.empty()) << run.failure;
-  auto it = run.results.find(i);
-  ASSERT_NE(it, run.results.end()) << source << ": no result from elixir";
-  EXPECT_EQ(it->second, "OK") << source << "\n  otpp: " << lowered(source);
+  for (std::size_t k = 0; k < refused_cases().size(); ++k) {
+    if (run.lowering_errors.count(first + k)) continue;
+    const std::string& source = refused_cases()[k];
+    auto it = run.results.find(first + k);
+    if (it == run.results.end()) {
+      ADD_FAILURE() << source << ": no result from elixir";
+      continue;
+    }
+    EXPECT_EQ(it->second, "OK") << source << "\n  otpp: " << lowered(source);
+  }
 }
-
-INSTANTIATE_TEST_SUITE_P(Cases, ElixirRefusal, ::testing::Range<std::size_t>(0, refused_cases().size()));
 
 }  // namespace
 }  // namespace otpp::code
