@@ -323,7 +323,8 @@ const std::vector<std::string>& reference_cases() {
       "a = 5; b = 1; Enum.to_list(a..b)", "a = 1; b = 3; a..b", "x = 2; Enum.to_list(1..x//1)", ":é", "~r/a/i |> Regex.match?(\"A\")",
       "Enum.map(~w(a b), &String.to_atom/1)", "<<x::binary-size(2), _::binary>> = \"abcd\"; x", "<<-1::signed-8>>",
       "<<a::4, b::4>> = <<0xAB>>; {a, b}", "<<1::size(2), 1::size(6)>>", "for x <- [3, 1, 2], into: [], do: x",
-      "Enum.reverse(for x <- 1..3, do: x)", "case :erlang.now() do {_, _, _} -> :ok end",
+      "Enum.reverse(for x <- 1..3, do: x)", "Enum.map([1], fn x -> if x do\n  x\n  -1\nend end)",
+      "List.wrap(if true do\n  1\n  -2\nend)", "case :erlang.now() do {_, _, _} -> :ok end",
       // import
       "import Enum\nmap([1, 2], &(&1 + 1)) |> sum()", "import :lists, only: [reverse: 1]\nreverse([1, 2])",
       "import Bitwise\n{5 &&& 3, 5 ||| 3, 1 <<< 4, band(6, 3)}", "import Enum, except: [count: 1]\nsum([1])",

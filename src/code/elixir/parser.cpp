@@ -830,7 +830,9 @@ class parser {
     auto kw = make(ex_kind::list, do_tok.offset);
     std::string section = "do";
     std::size_t at = do_tok.offset;
-    with_do([&] {
+    const int saved_nesting = nesting_;
+    nesting_ = 0;  // newlines separate expressions in a do-block, even inside parentheses
+    (void)with_do([&] {
       for (;;) {
         ex_ptr body = parse_section(at, stops, false);
         kw->args.push_back(call(at, "{}", {literal(at, atom(section)), body}));
@@ -849,6 +851,7 @@ class parser {
         take();
       }
     });
+    nesting_ = saved_nesting;
     c->args.push_back(kw);
   }
 
