@@ -324,7 +324,8 @@ const std::vector<std::string>& reference_cases() {
       "Enum.map(~w(a b), &String.to_atom/1)", "<<x::binary-size(2), _::binary>> = \"abcd\"; x", "<<-1::signed-8>>",
       "<<a::4, b::4>> = <<0xAB>>; {a, b}", "<<1::size(2), 1::size(6)>>", "for x <- [3, 1, 2], into: [], do: x",
       "Enum.reverse(for x <- 1..3, do: x)", "Enum.map([1], fn x -> if x do\n  x\n  -1\nend end)",
-      "List.wrap(if true do\n  1\n  -2\nend)", "case :erlang.now() do {_, _, _} -> :ok end",
+      "List.wrap(if true do\n  1\n  -2\nend)", "x = 2; for ^x <- [1, 2, 3, 2], do: :hit",
+      "k = :a; for {^k, v} <- [a: 1, b: 2, a: 3], do: v", "case :erlang.now() do {_, _, _} -> :ok end",
       // import
       "import Enum\nmap([1, 2], &(&1 + 1)) |> sum()", "import :lists, only: [reverse: 1]\nreverse([1, 2])",
       "import Bitwise\n{5 &&& 3, 5 ||| 3, 1 <<< 4, band(6, 3)}", "import Enum, except: [count: 1]\nsum([1])",

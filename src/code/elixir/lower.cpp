@@ -1591,6 +1591,7 @@ class lowerer {
     const ex* when = nullptr;
     term enumerable;
     term p;
+    std::vector<term> pin_guards;
     env inner = vars;
     if (is_call(gen, "<<>>")) {
       // `for <<c <- bin>>`: an Erlang binary comprehension collects the segments' variables,
@@ -1619,11 +1620,14 @@ class lowerer {
         when = pat->args[1].get();
         pat = pat->args[0].get();
       }
+      // The pattern is a fun head, where Erlang shadows bound variables: pins become guards.
       pattern_state ps;
+      ps.pins_as_guards = true;
       p = pattern(*pat, vars, ps);
       for (auto& [k, v] : ps.bound) inner[k] = v;
+      pin_guards = std::move(ps.pin_guards);
     }
-    std::vector<term> guards;
+    std::vector<term> guards = std::move(pin_guards);
     if (when) guards.push_back(guard(*when, inner));
     term acc = fresh_var(l, "acc");
     term body = for_rest(qs, i + 1, o, inner, acc, l);
