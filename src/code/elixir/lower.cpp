@@ -1178,19 +1178,22 @@ class lowerer {
     };
     term is_struct = op(l, "andalso", erl("is_map", {reason}),
                         op(l, "=:=", erl("map_get", {atom_form(l, "__struct__"), reason}), atom_form(l, mod)));
+    auto raw_shape = [&](const erlang_error_shape& shape) {
+      return shape.tuple
+                 ? op(l, "andalso", erl("is_tuple", {reason}),
+                      op(l, "andalso", op(l, ">=", erl("tuple_size", {reason}), t({a("integer"), l, term(2)})),
+                         op(l, "=:=", erl("element", {t({a("integer"), l, term(1)}), reason}), atom_form(l, shape.tag))))
+                 : op(l, "=:=", reason, atom_form(l, shape.tag));
+    };
     if (mod == "Elixir.ErlangError") {
-      term not_exception = op1(l, "not", op(l, "andalso", erl("is_map", {reason}),
-                                            erl("is_map_key", {atom_form(l, "__exception__"), reason})));
-      return op(l, "orelse", is_struct, not_exception);
+      // Any Erlang error no other exception claims.
+      term other = op1(l, "not", op(l, "andalso", erl("is_map", {reason}),
+                                    erl("is_map_key", {atom_form(l, "__exception__"), reason})));
+      for (const auto& shape : erlang_errors) other = op(l, "andalso", other, op1(l, "not", raw_shape(shape)));
+      return op(l, "orelse", is_struct, other);
     }
     for (const auto& shape : erlang_errors) {
-      if (shape.module != mod) continue;
-      term raw = shape.tuple
-                     ? op(l, "andalso", erl("is_tuple", {reason}),
-                          op(l, "andalso", op(l, ">=", erl("tuple_size", {reason}), t({a("integer"), l, term(2)})),
-                             op(l, "=:=", erl("element", {t({a("integer"), l, term(1)}), reason}), atom_form(l, shape.tag))))
-                     : op(l, "=:=", reason, atom_form(l, shape.tag));
-      return op(l, "orelse", is_struct, raw);
+      if (shape.module == mod) return op(l, "orelse", is_struct, raw_shape(shape));
     }
     return is_struct;
   }
