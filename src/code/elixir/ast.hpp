@@ -25,8 +25,9 @@ enum class ex_kind : std::uint8_t {
 // Special call names: "{}" tuple; "%{}" map (args are "{}" pairs, `target` the updated map);
 // "%" struct (`value` the alias, `target` the "%{}" body); "<<>>" binary (segments, "::" typed);
 // "__block__"; "fn" (args "->" clauses); "->" (args[0] a list of heads, args[1] a block);
-// "&" capture; "&N" (`value` N); "interp" (args strings and expressions); ".()" (`target` the
-// fun); "sigil_w"/"sigil_r"... (`value` the text, `modifiers`); operators by their text.
+// "&" capture; "&N" (`value` N); "<interp>" (args strings and expressions); ".()" (`target` the
+// fun); "~w", "~r"... sigils (`value` the text, `modifiers`); operators by their text. None of
+// these can be an identifier a user writes.
 struct ex {
   ex_kind kind = ex_kind::literal;
   std::size_t offset = 0;  ///< byte offset of the construct in the source

@@ -362,7 +362,7 @@ class lowerer {
       if ((*captures_)[k - 1].empty()) (*captures_)[k - 1] = fresh_name("capture");
       return t({a("var"), l, a((*captures_)[k - 1])});
     }
-    if (n == "interp" || n == "interp_charlist") {
+    if (n == "<interp>" || n == "<interp_charlist>") {
       std::vector<term> elements;
       for (const auto& part : e.args) {
         if (part->kind == ex_kind::literal) {
@@ -379,10 +379,10 @@ class lowerer {
         elements.push_back(bin_element(l, v, a("default"), term::list({a("binary")})));
       }
       term bin = t({a("bin"), l, term::list(std::move(elements))});
-      if (n == "interp_charlist") return remote(l, "unicode", "characters_to_list", {bin});
+      if (n == "<interp_charlist>") return remote(l, "unicode", "characters_to_list", {bin});
       return bin;
     }
-    if (n.rfind("sigil_", 0) == 0) return sigil(e);
+    if (n.size() == 2 && n[0] == '~') return sigil(e);
     if (n == "|>") return expr(*pipe(e), vars);
     if (n == "<>") return concat(e, vars);
     if (n == ".." || n == "..//") return range(e, vars);
@@ -785,7 +785,7 @@ class lowerer {
         elements.push_back(bin_element(sl, el[2], size, types.empty() ? a("default") : term::list(types)));
         continue;
       }
-      if (value->kind == ex_kind::call && (value->name == "interp") && types.empty()) {
+      if (value->kind == ex_kind::call && (value->name == "<interp>") && types.empty()) {
         types.push_back(a("binary"));
       }
       term v = ps ? pattern(*value, vars, *ps) : expr(*value, vars);
@@ -957,11 +957,11 @@ class lowerer {
                             t({a("map_field_exact"), l, atom_form(l, "first"), pattern(*e.args[0], vars, ps)}),
                             t({a("map_field_exact"), l, atom_form(l, "last"), pattern(*e.args[1], vars, ps)})})});
     }
-    if (!e.target && n == "interp") {
+    if (!e.target && n == "<interp>") {
       fail(e.offset, "interpolation is not allowed in patterns; use <> with a literal prefix");
     }
     if (!e.target && n == "-" && e.args.size() == 1) fail(e.offset, "invalid pattern in match");
-    if (!e.target && n.rfind("sigil_", 0) == 0 && n != "sigil_r" && n != "sigil_R") return sigil(e);
+    if (!e.target && n.size() == 2 && n[0] == '~' && n != "~r" && n != "~R") return sigil(e);
     if (e.target && n != "%{}" && n != "%") {
       fail(e.offset, "cannot invoke remote function " + e.name + "/" +
                          std::to_string(e.args.size()) + " inside a match");
@@ -1210,7 +1210,7 @@ class lowerer {
       exception = t({a("call"), l, t({a("remote"), l, mod, atom_form(l, "exception")}), term::list({expr(*e.args[1], vars)})});
     } else if (first.kind == ex_kind::literal && first.value.is_binary()) {
       exception = runtime_error(l, literal(first));
-    } else if (is_call(first, "interp")) {
+    } else if (is_call(first, "<interp>")) {
       exception = runtime_error(l, expr(first, vars));
     } else if (first.kind == ex_kind::literal && first.is_alias) {
       exception = remote(l, resolve_alias(first).atom_value().name(), "exception", {nil_form(l)});

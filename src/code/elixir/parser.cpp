@@ -931,7 +931,7 @@ class parser {
   }
 
   ex_ptr parse_interp(const stok& t) {
-    auto e = make(ex_kind::call, t.offset, t.modifiers == "charlist" ? "interp_charlist" : "interp");
+    auto e = make(ex_kind::call, t.offset, t.modifiers == "charlist" ? "<interp_charlist>" : "<interp>");
     for (const interp_part& part : t.parts) {
       if (!part.is_expr) {
         e->args.push_back(literal(part.begin, term::binary(part.text)));
@@ -982,7 +982,7 @@ class parser {
         return parse_interp(t);
       case tk::sigil: {
         take();
-        auto e = make(ex_kind::call, t.offset, std::string("sigil_") + static_cast<char>(*t.value.to_int64()));
+        auto e = make(ex_kind::call, t.offset, std::string("~") + static_cast<char>(*t.value.to_int64()));
         e->value = term::binary(t.text);
         e->modifiers = t.modifiers;
         return e;
