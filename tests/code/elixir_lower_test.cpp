@@ -349,7 +349,7 @@ const std::vector<std::string>& refused_cases() {
       "cond do 1 end", "x = 1; ^y = 1", "receive do after 1 -> 1; 2 -> 2 end", "x(1) = 2", "_ + 1", "raise",
       "for x <- [1], do: x, foo: 1", "&1", "&(1)", "x = ; 1", "Enum.map([1], &(&1 + &(&1)))",
       "fn -> 1 end.()(2)", "case 1 do 1 end", "%{a: 1} = %{m | a: 2}", "\"#{\"", "a b c d",
-      "if true, do: 1, foo: 2", "@foo", "sigil_um()", "interp(1)", "x = 5; x -1", "import :lists, only: [reverse: 1]\nseq(1, 2)",
+      "if true, do: 1, foo: 2", "@foo", "sigil_um()", "interp(1)", "1 ~> 2", "x = 5; x -1", "import :lists, only: [reverse: 1]\nseq(1, 2)",
       "import Enum, except: [count: 1]\ncount([1])",
   };
   return cases;

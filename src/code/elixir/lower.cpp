@@ -34,6 +34,11 @@ term a(std::string_view name) { return atom(name); }
 term t(std::initializer_list<term> items) { return term::tuple(items); }
 
 bool is_call(const ex& e, std::string_view name) { return e.kind == ex_kind::call && !e.target && e.name == name; }
+// A sigil node's name: `~` and its letter (operators such as `~>` are not).
+bool is_sigil(std::string_view name) {
+  return name.size() == 2 && name[0] == '~' &&
+         ((name[1] >= 'a' && name[1] <= 'z') || (name[1] >= 'A' && name[1] <= 'Z'));
+}
 bool is_atom_literal(const ex& e) { return e.kind == ex_kind::literal && e.value.is_atom(); }
 
 // A do-block or keyword argument: the value for `key` in a trailing keyword list.
@@ -382,7 +387,7 @@ class lowerer {
       if (n == "<interp_charlist>") return remote(l, "unicode", "characters_to_list", {bin});
       return bin;
     }
-    if (n.size() == 2 && n[0] == '~') return sigil(e);
+    if (is_sigil(n)) return sigil(e);
     if (n == "|>") return expr(*pipe(e), vars);
     if (n == "<>") return concat(e, vars);
     if (n == ".." || n == "..//") return range(e, vars);
@@ -961,7 +966,7 @@ class lowerer {
       fail(e.offset, "interpolation is not allowed in patterns; use <> with a literal prefix");
     }
     if (!e.target && n == "-" && e.args.size() == 1) fail(e.offset, "invalid pattern in match");
-    if (!e.target && n.size() == 2 && n[0] == '~' && n != "~r" && n != "~R") return sigil(e);
+    if (!e.target && is_sigil(n) && n != "~r" && n != "~R") return sigil(e);
     if (e.target && n != "%{}" && n != "%") {
       fail(e.offset, "cannot invoke remote function " + e.name + "/" +
                          std::to_string(e.args.size()) + " inside a match");
