@@ -325,7 +325,8 @@ const std::vector<std::string>& reference_cases() {
       "<<a::4, b::4>> = <<0xAB>>; {a, b}", "<<1::size(2), 1::size(6)>>", "for x <- [3, 1, 2], into: [], do: x",
       "Enum.reverse(for x <- 1..3, do: x)", "Enum.map([1], fn x -> if x do\n  x\n  -1\nend end)",
       "List.wrap(if true do\n  1\n  -2\nend)", "x = 2; for ^x <- [1, 2, 3, 2], do: :hit",
-      "k = :a; for {^k, v} <- [a: 1, b: 2, a: 3], do: v", "case :erlang.now() do {_, _, _} -> :ok end",
+      "k = :a; for {^k, v} <- [a: 1, b: 2, a: 3], do: v", "f = &<>/2; f.(\"a\", \"b\")", "f = &!/1; f.(nil)",
+      "Enum.reduce([[1], [2]], &++/2)", "case :erlang.now() do {_, _, _} -> :ok end",
       // import
       "import Enum\nmap([1, 2], &(&1 + 1)) |> sum()", "import :lists, only: [reverse: 1]\nreverse([1, 2])",
       "import Bitwise\n{5 &&& 3, 5 ||| 3, 1 <<< 4, band(6, 3)}", "import Enum, except: [count: 1]\nsum([1])",
@@ -349,7 +350,7 @@ const std::vector<std::string>& refused_cases() {
       "cond do 1 end", "x = 1; ^y = 1", "receive do after 1 -> 1; 2 -> 2 end", "x(1) = 2", "_ + 1", "raise",
       "for x <- [1], do: x, foo: 1", "&1", "&(1)", "x = ; 1", "Enum.map([1], &(&1 + &(&1)))",
       "fn -> 1 end.()(2)", "case 1 do 1 end", "%{a: 1} = %{m | a: 2}", "\"#{\"", "a b c d",
-      "if true, do: 1, foo: 2", "@foo", "sigil_um()", "interp(1)", "1 ~> 2", "x = 5; x -1", "import :lists, only: [reverse: 1]\nseq(1, 2)",
+      "if true, do: 1, foo: 2", "@foo", "sigil_um()", "interp(1)", "1 ~> 2", "&=/0", "&|>/2", "x = 5; x -1", "import :lists, only: [reverse: 1]\nseq(1, 2)",
       "import Enum, except: [count: 1]\ncount([1])",
   };
   return cases;

@@ -1266,6 +1266,13 @@ class lowerer {
         if (kernel_function(f.name, n)) {
           return t({a("fun"), l, t({a("function"), atom_form(l, "Elixir.Kernel"), atom_form(l, f.name), t({a("integer"), l, arity})})});
         }
+        if (f.kind == ex_kind::var && f.no_parens) {
+          // Other operators capture as funs only at their own arity (`&<>/2`, `&!/1`).
+          static const std::set<std::string_view> binary_ops = {"<>", "..", "&&", "||", "and", "or", "in",
+                                                                "=~", "**", "&&&", "|||", "<<<", ">>>"};
+          const bool fits = (n == 2 && binary_ops.count(f.name)) || (n == 1 && (f.name == "!" || f.name == "not"));
+          if (!fits) fail(e.offset, "invalid args for &, cannot capture " + f.name + "/" + std::to_string(n));
+        }
         // A macro or a local: a fun calling it with fresh arguments.
         auto c = std::make_shared<ex>();
         c->kind = ex_kind::call;
