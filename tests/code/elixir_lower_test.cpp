@@ -326,7 +326,7 @@ const std::vector<std::string>& reference_cases() {
       "Enum.reverse(for x <- 1..3, do: x)", "Enum.map([1], fn x -> if x do\n  x\n  -1\nend end)",
       "List.wrap(if true do\n  1\n  -2\nend)", "x = 2; for ^x <- [1, 2, 3, 2], do: :hit",
       "k = :a; for {^k, v} <- [a: 1, b: 2, a: 3], do: v", "f = &<>/2; f.(\"a\", \"b\")", "f = &!/1; f.(nil)",
-      "Enum.reduce([[1], [2]], &++/2)", "case :erlang.now() do {_, _, _} -> :ok end",
+      "Enum.reduce([[1], [2]], &++/2)", "Kernel.=(1)", "Kernel.and(1)", "Kernel.<>()", "case :erlang.now() do {_, _, _} -> :ok end",
       // import
       "import Enum\nmap([1, 2], &(&1 + 1)) |> sum()", "import :lists, only: [reverse: 1]\nreverse([1, 2])",
       "import Bitwise\n{5 &&& 3, 5 ||| 3, 1 <<< 4, band(6, 3)}", "import Enum, except: [count: 1]\nsum([1])",

@@ -39,6 +39,13 @@ bool is_sigil(std::string_view name) {
   return name.size() == 2 && name[0] == '~' &&
          ((name[1] >= 'a' && name[1] <= 'z') || (name[1] >= 'A' && name[1] <= 'Z'));
 }
+// An operator or special form named with an arity it does not have (`Kernel.=(1)`).
+bool wrong_special_arity(std::string_view n, std::size_t arity) {
+  static const std::set<std::string_view> binary_only = {"=", "|>", "<>", "..", "&&", "||", "and", "or", "in",
+                                                         "not in", "<-", "when", "::", "\\\\", "->"};
+  static const std::set<std::string_view> unary_only = {"!", "^", "@", "&"};
+  return (binary_only.count(n) && arity != 2) || (unary_only.count(n) && arity != 1) || (n == "..//" && arity != 3);
+}
 bool is_atom_literal(const ex& e) { return e.kind == ex_kind::literal && e.value.is_atom(); }
 
 // A do-block or keyword argument: the value for `key` in a trailing keyword list.
@@ -309,7 +316,7 @@ class lowerer {
     if (is_atom_literal(target)) {
       const term mod = target.is_alias ? resolve_alias(target) : target.value;
       const std::string_view m = mod.atom_value().name();
-      if (m == "Elixir.Kernel") {
+      if (m == "Elixir.Kernel" && !wrong_special_arity(e.name, e.args.size())) {
         auto local_form = std::make_shared<ex>(e);
         local_form->target = nullptr;
         return local(*local_form, vars);
@@ -337,6 +344,9 @@ class lowerer {
     const term l = line(e.offset);
     const std::string& n = e.name;
     const std::size_t arity = e.args.size();
+    if (wrong_special_arity(n, arity)) {
+      fail(e.offset, "undefined function " + n + "/" + std::to_string(arity) + " (there is no such import)");
+    }
     if (n == "__block__") {
       if (e.args.empty()) return atom_form(l, "nil");
       std::vector<term> body;
