@@ -180,6 +180,15 @@ TEST(ElixirLower, DefmoduleBecomesACallDefiningTheModuleFromItsErlangForms) {
   EXPECT_EQ(lowered("def f, do: 1"), "** (CompileError) iex:1: cannot invoke def/2 outside module");
 }
 
+TEST(ElixirLower, NamesPastTheAtomLimitAreAnErrorNotACrash) {
+  const std::string long_name(300, 'f');
+  for (const std::string& text : {"Enum.\"" + long_name + "\"()", long_name + " = 1", "&(&1.\"" + long_name + "\")"}) {
+    auto out = lower_elixir(text);
+    ASSERT_TRUE(std::holds_alternative<elixir_error>(out)) << text;
+    EXPECT_EQ(std::get<elixir_error>(out).kind, "SystemLimitError") << text;
+  }
+}
+
 TEST(ElixirLower, DeeplyNestedInputIsAnErrorNotACrash) {
   const std::string deep(5000, '[');
   auto out = lower_elixir(deep + "1" + std::string(5000, ']'));

@@ -1769,6 +1769,9 @@ elixir_outcome lower_elixir(std::string_view source, const elixir_scope& scope, 
     at.line += options.first_line - 1;
     if (f.kind == "CompileError") return elixir_error{f.kind, at.line, 0, f.message};
     return elixir_error{f.kind, at.line, at.column, f.message};
+  } catch (const std::exception&) {
+    // An atom past the system limit (a name from the text longer than 255 characters).
+    return elixir_error{"SystemLimitError", options.first_line, 0, "atom length must be less than system limit"};
   }
   try {
     elixir::lowerer l(source, scope, options);
@@ -1778,6 +1781,9 @@ elixir_outcome lower_elixir(std::string_view source, const elixir_scope& scope, 
     auto at = elixir::locate(source, f.offset);
     at.line += options.first_line - 1;
     return elixir_error{f.kind, at.line, 0, f.message};
+  } catch (const std::exception&) {
+    // An atom past the system limit (a name from the text longer than 255 characters).
+    return elixir_error{"SystemLimitError", options.first_line, 0, "atom length must be less than system limit"};
   }
 }
 
