@@ -35,6 +35,10 @@ build_targets() {
   perl -e 'local $/; my $t = <STDIN>; my $n = 0;
            for my $c (split /\n%%%\n/, $t) { open(my $f, ">", "'"$build/seeds/erl_parse"'/case" . $n++) or die; print $f $c; close $f }' \
     < "$root/tests/code/erl_parse_cases.txt"
+  # The Elixir front end's seeds: one input per line of fuzz/elixir_lower.seeds (\n escapes).
+  mkdir -p "$build/seeds/elixir_lower"
+  perl -ne 'chomp; s/\\n/\n/g; open(my $f, ">", "'"$build/seeds/elixir_lower"'/seed$.") or die; print $f $_; close $f' \
+    "$root/fuzz/elixir_lower.seeds"
   if [[ -x $build/bin/fuzz_seed_gen ]]; then
     "$build/bin/fuzz_seed_gen" "$build/seeds"
   fi
@@ -42,7 +46,7 @@ build_targets() {
 }
 
 if [[ $target == --build ]]; then
-  build_targets term_decode_fuzz handshake_fuzz control_fuzz erl_parse_fuzz fuzz_seed_gen
+  build_targets term_decode_fuzz handshake_fuzz control_fuzz erl_parse_fuzz elixir_lower_fuzz fuzz_seed_gen
   exit 0
 fi
 if [[ ${OTPP_FUZZ_PREBUILT:-0} != 1 ]]; then
@@ -53,7 +57,13 @@ seeds=$build/seeds/$target
 corpus=$build/corpus/$target
 mkdir -p "$seeds" "$corpus" "$build/artifacts"
 
+# A target's dictionary of tokens, when it has one (fuzz/<target>.dict).
+dict=()
+if [[ -f $root/fuzz/$target.dict ]]; then
+  dict=(-dict="$root/fuzz/$target.dict")
+fi
+
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 exec "$build/bin/${target}_fuzz" -max_total_time="$seconds" -max_len=4096 -rss_limit_mb=2048 \
-  -timeout=20 -print_final_stats=1 -artifact_prefix="$build/artifacts/" "$corpus" "$seeds"
+  -timeout=20 -print_final_stats=1 -artifact_prefix="$build/artifacts/" "${dict[@]}" "$corpus" "$seeds"
