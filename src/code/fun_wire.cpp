@@ -247,9 +247,19 @@ void install_fun_wire(otp::node& n) {
     });
   });
   runtime* rt = &n.rt();
-  engine->on_node_event([reg, rt](const dist::node_event& ev) {
+  engine->on_node_event([reg, rt, engine](const dist::node_event& ev) {
     if (!ev.up) return;
-    if (auto entry = reg->find(ev.node)) (void)rt->spawn(learner, entry, ev.node);
+    auto entry = reg->find(ev.node);
+    if (!entry) return;
+    // Hidden peers (erl_call, C nodes) may not answer an rpc at all and must not be sent one
+    // they did not ask for: their funs travel as they are.
+    auto visible = engine->nodes(false);
+    if (std::find(visible.begin(), visible.end(), ev.node) == visible.end()) {
+      std::lock_guard lock(entry->mu);
+      entry->st = peer_entry::state::not_beam;
+      return;
+    }
+    (void)rt->spawn(learner, entry, ev.node);
   });
 }
 
