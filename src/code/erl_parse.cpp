@@ -11,6 +11,8 @@
 
 #include "otpp/term/print.hpp"
 
+#include "term/text_util.hpp"
+
 namespace otpp::code {
 
 std::string erl_parse_error::describe() const { return std::to_string(line) + ": " + message; }
@@ -38,23 +40,7 @@ struct failure {
   throw failure{erl_parse_error{line, module, std::move(message)}};
 }
 
-void append_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
+using detail::append_utf8;
 
 std::string to_utf8(const std::u32string& s) {
   std::string out;
