@@ -54,102 +54,20 @@ chars decimal(std::uint64_t v) { return ascii(std::to_string(v)); }
 
 // ---- atoms, strings, numbers (io_lib.erl) ---------------------------------------------------
 
-bool is_reserved_word(std::string_view w) {
-  static constexpr std::string_view words[] = {
-      "after", "and",  "andalso", "band",   "begin",   "bnot", "bor", "bsl",  "bsr",
-      "bxor",  "case", "catch",   "cond",   "div",     "end",  "fun", "if",   "let",
-      "not",   "of",   "or",      "orelse", "receive", "rem",  "try", "when", "xor"};
-  return std::find(std::begin(words), std::end(words), w) != std::end(words);
-}
-
-// Lowercase letters that may start an unquoted atom: a-z and Latin-1 ß..ÿ except ÷.
-bool atom_start_char(char32_t c) {
-  return (c >= 'a' && c <= 'z') || (c >= 223 && c <= 255 && c != 247);
-}
-
-bool atom_name_char(char32_t c) {
-  return atom_start_char(c) || (c >= 'A' && c <= 'Z') || (c >= 192 && c <= 222 && c != 215) ||
-         (c >= '0' && c <= '9') || c == '_' || c == '@';
-}
-
-enum class string_mode { latin1, unicode_as_unicode, unicode_as_latin1 };
-
-void append_hex(chars& out, std::uint32_t v) {
-  char buf[16];
-  auto r = std::to_chars(buf, buf + sizeof buf, v, 16);
-  for (char* p = buf; p != r.ptr; ++p) out.push_back(static_cast<char32_t>(std::toupper(*p)));
-}
-
-// io_lib:string_char/4.
-void string_char(chars& out, string_mode mode, char32_t c, char32_t quote) {
-  if (c == quote) {
-    out.push_back('\\');
-    out.push_back(quote);
-  } else if (c == '\\') {
-    out.append(U"\\\\");
-  } else if (c >= ' ' && c <= '~') {
-    out.push_back(c);
-  } else if (c >= 160 && (c <= 255 || mode == string_mode::unicode_as_unicode)) {
-    out.push_back(c);
-  } else if (c > 255 && mode == string_mode::unicode_as_latin1) {
-    out.append(U"\\x{");
-    append_hex(out, c);
-    out.push_back('}');
-  } else {
-    switch (c) {
-      case '\n':
-        out.append(U"\\n");
-        return;
-      case '\r':
-        out.append(U"\\r");
-        return;
-      case '\t':
-        out.append(U"\\t");
-        return;
-      case '\v':
-        out.append(U"\\v");
-        return;
-      case '\b':
-        out.append(U"\\b");
-        return;
-      case '\f':
-        out.append(U"\\f");
-        return;
-      case 27:
-        out.append(U"\\e");
-        return;
-      case 127:
-        out.append(U"\\d");
-        return;
-      default:
-        break;
-    }
-    // Below 160: three octal digits (characters above 255 in latin1 mode cannot reach here
-    // from the printers, which only write printable latin1 lists as strings).
-    out.push_back('\\');
-    out.push_back(U'0' + ((c >> 6) & 7));
-    out.push_back(U'0' + ((c >> 3) & 7));
-    out.push_back(U'0' + (c & 7));
-  }
-}
+// io_lib's string modes: how characters beyond printable ASCII are written (print.hpp).
+using string_mode = char_escaping;
 
 chars write_string(const chars& s, string_mode mode, char32_t quote = '"') {
   chars out;
   out.push_back(quote);
-  for (char32_t c : s) string_char(out, mode, c, quote);
+  for (char32_t c : s) append_quoted_char(out, c, quote, mode);
   out.push_back(quote);
   return out;
 }
 
 chars write_atom(atom a, encoding enc) {
-  auto name = from_utf8(a.name()).value_or(chars());
-  bool quote = is_reserved_word(a.name()) || name.empty() || !atom_start_char(name[0]) ||
-               !std::all_of(name.begin() + 1, name.end(), atom_name_char);
-  if (!quote) return name;
-  return write_string(
-      name,
-      enc == encoding::latin1 ? string_mode::unicode_as_latin1 : string_mode::unicode_as_unicode,
-      '\'');
+  return erlang_atom_chars(a, enc == encoding::latin1 ? string_mode::unicode_as_latin1
+                                                      : string_mode::unicode_as_unicode);
 }
 
 // float_to_list(F, [short]): the shortest digits that read back as F, in fixed notation when
@@ -1032,36 +950,6 @@ chars pretty(const term& t, const print_options& o) {
   return std::move(l.out);
 }
 
-// ---- character data -------------------------------------------------------------------------
-
-bool collect_chardata(const term& t, encoding in, chars& out, int depth) {
-  if (depth > 10000) return false;
-  if (t.is_binary()) {
-    auto bytes = t.bytes();
-    if (in == encoding::latin1) {
-      for (auto b : bytes) out.push_back(b);
-      return true;
-    }
-    auto decoded = from_utf8(t.bytes_as_string());
-    if (!decoded) return false;
-    out += *decoded;
-    return true;
-  }
-  if (!t.is_list()) return false;
-  for (const term& e : t.list_elements()) {
-    if (e.is_small_integer()) {
-      auto v = e.small_integer();
-      if (v < 0 || v > (in == encoding::latin1 ? 255 : 0x10FFFF) || (v >= 0xD800 && v <= 0xDFFF))
-        return false;
-      out.push_back(static_cast<char32_t>(v));
-    } else if (!collect_chardata(e, in, out, depth + 1)) {
-      return false;
-    }
-  }
-  const term& tail = t.list_tail();
-  return tail.is_nil() || (tail.is_binary() && collect_chardata(tail, in, out, depth + 1));
-}
-
 // ---- io_lib_format --------------------------------------------------------------------------
 
 enum class adjust { left, right };
@@ -1603,86 +1491,6 @@ dist::result<std::string> format(std::string_view fmt, std::span<const term> arg
   } catch (const format_failure& e) {
     return dist::failure{e.why};
   }
-}
-
-std::optional<chars> characters_to_list(const term& data, encoding in) {
-  chars out;
-  if (!collect_chardata(data, in, out, 0)) return std::nullopt;
-  return out;
-}
-
-std::optional<std::string> characters_to_utf8(const term& data, encoding in) {
-  // The common case, a UTF-8 binary (IO.puts), needs no decoding round trip.
-  if (data.is_binary() && in == encoding::unicode) {
-    if (!from_utf8(data.bytes_as_string())) return std::nullopt;
-    return std::string(data.bytes_as_string());
-  }
-  auto l = characters_to_list(data, in);
-  if (!l) return std::nullopt;
-  return to_utf8(*l);
-}
-
-std::string to_utf8(std::u32string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char32_t c : text) {
-    if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) c = 0xFFFD;
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else if (c < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    }
-  }
-  return out;
-}
-
-std::optional<chars> from_utf8(std::string_view text) {
-  chars out;
-  out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    auto b0 = static_cast<unsigned char>(text[i]);
-    char32_t c;
-    std::size_t n;
-    if (b0 < 0x80) {
-      c = b0;
-      n = 1;
-    } else if ((b0 & 0xE0) == 0xC0) {
-      c = b0 & 0x1F;
-      n = 2;
-    } else if ((b0 & 0xF0) == 0xE0) {
-      c = b0 & 0x0F;
-      n = 3;
-    } else if ((b0 & 0xF8) == 0xF0) {
-      c = b0 & 0x07;
-      n = 4;
-    } else {
-      return std::nullopt;
-    }
-    if (i + n > text.size()) return std::nullopt;
-    for (std::size_t k = 1; k < n; ++k) {
-      auto b = static_cast<unsigned char>(text[i + k]);
-      if ((b & 0xC0) != 0x80) return std::nullopt;
-      c = (c << 6) | (b & 0x3F);
-    }
-    // Overlong forms, surrogates and values beyond U+10FFFF are not UTF-8.
-    if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || c > 0x10FFFF ||
-        (c >= 0xD800 && c <= 0xDFFF))
-      return std::nullopt;
-    out.push_back(c);
-    i += n;
-  }
-  return out;
 }
 
 }  // namespace otpp::io

@@ -10,6 +10,7 @@
 
 #include "otpp/term/arith.hpp"
 #include "otpp/term/print.hpp"
+#include "otpp/term/unicode.hpp"
 
 namespace otpp::shell {
 namespace {
@@ -57,41 +58,6 @@ bool truthy(const term& t) noexcept { return !(t.is_atom(atoms::nil) || t.is_ato
 
 namespace {
 
-// Appends iodata/chardata (nested lists of code points and binaries) as UTF-8.
-bool append_chardata(std::string& out, const term& t, int depth = 0) {
-  if (depth > 100) return false;
-  if (t.is_binary()) {
-    out.append(t.bytes_as_string());
-    return true;
-  }
-  if (t.is_nil()) return true;
-  if (!t.is_list()) return false;
-  for (const term& x : t.list_elements()) {
-    if (auto c = x.to_int64()) {
-      if (*c < 0 || *c > 0x10FFFF) return false;
-      const auto cp = static_cast<char32_t>(*c);
-      if (cp < 0x80) {
-        out += static_cast<char>(cp);
-      } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-      } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-      } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-      }
-    } else if (!append_chardata(out, x, depth + 1)) {
-      return false;
-    }
-  }
-  return append_chardata(out, t.list_tail(), depth + 1);
-}
-
 std::string type_name(const term& t) {
   switch (t.type()) {
     case term::kind::integer:
@@ -130,8 +96,7 @@ std::string to_chars(const term& t, const format_context& ctx) {
   if (t.is_integer()) return t.integer_to_string();
   if (t.is_float()) return format_float(t.float_value(), syntax::elixir);
   if (t.is_list()) {
-    std::string out;
-    if (append_chardata(out, t)) return out;
+    if (auto text = unicode::characters_to_utf8(t, unicode::encoding::unicode)) return *text;
   }
   throw raise("Protocol.UndefinedError", "protocol String.Chars not implemented for " +
                                              inspect(t, ctx) + " of type " + type_name(t));
@@ -608,9 +573,8 @@ term evaluator::build_binary(const expr& e, bindings& env) {
       bytes.append(v.bytes_as_string());
     } else if (type == "utf8") {
       if (!v.is_integer()) throw bad();
-      std::string out;
-      if (!append_chardata(out, term::list({v}))) throw bad();
-      bytes += out;
+      if (!unicode::is_scalar_value(v.to_int64().value_or(-1))) throw bad();
+      unicode::append_utf8(bytes, static_cast<char32_t>(*v.to_int64()));
     } else if (type == "float") {
       if (!v.is_number()) throw bad();
       const double d = to_double(v);

@@ -7,14 +7,14 @@
 #include <cstring>
 #include <limits>
 
+#include "otpp/term/unicode.hpp"
 #include "term/identifier_chars.hpp"
-#include "term/text_util.hpp"
 
 namespace otpp {
 namespace {
 
-using detail::append_utf8;
-using detail::next_utf8;
+using unicode::append_utf8;
+using unicode::next_utf8;
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -771,11 +771,7 @@ class bit_writer {
   std::size_t bits_ = 0;
 };
 
-std::vector<char32_t> code_points(std::string_view utf8) {
-  std::vector<char32_t> out;
-  detail::decode_utf8(utf8, out);
-  return out;
-}
+std::u32string code_points(std::string_view utf8) { return unicode::from_utf8(utf8).value_or(U""); }
 
 term negate(const term& t) {
   if (t.is_float()) return term(-t.float_value());

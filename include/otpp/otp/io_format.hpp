@@ -13,6 +13,7 @@
 #include "otpp/dist/result.hpp"
 #include "otpp/term/print.hpp"
 #include "otpp/term/term.hpp"
+#include "otpp/term/unicode.hpp"
 
 namespace otpp::io {
 
@@ -21,7 +22,13 @@ using chars = std::u32string;
 
 /// The encoding of an I/O request or control sequence: `latin1` (bytes are characters,
 /// characters above 255 are refused or escaped) or `unicode` (the `t` modifier, UTF-8 binaries).
-enum class encoding : std::uint8_t { latin1, unicode };
+using unicode::encoding;
+
+// Character data and UTF-8, as the term layer converts them.
+using unicode::characters_to_list;
+using unicode::characters_to_utf8;
+using unicode::from_utf8;
+using unicode::to_utf8;
 
 /// How pids, ports and references of a node print in `~p`/`~w`: `<0.88.0>` for the local node,
 /// the peer's slot in the local node table otherwise (`<8526.88.0>`). Set by whoever knows the
@@ -61,19 +68,5 @@ struct print_options {
                                                       std::initializer_list<term> args) {
   return format(fmt, std::span<const term>(args.begin(), args.size()));
 }
-
-/// unicode:characters_to_list/2: character data (code points, binaries and nested lists of
-/// them, an improper tail may be a binary) in `in` encoding. nullopt when it is not chardata,
-/// holds a code point above 255 in latin1 or beyond Unicode, or a binary is not UTF-8 in unicode.
-[[nodiscard]] std::optional<chars> characters_to_list(const term& data, encoding in);
-
-/// unicode:characters_to_binary(Data, In, utf8), as a std::string.
-[[nodiscard]] std::optional<std::string> characters_to_utf8(const term& data, encoding in);
-
-/// UTF-8 text of code points (each must be a valid scalar value; others become U+FFFD).
-[[nodiscard]] std::string to_utf8(std::u32string_view text);
-
-/// Code points of UTF-8 text; nullopt when it is not valid UTF-8.
-[[nodiscard]] std::optional<chars> from_utf8(std::string_view text);
 
 }  // namespace otpp::io
