@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -26,21 +25,29 @@ struct format_failure {
 
 // ---- node numbering ---------------------------------------------------------------------------
 
-std::mutex numbering_mutex;
-std::shared_ptr<const otpp::node_numbering> numbering;
-
-// The numbering of the format call running on this thread, if it brought one.
+// The numbering the call running on this thread brought (pids print as its node sees them);
+// without one every node prints as 0. Set for the length of one public call only, so that
+// the recursive writers need not pass it along.
 thread_local const otpp::node_numbering* call_numbering = nullptr;
 
 std::uint32_t node_number(atom node, std::uint32_t creation) {
-  if (call_numbering && *call_numbering) return (*call_numbering)(node, creation);
-  std::shared_ptr<const otpp::node_numbering> n;
-  {
-    std::lock_guard lock(numbering_mutex);
-    n = numbering;
-  }
-  return n && *n ? (*n)(node, creation) : 0;
+  return call_numbering && *call_numbering ? (*call_numbering)(node, creation) : 0;
 }
+
+class scoped_numbering {
+ public:
+  // A call nested in another (a `~p` printing through print()) without a numbering of its
+  // own keeps the outer one.
+  explicit scoped_numbering(const otpp::node_numbering* n) : saved_(call_numbering) {
+    if (n) call_numbering = n;
+  }
+  scoped_numbering(const scoped_numbering&) = delete;
+  scoped_numbering& operator=(const scoped_numbering&) = delete;
+  ~scoped_numbering() { call_numbering = saved_; }
+
+ private:
+  const otpp::node_numbering* saved_;
+};
 
 // ---- small character helpers ------------------------------------------------------------------
 
@@ -1435,29 +1442,21 @@ std::optional<std::vector<term>> proper_list(const term& t) {
 
 }  // namespace
 
-void set_node_numbering(otpp::node_numbering n) {
-  auto p = std::make_shared<const otpp::node_numbering>(std::move(n));
-  std::lock_guard lock(numbering_mutex);
-  numbering = std::move(p);
-}
-
-chars write(const term& t, int depth, encoding enc) {
+chars write(const term& t, int depth, encoding enc, const otpp::node_numbering* numbering) {
+  scoped_numbering use(numbering);
   chars out;
   write1(out, t, depth, enc);
   return out;
 }
 
-chars print(const term& t, const print_options& options) { return pretty(t, options); }
+chars print(const term& t, const print_options& options) {
+  scoped_numbering use(options.numbering);
+  return pretty(t, options);
+}
 
 dist::result<chars> format_chars(const term& fmt, const term& args,
                                  const otpp::node_numbering* numbering) {
-  struct scoped_numbering {
-    const otpp::node_numbering* saved = call_numbering;
-    explicit scoped_numbering(const otpp::node_numbering* n) {
-      call_numbering = n ? n : call_numbering;
-    }
-    ~scoped_numbering() { call_numbering = saved; }
-  } use(numbering);
+  scoped_numbering use(numbering);
   chars f;
   if (fmt.is_atom()) {
     f = from_utf8(fmt.atom_value().name()).value_or(chars());
@@ -1477,8 +1476,9 @@ dist::result<chars> format_chars(const term& fmt, const term& args,
   }
 }
 
-dist::result<std::string> format(const term& fmt, const term& args) {
-  auto r = format_chars(fmt, args);
+dist::result<std::string> format(const term& fmt, const term& args,
+                                 const otpp::node_numbering* numbering) {
+  auto r = format_chars(fmt, args, numbering);
   if (!r) return dist::failure{r.error()};
   return to_utf8(r.value());
 }

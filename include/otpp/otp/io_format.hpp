@@ -30,13 +30,14 @@ using unicode::characters_to_utf8;
 using unicode::from_utf8;
 using unicode::to_utf8;
 
-/// How pids, ports and references of a node print in `~p`/`~w`: `<0.88.0>` for the local node,
-/// the peer's slot in the local node table otherwise (`<8526.88.0>`). Set by whoever knows the
-/// node table (the node object); thread-safe at any time. Without one every node prints 0.
-void set_node_numbering(otpp::node_numbering numbering);
+// How pids, ports and references print in `~p`/`~w`: `<0.88.0>` for the local node, the
+// peer's number in the printing node's own table otherwise (`<8526.88.0>`). Every function
+// here takes that node's numbering (its services' or io server's, see node_numbers.hpp);
+// without one every node prints as 0.
 
 /// io_lib:write/2: a term in standard syntax (`~w`); `depth` < 0 means unlimited.
-[[nodiscard]] chars write(const term& t, int depth = -1, encoding enc = encoding::latin1);
+[[nodiscard]] chars write(const term& t, int depth = -1, encoding enc = encoding::latin1,
+                          const otpp::node_numbering* numbering = nullptr);
 
 /// Options of io_lib_pretty:print/2 (`~p`).
 struct print_options {
@@ -45,6 +46,7 @@ struct print_options {
   int depth = -1;        ///< < 0: unlimited
   encoding enc = encoding::latin1;
   bool strings = true;  ///< print printable lists as strings (`~lp` turns this off)
+  const otpp::node_numbering* numbering = nullptr;  ///< the printing node's, or every node is 0
 };
 
 /// io_lib_pretty:print/2: a term laid out over lines as `~p` does.
@@ -53,13 +55,13 @@ struct print_options {
 /// io_lib:format/2. `fmt` is a character list, a binary (its bytes are characters) or an atom;
 /// `args` a proper list. A bad format, too few or too many arguments, or an argument of the
 /// wrong type gives a failure (Erlang raises badarg; an io server replies `{error, format}`).
-/// `numbering`, when given, numbers nodes in pids for this call instead of the global one
-/// (an io server prints pids as its own node sees them).
+/// `numbering` numbers the nodes of pids as the printing node does.
 [[nodiscard]] dist::result<chars> format_chars(const term& fmt, const term& args,
                                                const otpp::node_numbering* numbering = nullptr);
 
 /// As `format_chars`, as UTF-8.
-[[nodiscard]] dist::result<std::string> format(const term& fmt, const term& args);
+[[nodiscard]] dist::result<std::string> format(const term& fmt, const term& args,
+                                               const otpp::node_numbering* numbering = nullptr);
 
 /// As `format_chars` with a UTF-8 format (as an Erlang source string literal) and C++ args:
 /// `io::format("~p~n", {tuple_of(atoms::ok, 1)})`.
