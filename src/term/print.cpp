@@ -171,34 +171,14 @@ void erlang_quoted(std::string& out, std::u32string_view chars, char q) {
   out += q;
 }
 
-bool erlang_reserved_word(std::string_view s) {
-  static constexpr std::string_view words[] = {
-      "after", "and",  "andalso", "band",   "begin",   "bnot", "bor", "bsl",  "bsr",
-      "bxor",  "case", "catch",   "cond",   "div",     "end",  "fun", "if",   "let",
-      "not",   "of",   "or",      "orelse", "receive", "rem",  "try", "when", "xor"};
-  for (auto w : words) {
-    if (w == s) return true;
-  }
-  return false;
-}
-
-bool latin1_lower(char32_t c) {
-  return (c >= 'a' && c <= 'z') || (c >= 0xDF && c <= 0xFF && c != 0xF7);
-}
-
-bool latin1_name_char(char32_t c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '@' || (c >= 0xC0 && c <= 0xFF && c != 0xD7 && c != 0xF7);
-}
-
 /// io_lib:quote_atom/2: bare only for a lowercase Latin-1 start, name characters after it,
 /// and not a reserved word.
 bool erlang_atom_needs_quotes(std::string_view name, std::u32string_view chars) {
-  if (chars.empty() || !latin1_lower(chars[0])) return true;
+  if (chars.empty() || !detail::erlang_lower(chars[0])) return true;
   for (std::size_t i = 1; i < chars.size(); ++i) {
-    if (!latin1_name_char(chars[i])) return true;
+    if (!detail::erlang_name_char(chars[i])) return true;
   }
-  return erlang_reserved_word(name);
+  return detail::erlang_reserved_word(name);
 }
 
 void erlang_atom(std::string& out, atom a) {
