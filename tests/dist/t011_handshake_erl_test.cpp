@@ -6,12 +6,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <thread>
 
 #include "dist/blocking_socket.hpp"
 #include "otpp/dist/epmd.hpp"
 #include "otpp/dist/handshake.hpp"
 #include "support/erl_peer.hpp"
+#include "support/eventually.hpp"
 #include "support/ports.hpp"
 
 using namespace otpp::dist;
@@ -111,6 +113,7 @@ TEST_F(HandshakeWithErl, ErlDialsOtppAndGetsConnected) {
   ASSERT_TRUE(erl.ready());
   handshake::state result = handshake::state::failed;
   std::string reason;
+  std::atomic<bool> erl_looked{false};
   std::thread acceptor([&] {
     auto s = l.accept();
     handshake_config c;
@@ -120,10 +123,12 @@ TEST_F(HandshakeWithErl, ErlDialsOtppAndGetsConnected) {
     auto h = handshake::acceptor(c);
     result = drive(s, h);
     reason = h.failure_reason();
-    if (result == handshake::state::done) std::this_thread::sleep_for(1s);  // let erl look
+    // Keep the connection open until erl has looked at it.
+    if (result == handshake::state::done) (void)otpp::test::eventually([&] { return erl_looked.load(); }, 30s);
   });
   EXPECT_EQ(erl.eval("net_kernel:connect_node('" + alive + "@localhost')."), "true");
   EXPECT_EQ(erl.eval("nodes()."), "[" + alive + "@localhost]");
+  erl_looked = true;
   acceptor.join();
   EXPECT_EQ(result, handshake::state::done) << reason;
 }

@@ -76,7 +76,10 @@ TEST_F(Links, OtppLinksToAnErlProcessAndItsExitArrives) {
 TEST_F(Links, LinkToADeadErlPidAnswersNoproc) {
   auto ep = erl_process(*erl, *a, me, "ok");
   ASSERT_TRUE(ep);
-  std::this_thread::sleep_for(200ms);
+  // The erl process ends right after telling us its pid; link once it is gone.
+  const std::string alive = "is_process_alive(c:pid(0," + std::to_string(ep->id) + "," +
+                            std::to_string(ep->serial) + ")).";
+  ASSERT_TRUE(eventually([&] { return erl->eval(alive) == "false"; }));
   a->engine->link(me, *ep);
   auto ex = a->signals.wait_for_kind("exit");
   ASSERT_TRUE(ex);

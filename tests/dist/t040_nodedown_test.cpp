@@ -28,7 +28,8 @@ TEST_F(NodeDown, KillingErlFiresNodeDownAndTheNodeMonitor) {
     std::lock_guard lock(mu);
     events.push_back(e);
   });
-  std::this_thread::sleep_for(100ms);
+  // erl has the connection up on its side too before it dies.
+  ASSERT_TRUE(eventually([&] { return erl->eval("nodes().") == "[" + a->name_text() + "]"; }));
   erl->kill(SIGKILL);
   auto down = a->signals.wait_for_kind("node_down");
   ASSERT_TRUE(down);
@@ -107,7 +108,7 @@ TEST_F(NodeDown, AnIdleConnectionSurvivesManyTickPeriods) {
   auto b = start_node("b", [](dist::engine_options& o) { o.net_ticktime = 800ms; });
   ASSERT_TRUE(a && b);
   ASSERT_EQ(a->engine->ping(b->name()), atoms::pong);
-  std::this_thread::sleep_for(3s);
+  std::this_thread::sleep_for(3s);  // the time passing is what is tested
   EXPECT_TRUE(a->engine->is_connected(b->name()));
   EXPECT_TRUE(b->engine->is_connected(a->name()));
   EXPECT_FALSE(a->signals.wait_for_kind("node_down", {}, 10ms));
@@ -118,7 +119,7 @@ TEST_F(NodeDown, OtppAnswersTicksOfAnErlWithAShorterTicktime) {
   auto erl = start_erl("erl", cookie, {"-kernel", "net_ticktime", "2"});
   ASSERT_TRUE(a && erl->ready());
   ASSERT_EQ(a->engine->ping(atom(erl->node())), atoms::pong);
-  std::this_thread::sleep_for(5s);
+  std::this_thread::sleep_for(5s);  // the time passing is what is tested
   EXPECT_EQ(erl->eval("nodes()."), "[" + a->name_text() + "]");
 }
 

@@ -13,6 +13,7 @@
 #include "shell/tmux_pane.hpp"
 #include "support/child_process.hpp"
 #include "support/erl_peer.hpp"
+#include "support/eventually.hpp"
 #include "support/ports.hpp"
 
 namespace {
@@ -70,12 +71,12 @@ void replay_lesson(tmux_pane& alex, const std::string& alex_name, const std::str
   ASSERT_TRUE(alex.wait_for("{:hi, #PID<0.", 20s)) << alex.screen();
   ASSERT_TRUE(alex.wait_for(prompt + "4> ", 20s)) << alex.screen();
   // The reply travels back from kate; a person types flush() a moment later, and so do we.
-  bool got = false;
-  for (int attempt = 0; attempt < 20 && !got; ++attempt) {
-    std::this_thread::sleep_for(100ms);
-    alex.line("flush()");
-    got = alex.wait_for(":sup?\n:ok", 3s);
-  }
+  const bool got = otpp::test::eventually(
+      [&] {
+        alex.line("flush()");
+        return alex.wait_for(":sup?\n:ok", 3s);
+      },
+      60s);
   EXPECT_TRUE(got) << alex.screen();
 }
 
@@ -103,11 +104,8 @@ TEST(ShellLesson, AlexOnOtppAgainstKateOnOtpp) {
   // Ctrl-D ends the shell and unregisters the node.
   EXPECT_TRUE(listed_by_epmd(epmd.port(), alex_alive));
   alex.key("C-d");
-  bool gone = false;
-  for (int i = 0; i < 100 && !gone; ++i) {
-    std::this_thread::sleep_for(100ms);
-    gone = !alex.running() && !listed_by_epmd(epmd.port(), alex_alive);
-  }
+  const bool gone = otpp::test::eventually(
+      [&] { return !alex.running() && !listed_by_epmd(epmd.port(), alex_alive); });
   EXPECT_TRUE(gone);
 }
 
@@ -207,7 +205,8 @@ TEST(ShellLesson, OutputArrivingWhileTypingPrintsAboveThePrompt) {
   ASSERT_TRUE(alex.wait_for(prompt + "2> ", 20s)) << alex.screen();
   alex.type("IO.pu");
   ASSERT_TRUE(alex.wait_for("Hi later", 20s)) << alex.screen();
-  std::this_thread::sleep_for(200ms);
+  // The prompt is redrawn after the line is printed.
+  (void)alex.wait_for("\nHi later\n" + prompt + "2> IO.pu", 5s);
   const std::string screen = alex.screen();
   // "Hi later" on a line of its own, the prompt redrawn below it with the half-typed text.
   EXPECT_NE(screen.find("\nHi later\n" + prompt + "2> IO.pu"), std::string::npos) << screen;

@@ -11,6 +11,7 @@
 
 #include "support/child_process.hpp"
 #include "support/erl_peer.hpp"
+#include "support/eventually.hpp"
 #include "support/ports.hpp"
 
 namespace {
@@ -33,7 +34,7 @@ run_result run_otpp(std::vector<std::string> args, const std::string& input,
   p.write_stdin(input);
   p.close_stdin();
   // Bounded: a shell that does not end on end of input fails the test instead of hanging.
-  for (int i = 0; i < 300 && p.running(); ++i) std::this_thread::sleep_for(50ms);
+  (void)otpp::test::eventually([&] { return !p.running(); }, 15s);
   run_result r;
   const int st = p.wait();
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -123,7 +124,7 @@ TEST(ShellPipe, ANamedNodeIsRegisteredForItsLifeOnly) {
   ASSERT_TRUE(shell.wait_for(":" + name + "@localhost\n", 10s)) << shell.output();
   EXPECT_NE(epmd_names(epmd.port()).find("name " + name + " at port"), std::string::npos);
   shell.close_stdin();
-  for (int i = 0; i < 200 && shell.running(); ++i) std::this_thread::sleep_for(50ms);
+  (void)otpp::test::eventually([&] { return !shell.running(); });
   const int st = shell.wait();
   EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
   EXPECT_EQ(epmd_names(epmd.port()).find("name " + name + " at port"), std::string::npos);
@@ -138,10 +139,11 @@ TEST(ShellPipe, InterruptEndsABlockedShellAndUnregisters) {
                        false});
   ASSERT_TRUE(shell.wait_for("1> ", 20s)) << shell.output();
   shell.write_stdin("receive do :never -> 1 end\n");
+  // Nothing shows that the receive began; give the shell a moment to reach it.
   std::this_thread::sleep_for(300ms);
   ASSERT_TRUE(shell.running());
   shell.kill(SIGINT);
-  for (int i = 0; i < 200 && shell.running(); ++i) std::this_thread::sleep_for(50ms);
+  (void)otpp::test::eventually([&] { return !shell.running(); });
   const int st = shell.wait();
   EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 130) << st;
   EXPECT_EQ(epmd_names(epmd.port()).find("name " + name + " at port"), std::string::npos);
@@ -173,7 +175,7 @@ TEST(ShellPipe, NetTicktimeDeclaresAStoppedPeerDownInThatTime) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 15s);
   peer_node.kill(SIGKILL);
   shell.close_stdin();
-  for (int i = 0; i < 200 && shell.running(); ++i) std::this_thread::sleep_for(50ms);
+  (void)otpp::test::eventually([&] { return !shell.running(); });
   (void)shell.wait();
 }
 

@@ -15,6 +15,7 @@
 
 #include "support/child_process.hpp"
 #include "support/erl_peer.hpp"
+#include "support/eventually.hpp"
 #include "support/ports.hpp"
 
 namespace {
@@ -83,7 +84,7 @@ class piped_shell {
 
   void finish() {
     p_.close_stdin();
-    for (int i = 0; i < 200 && p_.running(); ++i) std::this_thread::sleep_for(50ms);
+    (void)otpp::test::eventually([&] { return !p_.running(); });
   }
 
  private:

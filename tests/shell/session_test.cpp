@@ -10,11 +10,13 @@
 
 #include "otpp/otp/io.hpp"
 #include "otpp/otp/node.hpp"
+#include "support/eventually.hpp"
 
 namespace {
 
 using namespace otpp;
 using namespace std::chrono_literals;
+using otpp::test::eventually;
 
 class ShellSession : public ::testing::Test {
  protected:
@@ -139,11 +141,8 @@ TEST_F(ShellSession, ALinkedSpawnOnAnUnreachableNodeWarnsThenKillsTheShellProces
   const std::string me = feed("self()");
   feed("Node.spawn_link(:nosuch@localhost, Kate, :say_name, [])");
   // The EXIT may have come during the evaluation already.
-  bool restarted = false;
-  for (int i = 0; i < 200 && !restarted; ++i) {
-    restarted = output().find("** (EXIT from") != std::string::npos || s->poll();
-    if (!restarted) std::this_thread::sleep_for(10ms);
-  }
+  const bool restarted = eventually(
+      [&] { return output().find("** (EXIT from") != std::string::npos || s->poll(); });
   ASSERT_TRUE(restarted);
   const std::string text = output();
   const std::string warning =
@@ -172,11 +171,7 @@ TEST_F(ShellSession, ALoggerEventSentToTheNodePrintsAsIexPrintsIt) {
   const std::string tail =
       " raised an exception\n** (UndefinedFunctionError) function Kate.nope/0 is undefined or "
       "private\n    Kate.nope()\n";
-  bool seen = false;
-  for (int i = 0; i < 200 && !seen; ++i) {
-    seen = output().find(tail) != std::string::npos;
-    if (!seen) std::this_thread::sleep_for(10ms);
-  }
+  const bool seen = eventually([&] { return output().find(tail) != std::string::npos; });
   EXPECT_TRUE(seen) << output();
   EXPECT_NE(output().find("[error] Process #PID<0."), std::string::npos) << output();
 }
@@ -185,11 +180,7 @@ TEST_F(ShellSession, ALinkedProcessThatCrashesKillsAndRestartsTheShellProcess) {
   feed("x = 1");
   const std::string old_self = feed("self()");
   feed("spawn_link(Crash, :later, [30])");
-  bool restarted = false;
-  for (int i = 0; i < 200 && !restarted; ++i) {
-    restarted = s->poll();
-    if (!restarted) std::this_thread::sleep_for(10ms);
-  }
+  const bool restarted = eventually([&] { return s->poll(); });
   ASSERT_TRUE(restarted);
   const std::string text = output();
   const std::string old_pid = old_self.substr(0, old_self.size() - 1);
@@ -225,6 +216,7 @@ TEST_F(ShellSession, MonitorsDeliverDown) {
 
 TEST_F(ShellSession, InterruptEndsABlockedReceiveQuietly) {
   std::thread t([this] {
+    // Nothing shows that the receive began; interrupt a moment after it was fed.
     std::this_thread::sleep_for(100ms);
     s->interrupt();
   });
