@@ -77,11 +77,11 @@ struct fixture : ::testing::Test {
   }
 };
 
-using HandshakeWithErl = fixture;
+using handshake_with_erl = fixture;
 
 }  // namespace
 
-TEST_F(HandshakeWithErl, OtppDialsErlAndErlListsOtppInNodes) {
+TEST_F(handshake_with_erl, otpp_dials_erl_and_erl_lists_otpp_in_nodes) {
   otpp::test::erl_peer erl(otpp::test::unique_name("erl"), epmd->port(), "hs_cookie");
   ASSERT_TRUE(erl.ready());
   auto alive = erl.node().substr(0, erl.node().find('@'));
@@ -104,7 +104,7 @@ TEST_F(HandshakeWithErl, OtppDialsErlAndErlListsOtppInNodes) {
   EXPECT_EQ(erl.eval("nodes()."), "[" + me + "]");
 }
 
-TEST_F(HandshakeWithErl, ErlDialsOtppAndGetsConnected) {
+TEST_F(handshake_with_erl, erl_dials_otpp_and_gets_connected) {
   listener l;
   std::string alive = otpp::test::unique_name("otpp");
   auto reg = epmd_registration::register_node(local(epmd->port()), {alive, l.port, 77, 0, 6, 6, ""});
@@ -133,7 +133,7 @@ TEST_F(HandshakeWithErl, ErlDialsOtppAndGetsConnected) {
   EXPECT_EQ(result, handshake::state::done) << reason;
 }
 
-TEST_F(HandshakeWithErl, ErlWithAnotherCookieIsRefusedByOtpp) {
+TEST_F(handshake_with_erl, erl_with_another_cookie_is_refused_by_otpp) {
   listener l;
   std::string alive = otpp::test::unique_name("otpp");
   auto reg = epmd_registration::register_node(local(epmd->port()), {alive, l.port, 77, 0, 6, 6, ""});
@@ -158,7 +158,7 @@ TEST_F(HandshakeWithErl, ErlWithAnotherCookieIsRefusedByOtpp) {
   EXPECT_NE(reason.find("cookie"), std::string::npos) << reason;
 }
 
-TEST_F(HandshakeWithErl, OtppWithAnotherCookieIsRefusedByErl) {
+TEST_F(handshake_with_erl, otpp_with_another_cookie_is_refused_by_erl) {
   otpp::test::erl_peer erl(otpp::test::unique_name("erl"), epmd->port(), "hs_cookie");
   ASSERT_TRUE(erl.ready());
   auto where = epmd_port_please(local(epmd->port()), erl.node().substr(0, erl.node().find('@')));

@@ -87,7 +87,7 @@ bool listed_by_epmd(std::uint16_t port, const std::string& alive) {
   return p.output().find("name " + alive + " at port") != std::string::npos;
 }
 
-TEST(ShellLesson, AlexOnOtppAgainstKateOnOtpp) {
+TEST(shell_lesson, alex_on_otpp_against_kate_on_otpp) {
   otpp::test::epmd_process epmd(otpp::test::free_port());
   const std::string kate_alive = otpp::test::unique_name("kate");
   const std::string alex_alive = otpp::test::unique_name("alex");
@@ -109,7 +109,7 @@ TEST(ShellLesson, AlexOnOtppAgainstKateOnOtpp) {
   EXPECT_TRUE(gone);
 }
 
-TEST(ShellLesson, AlexOnOtppAgainstTheLessonKateProgram) {
+TEST(shell_lesson, alex_on_otpp_against_the_lesson_kate_program) {
   // examples/lesson/kate.cpp: the same C++ functions in a program of their own.
   const std::string kate_bin = std::string(OTPP_BIN_DIR) + "/lesson_kate";
   if (::access(kate_bin.c_str(), X_OK) != 0) GTEST_SKIP() << "build the lesson_kate example first";
@@ -127,7 +127,7 @@ TEST(ShellLesson, AlexOnOtppAgainstTheLessonKateProgram) {
   alex.key("C-d");
 }
 
-TEST(ShellLesson, AlexOnOtppAgainstKateOnIex) {
+TEST(shell_lesson, alex_on_otpp_against_kate_on_iex) {
   otpp::test::epmd_process epmd(otpp::test::free_port());
   const std::string kate_alive = otpp::test::unique_name("kate");
   const std::string alex_alive = otpp::test::unique_name("alex");
@@ -159,7 +159,7 @@ TEST(ShellLesson, AlexOnOtppAgainstKateOnIex) {
   alex.key("C-c");
 }
 
-TEST(ShellLesson, TwoOtppShellsTalkAsTheLessonsNodesDo) {
+TEST(shell_lesson, two_otpp_shells_talk_as_the_lessons_nodes_do) {
   // Both nodes are otpp shells. Kate's shell plays reply_sup itself (it cannot define
   // modules); say_name is IO.puts run on kate with alex's group leader.
   otpp::test::epmd_process epmd(otpp::test::free_port());
@@ -191,7 +191,7 @@ TEST(ShellLesson, TwoOtppShellsTalkAsTheLessonsNodesDo) {
   alex.key("C-d");
 }
 
-TEST(ShellLesson, OutputArrivingWhileTypingPrintsAboveThePrompt) {
+TEST(shell_lesson, output_arriving_while_typing_prints_above_the_prompt) {
   otpp::test::epmd_process epmd(otpp::test::free_port());
   const std::string kate_alive = otpp::test::unique_name("kate");
   const std::string alex_alive = otpp::test::unique_name("alex");
