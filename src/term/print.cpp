@@ -108,17 +108,11 @@ void put_ascii(Out& out, std::string_view s) {
   for (char c : s) out.push_back(c);
 }
 
-void append_hex(std::u32string& out, std::uint32_t v) {
+template <class Out>
+void append_hex(Out& out, std::uint32_t v) {
   char buf[16];
   auto r = std::to_chars(buf, buf + sizeof buf, v, 16);
-  for (char* p = buf; p != r.ptr; ++p) {
-    out.push_back(static_cast<char32_t>(*p >= 'a' ? *p - 'a' + 'A' : *p));
-  }
-}
-void append_hex(std::string& out, std::uint32_t v) {
-  std::u32string digits;
-  append_hex(digits, v);
-  put_ascii(out, std::string(digits.begin(), digits.end()));
+  for (char* p = buf; p != r.ptr; ++p) out.push_back(static_cast<char>(*p >= 'a' ? *p - 'a' + 'A' : *p));
 }
 
 /// io_lib:string_char/4: how one character is written between quotes `q`, as UTF-8 text or
