@@ -11,7 +11,7 @@
 
 #include "otpp/term/print.hpp"
 
-#include "term/text_util.hpp"
+#include "otpp/term/unicode.hpp"
 
 namespace otpp::code {
 
@@ -40,7 +40,7 @@ struct failure {
   throw failure{erl_parse_error{line, module, std::move(message)}};
 }
 
-using detail::append_utf8;
+using unicode::append_utf8;
 
 std::string to_utf8(const std::u32string& s) {
   std::string out;

@@ -275,11 +275,9 @@ void add_builtins(export_table& x) {
 node_services::node_services(runtime& rt, dist::engine* engine, export_table& exports,
                              services_options options)
     : rt_(rt), engine_(engine), exports_(exports) {
-  // Self-contained (no pointer to the runtime): the io format engine's fallback numbering is
-  // global, and another node in this process may print with it after this one is gone.
+  // Self-contained (no pointer to the runtime): printers may hold it after this node is gone.
   auto numbers = std::make_shared<peer_numbers>(rt.node());
   numbering_ = [numbers](atom node, std::uint32_t) { return numbers->number(node); };
-  io::set_node_numbering(numbering_);
 
   auto out = options.output ? options.output : std::make_shared<io::fd_output_sink>(1);
   auto dev = std::make_shared<io::io_device>(std::move(out), options.input);

@@ -747,7 +747,7 @@ void add_pure_builtins(builtin_table& t) {
     return a[0];
   });
   auto io_format = [](call_context& c, const term& fmt, const term& args) {
-    auto r = io::format(fmt, args);
+    auto r = io::format(fmt, args, &c.eval.format().print.node_number);
     if (!r) {
       throw badarg(atom("io"), atom("format"), {fmt, args}, 1, "bad format: " + r.error());
     }
@@ -768,8 +768,8 @@ void add_pure_builtins(builtin_table& t) {
     c.eval.write("\n");
     return term(atoms::ok);
   });
-  t.add("io_lib", "format", 2, [](call_context&, args_t a) {
-    auto r = io::format(a[0], a[1]);
+  t.add("io_lib", "format", 2, [](call_context& c, args_t a) {
+    auto r = io::format(a[0], a[1], &c.eval.format().print.node_number);
     if (!r) throw badarg(atom("io_lib"), atom("format"), vec(a), 1, "bad format: " + r.error());
     return term::string(r.value());
   });

@@ -8,7 +8,9 @@
 #include <cstring>
 #include <set>
 
+#include "otpp/term/arith.hpp"
 #include "otpp/term/print.hpp"
+#include "otpp/term/unicode.hpp"
 
 namespace otpp::shell {
 namespace {
@@ -56,41 +58,6 @@ bool truthy(const term& t) noexcept { return !(t.is_atom(atoms::nil) || t.is_ato
 
 namespace {
 
-// Appends iodata/chardata (nested lists of code points and binaries) as UTF-8.
-bool append_chardata(std::string& out, const term& t, int depth = 0) {
-  if (depth > 100) return false;
-  if (t.is_binary()) {
-    out.append(t.bytes_as_string());
-    return true;
-  }
-  if (t.is_nil()) return true;
-  if (!t.is_list()) return false;
-  for (const term& x : t.list_elements()) {
-    if (auto c = x.to_int64()) {
-      if (*c < 0 || *c > 0x10FFFF) return false;
-      const auto cp = static_cast<char32_t>(*c);
-      if (cp < 0x80) {
-        out += static_cast<char>(cp);
-      } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-      } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-      } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-      }
-    } else if (!append_chardata(out, x, depth + 1)) {
-      return false;
-    }
-  }
-  return append_chardata(out, t.list_tail(), depth + 1);
-}
-
 std::string type_name(const term& t) {
   switch (t.type()) {
     case term::kind::integer:
@@ -129,8 +96,7 @@ std::string to_chars(const term& t, const format_context& ctx) {
   if (t.is_integer()) return t.integer_to_string();
   if (t.is_float()) return format_float(t.float_value(), syntax::elixir);
   if (t.is_list()) {
-    std::string out;
-    if (append_chardata(out, t)) return out;
+    if (auto text = unicode::characters_to_utf8(t, unicode::encoding::unicode)) return *text;
   }
   throw raise("Protocol.UndefinedError", "protocol String.Chars not implemented for " +
                                              inspect(t, ctx) + " of type " + type_name(t));
@@ -140,199 +106,34 @@ std::string to_chars(const term& t, const format_context& ctx) {
 
 namespace {
 
-// Magnitudes as little-endian 32-bit limbs, for integers beyond 64 bits.
-using limbs = std::vector<std::uint32_t>;
-
-struct big {
-  bool negative = false;
-  limbs mag;
-};
-
-void trim(limbs& a) {
-  while (!a.empty() && a.back() == 0) a.pop_back();
-}
-
-big to_big(const term& t) {
-  big b;
-  b.negative = t.integer_is_negative();
-  const auto bytes = t.integer_magnitude();
-  b.mag.assign((bytes.size() + 3) / 4, 0);
-  for (std::size_t i = 0; i < bytes.size(); ++i)
-    b.mag[i / 4] |= std::uint32_t{bytes[i]} << (8 * (i % 4));
-  trim(b.mag);
-  return b;
-}
-
-term from_big(const big& b) {
-  std::vector<std::uint8_t> bytes;
-  for (std::uint32_t l : b.mag) {
-    for (int k = 0; k < 4; ++k) bytes.push_back(static_cast<std::uint8_t>(l >> (8 * k)));
-  }
-  while (!bytes.empty() && bytes.back() == 0) bytes.pop_back();
-  return term::integer_from_magnitude(b.negative && !bytes.empty(), bytes);
-}
-
-int cmp_mag(const limbs& a, const limbs& b) {
-  if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
-  for (std::size_t i = a.size(); i-- > 0;) {
-    if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
-  }
-  return 0;
-}
-
-limbs add_mag(const limbs& a, const limbs& b) {
-  limbs r(std::max(a.size(), b.size()) + 1, 0);
-  std::uint64_t carry = 0;
-  for (std::size_t i = 0; i < r.size(); ++i) {
-    std::uint64_t s = carry;
-    if (i < a.size()) s += a[i];
-    if (i < b.size()) s += b[i];
-    r[i] = static_cast<std::uint32_t>(s);
-    carry = s >> 32;
-  }
-  trim(r);
-  return r;
-}
-
-// a - b with |a| >= |b|.
-limbs sub_mag(const limbs& a, const limbs& b) {
-  limbs r(a.size(), 0);
-  std::int64_t borrow = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    std::int64_t d = std::int64_t{a[i]} - borrow - (i < b.size() ? std::int64_t{b[i]} : 0);
-    borrow = d < 0 ? 1 : 0;
-    if (d < 0) d += std::int64_t{1} << 32;
-    r[i] = static_cast<std::uint32_t>(d);
-  }
-  trim(r);
-  return r;
-}
-
-limbs mul_mag(const limbs& a, const limbs& b) {
-  limbs r(a.size() + b.size(), 0);
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    std::uint64_t carry = 0;
-    for (std::size_t j = 0; j < b.size(); ++j) {
-      std::uint64_t cur = std::uint64_t{a[i]} * b[j] + r[i + j] + carry;
-      r[i + j] = static_cast<std::uint32_t>(cur);
-      carry = cur >> 32;
-    }
-    std::size_t k = i + b.size();
-    while (carry) {
-      std::uint64_t cur = std::uint64_t{r[k]} + carry;
-      r[k++] = static_cast<std::uint32_t>(cur);
-      carry = cur >> 32;
-    }
-  }
-  trim(r);
-  return r;
-}
-
-// Binary long division of magnitudes: quotient and remainder.
-std::pair<limbs, limbs> divmod_mag(const limbs& a, const limbs& b) {
-  limbs q(a.size(), 0);
-  limbs r;
-  for (std::size_t i = a.size() * 32; i-- > 0;) {
-    // r = r * 2 + bit i of a
-    std::uint32_t carry = (a[i / 32] >> (i % 32)) & 1;
-    for (auto& l : r) {
-      const std::uint32_t top = l >> 31;
-      l = (l << 1) | carry;
-      carry = top;
-    }
-    if (carry) r.push_back(carry);
-    if (cmp_mag(r, b) >= 0) {
-      r = sub_mag(r, b);
-      q[i / 32] |= std::uint32_t{1} << (i % 32);
-    }
-  }
-  trim(q);
-  trim(r);
-  return {q, r};
-}
-
-big add_big(const big& a, const big& b) {
-  if (a.negative == b.negative) return {a.negative, add_mag(a.mag, b.mag)};
-  if (cmp_mag(a.mag, b.mag) >= 0) return {a.negative, sub_mag(a.mag, b.mag)};
-  return {b.negative, sub_mag(b.mag, a.mag)};
-}
-
 [[noreturn]] void badarith(std::string_view op, const term& a, const term& b) {
   throw shell_exception(error_class::error, term(atom("badarith")),
                         {stack_frame{atoms::erlang, atom(op), std::vector<term>{a, b}, 2}});
 }
 
+// A number as a double; an integer beyond the double range is infinite (Elixir's `**` and
+// float bit syntax take it from there).
 double to_double(const term& t) {
-  if (t.is_float()) return t.float_value();
-  if (auto i = t.to_int64()) return static_cast<double>(*i);
-  return std::strtod(t.integer_to_string().c_str(), nullptr);
+  if (auto d = arith::to_double(t)) return *d;
+  return t.is_integer() && t.integer_is_negative() ? -HUGE_VAL : HUGE_VAL;
 }
+
+using binary_arith = std::optional<term> (*)(const term&, const term&);
+
+const std::pair<std::string_view, binary_arith> binary_ariths[] = {
+    {"+", arith::add},          {"-", arith::subtract},  {"*", arith::multiply},
+    {"/", arith::float_divide}, {"div", arith::int_div}, {"rem", arith::rem},
+    {"band", arith::band},      {"bor", arith::bor},     {"bxor", arith::bxor},
+    {"bsl", arith::bsl},        {"bsr", arith::bsr},
+};
 
 }  // namespace
 
 term arith(std::string_view op, const term& a, const term& b) {
-  const bool int_op = op == "div" || op == "rem" || op == "band" || op == "bor" || op == "bxor" ||
-                      op == "bsl" || op == "bsr";
-  if (!a.is_number() || !b.is_number()) badarith(op, a, b);
-  if (int_op && (!a.is_integer() || !b.is_integer())) badarith(op, a, b);
-  if (op == "/") {
-    const double d = to_double(b);
-    if (d == 0.0) badarith(op, a, b);
-    return term(to_double(a) / d);
-  }
-  if (a.is_float() || b.is_float()) {
-    const double x = to_double(a);
-    const double y = to_double(b);
-    double r = 0;
-    if (op == "+")
-      r = x + y;
-    else if (op == "-")
-      r = x - y;
-    else if (op == "*")
-      r = x * y;
-    else
-      badarith(op, a, b);
-    if (!std::isfinite(r)) badarith(op, a, b);
-    return term(r);
-  }
-  const auto x = a.to_int64();
-  const auto y = b.to_int64();
-  if (x && y) {
-    long long r = 0;
-    if (op == "+" && !__builtin_add_overflow(*x, *y, &r)) return term(r);
-    if (op == "-" && !__builtin_sub_overflow(*x, *y, &r)) return term(r);
-    if (op == "*" && !__builtin_mul_overflow(*x, *y, &r)) return term(r);
-    if (op == "div" || op == "rem") {
-      if (*y == 0) badarith(op, a, b);
-      if (!(*x == INT64_MIN && *y == -1))
-        return term(static_cast<long long>(op == "div" ? *x / *y : *x % *y));
-    }
-    if (op == "band") return term(static_cast<long long>(*x & *y));
-    if (op == "bor") return term(static_cast<long long>(*x | *y));
-    if (op == "bxor") return term(static_cast<long long>(*x ^ *y));
-    if ((op == "bsl" || op == "bsr") && *y >= 0 && *y < 63) {
-      if (op == "bsr") return term(static_cast<long long>(*x >> *y));
-      if (*x >= 0 && *x <= (INT64_MAX >> *y)) return term(static_cast<long long>(*x << *y));
-    }
-  }
-  big p = to_big(a);
-  big q = to_big(b);
-  if (op == "+") return from_big(add_big(p, q));
-  if (op == "-") {
-    q.negative = !q.negative;
-    return from_big(add_big(p, q));
-  }
-  if (op == "*") return from_big({p.negative != q.negative, mul_mag(p.mag, q.mag)});
-  if (op == "div" || op == "rem") {
-    if (q.mag.empty()) badarith(op, a, b);
-    auto [quot, rem] = divmod_mag(p.mag, q.mag);
-    if (op == "div") return from_big({p.negative != q.negative, quot});
-    return from_big({p.negative, rem});
-  }
-  if (op == "bsl" && y && *y >= 0 && *y < 100000) {
-    big r = p;
-    for (long long i = 0; i < *y; ++i) r.mag = add_mag(r.mag, r.mag);
-    return from_big(r);
+  for (const auto& [name, fn] : binary_ariths) {
+    if (name != op) continue;
+    if (auto r = fn(a, b)) return *std::move(r);
+    break;
   }
   badarith(op, a, b);
 }
@@ -772,9 +573,8 @@ term evaluator::build_binary(const expr& e, bindings& env) {
       bytes.append(v.bytes_as_string());
     } else if (type == "utf8") {
       if (!v.is_integer()) throw bad();
-      std::string out;
-      if (!append_chardata(out, term::list({v}))) throw bad();
-      bytes += out;
+      if (!unicode::is_scalar_value(v.to_int64().value_or(-1))) throw bad();
+      unicode::append_utf8(bytes, static_cast<char32_t>(*v.to_int64()));
     } else if (type == "float") {
       if (!v.is_number()) throw bad();
       const double d = to_double(v);

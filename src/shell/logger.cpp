@@ -115,7 +115,8 @@ std::optional<std::string> elixir_format(const term& fmt, const term& args,
       out_args.push_back(*a);
     }
   }
-  auto r = io::format(term::list(std::move(out_fmt)), term::list(std::move(out_args)));
+  auto r = io::format(term::list(std::move(out_fmt)), term::list(std::move(out_args)),
+                      &ctx.print.node_number);
   if (!r) return std::nullopt;
   return std::move(r.value());
 }

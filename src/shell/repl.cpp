@@ -23,6 +23,7 @@
 #include "otpp/otp/node.hpp"
 #include "otpp/shell/session.hpp"
 #include "otpp/shell/shell.hpp"
+#include "otpp/term/unicode.hpp"
 
 namespace otpp::shell {
 namespace {
@@ -274,9 +275,9 @@ class terminal_loop {
                                : (lead >> 3) == 30 ? 4
                                                    : 1;
       if (t->utf8_.size() < need) continue;
-      char32_t cp = need == 1 ? lead : lead & (0x7F >> need);
-      for (std::size_t i = 1; i < need; ++i)
-        cp = (cp << 6) | (static_cast<unsigned char>(t->utf8_[i]) & 0x3F);
+      std::size_t pos = 0;
+      char32_t cp = U'\uFFFD';  // what an invalid sequence reads as
+      unicode::next_utf8(t->utf8_, pos, cp);
       t->utf8_.clear();
       *out = static_cast<wchar_t>(cp);
       return 1;

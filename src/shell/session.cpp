@@ -13,34 +13,6 @@
 
 namespace otpp::shell {
 
-// ---- node numbers ------------------------------------------------------------------------------
-
-std::uint32_t node_numbers::number(atom node, std::uint32_t creation) {
-  std::lock_guard lock(mu_);
-  if (node == local_) return 0;
-  for (std::size_t i = 0; i < peers_.size(); ++i) {
-    if (peers_[i].node == node) {
-      peers_[i].creation = creation;
-      return static_cast<std::uint32_t>(100 + i);
-    }
-  }
-  peers_.push_back({node, creation});
-  return static_cast<std::uint32_t>(100 + peers_.size() - 1);
-}
-
-std::optional<node_identity> node_numbers::resolve(std::uint32_t number) const {
-  std::lock_guard lock(mu_);
-  if (number == 0) return node_identity{local_, 0};
-  if (number < 100 || number - 100 >= peers_.size()) return std::nullopt;
-  const entry& e = peers_[number - 100];
-  return node_identity{e.node, e.creation};
-}
-
-void node_numbers::set_local(atom local) {
-  std::lock_guard lock(mu_);
-  local_ = local;
-}
-
 // ---- session
 // -------------------------------------------------------------------------------------
 
@@ -133,14 +105,10 @@ std::optional<std::vector<std::uint32_t>> dotted_numbers(const term& t) {
 
 session::session(otp::node& node, sinks io) : node_(node), io_(std::move(io)) {
   numbers_ = std::make_shared<node_numbers>(node_.name());
-  auto numbers = numbers_;
-  io::set_node_numbering([numbers](atom n, std::uint32_t c) { return numbers->number(n, c); });
 
   add_pure_builtins(table_);
   eval_ = std::make_unique<evaluator>(table_);
-  eval_->format().print.node_number = [numbers](atom n, std::uint32_t c) {
-    return numbers->number(n, c);
-  };
+  eval_->format().print.node_number = node_numbers::numbering(numbers_);
   eval_->warn = [this](std::string_view s) {
     if (io_.err) io_.err(s);
   };

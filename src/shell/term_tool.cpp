@@ -6,10 +6,10 @@
 #include <iostream>
 #include <iterator>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "otpp/term/etf.hpp"
+#include "otpp/term/node_numbers.hpp"
 #include "otpp/term/parse.hpp"
 
 namespace otpp::shell {
@@ -44,12 +44,9 @@ int decode_term(std::istream& in, std::ostream& out, std::ostream& err, syntax s
     return 1;
   }
   print_options options(s);
-  std::unordered_map<std::uint32_t, std::uint32_t> numbers;  // atom index -> node number
-  options.node_number = [&numbers](atom node, std::uint32_t) -> std::uint32_t {
-    if (node == atoms::nonode_nohost) return 0;
-    return numbers.try_emplace(node.index(), static_cast<std::uint32_t>(numbers.size() + 1))
-        .first->second;
-  };
+  // Remote nodes numbered 1, 2, ... in order of appearance.
+  options.node_number =
+      node_numbers::numbering(std::make_shared<node_numbers>(atoms::nonode_nohost, 1));
   out << to_string(*decoded, options) << "\n";
   return out.good() ? 0 : 1;
 }

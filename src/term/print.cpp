@@ -9,14 +9,13 @@
 #include <string_view>
 #include <vector>
 
+#include "otpp/term/unicode.hpp"
 #include "term/identifier_chars.hpp"
-#include "term/text_util.hpp"
 
 namespace otpp {
 namespace {
 
-using detail::append_utf8;
-using detail::decode_utf8;
+using unicode::append_utf8;
 
 // ---- floats --------------------------------------------------------------------------------
 
@@ -102,93 +101,83 @@ std::string elixir_float(double v) {
 
 // ---- Erlang text ---------------------------------------------------------------------------
 
-/// io_lib's string_char/4 for `unicode_as_unicode`: how one character is written between
-/// quotes `q`.
-void erlang_char(std::string& out, char32_t c, char q) {
-  if (c == static_cast<char32_t>(q)) {
-    out += '\\';
-    out += q;
+void put_char(std::string& out, char32_t c) { append_utf8(out, c); }
+void put_char(std::u32string& out, char32_t c) { out.push_back(c); }
+template <class Out>
+void put_ascii(Out& out, std::string_view s) {
+  for (char c : s) out.push_back(c);
+}
+
+template <class Out>
+void append_hex(Out& out, std::uint32_t v) {
+  char buf[16];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, 16);
+  for (char* p = buf; p != r.ptr; ++p) out.push_back(static_cast<char>(*p >= 'a' ? *p - 'a' + 'A' : *p));
+}
+
+/// io_lib:string_char/4: how one character is written between quotes `q`, as UTF-8 text or
+/// as code points.
+template <class Out>
+void quoted_char(Out& out, char32_t c, char32_t q, char_escaping mode) {
+  if (c == q) {
+    out.push_back('\\');
+    put_char(out, q);
   } else if (c == '\\') {
-    out += "\\\\";
+    put_ascii(out, "\\\\");
   } else if (c >= 0x20 && c <= 0x7E) {
-    out += static_cast<char>(c);
-  } else if (c >= 0xA0) {
-    append_utf8(out, c);
+    out.push_back(static_cast<char>(c));
+  } else if (c >= 0xA0 && (c <= 0xFF || mode == char_escaping::unicode_as_unicode)) {
+    put_char(out, c);
+  } else if (c > 0xFF && mode == char_escaping::unicode_as_latin1) {
+    put_ascii(out, "\\x{");
+    append_hex(out, c);
+    out.push_back('}');
   } else {
     switch (c) {
       case '\n':
-        out += "\\n";
-        break;
+        return put_ascii(out, "\\n");
       case '\r':
-        out += "\\r";
-        break;
+        return put_ascii(out, "\\r");
       case '\t':
-        out += "\\t";
-        break;
+        return put_ascii(out, "\\t");
       case '\v':
-        out += "\\v";
-        break;
+        return put_ascii(out, "\\v");
       case '\b':
-        out += "\\b";
-        break;
+        return put_ascii(out, "\\b");
       case '\f':
-        out += "\\f";
-        break;
+        return put_ascii(out, "\\f");
       case 27:
-        out += "\\e";
-        break;
+        return put_ascii(out, "\\e");
       case 127:
-        out += "\\d";
-        break;
-      default:  // other control characters, octal
-        out += '\\';
-        out += static_cast<char>('0' + (c >> 6));
-        out += static_cast<char>('0' + ((c >> 3) & 7));
-        out += static_cast<char>('0' + (c & 7));
+        return put_ascii(out, "\\d");
+      default:  // other control characters, three octal digits
+        out.push_back('\\');
+        out.push_back(static_cast<char>('0' + ((c >> 6) & 7)));
+        out.push_back(static_cast<char>('0' + ((c >> 3) & 7)));
+        out.push_back(static_cast<char>('0' + (c & 7)));
     }
   }
 }
 
-void erlang_quoted(std::string& out, const std::vector<char32_t>& chars, char q) {
+void erlang_quoted(std::string& out, std::u32string_view chars, char q) {
   out += q;
-  for (char32_t c : chars) erlang_char(out, c, q);
+  for (char32_t c : chars) quoted_char(out, c, static_cast<char32_t>(q), char_escaping::unicode_as_unicode);
   out += q;
-}
-
-bool erlang_reserved_word(std::string_view s) {
-  static constexpr std::string_view words[] = {
-      "after", "and",  "andalso", "band",   "begin",   "bnot", "bor", "bsl",  "bsr",
-      "bxor",  "case", "catch",   "cond",   "div",     "end",  "fun", "if",   "let",
-      "not",   "of",   "or",      "orelse", "receive", "rem",  "try", "when", "xor"};
-  for (auto w : words) {
-    if (w == s) return true;
-  }
-  return false;
-}
-
-bool latin1_lower(char32_t c) {
-  return (c >= 'a' && c <= 'z') || (c >= 0xDF && c <= 0xFF && c != 0xF7);
-}
-
-bool latin1_name_char(char32_t c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '@' || (c >= 0xC0 && c <= 0xFF && c != 0xD7 && c != 0xF7);
 }
 
 /// io_lib:quote_atom/2: bare only for a lowercase Latin-1 start, name characters after it,
 /// and not a reserved word.
-bool erlang_atom_needs_quotes(std::string_view name, const std::vector<char32_t>& chars) {
-  if (chars.empty() || !latin1_lower(chars[0])) return true;
+bool erlang_atom_needs_quotes(std::string_view name, std::u32string_view chars) {
+  if (chars.empty() || !detail::erlang_lower(chars[0])) return true;
   for (std::size_t i = 1; i < chars.size(); ++i) {
-    if (!latin1_name_char(chars[i])) return true;
+    if (!detail::erlang_name_char(chars[i])) return true;
   }
-  return erlang_reserved_word(name);
+  return detail::erlang_reserved_word(name);
 }
 
 void erlang_atom(std::string& out, atom a) {
   const std::string_view name = a.name();
-  std::vector<char32_t> chars;
-  decode_utf8(name, chars);  // atom names are valid UTF-8
+  const std::u32string chars = unicode::from_utf8(name).value_or(U"");  // atom names are UTF-8
   if (erlang_atom_needs_quotes(name, chars)) {
     erlang_quoted(out, chars, '\'');
   } else {
@@ -222,7 +211,7 @@ bool elixir_charlist_char(std::int64_t c) {
 char hex_digit(unsigned v) { return static_cast<char>(v < 10 ? '0' + v : 'A' + v - 10); }
 
 /// Code.Identifier.escape/2: how Elixir writes text between quotes `q`.
-void elixir_escaped(std::string& out, const std::vector<char32_t>& chars, char q) {
+void elixir_escaped(std::string& out, const std::u32string& chars, char q) {
   for (std::size_t i = 0; i < chars.size(); ++i) {
     const char32_t c = chars[i];
     if (c == static_cast<char32_t>(q)) {
@@ -331,7 +320,7 @@ enum class atom_class {
 };
 
 /// Code.Identifier.classify/1, with identifiers decided by UAX #31 character classes.
-atom_class elixir_classify(std::string_view name, const std::vector<char32_t>& chars) {
+atom_class elixir_classify(std::string_view name, const std::u32string& chars) {
   static constexpr std::string_view not_callable[] = {"%",  "%{}", "{}",   "<<>>", "...",
                                                       "..", ".",   "..//", "->"};
   for (auto n : not_callable) {
@@ -358,7 +347,7 @@ atom_class elixir_classify(std::string_view name, const std::vector<char32_t>& c
   return atom_class::callable_local;
 }
 
-void elixir_quoted_atom_text(std::string& out, const std::vector<char32_t>& chars) {
+void elixir_quoted_atom_text(std::string& out, const std::u32string& chars) {
   out += '"';
   elixir_escaped(out, chars, '"');
   out += '"';
@@ -371,8 +360,7 @@ void elixir_atom(std::string& out, atom a) {
     out += name;
     return;
   }
-  std::vector<char32_t> chars;
-  decode_utf8(name, chars);
+  const std::u32string chars = unicode::from_utf8(name).value_or(U"");
   switch (elixir_classify(name, chars)) {
     case atom_class::alias:
       if (name == "Elixir" || name == "Elixir.Elixir" || name.substr(0, 14) == "Elixir.Elixir.") {
@@ -396,8 +384,7 @@ void elixir_atom(std::string& out, atom a) {
 /// Macro.inspect_atom(:key, atom): `a: `, `"hello world": `.
 void elixir_key(std::string& out, atom a) {
   const std::string_view name = a.name();
-  std::vector<char32_t> chars;
-  decode_utf8(name, chars);
+  const std::u32string chars = unicode::from_utf8(name).value_or(U"");
   switch (elixir_classify(name, chars)) {
     case atom_class::callable_local:
     case atom_class::callable_operator:
@@ -413,8 +400,7 @@ void elixir_key(std::string& out, atom a) {
 /// Macro.inspect_atom(:remote_call, atom): the function name in `&Mod.fun/1`.
 void elixir_remote_name(std::string& out, atom a) {
   const std::string_view name = a.name();
-  std::vector<char32_t> chars;
-  decode_utf8(name, chars);
+  const std::u32string chars = unicode::from_utf8(name).value_or(U"");
   const auto cls = elixir_classify(name, chars);
   if (cls == atom_class::callable_local || cls == atom_class::callable_operator) {
     out += name;
@@ -582,7 +568,7 @@ class printer {
 
   /// Prints a proper list of printable characters as a string; false if it is not one.
   [[gnu::noinline]] bool erlang_string(std::span<const term> elements) {
-    std::vector<char32_t> chars;
+    std::u32string chars;
     chars.reserve(elements.size());
     for (const term& e : elements) {
       const auto v = e.to_int64();
@@ -632,8 +618,8 @@ class printer {
   /// it is all ASCII); anything else that is printable byte by byte as Latin-1 <<"text">>.
   bool erlang_text_binary(const term& t) {
     const std::string_view bytes = t.bytes_as_string();
-    std::vector<char32_t> chars;
-    if (decode_utf8(bytes, chars)) {
+    if (auto decoded = unicode::from_utf8(bytes)) {
+      const std::u32string& chars = *decoded;
       for (char32_t c : chars) {
         if (!erlang_printable(c)) return false;
       }
@@ -642,7 +628,7 @@ class printer {
       out_ += chars.size() == bytes.size() ? ">>" : "/utf8>>";
       return true;
     }
-    chars.clear();
+    std::u32string chars;
     for (char b : bytes) {
       const auto c = static_cast<char32_t>(static_cast<unsigned char>(b));
       if (!erlang_printable(c)) return false;
@@ -748,7 +734,7 @@ class printer {
       const auto v = e.to_int64();
       if (!v || !elixir_charlist_char(*v)) return false;
     }
-    std::vector<char32_t> chars;
+    std::u32string chars;
     chars.reserve(elements.size());
     for (const term& e : elements) chars.push_back(static_cast<char32_t>(e.small_integer()));
     out_ += '\'';
@@ -818,8 +804,9 @@ class printer {
   void elixir_bits(const term& t) {
     const auto bytes = t.bytes();
     if (t.is_binary()) {
-      std::vector<char32_t> chars;
-      bool text = decode_utf8(t.bytes_as_string(), chars);
+      auto decoded = unicode::from_utf8(t.bytes_as_string());
+      bool text = decoded.has_value();
+      const std::u32string chars = std::move(decoded).value_or(U"");
       for (std::size_t i = 0; text && i < chars.size(); ++i) text = elixir_string_char(chars[i]);
       if (text) {
         out_ += '"';
@@ -875,5 +862,27 @@ std::string format_atom(atom a, otpp::syntax s) {
 }
 
 std::ostream& operator<<(std::ostream& os, const term& t) { return os << to_string(t); }
+
+// ---- quoting shared with io_lib formatting ---------------------------------------------------
+
+void append_quoted_char(std::u32string& out, char32_t c, char32_t quote, char_escaping mode) {
+  quoted_char(out, c, quote, mode);
+}
+
+bool erlang_atom_needs_quotes(atom a) {
+  const std::string_view name = a.name();
+  return erlang_atom_needs_quotes(name, unicode::from_utf8(name).value_or(U""));
+}
+
+std::u32string erlang_atom_chars(atom a, char_escaping mode) {
+  const std::string_view name = a.name();
+  std::u32string chars = unicode::from_utf8(name).value_or(U"");
+  if (!erlang_atom_needs_quotes(name, chars)) return chars;
+  std::u32string out;
+  out.push_back('\'');
+  for (char32_t c : chars) quoted_char(out, c, U'\'', mode);
+  out.push_back('\'');
+  return out;
+}
 
 }  // namespace otpp

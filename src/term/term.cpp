@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "otpp/term/term.hpp"
+
+#include "otpp/term/unicode.hpp"
 #include "term/atom_table.hpp"
 #include "term/heap.hpp"
 
@@ -436,25 +438,6 @@ int digit_value(char c) noexcept {
   return 99;
 }
 
-// Appends code point `cp` as UTF-8.
-void put_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 }  // namespace
 
 // ---- builders ------------------------------------------------------------------------------
@@ -830,9 +813,9 @@ std::optional<std::string> term::to_text() const {
   std::string out;
   for (const auto& e : list_elements()) {
     if (!e.is_small_integer()) return std::nullopt;
-    std::int64_t cp = e.small_integer();
-    if (cp < 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return std::nullopt;
-    put_utf8(out, static_cast<std::uint32_t>(cp));
+    const std::int64_t cp = e.small_integer();
+    if (!unicode::is_scalar_value(cp)) return std::nullopt;
+    unicode::append_utf8(out, static_cast<char32_t>(cp));
   }
   return out;
 }

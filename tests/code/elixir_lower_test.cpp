@@ -32,26 +32,26 @@ std::string lowered(std::string_view source, const elixir_scope& scope = {}, con
   return std::get<elixir_error>(out).describe();
 }
 
-TEST(ElixirLower, AFunCallingARemoteFunctionBecomesAFunOfOneClause) {
+TEST(elixir_lower, a_fun_calling_a_remote_function_becomes_a_fun_of_one_clause) {
   EXPECT_EQ(lowered("fn -> Kate.say_name end"),
             "[{'fun',1,{clauses,[{clause,1,[],[],[{call,1,{remote,1,{atom,1,'Elixir.Kate'},"
             "{atom,1,say_name}},[]}]}]}}]");
 }
 
-TEST(ElixirLower, SendWithoutParenthesesBecomesErlangSendOfTheBoundVariable) {
+TEST(elixir_lower, send_without_parentheses_becomes_erlang_send_of_the_bound_variable) {
   elixir_scope scope;
   scope.variables["pid"] = "_pid@1";
   EXPECT_EQ(lowered("send pid, :sup?", scope),
             "[{call,1,{remote,1,{atom,1,erlang},{atom,1,send}},[{var,1,'_pid@1'},{atom,1,'sup?'}]}]");
 }
 
-TEST(ElixirLower, ReceiveBindsItsPatternVariablesForTheClauseBody) {
+TEST(elixir_lower, receive_binds_its_pattern_variables_for_the_clause_body) {
   EXPECT_EQ(lowered("receive do {:hi, p} -> send p, :sup? end"),
             "[{'receive',1,[{clause,1,[{tuple,1,[{atom,1,hi},{var,1,'_p@1'}]}],[],"
             "[{call,1,{remote,1,{atom,1,erlang},{atom,1,send}},[{var,1,'_p@1'},{atom,1,'sup?'}]}]}]}]");
 }
 
-TEST(ElixirLower, RebindingAVariableMakesANewVersionAndTheScopeFollowsIt) {
+TEST(elixir_lower, rebinding_a_variable_makes_a_new_version_and_the_scope_follows_it) {
   auto out = lower_elixir("x = 1\nx = x + 1");
   auto& ok = std::get<elixir_lowered>(out);
   EXPECT_EQ(erlang_text(ok.exprs),
@@ -63,21 +63,21 @@ TEST(ElixirLower, RebindingAVariableMakesANewVersionAndTheScopeFollowsIt) {
   EXPECT_EQ(erlang_text(std::get<elixir_lowered>(next).exprs), "[{var,1,'_x@2'}]");
 }
 
-TEST(ElixirLower, CapturesOfRemoteFunctionsAndOperatorsAreExportFuns) {
+TEST(elixir_lower, captures_of_remote_functions_and_operators_are_export_funs) {
   EXPECT_EQ(lowered("&Kate.say_name/0"), "[{'fun',1,{function,{atom,1,'Elixir.Kate'},{atom,1,say_name},{integer,1,0}}}]");
   EXPECT_EQ(lowered("&+/2"), "[{'fun',1,{function,{atom,1,erlang},{atom,1,'+'},{integer,1,2}}}]");
   EXPECT_EQ(lowered("&(&1 * 2)"),
             "[{'fun',1,{clauses,[{clause,1,[{var,1,'_capture@1'}],[],[{op,1,'*',{var,1,'_capture@1'},{integer,1,2}}]}]}}]");
 }
 
-TEST(ElixirLower, ALiteralRangeIsARangeStructMap) {
+TEST(elixir_lower, a_literal_range_is_a_range_struct_map) {
   EXPECT_EQ(lowered("1..3"),
             "[{map,1,[{map_field_assoc,1,{atom,1,'__struct__'},{atom,1,'Elixir.Range'}},"
             "{map_field_assoc,1,{atom,1,first},{integer,1,1}},{map_field_assoc,1,{atom,1,last},{integer,1,3}},"
             "{map_field_assoc,1,{atom,1,step},{integer,1,1}}]}]");
 }
 
-TEST(ElixirLower, TheLessonsLinesLowerAsTypedInIex) {
+TEST(elixir_lower, the_lessons_lines_lower_as_typed_in_iex) {
   elixir_options options;
   options.is_local = [](std::string_view name, std::size_t arity) { return name == "flush" && arity == 0; };
   elixir_scope scope;
@@ -99,7 +99,7 @@ TEST(ElixirLower, TheLessonsLinesLowerAsTypedInIex) {
   EXPECT_EQ(lowered("x = #PID<0.106.0>"), "incomplete");
 }
 
-TEST(ElixirLower, TextEndingInsideAnExpressionIsIncomplete) {
+TEST(elixir_lower, text_ending_inside_an_expression_is_incomplete) {
   for (const char* text : {"fn ->", "fn x -> x", "case x do", "[1, 2", "\"abc", "1 +", "receive do",
                            "%{a: 1", "if true do\n  1\nelse", "foo(", "Enum.map([1], fn x ->\n x end",
                            "\"a#{1", "try do\n 1\nrescue", "~w(a b", "\"\"\"\nabc", "<<1,", "{1,"}) {
@@ -107,7 +107,7 @@ TEST(ElixirLower, TextEndingInsideAnExpressionIsIncomplete) {
   }
 }
 
-TEST(ElixirLower, SyntaxErrorsGiveIexsKindPositionAndWording) {
+TEST(elixir_lower, syntax_errors_give_iexs_kind_position_and_wording) {
   // The wording and positions real Elixir 1.14 gives for the same text.
   EXPECT_EQ(lowered("1 + )"), "** (SyntaxError) iex:1:5: unexpected token: )");
   EXPECT_EQ(lowered("[1, 2}"),
@@ -123,7 +123,7 @@ TEST(ElixirLower, SyntaxErrorsGiveIexsKindPositionAndWording) {
             "** (ArgumentError) invalid or duplicate keys for if, only \"do\" and an optional \"else\" are permitted");
 }
 
-TEST(ElixirLower, UnknownNamesAreCompileErrorsUnlessTheShellOwnsThem) {
+TEST(elixir_lower, unknown_names_are_compile_errors_unless_the_shell_owns_them) {
   EXPECT_EQ(lowered("y + 1"), "** (CompileError) iex:1: undefined function y/0 (there is no such import)");
   EXPECT_EQ(lowered("foo(1, 2)"), "** (CompileError) iex:1: undefined function foo/2 (there is no such import)");
   EXPECT_EQ(lowered("&(&1 + &3)"),
@@ -136,7 +136,7 @@ TEST(ElixirLower, UnknownNamesAreCompileErrorsUnlessTheShellOwnsThem) {
   EXPECT_EQ(lowered("flush", {}, options), "[{call,1,{atom,1,flush},[]}]");
 }
 
-TEST(ElixirLower, IexMacrosTakeTheirArgumentsSourceText) {
+TEST(elixir_lower, iex_macros_take_their_arguments_source_text) {
   elixir_options options;
   options.is_local = [](std::string_view name, std::size_t) { return name == "h" || name == "i"; };
   options.takes_source = [](std::string_view name, std::size_t) { return name == "h"; };
@@ -148,7 +148,7 @@ TEST(ElixirLower, IexMacrosTakeTheirArgumentsSourceText) {
   EXPECT_EQ(lowered("i :a", {}, options), "[{call,1,{atom,1,i},[{atom,1,a}]}]");
 }
 
-TEST(ElixirLower, AFailedInputLeavesTheVariablesButNotTheVersionNumbers) {
+TEST(elixir_lower, a_failed_input_leaves_the_variables_but_not_the_version_numbers) {
   elixir_scope before;
   before.variables["x"] = "_x@1";
   before.counter = 1;
@@ -161,7 +161,7 @@ TEST(ElixirLower, AFailedInputLeavesTheVariablesButNotTheVersionNumbers) {
   EXPECT_EQ(lowered("x = 4", after), "[{match,1,{var,1,'_x@4'},{integer,1,4}}]");
 }
 
-TEST(ElixirLower, AliasesPersistInTheScope) {
+TEST(elixir_lower, aliases_persist_in_the_scope) {
   auto out = lower_elixir("alias Foo.Bar\nBar.baz()");
   auto& ok = std::get<elixir_lowered>(out);
   EXPECT_EQ(erlang_text(ok.exprs),
@@ -169,7 +169,7 @@ TEST(ElixirLower, AliasesPersistInTheScope) {
   EXPECT_EQ(lowered("Bar", ok.scope), "[{atom,1,'Elixir.Foo.Bar'}]");
 }
 
-TEST(ElixirLower, DefmoduleBecomesACallDefiningTheModuleFromItsErlangForms) {
+TEST(elixir_lower, defmodule_becomes_a_call_defining_the_module_from_its_erlang_forms) {
   const std::string out = lowered("defmodule Kate do\n  def say_name do\n    IO.puts(\"kate\")\n  end\nend");
   // otpp_module:define('Elixir.Kate', Forms, {say_name, 0}), Forms as a literal.
   EXPECT_EQ(out.rfind("[{call,1,{remote,1,{atom,1,otpp_module},{atom,1,define}},[{atom,1,'Elixir.Kate'},", 0), 0u) << out;
@@ -180,7 +180,7 @@ TEST(ElixirLower, DefmoduleBecomesACallDefiningTheModuleFromItsErlangForms) {
   EXPECT_EQ(lowered("def f, do: 1"), "** (CompileError) iex:1: cannot invoke def/2 outside module");
 }
 
-TEST(ElixirLower, NamesPastTheAtomLimitAreAnErrorNotACrash) {
+TEST(elixir_lower, names_past_the_atom_limit_are_an_error_not_a_crash) {
   const std::string long_name(300, 'f');
   for (const std::string& text : {"Enum.\"" + long_name + "\"()", long_name + " = 1", "&(&1.\"" + long_name + "\")"}) {
     auto out = lower_elixir(text);
@@ -189,7 +189,7 @@ TEST(ElixirLower, NamesPastTheAtomLimitAreAnErrorNotACrash) {
   }
 }
 
-TEST(ElixirLower, DeeplyNestedInputIsAnErrorNotACrash) {
+TEST(elixir_lower, deeply_nested_input_is_an_error_not_a_crash) {
   const std::string deep(5000, '[');
   auto out = lower_elixir(deep + "1" + std::string(5000, ']'));
   ASSERT_TRUE(std::holds_alternative<elixir_error>(out));
@@ -459,7 +459,7 @@ const reference_run& run_reference() {
 
 // One test per list (CTest runs each test in a process of its own: one elixir run each), one
 // expectation per case.
-TEST(ElixirReference, LoweredCodeEvaluatesAsRealElixirDoes) {
+TEST(elixir_reference, lowered_code_evaluates_as_real_elixir_does) {
   const reference_run& run = run_reference();
   for (std::size_t i = 0; i < reference_cases().size(); ++i) {
     const std::string& source = reference_cases()[i];
@@ -486,7 +486,7 @@ TEST(ElixirReference, LoweredCodeEvaluatesAsRealElixirDoes) {
   EXPECT_GE(agreed, 250u);  // the list is the test: it must not silently shrink
 }
 
-TEST(ElixirReference, TheRunReportsRealElixirsValues) {
+TEST(elixir_reference, the_run_reports_real_elixirs_values) {
   const reference_run& run = run_reference();
   if (!run.available) GTEST_SKIP() << "no elixir: " << run.failure;
   const auto& cases = reference_cases();
@@ -495,7 +495,7 @@ TEST(ElixirReference, TheRunReportsRealElixirsValues) {
   EXPECT_EQ(erlang_text(run.expected.at(at)), "{value,7}");
 }
 
-TEST(ElixirReference, SourceRealElixirRefusesIsRefusedWithTheSameError) {
+TEST(elixir_reference, source_real_elixir_refuses_is_refused_with_the_same_error) {
   const reference_run& run = run_reference();
   const std::size_t first = reference_cases().size();
   for (std::size_t k = 0; k < refused_cases().size(); ++k) {

@@ -43,7 +43,7 @@ std::unique_ptr<epmd_server> start_embedded() {
 
 }  // namespace
 
-TEST(EpmdCodec, Alive2RequestCarriesEveryFieldBehindItsLength) {
+TEST(epmd_codec, alive2_request_carries_every_field_behind_its_length) {
   epmd_node n{"kate", 4711, 77, 0, 6, 5, "x"};
   auto bytes = encode_alive2_req(n);
   ASSERT_EQ(bytes.size(), 2u + 1 + 2 + 1 + 1 + 2 + 2 + 2 + 4 + 2 + 1);
@@ -54,7 +54,7 @@ TEST(EpmdCodec, Alive2RequestCarriesEveryFieldBehindItsLength) {
   EXPECT_EQ(*back, n);
 }
 
-TEST(EpmdCodec, Port2ResponseWithResultCodeIsAFailure) {
+TEST(epmd_codec, port2_response_with_result_code_is_a_failure) {
   auto miss = encode_port2_resp(std::nullopt);
   EXPECT_EQ(miss, (std::vector<std::uint8_t>{119, 1}));
   EXPECT_FALSE(decode_port2_resp(miss));
@@ -64,27 +64,27 @@ TEST(EpmdCodec, Port2ResponseWithResultCodeIsAFailure) {
   EXPECT_EQ(*hit, n);
 }
 
-TEST(EpmdCodec, TruncatedRepliesAreErrorsNotCrashes) {
+TEST(epmd_codec, truncated_replies_are_errors_not_crashes) {
   auto full = encode_port2_resp(epmd_node{"alex", 1234, 77, 0, 6, 6, "extra"});
   for (std::size_t len = 0; len < full.size(); ++len)
     EXPECT_FALSE(decode_port2_resp(std::span(full).first(len))) << len;
 }
 
-TEST(EpmdCodec, NamesReplyLinesParse) {
+TEST(epmd_codec, names_reply_lines_parse) {
   auto names = parse_names("name kate at port 4711\nname alex at port 1234\ngarbage\n");
   ASSERT_EQ(names.size(), 2u);
   EXPECT_EQ(names[0], (std::pair<std::string, std::uint16_t>{"kate", 4711}));
   EXPECT_EQ(names[1], (std::pair<std::string, std::uint16_t>{"alex", 1234}));
 }
 
-TEST(EpmdCodec, ErlEpmdPortComesFromTheEnvironment) {
+TEST(epmd_codec, erl_epmd_port_comes_from_the_environment) {
   ::setenv("ERL_EPMD_PORT", "4999", 1);
   EXPECT_EQ(epmd_port_from_env(), 4999);
   ::unsetenv("ERL_EPMD_PORT");
   EXPECT_EQ(epmd_port_from_env(), 4369);
 }
 
-TEST(EmbeddedEpmd, RegistersLooksUpAndUnregistersWhenTheConnectionCloses) {
+TEST(embedded_epmd, registers_looks_up_and_unregisters_when_the_connection_closes) {
   auto server = start_embedded();
   ASSERT_TRUE(server);
   auto name = otpp::test::unique_name("reg");
@@ -102,7 +102,7 @@ TEST(EmbeddedEpmd, RegistersLooksUpAndUnregistersWhenTheConnectionCloses) {
   EXPECT_FALSE(epmd_port_please(local(server->port()), name));
 }
 
-TEST(EmbeddedEpmd, RefusesANameThatIsRegisteredAlready) {
+TEST(embedded_epmd, refuses_a_name_that_is_registered_already) {
   auto server = start_embedded();
   ASSERT_TRUE(server);
   auto name = otpp::test::unique_name("dup");
@@ -113,7 +113,7 @@ TEST(EmbeddedEpmd, RefusesANameThatIsRegisteredAlready) {
   EXPECT_NE(second.error().find(name), std::string::npos);
 }
 
-TEST(EmbeddedEpmd, ANewRegistrationOfTheSameNameGetsANewCreation) {
+TEST(embedded_epmd, a_new_registration_of_the_same_name_gets_a_new_creation) {
   auto server = start_embedded();
   ASSERT_TRUE(server);
   auto name = otpp::test::unique_name("cre");
@@ -129,14 +129,14 @@ TEST(EmbeddedEpmd, ANewRegistrationOfTheSameNameGetsANewCreation) {
   EXPECT_NE(again->creation(), first);
 }
 
-TEST(EmbeddedEpmd, TakenPortIsReportedNotFatal) {
+TEST(embedded_epmd, taken_port_is_reported_not_fatal) {
   auto server = start_embedded();
   ASSERT_TRUE(server);
   auto second = epmd_server::start({.bind_address = "127.0.0.1", .port = server->port(), .log = {}, .quiet = true});
   EXPECT_FALSE(second);
 }
 
-TEST(EmbeddedEpmd, RealErlRegistersAndRealEpmdNamesListsIt) {
+TEST(embedded_epmd, real_erl_registers_and_real_epmd_names_lists_it) {
   auto server = start_embedded();
   ASSERT_TRUE(server);
   otpp::test::erl_peer erl(otpp::test::unique_name("erl"), server->port());
@@ -156,7 +156,7 @@ TEST(EmbeddedEpmd, RealErlRegistersAndRealEpmdNamesListsIt) {
   EXPECT_TRUE(eventually([&] { return !names_contain(server->port(), alive); }));
 }
 
-TEST(RealEpmd, OtppRegistersWithDebianEpmdAndErlFindsIt) {
+TEST(real_epmd, otpp_registers_with_debian_epmd_and_erl_finds_it) {
   auto port = otpp::test::free_port();
   otpp::test::epmd_process epmd(port);
   ASSERT_TRUE(eventually([&] { return epmd_reachable(local(port)); }));

@@ -38,7 +38,7 @@ std::optional<int> exit_status_within(child_process& c, std::chrono::millisecond
 
 }  // namespace
 
-TEST(EpmdCommand, RealErlRegistersWithOtppEpmdAndEpmdNamesListsIt) {
+TEST(epmd_command, real_erl_registers_with_otpp_epmd_and_epmd_names_lists_it) {
   const auto port = free_port();
   child_process epmd({{otpp_tool(), "epmd", "-port", std::to_string(port)}, {}, true});
   ASSERT_TRUE(epmd.wait_for("listening on 0.0.0.0 port " + std::to_string(port), 10s)) << epmd.output();
@@ -69,7 +69,7 @@ TEST(EpmdCommand, RealErlRegistersWithOtppEpmdAndEpmdNamesListsIt) {
   EXPECT_FALSE(epmd_reachable(local(port)));
 }
 
-TEST(EpmdCommand, SigintStopsItAndTheDoubleDashPortFormWorks) {
+TEST(epmd_command, sigint_stops_it_and_the_double_dash_port_form_works) {
   const auto port = free_port();
   child_process epmd({{otpp_tool(), "epmd", "--port", std::to_string(port)}, {}, true});
   ASSERT_TRUE(epmd.wait_for("listening on 0.0.0.0 port " + std::to_string(port), 10s)) << epmd.output();
@@ -80,7 +80,7 @@ TEST(EpmdCommand, SigintStopsItAndTheDoubleDashPortFormWorks) {
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status << "\n" << epmd.output();
 }
 
-TEST(EpmdCommand, ATakenPortIsAClearErrorAndANonZeroExit) {
+TEST(epmd_command, a_taken_port_is_a_clear_error_and_a_non_zero_exit) {
   auto taken = epmd_server::start({.bind_address = "0.0.0.0", .port = 0, .log = {}, .quiet = true});
   ASSERT_TRUE(taken) << taken.error();
   const auto port = (*taken)->port();

@@ -35,7 +35,7 @@ void pump(handshake& a, handshake& b) {
 
 }  // namespace
 
-TEST(Handshake, DigestIsMd5OfCookieAndDecimalChallenge) {
+TEST(handshake, digest_is_md5_of_cookie_and_decimal_challenge) {
   auto d = handshake_digest("abc", 1234);
   // echo -n abc1234 | md5sum
   const std::array<std::uint8_t, 16> expected = {0xa1, 0x41, 0xc4, 0x79, 0x27, 0x92, 0x9b, 0xc2,
@@ -47,7 +47,7 @@ TEST(Handshake, DigestIsMd5OfCookieAndDecimalChallenge) {
   EXPECT_NE(d, handshake_digest("abd", 1234));
 }
 
-TEST(Handshake, InitiatorStartsWithAVersion6SendName) {
+TEST(handshake, initiator_starts_with_a_version6_send_name) {
   auto h = handshake::initiator(cfg("a@h", "c", "b@h"));
   auto out = h.take_output();
   ASSERT_GE(out.size(), 2u + 1 + 8 + 4 + 2 + 3);
@@ -60,7 +60,7 @@ TEST(Handshake, InitiatorStartsWithAVersion6SendName) {
   EXPECT_FALSE(flags & dflag::dist_hdr_atom_cache);
 }
 
-TEST(Handshake, TwoSidesWithTheSameCookieConnect) {
+TEST(handshake, two_sides_with_the_same_cookie_connect) {
   auto a = handshake::initiator(cfg("a@h", "secret", "b@h"));
   auto b = handshake::acceptor(cfg("b@h", "secret"));
   pump(a, b);
@@ -76,7 +76,7 @@ TEST(Handshake, TwoSidesWithTheSameCookieConnect) {
   EXPECT_TRUE(a.agreed_flags() & dflag::fragments);
 }
 
-TEST(Handshake, AWrongCookieIsRefusedByTheAcceptor) {
+TEST(handshake, a_wrong_cookie_is_refused_by_the_acceptor) {
   auto a = handshake::initiator(cfg("a@h", "one", "b@h"));
   auto b = handshake::acceptor(cfg("b@h", "two"));
   pump(a, b);
@@ -88,7 +88,7 @@ TEST(Handshake, AWrongCookieIsRefusedByTheAcceptor) {
   EXPECT_NE(a.current(), handshake::state::done);
 }
 
-TEST(Handshake, AForgedAckIsRefusedByTheInitiator) {
+TEST(handshake, a_forged_ack_is_refused_by_the_initiator) {
   auto a = handshake::initiator(cfg("a@h", "one", "b@h"));
   auto b = handshake::acceptor(cfg("b@h", "one"));
   pump(a, b);
@@ -104,7 +104,7 @@ TEST(Handshake, AForgedAckIsRefusedByTheInitiator) {
   EXPECT_NE(a.failure_reason().find("cookie"), std::string::npos);
 }
 
-TEST(Handshake, APeerWithoutMandatoryFlagsIsRefusedWithTheirNames) {
+TEST(handshake, a_peer_without_mandatory_flags_is_refused_with_their_names) {
   auto c = cfg("a@h", "c", "b@h");
   c.flags = dflag::mandatory_25;  // an OTP 25-only set: no UNLINK_ID, no V4_NC
   auto a = handshake::initiator(c);
@@ -115,11 +115,11 @@ TEST(Handshake, APeerWithoutMandatoryFlagsIsRefusedWithTheirNames) {
   EXPECT_NE(b.failure_reason().find("V4_NC"), std::string::npos);
 }
 
-TEST(Handshake, Mandatory25DigestStandsForTheWholeOtp25Set) {
+TEST(handshake, mandatory25_digest_stands_for_the_whole_otp25_set) {
   EXPECT_EQ(missing_mandatory(dflag::mandatory_25_digest | dflag::unlink_id | dflag::v4_nc), 0u);
 }
 
-TEST(Handshake, NokEndsTheInitiatorWithoutBlamingThePeer) {
+TEST(handshake, nok_ends_the_initiator_without_blaming_the_peer) {
   auto a = handshake::initiator(cfg("a@h", "c", "b@h"));
   auto b = handshake::acceptor(cfg("b@h", "c"));
   pump(a, b);
@@ -130,7 +130,7 @@ TEST(Handshake, NokEndsTheInitiatorWithoutBlamingThePeer) {
   EXPECT_EQ(a.status(), handshake_status::nok);
 }
 
-TEST(Handshake, AliveIsAnsweredByTheInitiatorAndTrueGoesOn) {
+TEST(handshake, alive_is_answered_by_the_initiator_and_true_goes_on) {
   auto a = handshake::initiator(cfg("a@h", "c", "b@h"));
   auto b = handshake::acceptor(cfg("b@h", "c"));
   pump(a, b);
@@ -143,7 +143,7 @@ TEST(Handshake, AliveIsAnsweredByTheInitiatorAndTrueGoesOn) {
   EXPECT_EQ(b.current(), handshake::state::done) << b.failure_reason();
 }
 
-TEST(Handshake, AliveAnsweredFalseEndsBothSides) {
+TEST(handshake, alive_answered_false_ends_both_sides) {
   auto a = handshake::initiator(cfg("a@h", "c", "b@h"));
   auto b = handshake::acceptor(cfg("b@h", "c"));
   pump(a, b);
@@ -155,7 +155,7 @@ TEST(Handshake, AliveAnsweredFalseEndsBothSides) {
   EXPECT_EQ(b.current(), handshake::state::failed);
 }
 
-TEST(Handshake, TheChallengeMustComeFromTheNodeWeDialled) {
+TEST(handshake, the_challenge_must_come_from_the_node_we_dialled) {
   auto a = handshake::initiator(cfg("a@h", "c", "b@h"));
   auto b = handshake::acceptor(cfg("impostor@h", "c"));
   pump(a, b);
@@ -165,7 +165,7 @@ TEST(Handshake, TheChallengeMustComeFromTheNodeWeDialled) {
   EXPECT_NE(a.failure_reason().find("impostor@h"), std::string::npos);
 }
 
-TEST(Handshake, BytesAfterTheAckAreLeftOverForTheConnection) {
+TEST(handshake, bytes_after_the_ack_are_left_over_for_the_connection) {
   auto a = handshake::initiator(cfg("a@h", "c", "b@h"));
   auto b = handshake::acceptor(cfg("b@h", "c"));
   pump(a, b);
@@ -179,7 +179,7 @@ TEST(Handshake, BytesAfterTheAckAreLeftOverForTheConnection) {
   EXPECT_EQ(a.take_leftover(), (std::vector<std::uint8_t>{0, 0, 0, 0}));
 }
 
-TEST(Handshake, BytesArrivingOneAtATimeAreEnough) {
+TEST(handshake, bytes_arriving_one_at_a_time_are_enough) {
   auto a = handshake::initiator(cfg("a@h", "c", "b@h"));
   auto b = handshake::acceptor(cfg("b@h", "c"));
   for (auto byte : a.take_output()) b.receive(std::span(&byte, 1));
@@ -192,7 +192,7 @@ TEST(Handshake, BytesArrivingOneAtATimeAreEnough) {
   EXPECT_EQ(a.status(), handshake_status::ok_simultaneous);
 }
 
-TEST(Handshake, GarbageFailsInsteadOfCrashing) {
+TEST(handshake, garbage_fails_instead_of_crashing) {
   auto b = handshake::acceptor(cfg("b@h", "c"));
   std::vector<std::uint8_t> junk = {0, 3, 'N', 1, 2};
   EXPECT_EQ(b.receive(junk), handshake::state::failed);

@@ -6,12 +6,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <thread>
 
 #include "dist/blocking_socket.hpp"
 #include "otpp/dist/epmd.hpp"
 #include "otpp/dist/handshake.hpp"
 #include "support/erl_peer.hpp"
+#include "support/eventually.hpp"
 #include "support/ports.hpp"
 
 using namespace otpp::dist;
@@ -75,11 +77,11 @@ struct fixture : ::testing::Test {
   }
 };
 
-using HandshakeWithErl = fixture;
+using handshake_with_erl = fixture;
 
 }  // namespace
 
-TEST_F(HandshakeWithErl, OtppDialsErlAndErlListsOtppInNodes) {
+TEST_F(handshake_with_erl, otpp_dials_erl_and_erl_lists_otpp_in_nodes) {
   otpp::test::erl_peer erl(otpp::test::unique_name("erl"), epmd->port(), "hs_cookie");
   ASSERT_TRUE(erl.ready());
   auto alive = erl.node().substr(0, erl.node().find('@'));
@@ -102,7 +104,7 @@ TEST_F(HandshakeWithErl, OtppDialsErlAndErlListsOtppInNodes) {
   EXPECT_EQ(erl.eval("nodes()."), "[" + me + "]");
 }
 
-TEST_F(HandshakeWithErl, ErlDialsOtppAndGetsConnected) {
+TEST_F(handshake_with_erl, erl_dials_otpp_and_gets_connected) {
   listener l;
   std::string alive = otpp::test::unique_name("otpp");
   auto reg = epmd_registration::register_node(local(epmd->port()), {alive, l.port, 77, 0, 6, 6, ""});
@@ -111,6 +113,7 @@ TEST_F(HandshakeWithErl, ErlDialsOtppAndGetsConnected) {
   ASSERT_TRUE(erl.ready());
   handshake::state result = handshake::state::failed;
   std::string reason;
+  std::atomic<bool> erl_looked{false};
   std::thread acceptor([&] {
     auto s = l.accept();
     handshake_config c;
@@ -120,15 +123,17 @@ TEST_F(HandshakeWithErl, ErlDialsOtppAndGetsConnected) {
     auto h = handshake::acceptor(c);
     result = drive(s, h);
     reason = h.failure_reason();
-    if (result == handshake::state::done) std::this_thread::sleep_for(1s);  // let erl look
+    // Keep the connection open until erl has looked at it.
+    if (result == handshake::state::done) (void)otpp::test::eventually([&] { return erl_looked.load(); }, 30s);
   });
   EXPECT_EQ(erl.eval("net_kernel:connect_node('" + alive + "@localhost')."), "true");
   EXPECT_EQ(erl.eval("nodes()."), "[" + alive + "@localhost]");
+  erl_looked = true;
   acceptor.join();
   EXPECT_EQ(result, handshake::state::done) << reason;
 }
 
-TEST_F(HandshakeWithErl, ErlWithAnotherCookieIsRefusedByOtpp) {
+TEST_F(handshake_with_erl, erl_with_another_cookie_is_refused_by_otpp) {
   listener l;
   std::string alive = otpp::test::unique_name("otpp");
   auto reg = epmd_registration::register_node(local(epmd->port()), {alive, l.port, 77, 0, 6, 6, ""});
@@ -153,7 +158,7 @@ TEST_F(HandshakeWithErl, ErlWithAnotherCookieIsRefusedByOtpp) {
   EXPECT_NE(reason.find("cookie"), std::string::npos) << reason;
 }
 
-TEST_F(HandshakeWithErl, OtppWithAnotherCookieIsRefusedByErl) {
+TEST_F(handshake_with_erl, otpp_with_another_cookie_is_refused_by_erl) {
   otpp::test::erl_peer erl(otpp::test::unique_name("erl"), epmd->port(), "hs_cookie");
   ASSERT_TRUE(erl.ready());
   auto where = epmd_port_please(local(epmd->port()), erl.node().substr(0, erl.node().find('@')));

@@ -9,9 +9,9 @@ namespace {
 bool is_deliver_to(const term& t, const pid& to) { return t[1].is_pid() && t[1].pid_value() == to; }
 }  // namespace
 
-using Send = dist_test;
+using sending = dist_test;
 
-TEST_F(Send, OtppPingsOtppAndBothListEachOther) {
+TEST_F(sending, otpp_pings_otpp_and_both_list_each_other) {
   auto a = start_node("a"), b = start_node("b");
   ASSERT_TRUE(a && b);
   EXPECT_EQ(a->engine->ping(b->name()), atoms::pong);
@@ -21,14 +21,14 @@ TEST_F(Send, OtppPingsOtppAndBothListEachOther) {
   EXPECT_EQ(b->engine->nodes()[0], a->name());
 }
 
-TEST_F(Send, PingOfAMissingNodeIsPang) {
+TEST_F(sending, ping_of_a_missing_node_is_pang) {
   auto a = start_node("a");
   ASSERT_TRUE(a);
   EXPECT_EQ(a->engine->ping(atom(unique_name("ghost") + "@localhost"), 5s), atoms::pang);
   EXPECT_TRUE(a->engine->nodes().empty());
 }
 
-TEST_F(Send, OtppSendsToOtppByPidAndByNameConnectingOnFirstUse) {
+TEST_F(sending, otpp_sends_to_otpp_by_pid_and_by_name_connecting_on_first_use) {
   auto a = start_node("a"), b = start_node("b");
   ASSERT_TRUE(a && b);
   pid pa = a->make_pid(), pb = b->make_pid();
@@ -48,7 +48,7 @@ TEST_F(Send, OtppSendsToOtppByPidAndByNameConnectingOnFirstUse) {
   EXPECT_EQ((*named)[2], list_of(1, 2, 3));
 }
 
-TEST_F(Send, MessagesFromOneSenderArriveInOrder) {
+TEST_F(sending, messages_from_one_sender_arrive_in_order) {
   auto a = start_node("a"), b = start_node("b");
   ASSERT_TRUE(a && b);
   pid pa = a->make_pid(), pb = b->make_pid();
@@ -60,7 +60,7 @@ TEST_F(Send, MessagesFromOneSenderArriveInOrder) {
   }
 }
 
-TEST_F(Send, ErlPingsOtppAndGetsPong) {
+TEST_F(sending, erl_pings_otpp_and_gets_pong) {
   auto a = start_node("a");
   auto erl = start_erl();
   ASSERT_TRUE(a && erl->ready());
@@ -69,7 +69,7 @@ TEST_F(Send, ErlPingsOtppAndGetsPong) {
   EXPECT_TRUE(eventually([&] { return a->engine->is_connected(atom(erl->node())); }));
 }
 
-TEST_F(Send, OtppPingsErlAndGetsPong) {
+TEST_F(sending, otpp_pings_erl_and_gets_pong) {
   auto a = start_node("a");
   auto erl = start_erl();
   ASSERT_TRUE(a && erl->ready());
@@ -77,7 +77,7 @@ TEST_F(Send, OtppPingsErlAndGetsPong) {
   EXPECT_EQ(erl->eval("nodes()."), "[" + a->name_text() + "]");
 }
 
-TEST_F(Send, OtppSendsToAnErlProcessByNameAndErlRepliesToSelf) {
+TEST_F(sending, otpp_sends_to_an_erl_process_by_name_and_erl_replies_to_self) {
   auto a = start_node("a");
   auto erl = start_erl();
   ASSERT_TRUE(a && erl->ready());
@@ -95,7 +95,7 @@ TEST_F(Send, OtppSendsToAnErlProcessByNameAndErlRepliesToSelf) {
   EXPECT_EQ(erl->eval("receive by_pid -> got_it after 5000 -> timeout end."), "got_it");
 }
 
-TEST_F(Send, ErlSendsToAnOtppNameConnectingOnFirstUse) {
+TEST_F(sending, erl_sends_to_an_otpp_name_connecting_on_first_use) {
   auto a = start_node("a");
   auto erl = start_erl();
   ASSERT_TRUE(a && erl->ready());

@@ -29,7 +29,7 @@ std::optional<pid> erl_process(erl_peer& erl, test_node& n, const pid& to, const
 }
 }  // namespace
 
-class Links : public dist_test {
+class links_with_erl : public dist_test {
  protected:
   std::unique_ptr<test_node> a;
   std::unique_ptr<erl_peer> erl;
@@ -44,7 +44,7 @@ class Links : public dist_test {
   }
 };
 
-TEST_F(Links, ErlLinksToAnOtppPidAndOtppExitReachesIt) {
+TEST_F(links_with_erl, erl_links_to_an_otpp_pid_and_otpp_exit_reaches_it) {
   auto ep = erl_process(*erl, *a, me,
                         "process_flag(trap_exit, true), receive {link_to, P} -> link(P), OtppPid ! linked, "
                         "receive {'EXIT', P, R} -> OtppPid ! {got_exit, R} end end");
@@ -62,7 +62,7 @@ TEST_F(Links, ErlLinksToAnOtppPidAndOtppExitReachesIt) {
   EXPECT_EQ((*got)[2][1], atom("boom"));
 }
 
-TEST_F(Links, OtppLinksToAnErlProcessAndItsExitArrives) {
+TEST_F(links_with_erl, otpp_links_to_an_erl_process_and_its_exit_arrives) {
   auto ep = erl_process(*erl, *a, me, "receive die -> exit({shutdown, because}) end");
   ASSERT_TRUE(ep);
   a->engine->link(me, *ep);
@@ -74,17 +74,20 @@ TEST_F(Links, OtppLinksToAnErlProcessAndItsExitArrives) {
   EXPECT_EQ((*ex)[3], tuple_of(atom("shutdown"), atom("because")));
 }
 
-TEST_F(Links, LinkToADeadErlPidAnswersNoproc) {
+TEST_F(links_with_erl, link_to_a_dead_erl_pid_answers_noproc) {
   auto ep = erl_process(*erl, *a, me, "ok");
   ASSERT_TRUE(ep);
-  std::this_thread::sleep_for(200ms);
+  // The erl process ends right after telling us its pid; link once it is gone.
+  const std::string alive = "is_process_alive(c:pid(0," + std::to_string(ep->id) + "," +
+                            std::to_string(ep->serial) + ")).";
+  ASSERT_TRUE(eventually([&] { return erl->eval(alive) == "false"; }));
   a->engine->link(me, *ep);
   auto ex = a->signals.wait_for_kind("exit");
   ASSERT_TRUE(ex);
   EXPECT_EQ((*ex)[3], atoms::noproc);
 }
 
-TEST_F(Links, UnlinkIdIsAcknowledgedByErl) {
+TEST_F(links_with_erl, unlink_id_is_acknowledged_by_erl) {
   auto ep = erl_process(*erl, *a, me, "receive stop -> ok end");
   ASSERT_TRUE(ep);
   a->engine->link(me, *ep);
@@ -96,7 +99,7 @@ TEST_F(Links, UnlinkIdIsAcknowledgedByErl) {
   EXPECT_EQ((*ack)[3], term(4711));
 }
 
-TEST_F(Links, ErlUnlinkArrivesWithItsId) {
+TEST_F(links_with_erl, erl_unlink_arrives_with_its_id) {
   auto ep = erl_process(*erl, *a, me, "receive {link_to, P} -> link(P), unlink(P), receive stop -> ok end end");
   ASSERT_TRUE(ep);
   a->engine->send(me, *ep, tuple_of(atom("link_to"), me));
@@ -109,7 +112,7 @@ TEST_F(Links, ErlUnlinkArrivesWithItsId) {
   a->engine->unlink_ack(me, *ep, static_cast<std::uint64_t>(*(*un)[3].to_int64()));
 }
 
-TEST_F(Links, Exit2FromErlArrivesAndOtppExit2ReachesErl) {
+TEST_F(links_with_erl, exit2_from_erl_arrives_and_otpp_exit2_reaches_erl) {
   auto ep = erl_process(*erl, *a, me,
                         "process_flag(trap_exit, true), receive {kill_me, P} -> exit(P, kill), "
                         "receive {'EXIT', From, R} -> OtppPid ! {trapped, From, R} end end");
@@ -125,7 +128,7 @@ TEST_F(Links, Exit2FromErlArrivesAndOtppExit2ReachesErl) {
   EXPECT_EQ((*trapped)[2][2], atom("go_away"));
 }
 
-TEST_F(Links, OtppMonitorsAnErlPidAndGetsItsExitReason) {
+TEST_F(links_with_erl, otpp_monitors_an_erl_pid_and_gets_its_exit_reason) {
   auto ep = erl_process(*erl, *a, me, "receive die -> exit(farewell) end");
   ASSERT_TRUE(ep);
   reference ref{a->name(), a->engine->creation(), 3, {1, 2, 3, 0, 0}};
@@ -139,7 +142,7 @@ TEST_F(Links, OtppMonitorsAnErlPidAndGetsItsExitReason) {
   EXPECT_EQ((*down)[4], atom("farewell"));
 }
 
-TEST_F(Links, OtppMonitorsAnErlNameAndTheDownNamesIt) {
+TEST_F(links_with_erl, otpp_monitors_an_erl_name_and_the_down_names_it) {
   auto ep = erl_process(*erl, *a, me, "register(watched_one, self()), OtppPid ! registered, receive die -> exit(bye) end");
   ASSERT_TRUE(ep);
   ASSERT_TRUE(a->signals.wait_for_kind("deliver", [](const term& t) { return t[2].is_atom(atom("registered")); }));
@@ -152,7 +155,7 @@ TEST_F(Links, OtppMonitorsAnErlNameAndTheDownNamesIt) {
   EXPECT_EQ((*down)[4], atom("bye"));
 }
 
-TEST_F(Links, MonitoringAMissingErlNameIsNoproc) {
+TEST_F(links_with_erl, monitoring_a_missing_erl_name_is_noproc) {
   reference ref{a->name(), a->engine->creation(), 3, {5, 5, 5, 0, 0}};
   a->engine->monitor(me, atom("nobody_here"), atom(erl->node()), ref);
   auto down = a->signals.wait_for_kind("monitor_down");
@@ -160,7 +163,7 @@ TEST_F(Links, MonitoringAMissingErlNameIsNoproc) {
   EXPECT_EQ((*down)[4], atoms::noproc);
 }
 
-TEST_F(Links, ErlMonitorsAnOtppPidAndByNameAndGetsDownMessages) {
+TEST_F(links_with_erl, erl_monitors_an_otpp_pid_and_by_name_and_gets_down_messages) {
   a->engine->send_named(me, atom("tester"), atom(erl->node()), tuple_of(atom("otpp_pid"), me));
   ASSERT_EQ(erl->eval("receive {otpp_pid, P} -> put(p, P), ok end."), "ok");
   ASSERT_EQ(erl->eval("R1 = erlang:monitor(process, get(p)), ok."), "ok");
@@ -182,7 +185,7 @@ TEST_F(Links, ErlMonitorsAnOtppPidAndByNameAndGetsDownMessages) {
   ASSERT_TRUE(a->signals.wait_for_kind("demonitor"));
 }
 
-TEST_F(Links, GroupLeaderChangesBothWays) {
+TEST_F(links_with_erl, group_leader_changes_both_ways) {
   a->engine->send_named(me, atom("tester"), atom(erl->node()), tuple_of(atom("otpp_pid"), me));
   ASSERT_EQ(erl->eval("receive {otpp_pid, P} -> put(p, P), ok end."), "ok");
   ASSERT_EQ(erl->eval("group_leader(self(), get(p))."), "true");
@@ -200,7 +203,7 @@ TEST_F(Links, GroupLeaderChangesBothWays) {
   EXPECT_TRUE(pid_is((*got)[2][1], leader));
 }
 
-TEST_F(Links, AliasesWorkBothWays) {
+TEST_F(links_with_erl, aliases_work_both_ways) {
   ASSERT_EQ(erl->eval("A = alias(), ok."), "ok");
   a->engine->send_named(me, atom("tester"), atom(erl->node()), atom("want_alias"));
   ASSERT_EQ(erl->eval("receive want_alias -> ok end."), "ok");
@@ -221,7 +224,7 @@ TEST_F(Links, AliasesWorkBothWays) {
   EXPECT_EQ((*via)[2], atom("to_our_alias"));
 }
 
-TEST_F(Links, ErlSpawnRequestReachesTheSignalsAndARefusalGetsBackToErl) {
+TEST_F(links_with_erl, erl_spawn_request_without_a_spawn_hook_gets_refused_back_at_erl) {
   // (A runtime without a spawn hook refuses with notsup; here the stand-in answers for it.)
   std::thread answer([&] {
     auto req = a->signals.wait_for_kind("spawn_request");
@@ -234,7 +237,7 @@ TEST_F(Links, ErlSpawnRequestReachesTheSignalsAndARefusalGetsBackToErl) {
   EXPECT_EQ(r, "{error,notsup}");
 }
 
-TEST_F(Links, ErlSpawnRequestReachesTheSignalsAndGetsThePid) {
+TEST_F(links_with_erl, erl_spawn_request_reaches_the_signals_and_gets_the_pid) {
   pid spawned = a->make_pid();
   std::thread answer([&] {
     auto req = a->signals.wait_for_kind("spawn_request");
@@ -264,7 +267,7 @@ remote_spawn_request request_of(const pid& from, atom m, atom f, term args, cons
   return r;
 }
 
-TEST_F(Links, OtppSpawnRequestRunsOnErlAndMonitorReportsTheEnd) {
+TEST_F(links_with_erl, otpp_spawn_request_runs_on_erl_and_monitor_reports_the_end) {
   pid gl = a->make_pid();
   auto req = request_of(me, atom("erlang"), atom("send"), list_of(me, atom("from_spawned")), gl, true);
   a->engine->spawn_request(atom(erl->node()), req);
@@ -281,7 +284,7 @@ TEST_F(Links, OtppSpawnRequestRunsOnErlAndMonitorReportsTheEnd) {
   EXPECT_EQ((*down)[4], atoms::normal);
 }
 
-TEST_F(Links, OtppSpawnRequestToAMissingNodeEndsInNodeDown) {
+TEST_F(links_with_erl, otpp_spawn_request_to_a_missing_node_ends_in_node_down) {
   // The runtime answers a pending request with noconnection when its node goes down.
   atom ghost(unique_name("ghost") + "@localhost");
   a->engine->spawn_request(ghost, request_of(me, atom("m"), atom("f"), term(), me, false));
@@ -290,9 +293,9 @@ TEST_F(Links, OtppSpawnRequestToAMissingNodeEndsInNodeDown) {
   EXPECT_EQ((*down)[1], ghost);
 }
 
-using OtppLinks = dist_test;
+using links_between_otpp_nodes = dist_test;
 
-TEST_F(OtppLinks, LinkExitMonitorAndDownBetweenTwoOtppNodes) {
+TEST_F(links_between_otpp_nodes, link_exit_monitor_and_down_between_two_otpp_nodes) {
   auto a = start_node("a"), b = start_node("b");
   ASSERT_TRUE(a && b);
   pid pa = a->make_pid(), pb = b->make_pid();

@@ -23,9 +23,9 @@ bool same_pattern(const term& t) {
 }
 }  // namespace
 
-using Fragments = dist_test;
+using fragments = dist_test;
 
-TEST_F(Fragments, FiftyMegabytesCrossBetweenOtppNodes) {
+TEST_F(fragments, fifty_megabytes_cross_between_otpp_nodes) {
   auto a = start_node("a"), b = start_node("b");
   ASSERT_TRUE(a && b);
   pid pa = a->make_pid(), pb = b->make_pid();
@@ -40,7 +40,7 @@ TEST_F(Fragments, FiftyMegabytesCrossBetweenOtppNodes) {
   EXPECT_EQ((*next)[2], atom("after_big"));
 }
 
-TEST_F(Fragments, FiftyMegabytesFromOtppReachErl) {
+TEST_F(fragments, fifty_megabytes_from_otpp_reach_erl) {
   auto a = start_node("a");
   auto erl = start_erl();
   ASSERT_TRUE(a && erl->ready());
@@ -52,7 +52,7 @@ TEST_F(Fragments, FiftyMegabytesFromOtppReachErl) {
                 std::to_string(static_cast<std::uint8_t>((big - 1) * 31 + 7)) + "}");
 }
 
-TEST_F(Fragments, FiftyMegabytesFromErlReachOtpp) {
+TEST_F(fragments, fifty_megabytes_from_erl_reach_otpp) {
   auto a = start_node("a");
   auto erl = start_erl();
   ASSERT_TRUE(a && erl->ready());
@@ -65,7 +65,7 @@ TEST_F(Fragments, FiftyMegabytesFromErlReachOtpp) {
   EXPECT_EQ(b.bytes()[5 * 777 + 3], 10);
 }
 
-TEST_F(Fragments, LargeBinaryMessagesBelowTheFragmentSizeCrossIntactBothWays) {
+TEST_F(fragments, large_binary_messages_below_the_fragment_size_cross_intact_both_ways) {
   auto a = start_node("a"), b = start_node("b");
   auto erl = start_erl();
   ASSERT_TRUE(a && b && erl->ready());

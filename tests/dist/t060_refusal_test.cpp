@@ -45,9 +45,9 @@ bool closed_by_peer(blocking_socket& s) {
 }
 }  // namespace
 
-using Refusal = dist_test;
+using refusal = dist_test;
 
-TEST_F(Refusal, ErlWithAWrongCookieIsRefusedAndTheNodeStillServes) {
+TEST_F(refusal, erl_with_a_wrong_cookie_is_refused_and_the_node_still_serves) {
   auto a = start_node("a");
   ASSERT_TRUE(a);
   auto intruder = start_erl("bad", "not_the_cookie");
@@ -58,7 +58,7 @@ TEST_F(Refusal, ErlWithAWrongCookieIsRefusedAndTheNodeStillServes) {
   EXPECT_EQ(friendly->eval("net_adm:ping(" + quoted(a->name_text()) + ")."), "pong");
 }
 
-TEST_F(Refusal, OtppWithAWrongCookieIsRefusedByErl) {
+TEST_F(refusal, otpp_with_a_wrong_cookie_is_refused_by_erl) {
   auto a = start_node("a", [](dist::engine_options& o) { o.cookie = "wrong_cookie"; });
   auto erl = start_erl();
   ASSERT_TRUE(a && erl->ready());
@@ -67,7 +67,7 @@ TEST_F(Refusal, OtppWithAWrongCookieIsRefusedByErl) {
   EXPECT_EQ(erl->eval("nodes()."), "[]");
 }
 
-TEST_F(Refusal, OtppNodesWithDifferentCookiesDoNotConnect) {
+TEST_F(refusal, otpp_nodes_with_different_cookies_do_not_connect) {
   auto a = start_node("a");
   auto b = start_node("b", [](dist::engine_options& o) { o.cookie = "other"; });
   ASSERT_TRUE(a && b);
@@ -76,7 +76,7 @@ TEST_F(Refusal, OtppNodesWithDifferentCookiesDoNotConnect) {
   EXPECT_TRUE(a->engine->nodes().empty());
 }
 
-TEST_F(Refusal, APeerWithoutMandatoryFlagsIsRefusedByName) {
+TEST_F(refusal, a_peer_without_mandatory_flags_is_refused_by_name) {
   auto a = start_node("a");
   ASSERT_TRUE(a);
   std::string me = unique_name("old") + "@localhost";
@@ -87,7 +87,7 @@ TEST_F(Refusal, APeerWithoutMandatoryFlagsIsRefusedByName) {
   EXPECT_EQ(b->engine->ping(a->name()), atoms::pong);
 }
 
-TEST_F(Refusal, AHostileFrameLengthClosesOnlyThatConnection) {
+TEST_F(refusal, a_hostile_frame_length_closes_only_that_connection) {
   auto a = start_node("a", [](dist::engine_options& o) { o.max_frame_size = 1 << 20; });
   auto b = start_node("b");
   ASSERT_TRUE(a && b);
@@ -107,7 +107,7 @@ TEST_F(Refusal, AHostileFrameLengthClosesOnlyThatConnection) {
   EXPECT_TRUE(a->engine->is_connected(b->name()));
 }
 
-TEST_F(Refusal, AMalformedControlMessageClosesOnlyThatConnection) {
+TEST_F(refusal, a_malformed_control_message_closes_only_that_connection) {
   auto a = start_node("a");
   auto b = start_node("b");
   ASSERT_TRUE(a && b);
@@ -124,7 +124,7 @@ TEST_F(Refusal, AMalformedControlMessageClosesOnlyThatConnection) {
   EXPECT_TRUE(a->engine->is_connected(b->name()));
 }
 
-TEST_F(Refusal, GarbageInsteadOfAHandshakeIsDropped) {
+TEST_F(refusal, garbage_instead_of_a_handshake_is_dropped) {
   auto a = start_node("a");
   ASSERT_TRUE(a);
   auto s = blocking_socket::connect("127.0.0.1", a->engine->port(), 3s);
@@ -151,7 +151,7 @@ std::vector<std::uint8_t> first_fragment(std::uint64_t seq, std::uint64_t count,
 }
 }  // namespace
 
-TEST_F(Refusal, FragmentsPilingUpPastTheReassemblyBoundCloseOnlyThatConnection) {
+TEST_F(refusal, fragments_piling_up_past_the_reassembly_bound_close_only_that_connection) {
   // Each message may be 1 MiB; so may all the fragments one peer has in flight together.
   auto a = start_node("a", [](dist::engine_options& o) { o.max_message_size = 1 << 20; });
   auto b = start_node("b");
@@ -175,7 +175,7 @@ TEST_F(Refusal, FragmentsPilingUpPastTheReassemblyBoundCloseOnlyThatConnection) 
   EXPECT_TRUE(a->engine->is_connected(b->name()));
 }
 
-TEST_F(Refusal, AnExplicitReassemblyBoundIsCountedAcrossContinuationFragments) {
+TEST_F(refusal, an_explicit_reassembly_bound_is_counted_across_continuation_fragments) {
   auto a = start_node("a", [](dist::engine_options& o) { o.max_pending_fragment_bytes = 100'000; });
   ASSERT_TRUE(a);
   std::string me = unique_name("drip") + "@localhost";

@@ -6,9 +6,9 @@
 using namespace otpp;
 using namespace otpp::test;
 
-using Simultaneous = dist_test;
+using simultaneous_connect = dist_test;
 
-TEST_F(Simultaneous, BothOtppNodesDialAtOnceAndEndWithOneConnection) {
+TEST_F(simultaneous_connect, both_otpp_nodes_dial_at_once_and_end_with_one_connection) {
   for (int round = 0; round < 10; ++round) {
     auto a = start_node("s"), b = start_node("s");
     ASSERT_TRUE(a && b);
@@ -27,7 +27,7 @@ TEST_F(Simultaneous, BothOtppNodesDialAtOnceAndEndWithOneConnection) {
   }
 }
 
-TEST_F(Simultaneous, ConnectWhileTheOtherSideAlreadyConnectedIsHarmless) {
+TEST_F(simultaneous_connect, connect_while_the_other_side_already_connected_is_harmless) {
   auto a = start_node("a"), b = start_node("b");
   ASSERT_TRUE(a && b);
   ASSERT_TRUE(a->engine->connect(b->name()));
@@ -36,7 +36,7 @@ TEST_F(Simultaneous, ConnectWhileTheOtherSideAlreadyConnectedIsHarmless) {
   EXPECT_EQ(b->engine->nodes().size(), 1u);
 }
 
-TEST_F(Simultaneous, ARestartedPeerReplacesItsOldConnection) {
+TEST_F(simultaneous_connect, a_restarted_peer_replaces_its_old_connection) {
   auto a = start_node("a");
   ASSERT_TRUE(a);
   std::string name = unique_name("phoenix") + "@localhost";
@@ -51,7 +51,7 @@ TEST_F(Simultaneous, ARestartedPeerReplacesItsOldConnection) {
   EXPECT_TRUE(eventually([&] { return a->engine->nodes().size() == 1; }));
 }
 
-TEST_F(Simultaneous, OtppAndErlDialEachOtherAtOnce) {
+TEST_F(simultaneous_connect, otpp_and_erl_dial_each_other_at_once) {
   auto a = start_node("a");
   auto erl = start_erl();
   ASSERT_TRUE(a && erl->ready());

@@ -23,7 +23,7 @@ std::unique_ptr<dist::engine> engine_on(std::uint16_t epmd, const std::string& n
 }
 }  // namespace
 
-TEST(NodeEpmd, WithoutAPortMapperTheNodeStartsTheEmbeddedOneAndErlUsesIt) {
+TEST(node_epmd, without_a_port_mapper_the_node_starts_the_embedded_one_and_erl_uses_it) {
   auto port = free_port();
   auto a = engine_on(port, unique_name("emb") + "@localhost");
   EXPECT_TRUE(a->runs_embedded_epmd());
@@ -40,7 +40,7 @@ TEST(NodeEpmd, WithoutAPortMapperTheNodeStartsTheEmbeddedOneAndErlUsesIt) {
   EXPECT_EQ(b->ping(atom(erl.node())), atoms::pong);
 }
 
-TEST(NodeEpmd, WithDebiansEpmdTheNodeRegistersThere) {
+TEST(node_epmd, with_debians_epmd_the_node_registers_there) {
   auto port = free_port();
   epmd_process epmd(port);
   ASSERT_TRUE(eventually([&] { return dist::epmd_reachable({"127.0.0.1", port, 1s}); }));
@@ -52,7 +52,7 @@ TEST(NodeEpmd, WithDebiansEpmdTheNodeRegistersThere) {
   EXPECT_EQ(a->ping(atom(erl.node())), atoms::pong);
 }
 
-TEST(NodeEpmd, ATakenNameIsAClearError) {
+TEST(node_epmd, a_taken_name_is_a_clear_error) {
   auto port = free_port();
   std::string name = unique_name("taken") + "@localhost";
   auto a = engine_on(port, name);
@@ -67,7 +67,7 @@ TEST(NodeEpmd, ATakenNameIsAClearError) {
   EXPECT_NE(r.error().find("in use"), std::string::npos) << r.error();
 }
 
-TEST(NodeNames, ShortAndLongNamesFollowErl) {
+TEST(node_names, short_and_long_names_follow_erl) {
   auto s = dist::make_node_name("kate@localhost", dist::name_kind::short_names);
   ASSERT_TRUE(s);
   EXPECT_EQ(s->full(), "kate@localhost");
@@ -83,7 +83,7 @@ TEST(NodeNames, ShortAndLongNamesFollowErl) {
   EXPECT_FALSE(dist::make_node_name("", dist::name_kind::short_names));
 }
 
-TEST(NodeNames, ErlAgreesOnTheBareShortName) {
+TEST(node_names, erl_agrees_on_the_bare_short_name) {
   auto port = free_port();
   epmd_process epmd(port);
   ASSERT_TRUE(eventually([&] { return dist::epmd_reachable({"127.0.0.1", port, 1s}); }));
@@ -97,7 +97,7 @@ TEST(NodeNames, ErlAgreesOnTheBareShortName) {
   EXPECT_TRUE(erl.wait_for(ours->full(), 20s)) << erl.output();
 }
 
-TEST(Cookie, AMissingCookieFileIsCreatedWithTwentyCapitalsAndMode0400) {
+TEST(cookie, a_missing_cookie_file_is_created_with_twenty_capitals_and_mode0400) {
   std::string dir = "/tmp/otpp_cookie_" + unique_name("t");
   ::mkdir(dir.c_str(), 0700);
   std::string path = dir + "/.erlang.cookie";
@@ -115,7 +115,7 @@ TEST(Cookie, AMissingCookieFileIsCreatedWithTwentyCapitalsAndMode0400) {
   ::rmdir(dir.c_str());
 }
 
-TEST(Cookie, ErlReadsTheCookieOtppCreated) {
+TEST(cookie, erl_reads_the_cookie_otpp_created) {
   std::string dir = "/tmp/otpp_home_" + unique_name("t");
   ::mkdir(dir.c_str(), 0700);
   auto c = dist::read_or_create_cookie(dir + "/.erlang.cookie");

@@ -14,7 +14,7 @@ std::string example() { return std::string(OTPP_BIN_DIR) + "/distribution_echo";
 
 // dist_tests depends on the distribution_echo target (tests/CMakeLists.txt), so the example
 // is always there: a missing one is a failure, not a skip.
-class Example : public dist_test {
+class examples : public dist_test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(std::filesystem::exists(example())) << example() << " was not built";
@@ -23,7 +23,7 @@ class Example : public dist_test {
   std::map<std::string, std::string> env() const { return {{"ERL_EPMD_PORT", std::to_string(epmd_port())}}; }
 };
 
-TEST_F(Example, EchoBetweenTwoOtppNodes) {
+TEST_F(examples, echo_between_two_otpp_nodes) {
   std::string kate = unique_name("kate");
   child_process server({{example(), "--sname", kate + "@localhost", "--cookie", cookie}, env(), true});
   ASSERT_TRUE(server.wait_for("up", 10s)) << server.output();
@@ -35,7 +35,7 @@ TEST_F(Example, EchoBetweenTwoOtppNodes) {
   EXPECT_EQ(client.wait(), 0);
 }
 
-TEST_F(Example, EchoToAMissingPeerSaysSoAndExitsWithFailure) {
+TEST_F(examples, echo_to_a_missing_peer_says_so_and_exits_with_failure) {
   std::string missing = unique_name("kate") + "@localhost";  // never started
   child_process client({{example(), "--sname", unique_name("alex") + "@localhost", "--cookie", cookie, "--peer", missing, "hi"},
                         env(),
@@ -45,7 +45,7 @@ TEST_F(Example, EchoToAMissingPeerSaysSoAndExitsWithFailure) {
   EXPECT_NE(client.wait(), 0);  // (a wait status, not the exit code)
 }
 
-TEST_F(Example, EchoFromAnOtppNodeToAnErlNode) {
+TEST_F(examples, echo_from_an_otpp_node_to_an_erl_node) {
   auto erl = start_erl("kate");
   ASSERT_TRUE(erl->ready());
   ASSERT_EQ(erl->eval("register(echo, spawn(fun Loop() -> receive {P, M} -> P ! {echo, M}, Loop() end end))."), "true");

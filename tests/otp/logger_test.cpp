@@ -41,7 +41,7 @@ term meta() {
 std::string printed(const term& event) {
   auto out = std::make_shared<io::string_output_sink>();
   io::io_device dev(out, nullptr);
-  // This device's own numbering: the global one is whatever node of this test process set it.
+  // This device's own numbering: every node is 0.
   dev.set_numbering([](atom, std::uint32_t) { return std::uint32_t{0}; });
   auto req = otp::log_event_request(event);
   if (!req) return "(none)";

@@ -15,7 +15,7 @@ using namespace otpp;
 using namespace std::chrono_literals;
 using otpp::test::eventually;
 
-struct io_server_test : ::testing::Test {
+struct io_server : ::testing::Test {
   runtime rt{runtime_options{.workers = 2}};
   std::shared_ptr<io::string_output_sink> out = std::make_shared<io::string_output_sink>();
   pid server = io::start_server(rt, std::make_shared<io::io_device>(out));
@@ -23,20 +23,20 @@ struct io_server_test : ::testing::Test {
   void TearDown() override { rt.shutdown(2s); }
 };
 
-TEST_F(io_server_test, put_chars_goes_to_the_group_leaders_device_and_answers_ok) {
+TEST_F(io_server, put_chars_goes_to_the_group_leaders_device_and_answers_ok) {
   scoped_process me(rt);
   EXPECT_EQ(to_string(io::put_chars(me, "Hi, my name is Kate\n")), "ok");
   EXPECT_EQ(out->text(), "Hi, my name is Kate\n");
 }
 
-TEST_F(io_server_test, format_is_done_by_the_device_and_a_bad_format_is_an_error) {
+TEST_F(io_server, format_is_done_by_the_device_and_a_bad_format_is_an_error) {
   scoped_process me(rt);
   EXPECT_EQ(to_string(io::format(me, "~p + ~w = ~.2f~n", {term(1), term(2), term(3.0)})), "ok");
   EXPECT_EQ(to_string(io::format(me, "~d~n", {atom("a")})), "{error,format}");
   EXPECT_EQ(out->text(), "1 + 2 = 3.00\n");
 }
 
-TEST_F(io_server_test, a_coroutine_process_prints_through_its_group_leader) {
+TEST_F(io_server, a_coroutine_process_prints_through_its_group_leader) {
   scoped_process me(rt);
   me.spawn_link(
       [](process& self, pid parent) -> process_task {
@@ -50,7 +50,7 @@ TEST_F(io_server_test, a_coroutine_process_prints_through_its_group_leader) {
   EXPECT_EQ(out->text(), "from a process\n");
 }
 
-TEST_F(io_server_test, a_spawned_process_inherits_the_group_leader_and_set_group_leader_redirects) {
+TEST_F(io_server, a_spawned_process_inherits_the_group_leader_and_set_group_leader_redirects) {
   auto other = std::make_shared<io::string_output_sink>();
   pid other_server = io::start_server(rt, std::make_shared<io::io_device>(other));
   scoped_process me(rt);
@@ -65,7 +65,7 @@ TEST_F(io_server_test, a_spawned_process_inherits_the_group_leader_and_set_group
   EXPECT_EQ(out->text(), "");
 }
 
-TEST_F(io_server_test, a_dead_group_leader_gives_error_terminated_instead_of_a_hang) {
+TEST_F(io_server, a_dead_group_leader_gives_error_terminated_instead_of_a_hang) {
   scoped_process me(rt);
   pid doomed = io::start_server(
       rt, std::make_shared<io::io_device>(std::make_shared<io::string_output_sink>()));
@@ -77,7 +77,7 @@ TEST_F(io_server_test, a_dead_group_leader_gives_error_terminated_instead_of_a_h
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
 }
 
-TEST_F(io_server_test, requests_that_read_input_are_answered_from_the_helper_thread) {
+TEST_F(io_server, requests_that_read_input_are_answered_from_the_helper_thread) {
   struct lines final : io::line_source {
     std::deque<std::string> q{"typed line\n"};
     std::optional<std::string> read_line() override {
@@ -100,7 +100,7 @@ TEST_F(io_server_test, requests_that_read_input_are_answered_from_the_helper_thr
   EXPECT_EQ(in_out->text(), "> > ");
 }
 
-TEST_F(io_server_test, the_server_ignores_messages_that_are_not_io_requests) {
+TEST_F(io_server, the_server_ignores_messages_that_are_not_io_requests) {
   scoped_process me(rt);
   me.send(server, atom("garbage"));
   me.send(server, tuple_of(atoms::io_request, atom("not_a_pid"), 1, 2));

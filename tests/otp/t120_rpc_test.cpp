@@ -22,7 +22,7 @@ term add(term a, term b) {
   return term(*a.to_int64() + *b.to_int64());
 }
 
-struct rpc_test : otpp::test::otp_test {
+struct rpc_calls : otpp::test::otp_test {
   std::shared_ptr<io::string_output_sink> kate_out = std::make_shared<io::string_output_sink>();
   std::shared_ptr<io::string_output_sink> alex_out = std::make_shared<io::string_output_sink>();
   std::unique_ptr<otp::node> kate, alex;
@@ -60,26 +60,26 @@ struct rpc_test : otpp::test::otp_test {
   }
 };
 
-TEST_F(rpc_test, otpp_calls_a_cpp_function_on_another_otpp_node) {
+TEST_F(rpc_calls, otpp_calls_a_cpp_function_on_another_otpp_node) {
   EXPECT_EQ(call(kate->name(), "Elixir.Kate", "add", {term(1), term(2)}), "3");
 }
 
-TEST_F(rpc_test, an_error_in_the_called_function_is_badrpc_exit_with_the_stack) {
+TEST_F(rpc_calls, an_error_in_the_called_function_is_badrpc_exit_with_the_stack) {
   EXPECT_EQ(call(kate->name(), "Elixir.Kate", "add", {term(1), atom("a")}),
             "{badrpc,{'EXIT',{badarith,[{'Elixir.Kate',add,2,[]}]}}}");
 }
 
-TEST_F(rpc_test, exits_and_throws_fold_as_rpc_call_folds_them) {
+TEST_F(rpc_calls, exits_and_throws_fold_as_rpc_call_folds_them) {
   EXPECT_EQ(call(kate->name(), "Elixir.Kate", "boom", {atom("bye")}), "{badrpc,{'EXIT',bye}}");
   EXPECT_EQ(call(kate->name(), "Elixir.Kate", "toss", {atom("caught")}), "caught");
 }
 
-TEST_F(rpc_test, an_undefined_function_is_badrpc_undef) {
+TEST_F(rpc_calls, an_undefined_function_is_badrpc_undef) {
   EXPECT_EQ(call(kate->name(), "Elixir.Kate", "nosuch", {term(1)}),
             "{badrpc,{'EXIT',{undef,[{'Elixir.Kate',nosuch,[1],[]}]}}}");
 }
 
-TEST_F(rpc_test, a_call_that_outlasts_its_timeout_is_badrpc_timeout_and_leaves_no_message) {
+TEST_F(rpc_calls, a_call_that_outlasts_its_timeout_is_badrpc_timeout_and_leaves_no_message) {
   scoped_process me(alex->rt());
   EXPECT_EQ(to_string(rpc::call(me, kate->name(), Kate, atom("nap"), {term(2000)}, 200ms)),
             "{badrpc,timeout}");
@@ -87,30 +87,30 @@ TEST_F(rpc_test, a_call_that_outlasts_its_timeout_is_badrpc_timeout_and_leaves_n
   EXPECT_FALSE(me.receive_for(300ms).has_value());
 }
 
-TEST_F(rpc_test, a_node_that_is_not_there_is_badrpc_nodedown) {
+TEST_F(rpc_calls, a_node_that_is_not_there_is_badrpc_nodedown) {
   EXPECT_EQ(call(atom("ghost" + std::to_string(::getpid()) + "@localhost"), "erlang", "node", {}),
             "{badrpc,nodedown}");
 }
 
-TEST_F(rpc_test, output_of_a_called_function_goes_to_the_callers_group_leader) {
+TEST_F(rpc_calls, output_of_a_called_function_goes_to_the_callers_group_leader) {
   EXPECT_EQ(call(kate->name(), "Elixir.Kate", "hello", {term::string("alex")}), "ok");
   EXPECT_EQ(alex_out->text(), "hello alex\n");
   EXPECT_EQ(kate_out->text(), "");
 }
 
-TEST_F(rpc_test, builtins_answer_erlang_node_and_lists_reverse) {
+TEST_F(rpc_calls, builtins_answer_erlang_node_and_lists_reverse) {
   EXPECT_EQ(call(kate->name(), "erlang", "node", {}), to_string(term(kate->name())));
   EXPECT_EQ(call(kate->name(), "lists", "reverse", {list_of(1, 2, 3)}), "[3,2,1]");
 }
 
-TEST_F(rpc_test, a_call_to_the_own_node_runs_locally) {
+TEST_F(rpc_calls, a_call_to_the_own_node_runs_locally) {
   EXPECT_EQ(call(alex->name(), "erlang", "node", {}), to_string(term(alex->name())));
 }
 
 // ---- against erl
 // ----------------------------------------------------------------------------------
 
-TEST_F(rpc_test, otpp_calls_erlang_functions_on_a_real_erl_node) {
+TEST_F(rpc_calls, otpp_calls_erlang_functions_on_a_real_erl_node) {
   auto erl = start_erl();
   atom node(erl->node());
   EXPECT_EQ(call(node, "erlang", "node", {}), erl->node());
@@ -123,14 +123,14 @@ TEST_F(rpc_test, otpp_calls_erlang_functions_on_a_real_erl_node) {
   EXPECT_EQ(call(node, "timer", "sleep", {term(2000)}, 200ms), "{badrpc,timeout}");
 }
 
-TEST_F(rpc_test, output_of_an_erlang_function_called_from_otpp_prints_on_otpp) {
+TEST_F(rpc_calls, output_of_an_erlang_function_called_from_otpp_prints_on_otpp) {
   auto erl = start_erl();
   EXPECT_EQ(call(atom(erl->node()), "io", "format", {term::string("from erl ~p~n"), list_of(42)}),
             "ok");
   EXPECT_EQ(alex_out->text(), "from erl 42\n");
 }
 
-TEST_F(rpc_test, erl_calls_cpp_functions_with_rpc_call_and_erpc_call) {
+TEST_F(rpc_calls, erl_calls_cpp_functions_with_rpc_call_and_erpc_call) {
   auto erl = start_erl();
   std::string k = erl_atom(std::string(kate->name().name()));
   EXPECT_EQ(erl->eval("rpc:call(" + k + ", 'Elixir.Kate', add, [1, 2]).").value_or("?"), "3");
@@ -141,7 +141,7 @@ TEST_F(rpc_test, erl_calls_cpp_functions_with_rpc_call_and_erpc_call) {
             "{'EXIT',{exception,bye}}");
 }
 
-TEST_F(rpc_test, erl_sees_undef_and_timeout_from_an_otpp_node) {
+TEST_F(rpc_calls, erl_sees_undef_and_timeout_from_an_otpp_node) {
   auto erl = start_erl();
   std::string k = erl_atom(std::string(kate->name().name()));
   EXPECT_EQ(erl->eval("rpc:call(" + k + ", 'Elixir.Kate', nosuch, [1]).").value_or("?"),
@@ -151,7 +151,7 @@ TEST_F(rpc_test, erl_sees_undef_and_timeout_from_an_otpp_node) {
   EXPECT_EQ(erl->eval("rpc:call(" + k + ", 'Elixir.Kate', toss, [up]).").value_or("?"), "up");
 }
 
-TEST_F(rpc_test, the_legacy_rex_server_answers_gen_server_calls_and_features_requests) {
+TEST_F(rpc_calls, the_legacy_rex_server_answers_gen_server_calls_and_features_requests) {
   auto erl = start_erl();
   std::string k = erl_atom(std::string(kate->name().name()));
   std::string printed = to_string(term(kate->name()));
@@ -176,7 +176,7 @@ namespace {
 
 // A node wired by hand calls as a started node does: erpc over SPAWN_REQUEST (the peer's rex
 // is gone, so a fall-back to it would fail).
-TEST_F(rpc_test, a_node_wired_by_hand_calls_through_erpc_as_a_started_node_does) {
+TEST_F(rpc_calls, a_node_wired_by_hand_calls_through_erpc_as_a_started_node_does) {
   ASSERT_TRUE(kate->services().rex());
   kate->rt().exit(*kate->services().rex(), atoms::kill);
   ASSERT_TRUE(otpp::test::eventually([&] { return !kate->rt().whereis(atoms::rex); }));

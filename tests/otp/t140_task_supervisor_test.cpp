@@ -35,7 +35,7 @@ task<term> receive_message_for_moebi(process& self, term msg, term from) {
   co_return *r.reply;
 }
 
-struct task_supervisor_test : otpp::test::otp_test {
+struct task_supervisors : otpp::test::otp_test {
   std::shared_ptr<io::string_output_sink> kate_out = std::make_shared<io::string_output_sink>();
   std::unique_ptr<otp::node> kate;
   std::string kate_name;
@@ -69,7 +69,7 @@ struct task_supervisor_test : otpp::test::otp_test {
   }
 };
 
-TEST_F(task_supervisor_test, iex_runs_supervised_work_on_otpp_and_the_output_prints_on_otpp) {
+TEST_F(task_supervisors, iex_runs_supervised_work_on_otpp_and_the_output_prints_on_otpp) {
   auto iex = start_chat_iex();
   auto out = iex->eval("Chat.send_message(:\"" + kate_name + "\", \"hi kate\")");
   ASSERT_TRUE(out) << iex->process().output();
@@ -78,7 +78,7 @@ TEST_F(task_supervisor_test, iex_runs_supervised_work_on_otpp_and_the_output_pri
   EXPECT_EQ(kate_out->text(), "hi kate\n");
 }
 
-TEST_F(task_supervisor_test, otpp_runs_supervised_work_on_an_elixir_task_supervisor) {
+TEST_F(task_supervisors, otpp_runs_supervised_work_on_an_elixir_task_supervisor) {
   auto iex = start_chat_iex();
   scoped_process me(kate->rt());
   auto r = task_supervisor::async_await(me, gen::destination(ChatSup, atom(iex->node())), Chat,
@@ -91,7 +91,7 @@ TEST_F(task_supervisor_test, otpp_runs_supervised_work_on_an_elixir_task_supervi
   EXPECT_EQ(kate_out->text(), "");
 }
 
-TEST_F(task_supervisor_test, moebi_answers_chicken_through_the_senders_supervisor) {
+TEST_F(task_supervisors, moebi_answers_chicken_through_the_senders_supervisor) {
   auto iex = start_chat_iex();
   auto out = iex->eval("Chat.send_message_to_moebi(:\"" + kate_name + "\", \"hi moebi\")");
   ASSERT_TRUE(out) << iex->process().output();
@@ -99,7 +99,7 @@ TEST_F(task_supervisor_test, moebi_answers_chicken_through_the_senders_superviso
   EXPECT_EQ(kate_out->text(), "hi moebi\n");
 }
 
-TEST_F(task_supervisor_test, two_otpp_nodes_use_each_others_task_supervisor) {
+TEST_F(task_supervisors, two_otpp_nodes_use_each_others_task_supervisor) {
   auto alex_out = std::make_shared<io::string_output_sink>();
   auto alex = start_node("alex", alex_out);
   ASSERT_TRUE(alex);

@@ -40,7 +40,7 @@ struct lesson_examples : otp_test {
                      env(),
                      true});
     // alex ends by itself after its last line (the task supervisor's :ok).
-    for (int i = 0; i < 300 && a.running(); ++i) std::this_thread::sleep_for(100ms);
+    (void)eventually([&] { return !a.running(); }, 30s);
     EXPECT_FALSE(a.running()) << "alex did not finish: " << a.output();
     a.wait_for("\n:ok\n", 2s);
     return a.output();
@@ -76,8 +76,12 @@ TEST_F(lesson_examples, a_real_iex_alex_replays_the_walkthrough_against_otpp_kat
   auto sent = iex->eval("send(pid, {:hi, self()})");
   ASSERT_TRUE(sent);
   EXPECT_NE(sent->find("{:hi, #PID<0."), std::string::npos) << *sent;
-  std::this_thread::sleep_for(300ms);
-  auto flushed = iex->eval("flush()");
+  // The reply travels back from kate; flush until it is there.
+  std::optional<std::string> flushed;
+  (void)eventually([&] {
+    flushed = iex->eval("flush()");
+    return flushed && flushed->find(":sup?") != std::string::npos;
+  });
   ASSERT_TRUE(flushed);
   EXPECT_NE(flushed->find(":sup?\n:ok"), std::string::npos) << *flushed;
   EXPECT_EQ(kate->output().find("Hi, my name is Kate"), std::string::npos) << kate->output();

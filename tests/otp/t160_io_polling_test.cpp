@@ -16,7 +16,7 @@ using namespace otpp;
 using namespace std::chrono_literals;
 using otpp::test::eventually;
 
-struct io_polling_test : otpp::test::otp_test {
+struct io_polling : otpp::test::otp_test {
   std::unique_ptr<otp::node> kate, alex;
 
   void SetUp() override {
@@ -41,7 +41,7 @@ process_task echo(process& self) {
   }
 }
 
-TEST_F(io_polling_test, a_node_whose_only_worker_is_stuck_still_answers_and_keeps_what_arrives) {
+TEST_F(io_polling, a_node_whose_only_worker_is_stuck_still_answers_and_keeps_what_arrives) {
   kate->rt().spawn(echo);
   ASSERT_TRUE(eventually([&] { return kate->rt().whereis(atom("echo")).has_value(); }, 5s));
 
@@ -77,7 +77,7 @@ TEST_F(io_polling_test, a_node_whose_only_worker_is_stuck_still_answers_and_keep
   }
 }
 
-TEST_F(io_polling_test, many_calls_back_to_back_each_get_their_own_answer_in_order) {
+TEST_F(io_polling, many_calls_back_to_back_each_get_their_own_answer_in_order) {
   // rpc answers leave after the woken process ran: none is lost or mixed up on the way.
   kate->exports().add("ids", "twice", [](term x) -> term { return term(*x.to_int64() * 2); });
   scoped_process me(alex->rt());

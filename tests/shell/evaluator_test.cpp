@@ -13,9 +13,9 @@ namespace {
 using namespace otpp;
 using namespace otpp::shell;
 
-class ShellEval : public ::testing::Test {
+class shell_eval : public ::testing::Test {
  protected:
-  ShellEval() : ev(table) {
+  shell_eval() : ev(table) {
     add_pure_builtins(table);
     ev.hooks().output = [this](std::string_view s) { output += s; };
     ev.hooks().receive = [this](const std::function<bool(const term&)>& matches,
@@ -51,7 +51,7 @@ class ShellEval : public ::testing::Test {
   std::deque<term> mailbox;
 };
 
-TEST_F(ShellEval, LiteralsEvaluateToThemselves) {
+TEST_F(shell_eval, literals_evaluate_to_themselves) {
   EXPECT_EQ(run(":sup?"), ":sup?");
   EXPECT_EQ(run("{:hi, [1, 2.5], \"a\", 'ab'}"), "{:hi, [1, 2.5], \"a\", 'ab'}");
   EXPECT_EQ(run("%{a: 1}"), "%{a: 1}");
@@ -59,7 +59,7 @@ TEST_F(ShellEval, LiteralsEvaluateToThemselves) {
   EXPECT_EQ(run(":\"Elixir.Kate\""), "Kate");
 }
 
-TEST_F(ShellEval, ArithmeticAndComparison) {
+TEST_F(shell_eval, arithmetic_and_comparison) {
   EXPECT_EQ(run("1 + 2"), "3");
   EXPECT_EQ(run("1 - 5 * 2"), "-9");
   EXPECT_EQ(run("10 / 4"), "2.5");
@@ -75,7 +75,7 @@ TEST_F(ShellEval, ArithmeticAndComparison) {
   EXPECT_EQ(run(":erlang.+(1, 2)"), "3");
 }
 
-TEST_F(ShellEval, BindingsPersistAcrossInputs) {
+TEST_F(shell_eval, bindings_persist_across_inputs) {
   EXPECT_EQ(run("x = 5"), "5");
   EXPECT_EQ(run("x"), "5");
   EXPECT_EQ(run("x = x + 1"), "6");
@@ -91,7 +91,7 @@ TEST_F(ShellEval, BindingsPersistAcrossInputs) {
   EXPECT_EQ(run("rest"), "\"llo\"");
 }
 
-TEST_F(ShellEval, MatchErrorsPrintLikeIex) {
+TEST_F(shell_eval, match_errors_print_like_iex) {
   EXPECT_EQ(run("{:a, b} = {:c, 1}"),
             "** (MatchError) no match of right hand side value: {:c, 1}\n\n");
   EXPECT_EQ(run("x = 1"), "1");
@@ -101,13 +101,13 @@ TEST_F(ShellEval, MatchErrorsPrintLikeIex) {
   EXPECT_EQ(run("_ = 5"), "5");
 }
 
-TEST_F(ShellEval, FailedMatchLeavesBindingsAlone) {
+TEST_F(shell_eval, failed_match_leaves_bindings_alone) {
   run("x = 1");
   run("{x, :no} = {2, :yes}");
   EXPECT_EQ(run("x"), "1");
 }
 
-TEST_F(ShellEval, CompileErrorsComeBeforeAnySideEffect) {
+TEST_F(shell_eval, compile_errors_come_before_any_side_effect) {
   EXPECT_EQ(run("IO.puts(\"a\"); foo()"),
             "** (CompileError) iex:1: undefined function foo/0 (there is no such import)\n\n");
   EXPECT_EQ(output, "");
@@ -126,7 +126,7 @@ TEST_F(ShellEval, CompileErrorsComeBeforeAnySideEffect) {
             "** (CompileError) iex:1: undefined function send/1 (there is no such import)\n\n");
 }
 
-TEST_F(ShellEval, AmbiguousUnaryCallOnAVariableIsACompileError) {
+TEST_F(shell_eval, ambiguous_unary_call_on_a_variable_is_a_compile_error) {
   run("x = 5");
   EXPECT_EQ(run("x - 1"), "4");
   EXPECT_EQ(run("x -1").rfind(
@@ -136,7 +136,7 @@ TEST_F(ShellEval, AmbiguousUnaryCallOnAVariableIsACompileError) {
             0u);
 }
 
-TEST_F(ShellEval, UndefinedRemoteFunctions) {
+TEST_F(shell_eval, undefined_remote_functions) {
   EXPECT_EQ(
       run("Foo.bar()"),
       "** (UndefinedFunctionError) function Foo.bar/0 is undefined (module Foo is not available)\n"
@@ -152,7 +152,7 @@ TEST_F(ShellEval, UndefinedRemoteFunctions) {
             "    (elixir 1.14.0) IO.puts(\"a\", \"b\", \"c\")\n");
 }
 
-TEST_F(ShellEval, StackFramesNameTheApplicationAsIexDoes) {
+TEST_F(shell_eval, stack_frames_name_the_application_as_iex_does) {
   EXPECT_EQ(run("String.nosuch(1)"),
             "** (UndefinedFunctionError) function String.nosuch/1 is undefined or private\n"
             "    (elixir 1.14.0) String.nosuch(1)\n");
@@ -167,7 +167,7 @@ TEST_F(ShellEval, StackFramesNameTheApplicationAsIexDoes) {
             "    :erlang.nosuch()\n");
 }
 
-TEST_F(ShellEval, BifArgumentErrorsNameTheArgument) {
+TEST_F(shell_eval, bif_argument_errors_name_the_argument) {
   EXPECT_EQ(run(":erlang.element(5, {1})"),
             "** (ArgumentError) errors were found at the given arguments:\n\n  * 1st argument: out "
             "of range\n\n"
@@ -185,7 +185,7 @@ TEST_F(ShellEval, BifArgumentErrorsNameTheArgument) {
       "** (ArithmeticError) bad argument in arithmetic expression: 1 + :a\n    :erlang.+(1, :a)\n");
 }
 
-TEST_F(ShellEval, ExitThrowAndRaise) {
+TEST_F(shell_eval, exit_throw_and_raise) {
   EXPECT_EQ(run("exit(:baz)"), "** (exit) :baz\n\n");
   EXPECT_EQ(run("throw(:bar)"), "** (throw) :bar\n\n");
   EXPECT_EQ(run(":erlang.error(:badarg)"), "** (ArgumentError) argument error\n\n");
@@ -195,7 +195,7 @@ TEST_F(ShellEval, ExitThrowAndRaise) {
   EXPECT_EQ(run("exit(:noconnection)"), "** (exit) no connection\n\n");
 }
 
-TEST_F(ShellEval, CaseIfCondAndBooleans) {
+TEST_F(shell_eval, case_if_cond_and_booleans) {
   EXPECT_EQ(run("case {1, 2} do\n {a, b} when a > 5 -> a\n {_, b} -> b\nend"), "2");
   EXPECT_EQ(run("case 5 do 1 -> :a end"), "** (CaseClauseError) no case clause matching: 5\n\n");
   EXPECT_EQ(run("if true, do: :y, else: :n"), ":y");
@@ -209,12 +209,12 @@ TEST_F(ShellEval, CaseIfCondAndBooleans) {
   EXPECT_EQ(run("not 1"), "** (ArgumentError) argument error\n    :erlang.not(1)\n");
 }
 
-TEST_F(ShellEval, ClauseBindingsDoNotLeak) {
+TEST_F(shell_eval, clause_bindings_do_not_leak) {
   EXPECT_EQ(run("case 1 do q -> q end"), "1");
   EXPECT_EQ(run("q").rfind("** (CompileError) iex:1: undefined function q/0", 0), 0u);
 }
 
-TEST_F(ShellEval, StringsListsAndMaps) {
+TEST_F(shell_eval, strings_lists_and_maps) {
   run("x = 1");
   EXPECT_EQ(run("\"a #{x} b\""), "\"a 1 b\"");
   EXPECT_EQ(run("\"a\" <> \"b\""), "\"ab\"");
@@ -235,7 +235,7 @@ TEST_F(ShellEval, StringsListsAndMaps) {
   EXPECT_EQ(run("<<1::16>>"), "<<0, 1>>");
 }
 
-TEST_F(ShellEval, IoWritesThroughTheOutputHook) {
+TEST_F(shell_eval, io_writes_through_the_output_hook) {
   EXPECT_EQ(run("IO.puts(\"hello\")"), ":ok");
   EXPECT_EQ(run("IO.puts(:a)"), ":ok");
   EXPECT_EQ(run("IO.inspect({1, \"a\"})"), "{1, \"a\"}");
@@ -246,7 +246,7 @@ TEST_F(ShellEval, IoWritesThroughTheOutputHook) {
             "Tuple\n\n");
 }
 
-TEST_F(ShellEval, ReceiveTakesTheFirstMatchingMessageAndLeavesTheRest) {
+TEST_F(shell_eval, receive_takes_the_first_matching_message_and_leaves_the_rest) {
   mailbox = {term(atom("other")), tuple_of(atom("hi"), 42)};
   EXPECT_EQ(run("receive do {:hi, n} -> n + 1 end"), "43");
   ASSERT_EQ(mailbox.size(), 1u);
@@ -255,13 +255,13 @@ TEST_F(ShellEval, ReceiveTakesTheFirstMatchingMessageAndLeavesTheRest) {
   EXPECT_TRUE(mailbox.empty());
 }
 
-TEST_F(ShellEval, FnIsReportedAsNotSupported) {
+TEST_F(shell_eval, fn_is_reported_as_not_supported) {
   EXPECT_EQ(run("fn -> 1 end"),
             "** (CompileError) iex:1: anonymous functions (fn) are not supported by the otpp shell "
             "yet\n\n");
 }
 
-TEST_F(ShellEval, CompileErrorLineFollowsThePromptNumber) {
+TEST_F(shell_eval, compile_error_line_follows_the_prompt_number) {
   parse_outcome r = parse("1\nfoo()");
   ASSERT_TRUE(std::holds_alternative<program>(r));
   try {
@@ -273,7 +273,7 @@ TEST_F(ShellEval, CompileErrorLineFollowsThePromptNumber) {
   }
 }
 
-TEST(ShellErrors, ExitReasonsReadAsIexWritesThem) {
+TEST(shell_errors, exit_reasons_read_as_iex_writes_them) {
   format_context ctx;
   EXPECT_EQ(format_exit(term(atom("boom")), ctx), ":boom");
   EXPECT_EQ(format_exit(term(atoms::noconnection), ctx), "no connection");
@@ -288,7 +288,7 @@ TEST(ShellErrors, ExitReasonsReadAsIexWritesThem) {
             "(module Kate is not available)\n        Kate.say_name()");
 }
 
-TEST(ShellErrors, ExitsOfCallsAndFramesWithLocations) {
+TEST(shell_errors, exits_of_calls_and_frames_with_locations) {
   format_context ctx;
   // Task.await / GenServer.call exits: the call, then the reason one level deeper.
   EXPECT_EQ(format_exit(tuple_of(atom("timeout"), tuple_of(atom("Elixir.GenServer"), atom("call"),
@@ -307,7 +307,7 @@ TEST(ShellErrors, ExitsOfCallsAndFramesWithLocations) {
             ":lists.reverse/1\n        (stdlib 4.2) lists.erl:175: :lists.reverse(1)");
 }
 
-TEST(ShellErrors, JaroDistanceIsElixirs) {
+TEST(shell_errors, jaro_distance_is_elixirs) {
   EXPECT_DOUBLE_EQ(jaro_distance("dwayne", "duane"), 0.82222222222222230);
   EXPECT_DOUBLE_EQ(jaro_distance("even", "odd"), 0.0);
   EXPECT_DOUBLE_EQ(jaro_distance("same", "same"), 1.0);
@@ -320,7 +320,7 @@ TEST(ShellErrors, JaroDistanceIsElixirs) {
   EXPECT_DOUBLE_EQ(jaro_distance("", "a"), 0.0);
 }
 
-TEST(ShellLog, EventsPrintAsIexsConsoleLoggerPrintsThem) {
+TEST(shell_log, events_print_as_iexs_console_logger_prints_them) {
   format_context ctx;
   // What a remote node's emulator sends when a process alex spawned there crashes.
   const term crash = term::tuple(

@@ -13,6 +13,7 @@
 #include "shell/tmux_pane.hpp"
 #include "support/child_process.hpp"
 #include "support/erl_peer.hpp"
+#include "support/eventually.hpp"
 #include "support/ports.hpp"
 
 namespace {
@@ -70,12 +71,12 @@ void replay_lesson(tmux_pane& alex, const std::string& alex_name, const std::str
   ASSERT_TRUE(alex.wait_for("{:hi, #PID<0.", 20s)) << alex.screen();
   ASSERT_TRUE(alex.wait_for(prompt + "4> ", 20s)) << alex.screen();
   // The reply travels back from kate; a person types flush() a moment later, and so do we.
-  bool got = false;
-  for (int attempt = 0; attempt < 20 && !got; ++attempt) {
-    std::this_thread::sleep_for(100ms);
-    alex.line("flush()");
-    got = alex.wait_for(":sup?\n:ok", 3s);
-  }
+  const bool got = otpp::test::eventually(
+      [&] {
+        alex.line("flush()");
+        return alex.wait_for(":sup?\n:ok", 3s);
+      },
+      60s);
   EXPECT_TRUE(got) << alex.screen();
 }
 
@@ -86,7 +87,7 @@ bool listed_by_epmd(std::uint16_t port, const std::string& alive) {
   return p.output().find("name " + alive + " at port") != std::string::npos;
 }
 
-TEST(ShellLesson, AlexOnOtppAgainstKateOnOtpp) {
+TEST(shell_lesson, alex_on_otpp_against_kate_on_otpp) {
   otpp::test::epmd_process epmd(otpp::test::free_port());
   const std::string kate_alive = otpp::test::unique_name("kate");
   const std::string alex_alive = otpp::test::unique_name("alex");
@@ -103,15 +104,12 @@ TEST(ShellLesson, AlexOnOtppAgainstKateOnOtpp) {
   // Ctrl-D ends the shell and unregisters the node.
   EXPECT_TRUE(listed_by_epmd(epmd.port(), alex_alive));
   alex.key("C-d");
-  bool gone = false;
-  for (int i = 0; i < 100 && !gone; ++i) {
-    std::this_thread::sleep_for(100ms);
-    gone = !alex.running() && !listed_by_epmd(epmd.port(), alex_alive);
-  }
+  const bool gone = otpp::test::eventually(
+      [&] { return !alex.running() && !listed_by_epmd(epmd.port(), alex_alive); });
   EXPECT_TRUE(gone);
 }
 
-TEST(ShellLesson, AlexOnOtppAgainstTheLessonKateProgram) {
+TEST(shell_lesson, alex_on_otpp_against_the_lesson_kate_program) {
   // examples/lesson/kate.cpp: the same C++ functions in a program of their own.
   const std::string kate_bin = std::string(OTPP_BIN_DIR) + "/lesson_kate";
   if (::access(kate_bin.c_str(), X_OK) != 0) GTEST_SKIP() << "build the lesson_kate example first";
@@ -129,7 +127,7 @@ TEST(ShellLesson, AlexOnOtppAgainstTheLessonKateProgram) {
   alex.key("C-d");
 }
 
-TEST(ShellLesson, AlexOnOtppAgainstKateOnIex) {
+TEST(shell_lesson, alex_on_otpp_against_kate_on_iex) {
   otpp::test::epmd_process epmd(otpp::test::free_port());
   const std::string kate_alive = otpp::test::unique_name("kate");
   const std::string alex_alive = otpp::test::unique_name("alex");
@@ -161,7 +159,7 @@ TEST(ShellLesson, AlexOnOtppAgainstKateOnIex) {
   alex.key("C-c");
 }
 
-TEST(ShellLesson, TwoOtppShellsTalkAsTheLessonsNodesDo) {
+TEST(shell_lesson, two_otpp_shells_talk_as_the_lessons_nodes_do) {
   // Both nodes are otpp shells. Kate's shell plays reply_sup itself (it cannot define
   // modules); say_name is IO.puts run on kate with alex's group leader.
   otpp::test::epmd_process epmd(otpp::test::free_port());
@@ -193,7 +191,7 @@ TEST(ShellLesson, TwoOtppShellsTalkAsTheLessonsNodesDo) {
   alex.key("C-d");
 }
 
-TEST(ShellLesson, OutputArrivingWhileTypingPrintsAboveThePrompt) {
+TEST(shell_lesson, output_arriving_while_typing_prints_above_the_prompt) {
   otpp::test::epmd_process epmd(otpp::test::free_port());
   const std::string kate_alive = otpp::test::unique_name("kate");
   const std::string alex_alive = otpp::test::unique_name("alex");
@@ -207,7 +205,8 @@ TEST(ShellLesson, OutputArrivingWhileTypingPrintsAboveThePrompt) {
   ASSERT_TRUE(alex.wait_for(prompt + "2> ", 20s)) << alex.screen();
   alex.type("IO.pu");
   ASSERT_TRUE(alex.wait_for("Hi later", 20s)) << alex.screen();
-  std::this_thread::sleep_for(200ms);
+  // The prompt is redrawn after the line is printed.
+  (void)alex.wait_for("\nHi later\n" + prompt + "2> IO.pu", 5s);
   const std::string screen = alex.screen();
   // "Hi later" on a line of its own, the prompt redrawn below it with the half-typed text.
   EXPECT_NE(screen.find("\nHi later\n" + prompt + "2> IO.pu"), std::string::npos) << screen;

@@ -11,6 +11,7 @@
 
 #include "support/child_process.hpp"
 #include "support/erl_peer.hpp"
+#include "support/eventually.hpp"
 #include "support/ports.hpp"
 
 namespace {
@@ -33,7 +34,7 @@ run_result run_otpp(std::vector<std::string> args, const std::string& input,
   p.write_stdin(input);
   p.close_stdin();
   // Bounded: a shell that does not end on end of input fails the test instead of hanging.
-  for (int i = 0; i < 300 && p.running(); ++i) std::this_thread::sleep_for(50ms);
+  (void)otpp::test::eventually([&] { return !p.running(); }, 15s);
   run_result r;
   const int st = p.wait();
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -42,18 +43,18 @@ run_result run_otpp(std::vector<std::string> args, const std::string& input,
   return r;
 }
 
-TEST(ShellPipe, EachResultPrintsAfterItsPromptAndStatusIsZero) {
+TEST(shell_pipe, each_result_prints_after_its_prompt_and_status_is_zero) {
   auto r = run_otpp({"--no-banner"}, "1 + 2\n:sup?\n{:hi, [1, 2.5, \"a\"]}\n");
   EXPECT_EQ(r.output, "otpp(1)> 3\notpp(2)> :sup?\notpp(3)> {:hi, [1, 2.5, \"a\"]}\notpp(4)> \n");
   EXPECT_EQ(r.status, 0);
 }
 
-TEST(ShellPipe, TheBannerComesFirstAsInIex) {
+TEST(shell_pipe, the_banner_comes_first_as_in_iex) {
   auto r = run_otpp({}, "1\n");
   EXPECT_EQ(r.output.rfind("Interactive otpp", 0), 0u) << r.output;
 }
 
-TEST(ShellPipe, AnErrorPrintsTheScriptGoesOnAndTheStatusIsOne) {
+TEST(shell_pipe, an_error_prints_the_script_goes_on_and_the_status_is_one) {
   auto r = run_otpp({"--no-banner"}, "foo()\n{:a, b} = {:c, 1}\n:still_here\n");
   EXPECT_EQ(
       r.output,
@@ -63,19 +64,19 @@ TEST(ShellPipe, AnErrorPrintsTheScriptGoesOnAndTheStatusIsOne) {
   EXPECT_EQ(r.status, 1);
 }
 
-TEST(ShellPipe, MultiLineExpressionsContinueWithTheContinuationPrompt) {
+TEST(shell_pipe, multi_line_expressions_continue_with_the_continuation_prompt) {
   auto r = run_otpp({"--no-banner"}, "send(self(), :a)\nreceive do\n  x ->\n    {:got, x}\nend\n");
   EXPECT_EQ(r.output, "otpp(1)> :a\notpp(2)> ...(2)> ...(2)> ...(2)> {:got, :a}\notpp(3)> \n");
   EXPECT_EQ(r.status, 0);
 }
 
-TEST(ShellPipe, UnfinishedInputAtTheEndIsAnError) {
+TEST(shell_pipe, unfinished_input_at_the_end_is_an_error) {
   auto r = run_otpp({"--no-banner"}, "{1,\n");
   EXPECT_NE(r.output.find("TokenMissingError"), std::string::npos) << r.output;
   EXPECT_EQ(r.status, 1);
 }
 
-TEST(ShellPipe, SelfFlushAndALinkedExitBehaveAsInIex) {
+TEST(shell_pipe, self_flush_and_a_linked_exit_behave_as_in_iex) {
   auto r =
       run_otpp({"--no-banner"}, "send(self(), :sup?)\nflush()\nProcess.exit(self(), :kill)\n1\n");
   EXPECT_NE(r.output.find("otpp(2)> :sup?\n:ok\n"), std::string::npos) << r.output;
@@ -85,7 +86,7 @@ TEST(ShellPipe, SelfFlushAndALinkedExitBehaveAsInIex) {
   EXPECT_NE(r.output.find("otpp(1)> 1\n"), std::string::npos) << r.output;
 }
 
-TEST(ShellPipe, EvalRunsBeforeThePromptAndHaltExits) {
+TEST(shell_pipe, eval_runs_before_the_prompt_and_halt_exits) {
   auto r = run_otpp({"--eval", "IO.puts(:hi)", "--eval", "IO.puts(1 + 1)", "--halt"}, "");
   EXPECT_EQ(r.output, "hi\n2\n");
   EXPECT_EQ(r.status, 0);
@@ -94,7 +95,7 @@ TEST(ShellPipe, EvalRunsBeforeThePromptAndHaltExits) {
   EXPECT_EQ(r.status, 1);
 }
 
-TEST(ShellPipe, HelpNamesTheShellFlags) {
+TEST(shell_pipe, help_names_the_shell_flags) {
   auto r = run_otpp({"--help"}, "");
   for (const char* flag :
        {"--sname", "--name", "--cookie", "--eval", "--halt", "--epmd-port", "--net-ticktime"}) {
@@ -111,7 +112,7 @@ std::string epmd_names(std::uint16_t port) {
   return p.output();
 }
 
-TEST(ShellPipe, ANamedNodeIsRegisteredForItsLifeOnly) {
+TEST(shell_pipe, a_named_node_is_registered_for_its_life_only) {
   otpp::test::epmd_process epmd(otpp::test::free_port());
   const std::string name = otpp::test::unique_name("shellpipe");
   child_process shell({{otpp_bin, "--sname", name + "@localhost", "--cookie", "c", "--epmd-port",
@@ -123,13 +124,13 @@ TEST(ShellPipe, ANamedNodeIsRegisteredForItsLifeOnly) {
   ASSERT_TRUE(shell.wait_for(":" + name + "@localhost\n", 10s)) << shell.output();
   EXPECT_NE(epmd_names(epmd.port()).find("name " + name + " at port"), std::string::npos);
   shell.close_stdin();
-  for (int i = 0; i < 200 && shell.running(); ++i) std::this_thread::sleep_for(50ms);
+  (void)otpp::test::eventually([&] { return !shell.running(); });
   const int st = shell.wait();
   EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
   EXPECT_EQ(epmd_names(epmd.port()).find("name " + name + " at port"), std::string::npos);
 }
 
-TEST(ShellPipe, InterruptEndsABlockedShellAndUnregisters) {
+TEST(shell_pipe, interrupt_ends_a_blocked_shell_and_unregisters) {
   otpp::test::epmd_process epmd(otpp::test::free_port());
   const std::string name = otpp::test::unique_name("shellint");
   child_process shell({{otpp_bin, "--sname", name + "@localhost", "--cookie", "c", "--epmd-port",
@@ -138,16 +139,17 @@ TEST(ShellPipe, InterruptEndsABlockedShellAndUnregisters) {
                        false});
   ASSERT_TRUE(shell.wait_for("1> ", 20s)) << shell.output();
   shell.write_stdin("receive do :never -> 1 end\n");
+  // Nothing shows that the receive began; give the shell a moment to reach it.
   std::this_thread::sleep_for(300ms);
   ASSERT_TRUE(shell.running());
   shell.kill(SIGINT);
-  for (int i = 0; i < 200 && shell.running(); ++i) std::this_thread::sleep_for(50ms);
+  (void)otpp::test::eventually([&] { return !shell.running(); });
   const int st = shell.wait();
   EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 130) << st;
   EXPECT_EQ(epmd_names(epmd.port()).find("name " + name + " at port"), std::string::npos);
 }
 
-TEST(ShellPipe, NetTicktimeDeclaresAStoppedPeerDownInThatTime) {
+TEST(shell_pipe, net_ticktime_declares_a_stopped_peer_down_in_that_time) {
   otpp::test::epmd_process epmd(otpp::test::free_port());
   const std::string peer = otpp::test::unique_name("tickpeer") + "@localhost";
   const std::string me = otpp::test::unique_name("tickme") + "@localhost";
@@ -173,11 +175,11 @@ TEST(ShellPipe, NetTicktimeDeclaresAStoppedPeerDownInThatTime) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 15s);
   peer_node.kill(SIGKILL);
   shell.close_stdin();
-  for (int i = 0; i < 200 && shell.running(); ++i) std::this_thread::sleep_for(50ms);
+  (void)otpp::test::eventually([&] { return !shell.running(); });
   (void)shell.wait();
 }
 
-TEST(ShellPipe, TheLessonAgainstARealElixirNode) {
+TEST(shell_pipe, the_lesson_against_a_real_elixir_node) {
   otpp::test::epmd_process epmd(otpp::test::free_port());
   const std::string kate = otpp::test::unique_name("kate") + "@localhost";
   const std::string alex = otpp::test::unique_name("alex") + "@localhost";

@@ -15,6 +15,7 @@
 
 #include "support/child_process.hpp"
 #include "support/erl_peer.hpp"
+#include "support/eventually.hpp"
 #include "support/ports.hpp"
 
 namespace {
@@ -83,7 +84,7 @@ class piped_shell {
 
   void finish() {
     p_.close_stdin();
-    for (int i = 0; i < 200 && p_.running(); ++i) std::this_thread::sleep_for(50ms);
+    (void)otpp::test::eventually([&] { return !p_.running(); });
   }
 
  private:
@@ -197,7 +198,7 @@ void error_paths(const std::string& kate, std::uint16_t epmd_port) {
   sh.finish();
 }
 
-TEST(ShellRemoteErrors, AgainstTheLessonKateProgram) {
+TEST(shell_remote_errors, against_the_lesson_kate_program) {
   const std::string kate_bin = std::string(OTPP_BIN_DIR) + "/lesson_kate";
   if (::access(kate_bin.c_str(), X_OK) != 0) GTEST_SKIP() << "build the lesson_kate example first";
   otpp::test::epmd_process epmd(otpp::test::free_port());
@@ -209,7 +210,7 @@ TEST(ShellRemoteErrors, AgainstTheLessonKateProgram) {
   error_paths(kate, epmd.port());
 }
 
-TEST(ShellRemoteErrors, AgainstARealElixirNode) {
+TEST(shell_remote_errors, against_a_real_elixir_node) {
   otpp::test::epmd_process epmd(otpp::test::free_port());
   const std::string kate = otpp::test::unique_name("kate") + "@localhost";
   const std::string module =

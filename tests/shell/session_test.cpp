@@ -10,13 +10,15 @@
 
 #include "otpp/otp/io.hpp"
 #include "otpp/otp/node.hpp"
+#include "support/eventually.hpp"
 
 namespace {
 
 using namespace otpp;
 using namespace std::chrono_literals;
+using otpp::test::eventually;
 
-class ShellSession : public ::testing::Test {
+class shell_session : public ::testing::Test {
  protected:
   void SetUp() override {
     otp::node_options o;
@@ -65,7 +67,7 @@ class ShellSession : public ::testing::Test {
   std::string out;
 };
 
-TEST_F(ShellSession, PromptCountsSuccessfulExpressions) {
+TEST_F(shell_session, prompt_counts_successful_expressions) {
   EXPECT_EQ(s->prompt(), "otpp(1)> ");
   feed("1 + 1");
   EXPECT_EQ(s->prompt(), "otpp(2)> ");
@@ -76,26 +78,26 @@ TEST_F(ShellSession, PromptCountsSuccessfulExpressions) {
   EXPECT_EQ(s->feed("after 0 -> :none end"), shell::session::outcome::ok);
 }
 
-TEST_F(ShellSession, MessagesToSelfQueueUntilFlush) {
+TEST_F(shell_session, messages_to_self_queue_until_flush) {
   EXPECT_EQ(feed("send(self(), {:hi, 1})"), "{:hi, 1}\n");
   EXPECT_EQ(feed("send(self(), :sup?)"), ":sup?\n");
   EXPECT_EQ(feed("flush()"), "{:hi, 1}\n:sup?\n:ok\n");
   EXPECT_EQ(feed("flush()"), ":ok\n");
 }
 
-TEST_F(ShellSession, SelfPrintsAsALocalPid) {
+TEST_F(shell_session, self_prints_as_a_local_pid) {
   const std::string text = feed("self()");
   EXPECT_EQ(text.rfind("#PID<0.", 0), 0u) << text;
   EXPECT_EQ(feed("node(self())"), ":nonode@nohost\n");
 }
 
-TEST_F(ShellSession, ReceiveGetsMessagesFromOtherProcesses) {
+TEST_F(shell_session, receive_gets_messages_from_other_processes) {
   node->rt().send(s->self(), tuple_of(atom("ping"), 41));
   EXPECT_EQ(feed("receive do {:ping, n} -> n + 1 end"), "42\n");
   EXPECT_EQ(feed("receive do :never -> 1 after 20 -> :timeout end"), ":timeout\n");
 }
 
-TEST_F(ShellSession, SendByRegisteredName) {
+TEST_F(shell_session, send_by_registered_name) {
   feed("Process.register(self(), :me)");
   EXPECT_EQ(feed("send(:me, :by_name)"), ":by_name\n");
   EXPECT_EQ(feed("send({:me, node()}, :by_tuple)"), ":by_tuple\n");
@@ -104,7 +106,7 @@ TEST_F(ShellSession, SendByRegisteredName) {
   EXPECT_EQ(feed("Process.whereis(:nobody)"), "nil\n");
 }
 
-TEST_F(ShellSession, ExportedFunctionsAreCallable) {
+TEST_F(shell_session, exported_functions_are_callable) {
   EXPECT_EQ(feed("Kate.add(1, 2)"), "3\n");
   EXPECT_EQ(feed("Kate.nope()"),
             "** (UndefinedFunctionError) function Kate.nope/0 is undefined or private\n    "
@@ -113,7 +115,7 @@ TEST_F(ShellSession, ExportedFunctionsAreCallable) {
   EXPECT_NE(node_output->text().find("Hi, my name is Kate\n"), std::string::npos);
 }
 
-TEST_F(ShellSession, UndefinedFunctionsOfTheNodesModulesSuggestOthersAsIexDoes) {
+TEST_F(shell_session, undefined_functions_of_the_nodes_modules_suggest_others_as_iex_does) {
   // Same name, other arity: every arity. A name close to one exported: that one.
   EXPECT_EQ(feed("Kate.add(1)"),
             "** (UndefinedFunctionError) function Kate.add/1 is undefined or private. Did you "
@@ -135,15 +137,12 @@ TEST_F(ShellSession, UndefinedFunctionsOfTheNodesModulesSuggestOthersAsIexDoes) 
   EXPECT_EQ(feed("1 + 1"), "2\n");
 }
 
-TEST_F(ShellSession, ALinkedSpawnOnAnUnreachableNodeWarnsThenKillsTheShellProcess) {
+TEST_F(shell_session, a_linked_spawn_on_an_unreachable_node_warns_then_kills_the_shell_process) {
   const std::string me = feed("self()");
   feed("Node.spawn_link(:nosuch@localhost, Kate, :say_name, [])");
   // The EXIT may have come during the evaluation already.
-  bool restarted = false;
-  for (int i = 0; i < 200 && !restarted; ++i) {
-    restarted = output().find("** (EXIT from") != std::string::npos || s->poll();
-    if (!restarted) std::this_thread::sleep_for(10ms);
-  }
+  const bool restarted = eventually(
+      [&] { return output().find("** (EXIT from") != std::string::npos || s->poll(); });
   ASSERT_TRUE(restarted);
   const std::string text = output();
   const std::string warning =
@@ -158,7 +157,7 @@ TEST_F(ShellSession, ALinkedSpawnOnAnUnreachableNodeWarnsThenKillsTheShellProces
   EXPECT_EQ(feed("1 + 1"), "2\n");
 }
 
-TEST_F(ShellSession, ALoggerEventSentToTheNodePrintsAsIexPrintsIt) {
+TEST_F(shell_session, a_logger_event_sent_to_the_node_prints_as_iex_prints_it) {
   ASSERT_TRUE(node->rt().whereis(atom("logger")));
   ASSERT_TRUE(node->rt().whereis(atom("logger_proxy")));
   node->rt().send(
@@ -172,24 +171,16 @@ TEST_F(ShellSession, ALoggerEventSentToTheNodePrintsAsIexPrintsIt) {
   const std::string tail =
       " raised an exception\n** (UndefinedFunctionError) function Kate.nope/0 is undefined or "
       "private\n    Kate.nope()\n";
-  bool seen = false;
-  for (int i = 0; i < 200 && !seen; ++i) {
-    seen = output().find(tail) != std::string::npos;
-    if (!seen) std::this_thread::sleep_for(10ms);
-  }
+  const bool seen = eventually([&] { return output().find(tail) != std::string::npos; });
   EXPECT_TRUE(seen) << output();
   EXPECT_NE(output().find("[error] Process #PID<0."), std::string::npos) << output();
 }
 
-TEST_F(ShellSession, ALinkedProcessThatCrashesKillsAndRestartsTheShellProcess) {
+TEST_F(shell_session, a_linked_process_that_crashes_kills_and_restarts_the_shell_process) {
   feed("x = 1");
   const std::string old_self = feed("self()");
   feed("spawn_link(Crash, :later, [30])");
-  bool restarted = false;
-  for (int i = 0; i < 200 && !restarted; ++i) {
-    restarted = s->poll();
-    if (!restarted) std::this_thread::sleep_for(10ms);
-  }
+  const bool restarted = eventually([&] { return s->poll(); });
   ASSERT_TRUE(restarted);
   const std::string text = output();
   const std::string old_pid = old_self.substr(0, old_self.size() - 1);
@@ -201,7 +192,7 @@ TEST_F(ShellSession, ALinkedProcessThatCrashesKillsAndRestartsTheShellProcess) {
   EXPECT_EQ(feed("x").rfind("** (CompileError)", 0), 0u);  // bindings are gone, as in iex
 }
 
-TEST_F(ShellSession, KillingTheShellProcessPrintsItsExit) {
+TEST_F(shell_session, killing_the_shell_process_prints_its_exit) {
   const std::string me = feed("self()");
   const std::string text = feed("Process.exit(self(), :kill)");
   EXPECT_EQ(text, "** (EXIT from " + me.substr(0, me.size() - 1) +
@@ -209,13 +200,13 @@ TEST_F(ShellSession, KillingTheShellProcessPrintsItsExit) {
                       "\n");
 }
 
-TEST_F(ShellSession, TrappingExitsTurnsTheCrashIntoAMessage) {
+TEST_F(shell_session, trapping_exits_turns_the_crash_into_a_message) {
   EXPECT_EQ(feed("Process.flag(:trap_exit, true)"), "false\n");
   feed("pid = spawn_link(Crash, :later, [1])");
   EXPECT_EQ(feed("receive do {:EXIT, ^pid, reason} -> reason after 2000 -> :none end"), ":boom\n");
 }
 
-TEST_F(ShellSession, MonitorsDeliverDown) {
+TEST_F(shell_session, monitors_deliver_down) {
   // The crash comes late enough that the monitor is surely set first, even on a loaded machine.
   feed("pid = spawn(Crash, :later, [300])");
   feed("ref = Process.monitor(pid)");
@@ -223,8 +214,9 @@ TEST_F(ShellSession, MonitorsDeliverDown) {
             ":boom\n");
 }
 
-TEST_F(ShellSession, InterruptEndsABlockedReceiveQuietly) {
+TEST_F(shell_session, interrupt_ends_a_blocked_receive_quietly) {
   std::thread t([this] {
+    // Nothing shows that the receive began; interrupt a moment after it was fed.
     std::this_thread::sleep_for(100ms);
     s->interrupt();
   });
@@ -233,7 +225,7 @@ TEST_F(ShellSession, InterruptEndsABlockedReceiveQuietly) {
   EXPECT_EQ(output().find("EXIT from"), std::string::npos);
 }
 
-TEST_F(ShellSession, NodeFunctionsOnANodeThatIsNotAlive) {
+TEST_F(shell_session, node_functions_on_a_node_that_is_not_alive) {
   EXPECT_EQ(feed("Node.self()"), ":nonode@nohost\n");
   EXPECT_EQ(feed("Node.alive?()"), "false\n");
   EXPECT_EQ(feed("Node.list()"), "[]\n");
@@ -241,7 +233,7 @@ TEST_F(ShellSession, NodeFunctionsOnANodeThatIsNotAlive) {
   EXPECT_EQ(feed("Node.ping(:kate@localhost)"), ":pang\n");
 }
 
-TEST_F(ShellSession, ErrorsLeaveTheShellUsable) {
+TEST_F(shell_session, errors_leave_the_shell_usable) {
   feed("{:a, b} = {:c, 1}");
   feed(")");
   feed("Foo.bar()");
@@ -249,7 +241,7 @@ TEST_F(ShellSession, ErrorsLeaveTheShellUsable) {
   EXPECT_EQ(feed("1 + 1"), "2\n");
 }
 
-TEST_F(ShellSession, PidHelperReadsPrintedPids) {
+TEST_F(shell_session, pid_helper_reads_printed_pids) {
   const std::string me = feed("self()");
   const std::string dotted = me.substr(5, me.size() - 7);  // "#PID<0.5.0>\n" -> "0.5.0"
   EXPECT_EQ(feed("pid(\"" + dotted + "\") == self()"), "true\n");

@@ -24,7 +24,7 @@ std::string read(std::string_view text) {
   return out;
 }
 
-TEST(ShellSyntax, LiteralsReadAsElixirWritesThem) {
+TEST(shell_syntax, literals_read_as_elixir_writes_them) {
   EXPECT_EQ(read(":sup?"), ":sup?");
   EXPECT_EQ(read(":\"kate@localhost\""), ":kate@localhost");
   EXPECT_EQ(read(":kate@localhost"), ":kate@localhost");
@@ -39,12 +39,12 @@ TEST(ShellSyntax, LiteralsReadAsElixirWritesThem) {
   EXPECT_EQ(read("nil"), "nil");
 }
 
-TEST(ShellSyntax, BareNodeNameIsASyntaxErrorAsInElixir) {
+TEST(shell_syntax, bare_node_name_is_a_syntax_error_as_in_elixir) {
   EXPECT_EQ(read("kate@localhost"),
             "error 1:1: invalid character \"@\" (code point U+0040) in identifier: kate@localhost");
 }
 
-TEST(ShellSyntax, CallsWithAndWithoutParentheses) {
+TEST(shell_syntax, calls_with_and_without_parentheses) {
   EXPECT_EQ(read("self()"), "self()");
   EXPECT_EQ(read("send(pid, {:hi, self()})"), "send(pid, {:hi, self()})");
   EXPECT_EQ(read("send pid, :sup?"), "send(pid, :sup?)");
@@ -61,7 +61,7 @@ TEST(ShellSyntax, CallsWithAndWithoutParentheses) {
   EXPECT_EQ(read("1 |> Kernel.+(2)"), "Kernel.+(1, 2)");
 }
 
-TEST(ShellSyntax, OperatorsFollowElixirPrecedence) {
+TEST(shell_syntax, operators_follow_elixir_precedence) {
   EXPECT_EQ(read("1 + 2 * 3"), "(1 + (2 * 3))");
   EXPECT_EQ(read("a = b = 1"), "a = b = 1");
   EXPECT_EQ(read("x == 1 and y"), "((x == 1) and y)");
@@ -70,14 +70,14 @@ TEST(ShellSyntax, OperatorsFollowElixirPrecedence) {
   EXPECT_EQ(read("x not in [1]"), "(x not in [1])");
 }
 
-TEST(ShellSyntax, NewlinesAndSemicolonsSeparateExpressions) {
+TEST(shell_syntax, newlines_and_semicolons_separate_expressions) {
   EXPECT_EQ(read("x = 1; y = 2"), "x = 1 ; y = 2");
   EXPECT_EQ(read("x = 1\ny"), "x = 1 ; y");
   EXPECT_EQ(read("1 +\n2"), "(1 + 2)");
   EXPECT_EQ(read("[1,\n 2]"), "[1, 2]");
 }
 
-TEST(ShellSyntax, ReceiveWithClausesGuardsAndAfter) {
+TEST(shell_syntax, receive_with_clauses_guards_and_after) {
   EXPECT_EQ(read("receive do\n  {:hi, pid} -> send pid, :sup?\nend"),
             "receive do {:hi, pid} -> send(pid, :sup?); end");
   EXPECT_EQ(read("receive do x when is_atom(x) -> x\n y -> y after 100 -> :timeout end"),
@@ -86,7 +86,7 @@ TEST(ShellSyntax, ReceiveWithClausesGuardsAndAfter) {
   EXPECT_EQ(read("receive do\n:a ->\n  1\n  2\nend"), "receive do :a -> 1; 2; end");
 }
 
-TEST(ShellSyntax, CaseIfCond) {
+TEST(shell_syntax, case_if_cond) {
   EXPECT_EQ(read("case x do {a, _} -> a end"), "case x do {a, _} -> a; end");
   EXPECT_EQ(read("if x, do: 1, else: 2"), "if x do 1 else 2 end");
   EXPECT_EQ(read("if x do\n 1\nelse\n 2\nend"), "if x do (1) else (2) end");
@@ -94,7 +94,7 @@ TEST(ShellSyntax, CaseIfCond) {
   EXPECT_EQ(read("case f(x) do _ -> 1 end"), "case f(x) do _ -> 1; end");
 }
 
-TEST(ShellSyntax, UnfinishedInputAsksForMore) {
+TEST(shell_syntax, unfinished_input_asks_for_more) {
   EXPECT_EQ(read("{1, 2"), "incomplete");
   EXPECT_EQ(read("1 +"), "incomplete");
   EXPECT_EQ(read("receive do"), "incomplete");
@@ -107,19 +107,19 @@ TEST(ShellSyntax, UnfinishedInputAsksForMore) {
             "receive do y -> y; after 100 -> :timeout end");
 }
 
-TEST(ShellSyntax, SyntaxErrorsSayWhereAndWhat) {
+TEST(shell_syntax, syntax_errors_say_where_and_what) {
   EXPECT_EQ(read(")"), "error 1:1: unexpected token: )");
   EXPECT_EQ(read("{1, 2 ]"),
             "error 1:7: unexpected token: ]. The \"{\" at line 1 is missing terminator \"}\"");
   EXPECT_EQ(read("end"), "error 1:1: unexpected reserved word: end");
 }
 
-TEST(ShellSyntax, InterpolatedStringsSplitIntoParts) {
+TEST(shell_syntax, interpolated_strings_split_into_parts) {
   EXPECT_EQ(read("\"a #{x} b\""), "\"a #{(x)} b\"");
   EXPECT_EQ(read("\"#{1 + 2}\""), "\"#{((1 + 2))}\"");
 }
 
-TEST(ShellSyntax, AmbiguousUnaryCallIsMarked) {
+TEST(shell_syntax, ambiguous_unary_call_is_marked) {
   parse_outcome r = parse("x -1");
   ASSERT_TRUE(std::holds_alternative<program>(r));
   const auto& e = *std::get<program>(r).exprs.at(0);
@@ -128,7 +128,7 @@ TEST(ShellSyntax, AmbiguousUnaryCallIsMarked) {
   EXPECT_EQ(read("x - 1"), "(x - 1)");
 }
 
-TEST(ShellSyntax, FnAndDefmoduleParseAsUnsupported) {
+TEST(shell_syntax, fn_and_defmodule_parse_as_unsupported) {
   parse_outcome r = parse("fn -> 1 end");
   ASSERT_TRUE(std::holds_alternative<program>(r));
   EXPECT_EQ(std::get<program>(r).exprs.at(0)->kind, expr_kind::unsupported);

@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/eventually.hpp"
+
 namespace otpp::test {
 
 class tmux_pane {
@@ -66,12 +68,7 @@ class tmux_pane {
 
   /// Waits until the screen shows `needle` at least `times` times.
   bool wait_for(const std::string& needle, std::chrono::milliseconds timeout, int times = 1) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      if (count(screen(), needle) >= times) return true;
-      if (std::chrono::steady_clock::now() >= deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    return otpp::test::eventually([&] { return count(screen(), needle) >= times; }, timeout);
   }
 
   /// Whether the pane's program still runs (tmux keeps no pane once it exits).

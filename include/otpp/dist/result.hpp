@@ -3,8 +3,8 @@
 #pragma once
 
 #include <string>
-#include <utility>
-#include <variant>
+
+#include "otpp/term/expected.hpp"
 
 namespace otpp::dist {
 
@@ -13,27 +13,13 @@ struct failure {
   std::string reason;
 };
 
-/// Either a `T` or a `failure` (a small stand-in for C++23's std::expected).
+/// Either a `T` or a `failure`; `error()` gives the reason's words.
 template <class T>
-class result {
+class result : public expected<T, failure> {
  public:
-  result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
-  result(failure f) : v_(std::move(f)) {}    // NOLINT(google-explicit-constructor)
-
-  [[nodiscard]] bool ok() const noexcept { return v_.index() == 0; }
-  explicit operator bool() const noexcept { return ok(); }
-  /// Precondition: ok().
-  [[nodiscard]] T& value() & { return std::get<0>(v_); }
-  [[nodiscard]] const T& value() const& { return std::get<0>(v_); }
-  [[nodiscard]] T&& value() && { return std::get<0>(std::move(v_)); }
-  T* operator->() { return &std::get<0>(v_); }
-  const T* operator->() const { return &std::get<0>(v_); }
-  T& operator*() & { return std::get<0>(v_); }
+  using expected<T, failure>::expected;
   /// Precondition: !ok().
-  [[nodiscard]] const std::string& error() const { return std::get<1>(v_).reason; }
-
- private:
-  std::variant<T, failure> v_;
+  [[nodiscard]] const std::string& error() const { return expected<T, failure>::error().reason; }
 };
 
 /// Success without a value.

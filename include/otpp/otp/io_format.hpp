@@ -13,6 +13,7 @@
 #include "otpp/dist/result.hpp"
 #include "otpp/term/print.hpp"
 #include "otpp/term/term.hpp"
+#include "otpp/term/unicode.hpp"
 
 namespace otpp::io {
 
@@ -21,15 +22,22 @@ using chars = std::u32string;
 
 /// The encoding of an I/O request or control sequence: `latin1` (bytes are characters,
 /// characters above 255 are refused or escaped) or `unicode` (the `t` modifier, UTF-8 binaries).
-enum class encoding : std::uint8_t { latin1, unicode };
+using unicode::encoding;
 
-/// How pids, ports and references of a node print in `~p`/`~w`: `<0.88.0>` for the local node,
-/// the peer's slot in the local node table otherwise (`<8526.88.0>`). Set by whoever knows the
-/// node table (the node object); thread-safe at any time. Without one every node prints 0.
-void set_node_numbering(otpp::node_numbering numbering);
+// Character data and UTF-8, as the term layer converts them.
+using unicode::characters_to_list;
+using unicode::characters_to_utf8;
+using unicode::from_utf8;
+using unicode::to_utf8;
+
+// How pids, ports and references print in `~p`/`~w`: `<0.88.0>` for the local node, the
+// peer's number in the printing node's own table otherwise (`<8526.88.0>`). Every function
+// here takes that node's numbering (its services' or io server's, see node_numbers.hpp);
+// without one every node prints as 0.
 
 /// io_lib:write/2: a term in standard syntax (`~w`); `depth` < 0 means unlimited.
-[[nodiscard]] chars write(const term& t, int depth = -1, encoding enc = encoding::latin1);
+[[nodiscard]] chars write(const term& t, int depth = -1, encoding enc = encoding::latin1,
+                          const otpp::node_numbering* numbering = nullptr);
 
 /// Options of io_lib_pretty:print/2 (`~p`).
 struct print_options {
@@ -38,6 +46,7 @@ struct print_options {
   int depth = -1;        ///< < 0: unlimited
   encoding enc = encoding::latin1;
   bool strings = true;  ///< print printable lists as strings (`~lp` turns this off)
+  const otpp::node_numbering* numbering = nullptr;  ///< the printing node's, or every node is 0
 };
 
 /// io_lib_pretty:print/2: a term laid out over lines as `~p` does.
@@ -46,13 +55,13 @@ struct print_options {
 /// io_lib:format/2. `fmt` is a character list, a binary (its bytes are characters) or an atom;
 /// `args` a proper list. A bad format, too few or too many arguments, or an argument of the
 /// wrong type gives a failure (Erlang raises badarg; an io server replies `{error, format}`).
-/// `numbering`, when given, numbers nodes in pids for this call instead of the global one
-/// (an io server prints pids as its own node sees them).
+/// `numbering` numbers the nodes of pids as the printing node does.
 [[nodiscard]] dist::result<chars> format_chars(const term& fmt, const term& args,
                                                const otpp::node_numbering* numbering = nullptr);
 
 /// As `format_chars`, as UTF-8.
-[[nodiscard]] dist::result<std::string> format(const term& fmt, const term& args);
+[[nodiscard]] dist::result<std::string> format(const term& fmt, const term& args,
+                                               const otpp::node_numbering* numbering = nullptr);
 
 /// As `format_chars` with a UTF-8 format (as an Erlang source string literal) and C++ args:
 /// `io::format("~p~n", {tuple_of(atoms::ok, 1)})`.
@@ -61,19 +70,5 @@ struct print_options {
                                                       std::initializer_list<term> args) {
   return format(fmt, std::span<const term>(args.begin(), args.size()));
 }
-
-/// unicode:characters_to_list/2: character data (code points, binaries and nested lists of
-/// them, an improper tail may be a binary) in `in` encoding. nullopt when it is not chardata,
-/// holds a code point above 255 in latin1 or beyond Unicode, or a binary is not UTF-8 in unicode.
-[[nodiscard]] std::optional<chars> characters_to_list(const term& data, encoding in);
-
-/// unicode:characters_to_binary(Data, In, utf8), as a std::string.
-[[nodiscard]] std::optional<std::string> characters_to_utf8(const term& data, encoding in);
-
-/// UTF-8 text of code points (each must be a valid scalar value; others become U+FFFD).
-[[nodiscard]] std::string to_utf8(std::u32string_view text);
-
-/// Code points of UTF-8 text; nullopt when it is not valid UTF-8.
-[[nodiscard]] std::optional<chars> from_utf8(std::string_view text);
 
 }  // namespace otpp::io

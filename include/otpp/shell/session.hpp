@@ -18,29 +18,10 @@
 #include "otpp/runtime/scoped_process.hpp"
 #include "otpp/shell/evaluator.hpp"
 #include "otpp/shell/logger.hpp"
+#include "otpp/term/node_numbers.hpp"
 #include "otpp/term/parse.hpp"
 
 namespace otpp::shell {
-
-/// Numbers nodes for printing pids (`#PID<100.125.0>`) and reads the numbers back
-/// (`pid("100.125.0")`): 0 is the local node, peers get 100, 101, ... in order of appearance.
-/// Thread-safe.
-class node_numbers {
- public:
-  explicit node_numbers(atom local) : local_(local) {}
-  [[nodiscard]] std::uint32_t number(atom node, std::uint32_t creation);
-  [[nodiscard]] std::optional<node_identity> resolve(std::uint32_t number) const;
-  void set_local(atom local);
-
- private:
-  struct entry {
-    atom node;
-    std::uint32_t creation;
-  };
-  mutable std::mutex mu_;
-  atom local_;
-  std::vector<entry> peers_;
-};
 
 class session {
  public:

@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
+#include "otpp/term/expected.hpp"
 #include "otpp/term/term.hpp"
 
 namespace otpp::etf {
@@ -118,29 +118,9 @@ struct decode_error {
   [[nodiscard]] std::string to_string() const;
 };
 
-/// Either a `T` or a `decode_error` (a small stand-in for C++23's std::expected).
+/// Either a `T` or a `decode_error`.
 template <class T>
-class result {
- public:
-  result(T value) : v_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
-  result(decode_error e) : v_(std::move(e)) {}       // NOLINT(google-explicit-constructor)
-
-  [[nodiscard]] bool ok() const noexcept { return v_.index() == 0; }
-  explicit operator bool() const noexcept { return ok(); }
-  /// Precondition: ok().
-  [[nodiscard]] T& value() & { return std::get<0>(v_); }
-  [[nodiscard]] const T& value() const& { return std::get<0>(v_); }
-  [[nodiscard]] T&& value() && { return std::get<0>(std::move(v_)); }
-  T* operator->() { return &std::get<0>(v_); }
-  const T* operator->() const { return &std::get<0>(v_); }
-  T& operator*() & { return std::get<0>(v_); }
-  const T& operator*() const& { return std::get<0>(v_); }
-  /// Precondition: !ok().
-  [[nodiscard]] const decode_error& error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, decode_error> v_;
-};
+using result = expected<T, decode_error>;
 
 struct decode_options {
   /// Deepest nesting of tuples, lists, maps and fun environments accepted. Decoding itself

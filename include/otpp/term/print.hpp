@@ -52,6 +52,21 @@ void print_to(std::string& out, const term& t, const print_options& options = {}
 /// `nil` (Elixir).
 [[nodiscard]] std::string format_atom(atom a, otpp::syntax s = otpp::syntax::erlang);
 
+/// How io_lib writes characters beyond printable ASCII between quotes (io_lib:string_char/4):
+/// `latin1` writes Latin-1 as is, `unicode_as_unicode` every printable character as is (`~tp`),
+/// `unicode_as_latin1` characters above 255 as `\x{...}` (`~p` of a Unicode atom).
+enum class char_escaping : std::uint8_t { latin1, unicode_as_unicode, unicode_as_latin1 };
+
+/// io_lib:string_char/4: appends `c` as Erlang writes it between two `quote` characters.
+void append_quoted_char(std::u32string& out, char32_t c, char32_t quote, char_escaping mode);
+
+/// io_lib:quote_atom/2: whether `a` must be written between single quotes in Erlang syntax.
+[[nodiscard]] bool erlang_atom_needs_quotes(atom a);
+
+/// io_lib:write_atom/1: `a` in Erlang syntax as code points, quoted when it must be, quoted
+/// characters escaped as `mode` says. The printer above writes atoms with this same rule.
+[[nodiscard]] std::u32string erlang_atom_chars(atom a, char_escaping mode);
+
 /// Writes `t` in Erlang syntax, `~tp` style.
 std::ostream& operator<<(std::ostream& os, const term& t);
 

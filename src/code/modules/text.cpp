@@ -236,7 +236,8 @@ void add_text(export_table& x) {
     co_return co_await io_request(self, d, std::move(req));
   });
   x.add("io", "write", [](process& self, term t) -> task<term> {
-    term req = tuple_of(atoms::put_chars, atoms::unicode, char_list(io::write(t, -1, io::encoding::unicode)));
+    // Formatted by the io server, so pids print with its node's numbering.
+    term req = format_request(term::string("~tw"), list_of(t));
     co_return co_await io_request(self, self.group_leader(), std::move(req));
   });
   x.add("io_lib", "format", [](term fmt, term args) {
