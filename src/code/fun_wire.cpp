@@ -44,14 +44,10 @@ struct fun_wire_registry {
   }
 };
 
-// One registry per installed runtime, for await_peer_funs to find.
-std::mutex registries_mu;
-std::unordered_map<const runtime*, std::weak_ptr<fun_wire_registry>> registries;
-
+// The node's registry, kept in its services (nullptr when the fun wire is not installed).
 std::shared_ptr<fun_wire_registry> registry_of(const runtime& rt) {
-  std::lock_guard lock(registries_mu);
-  auto it = registries.find(&rt);
-  return it == registries.end() ? nullptr : it->second.lock();
+  auto* services = otp::services_of(rt);
+  return services ? services->find_extension<fun_wire_registry>() : nullptr;
 }
 
 // The arity of a list of fun clauses: the length of the first clause's argument list.
@@ -229,11 +225,7 @@ task<std::optional<peer_erl_eval>> learn_erl_eval_identity(process& self, atom n
 void install_fun_wire(otp::node& n) {
   dist::engine* engine = n.engine();
   if (!engine) return;
-  auto reg = std::make_shared<fun_wire_registry>();
-  {
-    std::lock_guard lock(registries_mu);
-    registries[&n.rt()] = reg;
-  }
+  auto reg = n.services().use_extension<fun_wire_registry>();
   engine->set_closure_rewriter_factory([reg](atom node, std::uint32_t) {
     auto entry = std::make_shared<peer_entry>();
     {

@@ -13,6 +13,7 @@
 #include "otpp/otp/logger.hpp"
 #include "otpp/otp/rpc.hpp"
 #include "otpp/otp/task_supervisor.hpp"
+#include "otpp/term/node_numbers.hpp"
 #include "otpp/term/print.hpp"
 
 namespace otpp::otp {
@@ -26,28 +27,6 @@ const atom a_features_reply("features_reply");
 const atom a_block_call("block_call");
 const atom a_send("send");
 const atom a_badarg("badarg");
-
-// ---- node numbers for printing pids -------------------------------------------------------------
-
-// Erlang prints a remote pid with the peer's slot in its node table; otpp numbers peers in the
-// order it first prints them, starting where Erlang's small tables usually are.
-class peer_numbers {
- public:
-  explicit peer_numbers(atom local) : local_(local) {}
-  std::uint32_t number(atom node) {
-    if (node == local_) return 0;
-    std::lock_guard lock(mu_);
-    auto [it, fresh] = numbers_.try_emplace(node.index(), next_);
-    if (fresh) ++next_;
-    return it->second;
-  }
-
- private:
-  std::mutex mu_;
-  std::unordered_map<std::uint32_t, std::uint32_t> numbers_;
-  std::uint32_t next_ = 100;
-  atom local_;
-};
 
 // ---- running exported functions for other nodes
 // --------------------------------------------------
@@ -276,8 +255,7 @@ node_services::node_services(runtime& rt, dist::engine* engine, export_table& ex
                              services_options options)
     : rt_(rt), engine_(engine), exports_(exports) {
   // Self-contained (no pointer to the runtime): printers may hold it after this node is gone.
-  auto numbers = std::make_shared<peer_numbers>(rt.node());
-  numbering_ = [numbers](atom node, std::uint32_t) { return numbers->number(node); };
+  numbering_ = node_numbers::numbering(std::make_shared<node_numbers>(rt.node()));
 
   auto out = options.output ? options.output : std::make_shared<io::fd_output_sink>(1);
   auto dev = std::make_shared<io::io_device>(std::move(out), options.input);

@@ -83,6 +83,21 @@ atom test_cluster::start_erl(std::string_view prefix, const std::vector<std::str
   std::vector<std::string> args = {"erl", "-sname", name, "-setcookie", options_.cookie,
                                    "-noshell", "-start_epmd", "false"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
+  return start_peer(name, std::move(args));
+}
+
+atom test_cluster::start_elixir(std::string_view prefix, const std::vector<std::string>& extra_args) {
+  std::string name = unique_name(prefix);
+  // What `iex --sname N --cookie C` runs, without the interactive shell: Elixir's modules are
+  // loaded (Task.Supervisor, GenServer, ...) and the node serves until it is stopped.
+  std::vector<std::string> args = {"elixir", "--sname", name, "--cookie", options_.cookie,
+                                   "--erl", "-start_epmd false", "--no-halt"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  args.insert(args.end(), {"-e", ":ok"});
+  return start_peer(name, std::move(args));
+}
+
+atom test_cluster::start_peer(const std::string& name, std::vector<std::string> args) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -109,10 +124,10 @@ atom test_cluster::start_erl(std::string_view prefix, const std::vector<std::str
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
   posix_spawnattr_setpgroup(&attr, 0);
   pid_t pid = -1;
-  int rc = ::posix_spawnp(&pid, "erl", &files, &attr, argv.data(), envp.data());
+  int rc = ::posix_spawnp(&pid, argv[0], &files, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&files);
   posix_spawnattr_destroy(&attr);
-  if (rc != 0) throw std::runtime_error(std::string("test cluster: cannot start erl: ") + std::strerror(rc));
+  if (rc != 0) throw std::runtime_error("test cluster: cannot start " + args[0] + ": " + std::strerror(rc));
   erls_.push_back({atom(name), pid});
 
   // Ready once it registered with the port mapper: from then on it accepts connections.
@@ -121,9 +136,9 @@ atom test_cluster::start_erl(std::string_view prefix, const std::vector<std::str
   while (!registered(alive)) {
     if (reaped(pid)) {
       erls_.back().pid = -1;
-      throw std::runtime_error("test cluster: erl " + name + " exited while starting");
+      throw std::runtime_error("test cluster: " + args[0] + " " + name + " exited while starting");
     }
-    if (clock::now() > deadline) throw std::runtime_error("test cluster: erl " + name + " did not come up");
+    if (clock::now() > deadline) throw std::runtime_error("test cluster: " + args[0] + " " + name + " did not come up");
     std::this_thread::sleep_for(poll_interval);
   }
   return atom(name);

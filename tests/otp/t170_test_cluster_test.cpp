@@ -45,6 +45,17 @@ TEST(test_cluster, a_real_erl_answers_rpc_from_an_otpp_node_and_teardown_stops_i
   EXPECT_EQ(errno, ESRCH);
 }
 
+TEST(test_cluster, a_real_elixir_node_answers_rpc_with_elixirs_own_modules) {
+  otp::test_cluster c;
+  otp::node& alex = c.start_node("alex");
+  atom iex = c.start_elixir("iex");
+  scoped_process me(alex.rt());
+  term sum = rpc::call(me, iex, atom("Elixir.Enum"), atom("sum"), {list_of(1, 2, 3)}, c.timeout());
+  EXPECT_EQ(sum, term(6));
+  term upcased = rpc::call(me, iex, atom("Elixir.String"), atom("upcase"), {term::binary("kate")}, c.timeout());
+  EXPECT_EQ(to_string(upcased), "<<\"KATE\">>");
+}
+
 TEST(test_cluster, a_killed_erl_goes_down_for_the_nodes_that_watch_it) {
   otp::test_cluster c;
   otp::node& alex = c.start_node("alex");

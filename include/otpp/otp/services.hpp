@@ -13,6 +13,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <typeindex>
+#include <unordered_map>
 #include <vector>
 
 #include "otpp/dist/engine.hpp"
@@ -73,6 +75,24 @@ class node_services {
   /// process that fails with undef.
   [[nodiscard]] spawn_body spawn_body_for(const remote_spawn_request& request) const;
 
+  /// The node's one `T`, made with `T()` on first use (as asio's `use_service`): how a
+  /// higher layer keeps per-node state (the code layer's fun wire) without a process-wide
+  /// registry. Lives as long as the services.
+  template <class T>
+  std::shared_ptr<T> use_extension() {
+    std::lock_guard lock(mu_);
+    auto& slot = extensions_[std::type_index(typeid(T))];
+    if (!slot) slot = std::make_shared<T>();
+    return std::static_pointer_cast<T>(slot);
+  }
+  /// The node's `T` if use_extension made one, else nullptr.
+  template <class T>
+  [[nodiscard]] std::shared_ptr<T> find_extension() {
+    std::lock_guard lock(mu_);
+    auto it = extensions_.find(std::type_index(typeid(T)));
+    return it == extensions_.end() ? nullptr : std::static_pointer_cast<T>(it->second);
+  }
+
  private:
   runtime& rt_;
   dist::engine* engine_;
@@ -83,6 +103,7 @@ class node_services {
   std::optional<pid> logger_;
   std::mutex mu_;
   std::vector<pid> supervisors_;
+  std::unordered_map<std::type_index, std::shared_ptr<void>> extensions_;
 };
 
 /// The services installed for `rt` (kept in its upper-layer slot), or nullptr. Used by rpc

@@ -7,6 +7,7 @@
 //   otp::node& kate = c.start_node("kate");           // kate<pid>x0@localhost
 //   otp::node& alex = c.start_node("alex");
 //   atom erl = c.start_erl("erl");                    // a real erl, once it is registered
+//   atom iex = c.start_elixir("iex");                 // a real Elixir node
 //   otpp::scoped_process me(alex.rt());
 //   term r = otpp::rpc::call(me, erl, atom("erlang"), atom("node"), {}, c.timeout());
 #pragma once
@@ -61,7 +62,12 @@ class test_cluster {
   /// mapper. Talk to it from an otpp node (rpc::call, send, remote::spawn). Throws
   /// std::runtime_error when erl cannot start or does not register within the timeout.
   atom start_erl(std::string_view prefix, const std::vector<std::string>& extra_args = {});
-  /// Stops one erl peer now (SIGKILL by pid): its connections drop as when a machine dies.
+  /// Starts a real Elixir node (`elixir --sname <prefix><pid>x<n>@localhost --no-halt`, what
+  /// `iex --sname` runs without its prompt) with `extra_args` before its `-e`, and returns its
+  /// name once it is registered. Stopped like an erl peer.
+  atom start_elixir(std::string_view prefix, const std::vector<std::string>& extra_args = {});
+  /// Stops one erl or Elixir peer now (SIGKILL by pid): its connections drop as when a
+  /// machine dies.
   void kill_erl(atom node);
 
   /// A node name unique to this test process: `<prefix><pid>x<n>@localhost`.
@@ -75,6 +81,7 @@ class test_cluster {
   }
 
  private:
+  atom start_peer(const std::string& name, std::vector<std::string> args);
   struct erl_child {
     atom name;
     pid_t pid = -1;
