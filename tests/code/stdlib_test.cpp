@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "otp/otp_fixture.hpp"
+#include "support/ports.hpp"
 #include "otpp/code/fun_call.hpp"
 #include "otpp/code/stdlib.hpp"
 #include "otpp/otp/node.hpp"
@@ -48,9 +49,10 @@ main([File]) ->
 
 // What real Erlang answers for each case, as `{ok, Value}` or `{Class, Reason}`.
 std::vector<term> erlang_answers(const std::vector<call_case>& cases) {
-  std::string dir = ::testing::TempDir();
-  std::string script = dir + "/otpp_stdlib_reference.escript";
-  std::string input = dir + "/otpp_stdlib_cases.txt";
+  // Files of this test process only: ctest runs the suite's tests side by side.
+  std::string stem = ::testing::TempDir() + "/" + otpp::test::unique_name("otpp_stdlib_");
+  std::string script = stem + ".escript";
+  std::string input = stem + ".cases";
   std::ofstream(script) << reference_script;
   {
     std::ofstream in(input);
@@ -71,6 +73,8 @@ std::vector<term> erlang_answers(const std::vector<call_case>& cases) {
     line.clear();
   }
   pclose(p);
+  std::remove(script.c_str());
+  std::remove(input.c_str());
   return out;
 }
 
