@@ -382,12 +382,20 @@ class compiler {
     }
     if (f.is_tuple() && f.tuple_size() == 3 && f[0].is_atom(a_atom) && f[2].is_atom()) {
       atom fn = f[2].atom_value();
-      // A local call: an auto-imported BIF (erlang:F), else a shell-local function.
-      if (find_bif(fn, arity).fn || fn == a_apply) return named_call(atoms::erlang, fn, arity, e[3], tail);
+      // A local call: a function of the module being compiled (which hides an auto-imported
+      // BIF of the same name, as no_auto_import does), an auto-imported BIF (erlang:F), else a
+      // shell-local function.
+      std::optional<std::uint32_t> local = module_ ? module_->find(fn, arity) : std::nullopt;
+      if (!local && (find_bif(fn, arity).fn || fn == a_apply)) return named_call(atoms::erlang, fn, arity, e[3], tail);
       node* c = mk(nk::call_local);
       c->name = fn;
       c->kids = expr_list(e[3]);
       c->suspends = true;
+      if (local) {
+        c->local_module = module_.get();
+        c->slot = *local;
+        c->tail = tail;
+      }
       return c;
     }
     node* c = mk(nk::call_fun);
@@ -484,6 +492,12 @@ class compiler {
         c->suspends = m->suspends || fn->suspends || a->suspends;
         return c;
       }
+      if (is(f, a_function, 3) && f.tuple_size() == 3 && module_ && f[1].is_atom() && f[2].is_small_integer() &&
+          module_->find(f[1].atom_value(), static_cast<std::size_t>(f[2].small_integer()))) {
+        // fun F/A of a function of the module: a fun that makes the local call.
+        return make_fun(e, local_fun_clauses(e[1], f[1].atom_value(), static_cast<std::size_t>(f[2].small_integer())),
+                        std::nullopt);
+      }
       if (is(f, a_function, 3) && f.tuple_size() == 3) {
         // fun F/A of a shell-local function: there is no local function handler here.
         node* c = mk(nk::bif);
@@ -498,6 +512,15 @@ class compiler {
     return make_fun(e, e[3], e[2].atom_value());
   }
 
+  // `fun F/A` as the clauses of `fun(V1, ..., VA) -> F(V1, ..., VA) end`.
+  static term local_fun_clauses(const term& anno, atom fn, std::size_t arity) {
+    std::vector<term> vars;
+    for (std::size_t i = 0; i < arity; ++i)
+      vars.push_back(term::tuple({a_var, anno, atom("_@A" + std::to_string(i + 1))}));
+    term call = term::tuple({a_call, anno, term::tuple({a_atom, anno, fn}), term::list(vars)});
+    return list_of(term::tuple({a_clause, anno, term::list(vars), term(), list_of(call)}));
+  }
+
   node* make_fun(const term& e, const term& cs, std::optional<atom> name) {
     if (!cs.is_proper_list() || cs.is_nil()) malformed(a_illegal_expr, e);
     auto fun = std::make_shared<compiled_fun>();
@@ -505,6 +528,7 @@ class compiler {
     inner.parent = sc;
     compiler sub(fun->nodes, fun->pats);
     sub.sc = &inner;
+    sub.module_ = module_;
     sub.depth_ = depth_;
     sub.fill(*fun, cs, name);
     node* n = mk(nk::make_fun);
@@ -529,6 +553,11 @@ class compiler {
     f.nslots = sc->nslots;
     f.captured = sc->captured_inner;
     f.clauses_term = cs;
+    if (module_) {
+      f.in_module = true;
+      f.module = module_;
+      f.local_handler = module_->local_handler;
+    }
   }
 
   // ---- patterns ---------------------------------------------------------------------------
@@ -722,6 +751,7 @@ class compiler {
   }
 
   int depth_ = 0;
+  std::shared_ptr<const module_code> module_;  ///< the module whose functions local calls reach
   std::uint32_t max_erl_eval_arity_ = 255;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> shadows_;
   struct index_set {
@@ -739,13 +769,15 @@ class compiler {
 }  // namespace
 
 std::shared_ptr<compiled_fun> compile_fun(const term& clauses, const std::vector<atom>& bound,
-                                          std::optional<atom> name) {
+                                          std::optional<atom> name,
+                                          const std::shared_ptr<const module_code>& module) {
   if (!clauses.is_proper_list() || clauses.is_nil()) eval_error(tuple_of(atom("illegal_expr"), clauses));
   auto fun = std::make_shared<compiled_fun>();
   scope s;
   for (atom b : bound) s.bound[s.slot_of(b)] = true;
   compiler c(fun->nodes, fun->pats);
   c.sc = &s;
+  c.module_ = module;
   c.fill(*fun, clauses, name);
   fun->captured.clear();
   for (atom b : bound) fun->captured.emplace_back(b, s.slots[b.index()]);

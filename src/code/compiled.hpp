@@ -11,6 +11,7 @@
 
 #include "code/bit_syntax.hpp"
 #include "code/core_bifs.hpp"
+#include "otpp/otp/exports.hpp"
 #include "otpp/term/term.hpp"
 
 namespace otpp::code::detail {
@@ -18,6 +19,7 @@ namespace otpp::code::detail {
 struct node;
 struct pat;
 struct compiled_fun;
+struct module_code;
 
 /// One clause: patterns, a guard (a disjunction of conjunctions) and a body.
 struct clause_c {
@@ -58,6 +60,9 @@ struct node {
   std::uint32_t slot = 0;
   atom name;              ///< variable name (for errors); function name
   atom mod;               ///< call_remote
+  /// call_local inside a module: the module whose function `slot` is called (null: no local
+  /// function here, the call raises undef). The module outlives every run of its code.
+  const module_code* local_module = nullptr;
   bif_fn fn = nullptr;
   std::vector<node*> kids;
   node* a = nullptr;
@@ -102,6 +107,36 @@ struct compiled_fun {
   term clauses_term;
   std::vector<std::unique_ptr<node>> nodes;
   std::vector<std::unique_ptr<pat>> pats;
+  /// Code of a module (its functions and the funs they make): local calls are resolved into
+  /// `module`, which a closure of this code must find alive to run (weak: the module owns its
+  /// code, and funs outliving a replaced module fail with badfun as purged code does).
+  bool in_module = false;
+  std::weak_ptr<const module_code> module;
+  /// The closure's local function handler: `none`, or the module's (funs made by its code).
+  term local_handler = atom("none");
+};
+
+/// A module defined on the node (`defmodule`, Erlang forms): its functions, compiled once.
+struct module_code {
+  struct function {
+    atom name;
+    std::uint32_t arity = 0;
+    bool exported = false;
+    std::shared_ptr<compiled_fun> code;
+  };
+  atom name;
+  std::uint64_t version = 0;  ///< unique per definition on this process
+  /// `{otpp_module, Name, Version}`: what the funs its code makes carry as erl_eval's local
+  /// function handler, so they are compiled again with this module's functions in scope.
+  term local_handler;
+  std::vector<function> functions;
+
+  /// The index of `name/arity` among `functions`.
+  [[nodiscard]] std::optional<std::uint32_t> find(atom fname, std::size_t arity) const {
+    for (std::uint32_t i = 0; i < functions.size(); ++i)
+      if (functions[i].name == fname && functions[i].arity == arity) return i;
+    return std::nullopt;
+  }
 };
 
 /// Top-level expressions compiled with the names of the given bindings bound.
@@ -115,8 +150,21 @@ struct compiled_exprs {
 
 /// Compiles fun clauses; `bound`: the names the closure's bindings hold. Raises an Erlang
 /// error for a malformed form.
+/// `module`: the module whose functions local calls reach (null outside a module).
 [[nodiscard]] std::shared_ptr<compiled_fun> compile_fun(const term& clauses, const std::vector<atom>& bound,
-                                                        std::optional<atom> name);
+                                                        std::optional<atom> name,
+                                                        const std::shared_ptr<const module_code>& module = nullptr);
+/// Runs function `index` of `module` with `args` in `self` (what a module's export-table
+/// entries call): its clauses chosen, its local calls made inside the module, errors raised
+/// with the module's functions in their stacks.
+[[nodiscard]] task<term> call_module_function(process& self, std::shared_ptr<const module_code> module,
+                                              std::uint32_t index, std::vector<term> args);
+
+/// Version `version` of the module `name` in the export table `exports`, when it is the current
+/// or the old (previous) one; else null.
+[[nodiscard]] std::shared_ptr<const module_code> loaded_module(const export_table& exports, atom name,
+                                                               std::uint64_t version);
+
 [[nodiscard]] std::unique_ptr<compiled_exprs> compile_exprs(const term& exprs, const std::vector<atom>& bound);
 
 }  // namespace otpp::code::detail

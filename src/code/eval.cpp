@@ -17,6 +17,7 @@
 
 #include "otpp/code/eval_str.hpp"
 #include "otpp/code/fun_wire.hpp"
+#include "otpp/code/module_loader.hpp"
 #include "otpp/code/stdlib.hpp"
 
 namespace otpp::code {
@@ -82,6 +83,8 @@ struct ctx {
   bool has_tail = false;
   term tail_fun;
   std::vector<term> tail_args;
+  const module_code* tail_module = nullptr;  ///< a local call in tail position: its module
+  std::uint32_t tail_index = 0;              ///< and the function's index there
   // The last fun applied (named funs call themselves again and again).
   const void* last_key = nullptr;
   std::shared_ptr<compiled_fun> last_fun;
@@ -107,6 +110,7 @@ std::vector<std::uint32_t> sorted_names(const std::vector<std::pair<atom, term>>
 struct cache_entry {
   term clauses;  ///< kept alive so its address stays this code's key
   std::vector<std::uint32_t> names;
+  term handler;  ///< the local function handler: the same clauses in a module call its functions
   std::shared_ptr<compiled_fun> fun;
 };
 
@@ -115,16 +119,17 @@ struct cache_entry {
 // new message). Both are bounded: an overfull table starts again.
 class fun_cache {
  public:
-  std::shared_ptr<compiled_fun> find(const term& clauses, const std::vector<std::uint32_t>& names) {
+  std::shared_ptr<compiled_fun> find(const term& clauses, const std::vector<std::uint32_t>& names,
+                                     const term& handler) {
     const void* key = clauses.list_elements().data();
     std::lock_guard lock(mu_);
     if (auto it = by_address_.find(key); it != by_address_.end()) {
       for (const auto& e : it->second)
-        if (e.names == names) return e.fun;
+        if (e.names == names && exact_equal(e.handler, handler)) return e.fun;
     }
     if (auto it = by_content_.find(clauses); it != by_content_.end()) {
       for (const auto& e : it->second) {
-        if (e.names == names) {
+        if (e.names == names && exact_equal(e.handler, handler)) {
           add_address(key, e);
           return e.fun;
         }
@@ -132,9 +137,9 @@ class fun_cache {
     }
     return nullptr;
   }
-  void add(const term& clauses, std::vector<std::uint32_t> names, std::shared_ptr<compiled_fun> fun) {
+  void add(const term& clauses, std::vector<std::uint32_t> names, term handler, std::shared_ptr<compiled_fun> fun) {
     std::lock_guard lock(mu_);
-    cache_entry e{clauses, std::move(names), std::move(fun)};
+    cache_entry e{clauses, std::move(names), std::move(handler), std::move(fun)};
     add_address(clauses.list_elements().data(), e);
     if (by_content_.size() > 20000) by_content_.clear();
     by_content_[clauses].push_back(std::move(e));
@@ -173,13 +178,33 @@ std::vector<std::pair<atom, term>> bindings_list(const term& bs) {
   return out;
 }
 
-std::shared_ptr<compiled_fun> compiled_for(const erl_eval_closure& c, const std::vector<std::pair<atom, term>>& bs) {
+const atom a_otpp_module("otpp_module");
+
+// The module whose code made a closure with local function handler `handler`
+// (`{otpp_module, Name, Version}`), when that version is still loaded (current or old); else null.
+std::shared_ptr<const module_code> module_of_handler(const process& self, const term& handler) {
+  if (!handler.is_tuple() || handler.tuple_size() != 3 || !handler[0].is_atom(a_otpp_module) || !handler[1].is_atom() ||
+      !handler[2].is_small_integer() || handler[2].small_integer() < 0)
+    return nullptr;
+  export_table* x = exports_for(self);
+  return x ? loaded_module(*x, handler[1].atom_value(), static_cast<std::uint64_t>(handler[2].small_integer())) : nullptr;
+}
+
+std::shared_ptr<compiled_fun> compiled_for(const process& self, const term& fun, const erl_eval_closure& c,
+                                           const std::vector<std::pair<atom, term>>& bs) {
   auto names = sorted_names(bs);
-  if (auto f = cache().find(c.clauses, names)) return f;
+  if (auto f = cache().find(c.clauses, names, c.local_handler)) return f;
   std::vector<atom> bound;
   for (const auto& b : bs) bound.push_back(b.first);
-  auto f = compile_fun(c.clauses, bound, c.name);
-  cache().add(c.clauses, std::move(names), f);
+  std::shared_ptr<const module_code> module;
+  if (c.local_handler.is_tuple() && c.local_handler.tuple_size() == 3 && c.local_handler[0].is_atom(a_otpp_module)) {
+    // A fun made by a module's code: it runs while that version of the module is loaded (funs
+    // of purged code fail as on BEAM).
+    module = module_of_handler(self, c.local_handler);
+    if (!module) eval_error(tuple_of(a_badfun, fun));
+  }
+  auto f = compile_fun(c.clauses, bound, c.name, module);
+  cache().add(c.clauses, std::move(names), c.local_handler, f);
   return f;
 }
 
@@ -189,6 +214,7 @@ bool match(ctx& c, const pat& p, const term& v, frame& f);
 term eval_sync(ctx& c, const node& n, frame& f);
 task<term> eval(ctx& c, const node& n, frame& f);
 task<term> apply_fun(ctx& c, term fun, std::vector<term> args);
+task<term> run_calls(ctx& c, term fun, const module_code* module, std::uint32_t index, std::vector<term> args);
 task<term> call_mfa(ctx& c, atom m, atom fn, std::vector<term> args);
 
 void undo(ctx& c, frame& f, std::size_t mark) {
@@ -366,9 +392,10 @@ term make_closure(ctx& c, const node& n, frame& f) {
   cl.bindings = term::list(std::move(orddict));
   cl.clauses = n.fun->clauses_term;
   cl.name = n.fun->fun_name;
+  cl.local_handler = n.fun->local_handler;
   // The compiled code is found again by its clauses' address when the fun is applied.
   auto names = sorted_names(bs);
-  if (!cache().find(cl.clauses, names)) cache().add(cl.clauses, names, n.fun);
+  if (!cache().find(cl.clauses, names, cl.local_handler)) cache().add(cl.clauses, names, cl.local_handler, n.fun);
   return make_erl_eval_fun(c.self.self(), n.fun->arity, cl);
 }
 
@@ -725,6 +752,21 @@ task<term> eval_call_dyn(ctx& c, const node& n, frame& f) {
 }
 
 task<term> eval_call_local(ctx& c, const node& n, frame& f) {
+  if (n.local_module) {
+    // A function of the module this code belongs to (alive while its code runs).
+    std::vector<term> args;
+    args.reserve(n.kids.size());
+    for (const node* k : n.kids) args.push_back(OTPP_EVAL(c, *k, f));
+    if (n.tail) {
+      c.has_tail = true;
+      c.tail_fun = term();
+      c.tail_module = n.local_module;
+      c.tail_index = n.slot;
+      c.tail_args = std::move(args);
+      co_return term();
+    }
+    co_return co_await deferred(run_calls(c, term(), n.local_module, n.slot, std::move(args)));
+  }
   // No local function handler on this node: erl_eval's default raises undef.
   for (const node* k : n.kids) (void)OTPP_EVAL(c, *k, f);
   throw raised_error(atoms::undef, list_of(term::tuple({a_erl_eval, n.name,
@@ -754,6 +796,7 @@ task<term> eval_call_fun(ctx& c, const node& n, frame& f) {
     // The running apply loop makes the call, in place of this frame.
     c.has_tail = true;
     c.tail_fun = std::move(fun);
+    c.tail_module = nullptr;
     c.tail_args = std::move(args);
     co_return term();
   }
@@ -955,34 +998,68 @@ task<term> call_mfa(ctx& c, atom m, atom fn, std::vector<term> args) {
   co_return term();
 }
 
-// The clause of `fun` accepting `args` with its bindings in a new frame; runs it, and keeps
-// running the funs its body tail-calls.
-task<term> apply_fun(ctx& c, term fun, std::vector<term> args) {
+// The deepest stack trace an error keeps, as BEAM's default backtrace_depth.
+constexpr std::size_t max_stack_frames = 8;
+
+// An error leaving function `fn` of `m`: its stack gets the function's frame, as BEAM's stack
+// trace names the compiled function (the evaluator's own erl_eval frames at the top go).
+[[noreturn]] void rethrow_in_function(const error_exception& x, const module_code& m, const module_code::function& fn) {
+  std::vector<term> frames;
+  if (x.stack().is_proper_list()) {
+    auto es = x.stack().list_elements();
+    std::size_t i = 0;
+    while (i < es.size() && es[i].is_tuple() && es[i].tuple_size() == 4 && es[i][0].is_atom(a_erl_eval)) ++i;
+    frames.assign(es.begin() + static_cast<std::ptrdiff_t>(i), es.end());
+  }
+  if (frames.size() < max_stack_frames)
+    frames.push_back(term::tuple({m.name, fn.name, term(static_cast<std::int64_t>(fn.arity)), term()}));
+  throw raised_error(x.reason(), term::list(std::move(frames)));
+}
+
+// Runs a call and the calls its body makes in tail position, in one loop: of `fun` (a fun
+// term; `module` null) or of function `index` of `module` (a local call). A new frame per
+// call; the clause accepting `args` binds them.
+task<term> run_calls(ctx& c, term fun, const module_code* module, std::uint32_t index, std::vector<term> args) {
+  // The module of a closure's code, held while it runs (a module function's caller holds its
+  // module).
+  std::shared_ptr<const module_code> keep;
   for (;;) {
-    if (!fun.is_fun()) eval_error(tuple_of(a_badfun, fun));
-    const fun_value& fv = fun.fun_content();
-    if (fv.is_export) {
-      if (fv.arity != args.size()) eval_error(tuple_of(a_badarity, tuple_of(fun, term::list(args))));
-      co_return co_await deferred(call_mfa(c, fv.module, fv.function, std::move(args)));
-    }
-    auto closure = decode_erl_eval_fun(fv);
-    if (!closure) {
-      // A fun of a compiled BEAM module: its code is not here. BEAM raises undef for a fun
-      // whose module is not loaded, with the frame {Fun, Args, []}.
-      throw raised_error(atoms::undef, list_of(term::tuple({fun, term::list(args), term()})));
-    }
-    if (fv.arity != args.size()) eval_error(tuple_of(a_badarity, tuple_of(fun, term::list(args))));
-    auto bs = bindings_list(closure->bindings);
     std::shared_ptr<compiled_fun> code;
-    const void* key = closure->clauses.list_elements().data();
-    if (key == c.last_key && c.last_fun && c.last_fun->captured.size() == bs.size()) {
-      code = c.last_fun;
+    const module_code::function* mf = nullptr;
+    std::vector<std::pair<atom, term>> bs;
+    if (module) {
+      mf = &module->functions[index];
+      code = mf->code;
     } else {
-      code = compiled_for(*closure, bs);
-      c.last_key = key;
-      c.last_fun = code;
+      if (!fun.is_fun()) eval_error(tuple_of(a_badfun, fun));
+      const fun_value& fv = fun.fun_content();
+      if (fv.is_export) {
+        if (fv.arity != args.size()) eval_error(tuple_of(a_badarity, tuple_of(fun, term::list(args))));
+        co_return co_await deferred(call_mfa(c, fv.module, fv.function, std::move(args)));
+      }
+      auto closure = decode_erl_eval_fun(fv);
+      if (!closure) {
+        // A fun of a compiled BEAM module: its code is not here. BEAM raises undef for a fun
+        // whose module is not loaded, with the frame {Fun, Args, []}.
+        throw raised_error(atoms::undef, list_of(term::tuple({fun, term::list(args), term()})));
+      }
+      if (fv.arity != args.size()) eval_error(tuple_of(a_badarity, tuple_of(fun, term::list(args))));
+      bs = bindings_list(closure->bindings);
+      const void* key = closure->clauses.list_elements().data();
+      if (key == c.last_key && c.last_fun && c.last_fun->captured.size() == bs.size() &&
+          exact_equal(c.last_fun->local_handler, closure->local_handler)) {
+        code = c.last_fun;
+      } else {
+        code = compiled_for(c.self, fun, *closure, bs);
+        c.last_key = key;
+        c.last_fun = code;
+      }
+      if (code->arity != args.size()) eval_error(tuple_of(a_badarity, tuple_of(fun, term::list(args))));
+      if (code->in_module) {
+        keep = code->module.lock();
+        if (!keep) eval_error(tuple_of(a_badfun, fun));
+      }
     }
-    if (code->arity != args.size()) eval_error(tuple_of(a_badarity, tuple_of(fun, term::list(args))));
 
     if (++c.depth > max_call_depth) eval_error(a_system_limit);
     if (stack_deep()) {
@@ -1020,8 +1097,9 @@ task<term> apply_fun(ctx& c, term fun, std::vector<term> args) {
     }
     if (!chosen) {
       --c.depth;
-      throw raised_error(a_function_clause,
-                         list_of(term::tuple({a_erl_eval, a_inside, list_of(term::list(args)), term()})));
+      term where = mf ? term::tuple({module->name, mf->name, term::list(args), term()})
+                      : term::tuple({a_erl_eval, a_inside, list_of(term::list(args)), term()});
+      throw raised_error(a_function_clause, list_of(where));
     }
     term r;
     std::exception_ptr failure;
@@ -1034,17 +1112,33 @@ task<term> apply_fun(ctx& c, term fun, std::vector<term> args) {
     // Returning (or unwinding) through many levels nests C++ calls too: unwind the stack by
     // yielding when it is deep.
     if (stack_deep()) co_await c.self.yield();
-    if (failure) std::rethrow_exception(failure);
+    if (failure) {
+      if (mf) {
+        try {
+          std::rethrow_exception(failure);
+        } catch (const error_exception& x) {
+          rethrow_in_function(x, *module, *mf);
+        }
+      }
+      std::rethrow_exception(failure);
+    }
     if (c.has_tail) {
       c.has_tail = false;
       fun = std::move(c.tail_fun);
+      module = c.tail_module;
+      index = c.tail_index;
       args = std::move(c.tail_args);
       c.tail_fun = term();
+      c.tail_module = nullptr;
       c.tail_args.clear();
       continue;
     }
     co_return r;
   }
+}
+
+task<term> apply_fun(ctx& c, term fun, std::vector<term> args) {
+  return run_calls(c, std::move(fun), nullptr, 0, std::move(args));
 }
 
 }  // namespace
@@ -1118,7 +1212,7 @@ task<term> eval_exprs(process& self, const term& exprs, bindings& bs) {
   term r = co_await evaluate(c, *code->body, f);
   if (c.has_tail) {
     c.has_tail = false;
-    r = co_await deferred(apply_fun(c, std::move(c.tail_fun), std::move(c.tail_args)));
+    r = co_await deferred(run_calls(c, std::move(c.tail_fun), c.tail_module, c.tail_index, std::move(c.tail_args)));
   }
   for (const auto& [name, slot] : code->names) {
     if (f.bound[slot]) bs.set(name, f.slots[slot]);
@@ -1126,8 +1220,19 @@ task<term> eval_exprs(process& self, const term& exprs, bindings& bs) {
   co_return r;
 }
 
+namespace detail {
+
+task<term> call_module_function(process& self, std::shared_ptr<const module_code> module, std::uint32_t index,
+                                std::vector<term> args) {
+  ctx c(self);
+  co_return co_await deferred(run_calls(c, term(), module.get(), index, std::move(args)));
+}
+
+}  // namespace detail
+
 void install(export_table& exports) {
   add_stdlib(exports);
+  install_module_loader(exports);
   // After the library, so erlang:apply/2,3 are the evaluator's.
   exports.add("erlang", "apply", [](process& self, term fun, term args) -> task<term> {
     if (!args.is_proper_list()) bif_error(atoms::badarg, a_apply, std::vector<term>{fun, args});

@@ -2,6 +2,7 @@
 // erpc:execute_call/4 and a spawned process run an Erlang function.
 #include "otpp/otp/exports.hpp"
 
+#include <algorithm>
 #include <mutex>
 #include <utility>
 
@@ -48,6 +49,20 @@ void export_table::add_entry(entry e) {
 void export_table::remove(atom module, atom function) {
   std::unique_lock lock(mu_);
   table_.erase({module.index(), function.index()});
+}
+
+void export_table::replace_module(atom module, std::vector<entry> entries) {
+  std::unique_lock lock(mu_);
+  std::erase_if(table_, [&](const auto& kv) { return kv.first.first == module.index(); });
+  for (auto& e : entries) {
+    auto& v = table_[{e.module.index(), e.function.index()}];
+    auto same = std::find_if(v.begin(), v.end(), [&](const entry& x) { return x.arity == e.arity; });
+    if (same != v.end()) {
+      *same = std::move(e);
+    } else {
+      v.push_back(std::move(e));
+    }
+  }
 }
 
 std::optional<export_table::entry> export_table::find(atom module, atom function,

@@ -90,6 +90,10 @@ class export_table {
   }
   /// Removes every arity of `module:function`. Thread-safe.
   void remove(atom module, atom function);
+  /// Replaces every function of `module` with `entries` (each of that module) in one step, as
+  /// loading a new version of a module does: a caller finds the old or the new module, never
+  /// a mix or none. Thread-safe.
+  void replace_module(atom module, std::vector<entry> entries);
 
   /// The entry for `module:function/arity` (an exact arity before an any-arity one), or
   /// nullopt. Thread-safe; the copy stays valid after the table changes.
