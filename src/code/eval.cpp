@@ -1004,6 +1004,10 @@ constexpr std::size_t max_stack_frames = 8;
 // An error leaving function `fn` of `m`: its stack gets the function's frame, as BEAM's stack
 // trace names the compiled function (the evaluator's own erl_eval frames at the top go).
 [[noreturn]] void rethrow_in_function(const error_exception& x, const module_code& m, const module_code::function& fn) {
+  // A full stack stays as it is (deep recursion unwinds without copying it at every level).
+  if (x.stack().is_proper_list() && x.stack().list_elements().size() >= max_stack_frames &&
+      !x.stack().list_elements()[0][0].is_atom(a_erl_eval))
+    throw;
   std::vector<term> frames;
   if (x.stack().is_proper_list()) {
     auto es = x.stack().list_elements();

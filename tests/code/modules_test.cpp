@@ -162,6 +162,17 @@ end)");
   EXPECT_EQ(show(missing[1]), "undef") << show(missing);
 }
 
+TEST_F(defmodule_on_a_node, deep_recursion_through_local_and_remote_calls_ends_with_the_answer) {
+  ASSERT_TRUE(iex(R"(defmodule Deep do
+  def local(0), do: 0
+  def local(n), do: 1 + local(n - 1)
+  def remote(0), do: 0
+  def remote(n), do: 1 + __MODULE__.remote(n - 1)
+end)")[0].is_atom(atom("value")));
+  EXPECT_EQ(show(iex("Deep.local(20_000)")), "{value,20000}");
+  EXPECT_EQ(show(iex("Deep.remote(20_000)")), "{value,20000}");
+}
+
 TEST_F(defmodule_on_a_node, module_info_and_info_answer_as_for_a_compiled_module) {
   ASSERT_TRUE(iex(kate_source)[0].is_atom(atom("value")));
   EXPECT_EQ(show(iex("Kate.__info__(:functions)")), "{value,[{say_name,0}]}");
