@@ -14,6 +14,10 @@
 #include "otpp/otp/exports.hpp"
 #include "otpp/term/term.hpp"
 
+namespace otpp::otp {
+class node_services;
+}
+
 namespace otpp::code::detail {
 
 struct node;
@@ -160,9 +164,9 @@ struct compiled_exprs {
 [[nodiscard]] task<term> call_module_function(process& self, std::shared_ptr<const module_code> module,
                                               std::uint32_t index, std::vector<term> args);
 
-/// Version `version` of the module `name` in the export table `exports`, when it is the current
-/// or the old (previous) one; else null.
-[[nodiscard]] std::shared_ptr<const module_code> loaded_module(const export_table& exports, atom name,
+/// Version `version` of the module `name` on the node of `services`, when it is the current or
+/// the old (previous) one; else null.
+[[nodiscard]] std::shared_ptr<const module_code> loaded_module(otp::node_services& services, atom name,
                                                                std::uint64_t version);
 
 [[nodiscard]] std::unique_ptr<compiled_exprs> compile_exprs(const term& exprs, const std::vector<atom>& bound);

@@ -186,8 +186,9 @@ std::shared_ptr<const module_code> module_of_handler(const process& self, const 
   if (!handler.is_tuple() || handler.tuple_size() != 3 || !handler[0].is_atom(a_otpp_module) || !handler[1].is_atom() ||
       !handler[2].is_small_integer() || handler[2].small_integer() < 0)
     return nullptr;
-  export_table* x = exports_for(self);
-  return x ? loaded_module(*x, handler[1].atom_value(), static_cast<std::uint64_t>(handler[2].small_integer())) : nullptr;
+  auto* services = otp::services_of(self.rt());
+  return services ? loaded_module(*services, handler[1].atom_value(), static_cast<std::uint64_t>(handler[2].small_integer()))
+                  : nullptr;
 }
 
 std::shared_ptr<compiled_fun> compiled_for(const process& self, const term& fun, const erl_eval_closure& c,

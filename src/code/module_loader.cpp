@@ -17,6 +17,7 @@
 #include "code/compiled.hpp"
 #include "otpp/code/erl_parse.hpp"
 #include "otpp/code/eval.hpp"
+#include "otpp/otp/services.hpp"
 #include "otpp/term/etf.hpp"
 
 namespace otpp::code {
@@ -38,22 +39,18 @@ const atom a_attribute("attribute"), a_module("module"), a_export("export"), a_f
 // ---- the modules each export table has ---------------------------------------------------------
 
 // The current version of a module is weak here: it lives as long as its export-table entries
-// (or a running call) hold it, so an entry outliving its table is merely expired. The version
-// before it is kept, as BEAM keeps a module's old code until the next load purges it, so funs
-// made by the old code still run.
+// (or a running call) hold it. The version before it is kept, as BEAM keeps a module's old
+// code until the next load purges it, so funs made by the old code still run.
 struct loaded {
   std::weak_ptr<const module_code> current;
   std::shared_ptr<const module_code> old;
 };
-struct registry {
-  std::mutex mu;
-  std::map<std::pair<const export_table*, std::uint32_t>, loaded> modules;
-};
 
-registry& modules() {
-  static registry r;
-  return r;
-}
+// The modules of one node (a node_services extension), by name.
+struct module_registry {
+  std::mutex mu;
+  std::map<std::uint32_t, loaded> modules;
+};
 
 std::atomic<std::uint64_t> next_version{1};
 
@@ -285,7 +282,8 @@ term beam_like_binary(const module_source& m, const term& forms) {
   return term::binary(std::span<const std::uint8_t>(out));
 }
 
-expected<atom, term> load(export_table& exports, const term& forms, term* binary) {
+expected<atom, term> load(otp::node_services& services, const term& forms, term* binary) {
+  export_table& exports = services.exports();
   auto read = read_forms(forms);
   if (!read) return read.error();
   module_source& src = *read;
@@ -392,10 +390,9 @@ expected<atom, term> load(export_table& exports, const term& forms, term* binary
   }
 
   {
-    auto& r = modules();
-    std::lock_guard lock(r.mu);
-    std::erase_if(r.modules, [](const auto& e) { return e.second.current.expired(); });
-    auto& slot = r.modules[{&exports, m->name.index()}];
+    auto r = services.use_extension<module_registry>();
+    std::lock_guard lock(r->mu);
+    auto& slot = r->modules[m->name.index()];
     // Held before its entries go, or the old code would be freed with them.
     slot.old = slot.current.lock();
     slot.current = code;
@@ -533,11 +530,12 @@ expected<term, failure> read_erlang_forms(std::string_view text) {
 
 namespace detail {
 
-std::shared_ptr<const module_code> loaded_module(const export_table& exports, atom name, std::uint64_t version) {
-  auto& r = modules();
-  std::lock_guard lock(r.mu);
-  auto it = r.modules.find({&exports, name.index()});
-  if (it == r.modules.end()) return nullptr;
+std::shared_ptr<const module_code> loaded_module(otp::node_services& services, atom name, std::uint64_t version) {
+  auto r = services.find_extension<module_registry>();
+  if (!r) return nullptr;
+  std::lock_guard lock(r->mu);
+  auto it = r->modules.find(name.index());
+  if (it == r->modules.end()) return nullptr;
   if (auto current = it->second.current.lock(); current && current->version == version) return current;
   if (it->second.old && it->second.old->version == version) return it->second.old;
   return nullptr;
@@ -545,23 +543,34 @@ std::shared_ptr<const module_code> loaded_module(const export_table& exports, at
 
 }  // namespace detail
 
-expected<atom, term> load_forms(export_table& exports, const term& forms) { return load(exports, forms, nullptr); }
+expected<atom, term> load_forms(otp::node_services& services, const term& forms) {
+  return load(services, forms, nullptr);
+}
+expected<atom, term> load_forms(otp::node& node, const term& forms) { return load_forms(node.services(), forms); }
 
-expected<atom, term> load_erlang_source(export_table& exports, std::string_view text) {
+expected<atom, term> load_erlang_source(otp::node_services& services, std::string_view text) {
   auto forms = read_erlang_forms(text);
   if (!forms) return forms.error().reason;
-  return load_forms(exports, *forms);
+  return load_forms(services, *forms);
+}
+expected<atom, term> load_erlang_source(otp::node& node, std::string_view text) {
+  return load_erlang_source(node.services(), text);
 }
 
-term define_module(export_table& exports, const term& forms, const term& last) {
+term define_module(otp::node_services& services, const term& forms, const term& last) {
   term binary;
-  auto r = load(exports, forms, &binary);
+  auto r = load(services, forms, &binary);
   if (!r) throw raised_error(r.error(), list_of(term::tuple({a_otpp_module, atom("define"), term(3), term()})));
   return term::tuple({a_module, *r, binary, last});
 }
 
 void install_module_loader(export_table& exports) {
-  exports.add("otpp_module", "define", [&exports](term, term forms, term last) { return define_module(exports, forms, last); });
+  exports.add("otpp_module", "define", [](process& self, term, term forms, term last) -> task<term> {
+    auto* services = otp::services_of(self.rt());
+    // Only a node's processes reach the export table this entry is in.
+    if (!services) throw raised_error(atoms::undef, term());
+    co_return define_module(*services, forms, last);
+  });
 }
 
 }  // namespace otpp::code

@@ -254,7 +254,7 @@ end)")[0].is_atom(atom("value")));
 }
 
 TEST_F(defmodule_on_a_node, erlang_source_loads_as_a_module_erlang_code_calls) {
-  auto m = code::load_erlang_source(node_->exports(), R"(-module(geometry).
+  auto m = code::load_erlang_source(*node_, R"(-module(geometry).
 -export([f/1, fact/1, apply_twice/2]).
 -author(kate).
 %% a comment between forms
@@ -283,7 +283,8 @@ apply_twice(F, X) -> F(F(X)).
 }
 
 TEST_F(defmodule_on_a_node, erlang_source_with_errors_is_refused_with_erl_lints_reason_and_nothing_loads) {
-  auto& x = node_->exports();
+  auto& x = *node_;
+  auto& exports = node_->exports();
   auto undefined_export = code::load_erlang_source(x, "-module(bad1).\n-export([h/1]).\nf(X) -> X.\n");
   ASSERT_FALSE(undefined_export);
   EXPECT_EQ(show(undefined_export.error()), "{2,erl_lint,{undefined_function,{h,1}}}");
@@ -300,7 +301,7 @@ TEST_F(defmodule_on_a_node, erlang_source_with_errors_is_refused_with_erl_lints_
   ASSERT_FALSE(syntax);
   EXPECT_EQ(show(syntax.error()), "{3,erl_parse,\"syntax error before: ')'\"}");
   EXPECT_FALSE(code::load_forms(x, atom("nonsense")));
-  for (const char* m : {"bad1", "bad2", "bad3", "bad4"}) EXPECT_FALSE(x.find(atom(m), atom("module_info"), 0)) << m;
+  for (const char* m : {"bad1", "bad2", "bad3", "bad4"}) EXPECT_FALSE(exports.find(atom(m), atom("module_info"), 0)) << m;
   // From interpreted code the reason is raised as an error; the node goes on.
   EXPECT_EQ(show(erl("otpp_module:define(m, [{attribute,1,module,m},{attribute,1,export,[{x,0}]}], ok).")[1]),
             "{1,erl_lint,{undefined_function,{x,0}}}");

@@ -2,7 +2,7 @@
 // to, or Erlang source text): each exported function becomes an entry of the node's export table
 // that runs the module's compiled clauses, so the shell, C++ callers and other nodes call it alike.
 //
-//   auto m = otpp::code::load_erlang_source(node.exports(),
+//   auto m = otpp::code::load_erlang_source(node,
 //                                           "-module(m). -export([f/1]). f(X) -> g(X) + 1. g(X) -> X * 2.");
 //   // m.value() == atom("m"); m:f(3) is 7 from anywhere, m:g/1 is undef (not exported).
 //
@@ -13,7 +13,8 @@
 
 #include <string_view>
 
-#include "otpp/otp/exports.hpp"
+#include "otpp/otp/node.hpp"
+#include "otpp/otp/services.hpp"
 #include "otpp/term/expected.hpp"
 #include "otpp/term/term.hpp"
 
@@ -21,25 +22,27 @@ namespace otpp::code {
 
 /// Loads the module `forms` define — a list starting with `{attribute, L, module, Name}`, then
 /// `{attribute, L, export, [{F, A}]}` and other attributes, and `{function, L, F, A, Clauses}`
-/// forms — into `exports`. The module's name, or the error erl_lint would report, as a term
+/// forms — into the node's export table. The module's name, or the error erl_lint would report, as a term
 /// `{Line, erl_lint, Descriptor}`: `undefined_module` (no module attribute),
 /// `{undefined_function, {F, A}}` (exported or called but not defined),
 /// `{redefine_function, {F, A}}`, or `{Line, otpp_module, Reason}` for a form the evaluator
 /// cannot compile. Nothing is loaded on error. Thread-safe.
-[[nodiscard]] expected<atom, term> load_forms(export_table& exports, const term& forms);
+[[nodiscard]] expected<atom, term> load_forms(otp::node_services& services, const term& forms);
+[[nodiscard]] expected<atom, term> load_forms(otp::node& node, const term& forms);
 
 /// Reads Erlang source (`-module(m).`, `-export([f/1]).`, other `-Name(Value).` attributes and
 /// function definitions, each ending with a dot) and loads it as load_forms does. A text that
 /// does not parse gives `{Line, erl_parse, Message}` (or erl_scan), Message a string.
-[[nodiscard]] expected<atom, term> load_erlang_source(export_table& exports, std::string_view text);
+[[nodiscard]] expected<atom, term> load_erlang_source(otp::node_services& services, std::string_view text);
+[[nodiscard]] expected<atom, term> load_erlang_source(otp::node& node, std::string_view text);
 
 /// What `defmodule` answers, `{module, Name, Binary, Last}`, for the module loaded from `forms`:
 /// Binary is a BEAM-shaped container (`FOR1`...`BEAM`, an atom chunk and the abstract code),
 /// so it prints as iex prints a compiled module. Raises error:Reason (load_forms's error).
-[[nodiscard]] term define_module(export_table& exports, const term& forms, const term& last);
+[[nodiscard]] term define_module(otp::node_services& services, const term& forms, const term& last);
 
 /// Registers `otpp_module:define(Name, Forms, Last)`, what lowered `defmodule` calls (it
-/// answers define_module's tuple). code::install does this.
+/// answers define_module's tuple on the node of the calling process). code::install does this.
 void install_module_loader(export_table& exports);
 
 }  // namespace otpp::code
