@@ -49,6 +49,23 @@ TEST(export_table, an_exact_arity_wins_over_any_arity_and_add_replaces) {
   EXPECT_TRUE(x.entries().empty());
 }
 
+TEST(export_table, replacing_a_module_swaps_all_its_functions_and_leaves_other_modules) {
+  export_table x;
+  x.add("m", "old", plain2);
+  x.add("m", "kept", fn1);
+  x.add("other", "old", plain2);
+  std::vector<export_table::entry> fresh{
+      {atom("m"), atom("kept"), 2, export_table::function_fn([](process&, std::vector<term>) -> task<term> { co_return atom("v2"); })},
+      {atom("m"), atom("new"), 0, export_table::function_fn([](process&, std::vector<term>) -> task<term> { co_return atom("v2"); })}};
+  x.replace_module(atom("m"), std::move(fresh));
+  EXPECT_FALSE(x.find(atom("m"), atom("old"), 2));
+  EXPECT_FALSE(x.find(atom("m"), atom("kept"), 1));
+  EXPECT_EQ(x.find(atom("m"), atom("kept"), 2)->arity, 2);
+  EXPECT_EQ(x.find(atom("m"), atom("new"), 0)->arity, 0);
+  EXPECT_TRUE(x.find(atom("other"), atom("old"), 2));
+  EXPECT_EQ(x.entries().size(), 3u);
+}
+
 TEST(export_table, elixir_modules_are_spelled_with_the_elixir_prefix) {
   export_table x;
   x.add_elixir("Kate", "say_name", body0);
