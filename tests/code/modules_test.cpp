@@ -255,7 +255,7 @@ end)")[0].is_atom(atom("value")));
 
 TEST_F(defmodule_on_a_node, erlang_source_loads_as_a_module_erlang_code_calls) {
   auto m = code::load_erlang_source(*node_, R"(-module(geometry).
--export([f/1, fact/1, apply_twice/2]).
+-export([f/1, fact/1, apply_twice/2, quad/1, echo/1]).
 -author(kate).
 %% a comment between forms
 f(X) -> g(X) + 1.
@@ -263,16 +263,23 @@ g(X) -> X * 2.
 fact(0) -> 1;
 fact(N) when N > 0 -> N * fact(N - 1).
 apply_twice(F, X) -> F(F(X)).
+quad(X) -> apply_twice(fun g/1, X).
+echo(X) ->
+  Pid = spawn(fun() -> receive {From, M} -> From ! {echoed, M} end end),
+  Pid ! {self(), X},
+  receive {echoed, Y} -> Y after 5000 -> timeout end.
 )");
   ASSERT_TRUE(m) << show(m.error());
   EXPECT_EQ(*m, atom("geometry"));
   EXPECT_EQ(show(erl("geometry:f(3).")), "{value,7}");
   EXPECT_EQ(show(erl("geometry:fact(20).")), "{value,2432902008176640000}");
   EXPECT_EQ(show(erl("geometry:apply_twice(fun(X) -> X * 10 end, 2).")), "{value,200}");
+  EXPECT_EQ(show(erl("geometry:quad(3).")), "{value,12}");
+  EXPECT_EQ(show(erl("geometry:echo(hello).")), "{value,hello}");
   EXPECT_EQ(show(erl("geometry:g(1).")[1]), "undef");
   EXPECT_EQ(show(erl("geometry:fact(-1).")[1]), "function_clause");
   EXPECT_EQ(show(erl("geometry:module_info(exports).")),
-            "{value,[{f,1},{fact,1},{apply_twice,2},{module_info,0},{module_info,1}]}");
+            "{value,[{f,1},{fact,1},{apply_twice,2},{quad,1},{echo,1},{module_info,0},{module_info,1}]}");
   term attributes = erl("geometry:module_info(attributes).");
   EXPECT_NE(show(attributes).find("{author,[kate]}"), std::string::npos) << show(attributes);
   // The same forms through otpp_module:define/3, as a shell does for `defmodule`.
