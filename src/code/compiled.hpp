@@ -113,7 +113,7 @@ struct compiled_fun {
   std::vector<std::unique_ptr<pat>> pats;
   /// Code of a module (its functions and the funs they make): local calls are resolved into
   /// `module`, which a closure of this code must find alive to run (weak: the module owns its
-  /// code, and funs outliving a replaced module fail with badfun as purged code does).
+  /// code; funs of a purged module fail with badfun, as on BEAM).
   bool in_module = false;
   std::weak_ptr<const module_code> module;
   /// The closure's local function handler: `none`, or the module's (funs made by its code).
@@ -152,9 +152,9 @@ struct compiled_exprs {
   std::vector<std::unique_ptr<pat>> pats;
 };
 
-/// Compiles fun clauses; `bound`: the names the closure's bindings hold. Raises an Erlang
-/// error for a malformed form.
-/// `module`: the module whose functions local calls reach (null outside a module).
+/// Compiles fun clauses; `bound`: the names the closure's bindings hold; `module`: the module
+/// whose functions local calls reach (null outside a module). Raises an Erlang error for a
+/// malformed form.
 [[nodiscard]] std::shared_ptr<compiled_fun> compile_fun(const term& clauses, const std::vector<atom>& bound,
                                                         std::optional<atom> name,
                                                         const std::shared_ptr<const module_code>& module = nullptr);

@@ -180,11 +180,16 @@ std::vector<std::pair<atom, term>> bindings_list(const term& bs) {
 
 const atom a_otpp_module("otpp_module");
 
-// The module whose code made a closure with local function handler `handler`
-// (`{otpp_module, Name, Version}`), when that version is still loaded (current or old); else null.
+// Whether a closure's local function handler is a module's (`{otpp_module, Name, Version}`).
+bool is_module_handler(const term& handler) {
+  return handler.is_tuple() && handler.tuple_size() == 3 && handler[0].is_atom(a_otpp_module);
+}
+
+// The module whose code made a closure with local function handler `handler`, when that
+// version is still loaded (current or old); else null.
 std::shared_ptr<const module_code> module_of_handler(const process& self, const term& handler) {
-  if (!handler.is_tuple() || handler.tuple_size() != 3 || !handler[0].is_atom(a_otpp_module) || !handler[1].is_atom() ||
-      !handler[2].is_small_integer() || handler[2].small_integer() < 0)
+  if (!is_module_handler(handler) || !handler[1].is_atom() || !handler[2].is_small_integer() ||
+      handler[2].small_integer() < 0)
     return nullptr;
   auto* services = otp::services_of(self.rt());
   return services ? loaded_module(*services, handler[1].atom_value(), static_cast<std::uint64_t>(handler[2].small_integer()))
@@ -198,7 +203,7 @@ std::shared_ptr<compiled_fun> compiled_for(const process& self, const term& fun,
   std::vector<atom> bound;
   for (const auto& b : bs) bound.push_back(b.first);
   std::shared_ptr<const module_code> module;
-  if (c.local_handler.is_tuple() && c.local_handler.tuple_size() == 3 && c.local_handler[0].is_atom(a_otpp_module)) {
+  if (is_module_handler(c.local_handler)) {
     // A fun made by a module's code: it runs while that version of the module is loaded (funs
     // of purged code fail as on BEAM).
     module = module_of_handler(self, c.local_handler);
