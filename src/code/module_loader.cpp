@@ -564,12 +564,65 @@ term define_module(otp::node_services& services, const term& forms, const term& 
   return term::tuple({a_module, *r, binary, last});
 }
 
+namespace {
+
+// What code:is_loaded/1 answers: `{file, []}` for a module defined on the node (as BEAM for a
+// module defined in iex), `{file, preloaded}` for one of C++ functions, else false.
+term is_loaded(otp::node_services& services, const term& m) {
+  if (!m.is_atom()) throw raised_error(a_function_clause, list_of(term::tuple({atom("code"), atom("is_loaded"), list_of(m), term()})));
+  atom name = m.atom_value();
+  if (auto r = services.find_extension<module_registry>()) {
+    std::lock_guard lock(r->mu);
+    auto it = r->modules.find(name.index());
+    if (it != r->modules.end() && !it->second.current.expired()) return tuple_of(atom("file"), term());
+  }
+  for (const auto& e : services.exports().entries())
+    if (e.module == name) return tuple_of(atom("file"), atom("preloaded"));
+  if (name == atoms::erlang) return tuple_of(atom("file"), atom("preloaded"));
+  return atoms::false_;
+}
+
+term ensure_loaded(otp::node_services& services, const term& m) {
+  if (is_loaded(services, m).is_atom(atoms::false_)) return tuple_of(atoms::error, atom("nofile"));
+  return tuple_of(a_module, m);
+}
+
+term function_exported(otp::node_services& services, const term& m, const term& f, const term& a) {
+  if (!m.is_atom() || !f.is_atom() || !a.is_small_integer() || a.small_integer() < 0)
+    throw raised_error(atoms::badarg, list_of(term::tuple({atoms::erlang, atom("function_exported"), list_of(m, f, a), term()})));
+  auto arity = static_cast<std::size_t>(a.small_integer());
+  if (m.atom_value() == atoms::erlang && find_bif(f.atom_value(), arity).fn) return atoms::true_;
+  auto e = services.exports().find(m.atom_value(), f.atom_value(), arity);
+  return term::boolean(e && e->arity == static_cast<int>(arity));
+}
+
+// The node of the calling process (only a node's processes reach these entries).
+otp::node_services& services_for(process& self) {
+  auto* services = otp::services_of(self.rt());
+  if (!services) throw raised_error(atoms::undef, term());
+  return *services;
+}
+
+}  // namespace
+
 void install_module_loader(export_table& exports) {
   exports.add("otpp_module", "define", [](process& self, term, term forms, term last) -> task<term> {
-    auto* services = otp::services_of(self.rt());
-    // Only a node's processes reach the export table this entry is in.
-    if (!services) throw raised_error(atoms::undef, term());
-    co_return define_module(*services, forms, last);
+    co_return define_module(services_for(self), forms, last);
+  });
+  // What code asks about the modules a node has.
+  exports.add("code", "is_loaded", [](process& self, term m) -> task<term> { co_return is_loaded(services_for(self), m); });
+  exports.add("code", "ensure_loaded",
+              [](process& self, term m) -> task<term> { co_return ensure_loaded(services_for(self), m); });
+  exports.add("Elixir.Code", "ensure_loaded",
+              [](process& self, term m) -> task<term> { co_return ensure_loaded(services_for(self), m); });
+  exports.add("Elixir.Code", "ensure_loaded?", [](process& self, term m) -> task<term> {
+    co_return term::boolean(!is_loaded(services_for(self), m).is_atom(atoms::false_));
+  });
+  exports.add("erlang", "function_exported", [](process& self, term m, term f, term a) -> task<term> {
+    co_return function_exported(services_for(self), m, f, a);
+  });
+  exports.add("Elixir.Kernel", "function_exported?", [](process& self, term m, term f, term a) -> task<term> {
+    co_return function_exported(services_for(self), m, f, a);
   });
 }
 

@@ -184,6 +184,14 @@ TEST_F(defmodule_on_a_node, module_info_and_info_answer_as_for_a_compiled_module
   EXPECT_EQ(show(iex("Kate.module_info(:module)")), "{value,'Elixir.Kate'}");
   term vsn = iex("Kate.module_info(:attributes)");
   EXPECT_EQ(show(vsn[1].list_elements()[0][0]), "vsn") << show(vsn);
+  EXPECT_EQ(show(iex(":code.is_loaded(Kate)")), "{value,{file,[]}}");
+  EXPECT_EQ(show(iex(":code.is_loaded(Nope)")), "{value,false}");
+  EXPECT_EQ(show(iex(":code.ensure_loaded(Kate)")), "{value,{module,'Elixir.Kate'}}");
+  EXPECT_EQ(show(iex(":code.ensure_loaded(Nope)")), "{value,{error,nofile}}");
+  EXPECT_EQ(show(iex("Code.ensure_loaded?(Kate)")), "{value,true}");
+  EXPECT_EQ(show(iex("function_exported?(Kate, :say_name, 0)")), "{value,true}");
+  EXPECT_EQ(show(iex("function_exported?(Kate, :say_name, 1)")), "{value,false}");
+  EXPECT_EQ(show(iex(":erlang.function_exported(:lists, :reverse, 1)")), "{value,true}");
   EXPECT_EQ(show(iex("Kate.module_info(:nonsense)")[1]), "badarg");
   EXPECT_EQ(show(iex("Kate.__info__(:nonsense)")[1]), "function_clause");
 }
