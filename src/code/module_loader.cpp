@@ -77,6 +77,9 @@ struct module_source {
     term line;
   };
   std::vector<function> functions;
+  /// `-import(Mod, [F/A]).`: local calls of these functions are calls of Mod's.
+  std::vector<std::pair<std::pair<atom, std::size_t>, atom>> imports;
+  bool export_all = false;  ///< `-compile(export_all).`
 };
 
 // Attributes module_info(attributes) leaves out, as BEAM's compiler does.
@@ -110,6 +113,20 @@ expected<module_source, term> read_forms(const term& forms) {
           if (std::find(m.exports.begin(), m.exports.end(), key) == m.exports.end()) m.exports.push_back(key);
           export_lines.emplace_back(key, line_of(f));
         }
+      } else if (what == atom("import")) {
+        const term& v = f[3];
+        if (!v.is_tuple() || v.tuple_size() != 2 || !v[0].is_atom() || !v[1].is_proper_list())
+          return lint_error(line_of(f), tuple_of(a_unsupported_form, f));
+        for (const term& e : v[1].list_elements()) {
+          if (!e.is_tuple() || e.tuple_size() != 2 || !e[0].is_atom() || !e[1].is_small_integer() || e[1].small_integer() < 0)
+            return lint_error(line_of(f), tuple_of(a_unsupported_form, f));
+          m.imports.push_back({{e[0].atom_value(), static_cast<std::size_t>(e[1].small_integer())}, v[0].atom_value()});
+        }
+      } else if (what == a_compile) {
+        const term& v = f[3];
+        auto options = v.is_proper_list() ? std::vector<term>(v.list_elements().begin(), v.list_elements().end())
+                                          : std::vector<term>{v};
+        for (const term& o : options) m.export_all = m.export_all || o.is_atom(atom("export_all"));
       } else if (!hidden_attribute(what)) {
         m.attributes.push_back(tuple_of(what, f[3].is_proper_list() ? f[3] : list_of(f[3])));
       }
@@ -152,6 +169,12 @@ class local_calls {
         if (defined(f, arity) || find_bif(f, arity).fn || (f == a_apply && (arity == 2 || arity == 3))) {
           if (!args) return std::nullopt;
           return term::tuple({t[0], t[1], t[2], *args});
+        }
+        if (auto it = std::find_if(m_.imports.begin(), m_.imports.end(),
+                                   [&](const auto& i) { return i.first.first == f && i.first.second == arity; });
+            it != m_.imports.end()) {
+          term remote = term::tuple({a_remote, t[1], term::tuple({a_atom, t[1], it->second}), t[2]});
+          return term::tuple({t[0], t[1], remote, args ? *args : t[3]});
         }
         if (exports_.find(atoms::erlang, f, arity)) {
           term remote = term::tuple({a_remote, t[1], term::tuple({a_atom, t[1], atoms::erlang}), t[2]});
@@ -298,7 +321,8 @@ expected<atom, term> load(otp::node_services& services, const term& forms, term*
   m->version = next_version.fetch_add(1);
   m->local_handler = term::tuple({a_otpp_module, src.name, term(static_cast<std::int64_t>(m->version))});
   for (const auto& f : src.functions) {
-    bool exported = std::find(src.exports.begin(), src.exports.end(), std::pair{f.name, f.arity}) != src.exports.end();
+    bool exported = src.export_all ||
+                    std::find(src.exports.begin(), src.exports.end(), std::pair{f.name, f.arity}) != src.exports.end();
     m->functions.push_back({f.name, static_cast<std::uint32_t>(f.arity), exported, nullptr});
   }
   for (std::size_t i = 0; i < src.functions.size(); ++i) {
@@ -316,6 +340,10 @@ expected<atom, term> load(otp::node_services& services, const term& forms, term*
   facts->name = src.name;
   bool elixir = is_elixir_module(src.name);
   std::vector<std::pair<atom, std::size_t>> exported = src.exports;
+  if (src.export_all) {
+    exported.clear();
+    for (const auto& f : src.functions) exported.emplace_back(f.name, f.arity);
+  }
   std::vector<std::pair<atom, std::size_t>> elixir_functions;
   for (const auto& e : exported)
     if (!(e.first == a_module_info && e.second <= 1) && !(e.first == a_info && e.second == 1)) elixir_functions.push_back(e);
@@ -478,11 +506,16 @@ expected<term, failure> read_attribute(std::string_view text, std::size_t line) 
   args += ".";
   auto parsed = parse_exprs(args);
   if (!parsed) return failure{parse_error_term(parsed.error)};
-  auto es = parsed.value->list_elements();
-  if (es.size() != 1) return bad;
-  auto v = normalise(es[0]);
-  if (!v) return bad;
-  return term::tuple({a_attribute, term(static_cast<std::int64_t>(line)), atom(name), *v});
+  // `-import(Mod, Fs).` and other attributes of several arguments hold them as a tuple.
+  std::vector<term> values;
+  for (const term& e : parsed.value->list_elements()) {
+    auto v = normalise(e);
+    if (!v) return bad;
+    values.push_back(*v);
+  }
+  if (values.empty()) return bad;
+  term v = values.size() == 1 ? values[0] : term::tuple(std::move(values));
+  return term::tuple({a_attribute, term(static_cast<std::int64_t>(line)), atom(name), v});
 }
 
 expected<term, failure> read_erlang_forms(std::string_view text) {

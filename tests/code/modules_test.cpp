@@ -290,6 +290,16 @@ echo(X) ->
             "{value,[{f,1},{fact,1},{apply_twice,2},{quad,1},{echo,1},{module_info,0},{module_info,1}]}");
   term attributes = erl("geometry:module_info(attributes).");
   EXPECT_NE(show(attributes).find("{author,[kate]}"), std::string::npos) << show(attributes);
+  auto imports = code::load_erlang_source(*node_, R"(-module(imports).
+-compile(export_all).
+-import(lists, [reverse/1, map/2]).
+backwards(L) -> reverse(map(fun helper/1, L)).
+helper(X) -> {X}.
+)");
+  ASSERT_TRUE(imports) << show(imports.error());
+  EXPECT_EQ(show(erl("imports:backwards([1, 2]).")), "{value,[{2},{1}]}");
+  EXPECT_EQ(show(erl("imports:helper(x).")), "{value,{x}}");
+  EXPECT_EQ(show(erl("imports:module_info(exports).")), "{value,[{backwards,1},{helper,1},{module_info,0},{module_info,1}]}");
   // The same forms through otpp_module:define/3, as a shell does for `defmodule`.
   EXPECT_EQ(show(erl("element(4, otpp_module:define(m2, [{attribute,1,module,m2},{attribute,1,export,[{one,0}]},"
                      "{function,1,one,0,[{clause,1,[],[],[{integer,1,1}]}]}], done)).")),
