@@ -30,8 +30,9 @@ namespace otpp::code {
 [[nodiscard]] expected<atom, term> load_forms(otp::node_services& services, const term& forms);
 [[nodiscard]] expected<atom, term> load_forms(otp::node& node, const term& forms);
 
-/// Reads Erlang source (`-module(m).`, `-export([f/1]).`, other `-Name(Value).` attributes and
-/// function definitions, each ending with a dot) and loads it as load_forms does. A text that
+/// Reads Erlang source (`-module(m).`, `-export([f/1]).`, `-import(lists, [map/2]).`,
+/// `-compile(export_all).`, other `-Name(Value).` attributes, and function definitions, each
+/// ending with a dot; records and macros are not read) and loads it as load_forms does. A text that
 /// does not parse gives `{Line, erl_parse, Message}` (or erl_scan), Message a string.
 [[nodiscard]] expected<atom, term> load_erlang_source(otp::node_services& services, std::string_view text);
 [[nodiscard]] expected<atom, term> load_erlang_source(otp::node& node, std::string_view text);
