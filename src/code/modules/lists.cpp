@@ -373,7 +373,9 @@ void add_lists(export_table& x) {
   x.add("lists", "concat", [](term ls) {
     std::vector<term> out;
     for (const term& t : proper(ls)) {
-      auto xs = proper_or(thing_to_chars(t), atoms::badarg);
+      // The span views the characters' list: it must outlive the span.
+      term chars = thing_to_chars(t);
+      auto xs = proper_or(chars, atoms::badarg);
       out.insert(out.end(), xs.begin(), xs.end());
     }
     return list(std::move(out));
