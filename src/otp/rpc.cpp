@@ -247,9 +247,23 @@ const atom a_spawn_reply("spawn_reply");
 const atom a_notsup("notsup");
 
 // erts_internal:crasher/6: a local stand-in for a process that could not be started remotely.
-process_task crasher(process& self, term reason) {
+// Before it exits it logs the warning OTP logs (to the node's `logger`, as error_logger does).
+process_task crasher(process& self, term reason, term warning) {
+  (void)self.send(atom("logger"), std::move(warning));
   self.exit(std::move(reason));
   co_return;
+}
+
+// The event erts_internal:crasher/6 logs: "** Can not start M:F,A (Opts) on Node **".
+term crasher_warning(atom node, atom m, atom f, const std::vector<term>& args, bool link, bool monitor) {
+  using namespace std::chrono;
+  std::vector<term> opts;
+  if (link) opts.emplace_back(atoms::link);
+  if (monitor) opts.emplace_back(atoms::monitor);
+  const auto now = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+  return term::tuple({term(atom("log")), term(atom("warning")), term::string("** Can not start ~w:~w,~w (~w) on ~w **~n"),
+                      list_of(m, f, term::list(args), term::list(std::move(opts)), node),
+                      term::map({{term(atom("time")), term(static_cast<std::int64_t>(now))}})});
 }
 
 spawn_options local_options(bool link, bool monitor) {
@@ -286,7 +300,7 @@ struct reply {
   term value;
 };
 
-spawned finish(basic_process& self, const reference& id, const reply& r, bool link, bool monitor,
+spawned finish(basic_process& self, const reference& id, const reply& r, bool link, bool monitor, term warning,
                const std::function<spawned(const spawn_options&,
                                            std::function<process_task(process&)>)>& spawn) {
   if (r.ok) {
@@ -296,7 +310,8 @@ spawned finish(basic_process& self, const reference& id, const reply& r, bool li
   }
   if (r.value.is_atom(atoms::noconnection) || r.value.is_atom(a_notsup)) {
     term reason = r.value;
-    return spawn(local_options(link, monitor), [reason](process& p) { return crasher(p, reason); });
+    return spawn(local_options(link, monitor),
+                 [reason, warning](process& p) { return crasher(p, reason, warning); });
   }
   (void)self;
   throw error_exception(r.value.is_atom(atom("badopt")) ? term(atoms::badarg) : r.value);
@@ -311,11 +326,12 @@ task<spawned> spawn_opt(process& self, atom node, atom m, atom f, std::vector<te
   };
   if (node == self.rt().node())
     co_return spawn_here(self, m, f, std::move(args), link, monitor, local_spawn);
+  term warning = crasher_warning(node, m, f, args, link, monitor);
   reference id = send_spawn(self, node, m, f, std::move(args), link, monitor);
   reply r = co_await self.receive(on(a_spawn_reply, id, any_atom, _) >> [](atom status, term v) {
     return reply{status == atoms::ok, v};
   });
-  co_return finish(self, id, r, link, monitor, local_spawn);
+  co_return finish(self, id, r, link, monitor, std::move(warning), local_spawn);
 }
 
 spawned spawn_opt(scoped_process& self, atom node, atom m, atom f, std::vector<term> args,
@@ -325,12 +341,13 @@ spawned spawn_opt(scoped_process& self, atom node, atom m, atom f, std::vector<t
   };
   if (node == self.rt().node())
     return spawn_here(self, m, f, std::move(args), link, monitor, local_spawn);
+  term warning = crasher_warning(node, m, f, args, link, monitor);
   reference id = send_spawn(self, node, m, f, std::move(args), link, monitor);
   // Every request is answered (noconnection when the node cannot be reached).
   reply r = self.receive(on(a_spawn_reply, id, any_atom, _) >> [](atom status, term v) {
     return reply{status == atoms::ok, v};
   });
-  return finish(self, id, r, link, monitor, local_spawn);
+  return finish(self, id, r, link, monitor, std::move(warning), local_spawn);
 }
 
 task<pid> spawn(process& self, atom node, atom m, atom f, std::vector<term> args) {

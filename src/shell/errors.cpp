@@ -80,6 +80,26 @@ std::string did_you_mean(atom function, std::vector<std::pair<atom, std::size_t>
   return out;
 }
 
+// The type Protocol.UndefinedError names for a value.
+std::string elixir_type_name(const term& t) {
+  if (t.is_atom()) return "Atom";
+  if (t.is_integer()) return "Integer";
+  if (t.is_float()) return "Float";
+  if (t.is_binary() || t.is_bitstring()) return "BitString";
+  if (t.is_list()) return "List";
+  if (t.is_tuple()) return "Tuple";
+  if (t.is_pid()) return "PID";
+  if (t.is_port()) return "Port";
+  if (t.is_reference()) return "Reference";
+  if (t.is_fun()) return "Function";
+  if (t.is_map()) {
+    if (const term* st = map_get(t, "__struct__"); st && st->is_atom())
+      return format_atom(st->atom_value(), syntax::elixir) + " (a struct)";
+    return "Map";
+  }
+  return "Term";
+}
+
 // Name and message of an error reason (Exception.normalize/3; with `blame`, as
 // Exception.blame/2 completes it for an error raised at the prompt).
 std::pair<std::string, std::string> normalize(
@@ -94,6 +114,17 @@ std::pair<std::string, std::string> normalize(
       std::string message;
       if (const term* m = map_get(reason, "message"); m && m->is_binary()) {
         message = std::string(m->bytes_as_string());
+      } else if (name == "Protocol.UndefinedError") {
+        // Protocol.UndefinedError.message/1
+        const term* protocol = map_get(reason, "protocol");
+        const term* value = map_get(reason, "value");
+        const term* description = map_get(reason, "description");
+        if (protocol && value) {
+          message = "protocol " + inspect(*protocol, ctx) + " not implemented for " + inspect(*value, ctx) +
+                    " of type " + elixir_type_name(*value);
+          if (description && description->is_binary() && !description->bytes().empty())
+            message += ", " + std::string(description->bytes_as_string());
+        }
       }
       return {name, message};
     }
@@ -116,6 +147,10 @@ std::pair<std::string, std::string> normalize(
       msg += ": " + std::string(stack[0].function.name()) + inspect((*stack[0].args)[0], ctx);
     }
     return {"ArithmeticError", msg};
+  }
+  if (reason.is_tuple() && reason.tuple_size() == 3 && reason[0].is_atom(atom("badbool")) && reason[1].is_atom()) {
+    return {"BadBooleanError", "expected a boolean on left-side of \"" + std::string(reason[1].atom_value().name()) +
+                                   "\", got: " + inspect(reason[2], ctx)};
   }
   if (reason.is_atom(atoms::system_limit))
     return {"SystemLimitError", "a system limit has been reached"};

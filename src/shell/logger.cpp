@@ -191,9 +191,15 @@ struct log_printer::state {
 
 namespace {
 
+const atom a_sync("$otpp_log_sync");
+
 process_task log_loop(process& self, std::shared_ptr<log_printer::state> st) {
   for (;;) {
     term msg = co_await self.receive();
+    if (msg.is_tuple() && msg.tuple_size() == 3 && msg[0].is_atom(a_sync) && msg[1].is_pid()) {
+      self.send(msg[1].pid_value(), tuple_of(a_sync, msg[2]));
+      continue;
+    }
     std::lock_guard lock(st->mu);
     if (!st->out) continue;
     if (auto text = format_log_event(msg, st->ctx)) st->out(*text);
@@ -216,6 +222,14 @@ log_printer::log_printer(runtime& rt, format_context ctx, std::function<void(std
       state_->replaced.emplace_back(a, *previous);
     }
     (void)rt_.register_name(a, p);
+  }
+}
+
+void log_printer::sync(scoped_process& self) {
+  for (const pid& p : processes_) {
+    const reference ref = self.make_ref();
+    self.send(p, tuple_of(a_sync, self.self(), ref));
+    (void)self.receive(on(a_sync, ref) >> [] {}, after(std::chrono::seconds(1), [] {}));
   }
 }
 

@@ -724,6 +724,8 @@ class printer {
       number(f.arity);
       out_ += " in ";
       elixir_atom(out_, f.module);
+      // Every closure erl_eval makes is defined in erl_eval:expr/6, which Elixir names.
+      if (f.module.name() == "erl_eval") out_ += ".expr/6";
       out_ += '>';
     }
   }
@@ -775,6 +777,14 @@ class printer {
     out_ += ']';
   }
 
+  /// A map whose keys are all atoms (a struct's keys are).
+  [[gnu::noinline]] static bool elixir_keyword_map_or_struct(const term& t) {
+    for (const auto& [k, v] : t.map_entries()) {
+      if (!k.is_atom()) return false;
+    }
+    return true;
+  }
+
   /// A map whose keys are all atoms (none an Elixir alias) prints as `%{a: 1}`.
   [[gnu::noinline]] static bool elixir_keyword_map(const term& t) {
     for (const auto& [k, v] : t.map_entries()) {
@@ -783,7 +793,76 @@ class printer {
     return true;
   }
 
+  /// The struct name of a map with `__struct__: Elixir.Name`, or empty.
+  [[gnu::noinline]] static std::string_view elixir_struct_name(const term& t) {
+    for (const auto& [k, v] : t.map_entries()) {
+      if (k.is_atom() && k.atom_value().name() == "__struct__") {
+        if (v.is_atom() && v.atom_value().name().substr(0, 7) == "Elixir.") return v.atom_value().name().substr(7);
+        return {};
+      }
+    }
+    return {};
+  }
+
+  [[gnu::noinline]] static const term* elixir_field(const term& t, std::string_view key) {
+    for (const auto& [k, v] : t.map_entries()) {
+      if (k.is_atom() && k.atom_value().name() == key) return &v;
+    }
+    return nullptr;
+  }
+
+  /// Structs as Elixir's Inspect implementations print them: ranges as `1..3` (`1..0//1`
+  /// when the step is not the natural one), MapSets as `MapSet.new([...])`, others as
+  /// `%Name{field: value}`.
+  [[gnu::noinline]] bool elixir_struct(const term& t) {
+    const std::string_view name = elixir_struct_name(t);
+    if (name.empty()) return false;
+    if (name == "Range") {
+      const term* first = elixir_field(t, "first");
+      const term* last = elixir_field(t, "last");
+      const term* step = elixir_field(t, "step");
+      if (!first || !last || !step || t.map_entries().size() != 4) return false;
+      elixir(*first);
+      out_ += "..";
+      elixir(*last);
+      if (!(step->is_integer() && step->to_int64() == 1 && first->is_integer() && last->is_integer() &&
+            compare(*last, *first) >= 0)) {
+        out_ += "//";
+        elixir(*step);
+      }
+      return true;
+    }
+    if (name == "MapSet") {
+      const term* set = elixir_field(t, "map");
+      if (!set || !set->is_map()) return false;
+      out_ += "MapSet.new([";
+      bool first = true;
+      for (const auto& [k, v] : set->map_entries()) {
+        if (!first) out_ += ", ";
+        first = false;
+        elixir(k);
+      }
+      out_ += "])";
+      return true;
+    }
+    out_ += '%';
+    out_ += name;
+    out_ += '{';
+    bool first = true;
+    for (const auto& [k, v] : t.map_entries()) {
+      if (!k.is_atom()) return false;  // never: checked below before printing
+      if (k.atom_value().name() == "__struct__") continue;
+      if (!first) out_ += ", ";
+      first = false;
+      elixir_key_of(k.atom_value());
+      elixir(v);
+    }
+    out_ += '}';
+    return true;
+  }
+
   void elixir_map(const term& t) {
+    if (elixir_keyword_map_or_struct(t) && elixir_struct(t)) return;
     const bool keyword = elixir_keyword_map(t);
     out_ += "%{";
     bool first = true;

@@ -1,15 +1,10 @@
 // A shell session on a real (not distributed) otpp node, in this process: the shell's self()
 // is a process with a mailbox, receive and flush see what others send it, links kill and
 // restart it as they do an iex shell process, and the node's export table is callable.
-#include "otpp/shell/session.hpp"
-
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <thread>
 
-#include "otpp/otp/io.hpp"
-#include "otpp/otp/node.hpp"
+#include "session_fixture.hpp"
 #include "support/eventually.hpp"
 
 namespace {
@@ -17,55 +12,7 @@ namespace {
 using namespace otpp;
 using namespace std::chrono_literals;
 using otpp::test::eventually;
-
-class shell_session : public ::testing::Test {
- protected:
-  void SetUp() override {
-    otp::node_options o;
-    o.runtime.workers = 2;
-    o.services.output = node_output;
-    auto started = otp::node::start(std::move(o));
-    ASSERT_TRUE(started.ok()) << started.error();
-    node = std::move(started.value());
-    node->exports().add_elixir("Kate", "add", [](term a, term b) {
-      return term(static_cast<long long>(a.small_integer() + b.small_integer()));
-    });
-    node->exports().add_elixir("Kate", "say_name", [](process& self) -> process_task {
-      (void)co_await io::put_chars(self, "Hi, my name is Kate\n");
-    });
-    node->exports().add_elixir("Crash", "later", [](process& self, term ms) -> process_task {
-      co_await self.receive(
-          on(atom("never")) >> [] {}, after(std::chrono::milliseconds(ms.small_integer()), [] {}));
-      self.exit(atom("boom"));
-    });
-    s = std::make_unique<shell::session>(*node, shell::session::sinks{[this](std::string_view t) {
-                                                                        std::lock_guard lock(mu);
-                                                                        out += t;
-                                                                      },
-                                                                      [](std::string_view) {}});
-  }
-  void TearDown() override {
-    s.reset();
-    node.reset();
-  }
-
-  // Feeds `line` and returns what the session printed for it.
-  std::string feed(std::string_view line) {
-    std::size_t from = output().size();
-    s->feed(line);
-    return output().substr(from);
-  }
-  std::string output() {
-    std::lock_guard lock(mu);
-    return out;
-  }
-
-  std::shared_ptr<io::string_output_sink> node_output = std::make_shared<io::string_output_sink>();
-  std::unique_ptr<otp::node> node;
-  std::unique_ptr<shell::session> s;
-  std::mutex mu;
-  std::string out;
-};
+using otpp::test::shell_session;
 
 TEST_F(shell_session, prompt_counts_successful_expressions) {
   EXPECT_EQ(s->prompt(), "otpp(1)> ");

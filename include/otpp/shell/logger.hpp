@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "otpp/runtime/runtime.hpp"
+#include "otpp/runtime/scoped_process.hpp"
 #include "otpp/shell/errors.hpp"
 #include "otpp/term/term.hpp"
 
@@ -42,6 +43,9 @@ class log_printer {
  public:
   log_printer(runtime& rt, format_context ctx, std::function<void(std::string_view)> out);
   ~log_printer();
+  /// Returns once the events these processes received before now are printed (the shell
+  /// prints a crash's log lines before the EXIT they explain); waits a second at most.
+  void sync(scoped_process& self);
   log_printer(const log_printer&) = delete;
   log_printer& operator=(const log_printer&) = delete;
 

@@ -1,11 +1,13 @@
 // One shell session on a running node: the shell process (a real process with a pid and a
-// mailbox), its bindings and prompt counter, the built-ins that need the node (self, send,
-// flush, receive, Node.*, Process.*, :rpc), iex's handling of a shell process killed by
-// a link, and the node's `logger` that prints log events as iex does. The REPL (run_shell) and
-// tests feed it lines.
+// mailbox) in which each input, lowered from Elixir to abstract format, runs on the code
+// layer's evaluator; the scope of variables and aliases across inputs, prompt counter and
+// results as iex keeps them; iex's handling of a shell process killed by a link; and the
+// node's `logger` that prints log events as iex does. The REPL (run_shell) and tests feed it
+// lines.
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -14,12 +16,12 @@
 #include <string_view>
 #include <vector>
 
+#include "otpp/code/elixir.hpp"
 #include "otpp/otp/node.hpp"
 #include "otpp/runtime/scoped_process.hpp"
-#include "otpp/shell/evaluator.hpp"
+#include "otpp/shell/errors.hpp"
 #include "otpp/shell/logger.hpp"
 #include "otpp/term/node_numbers.hpp"
-#include "otpp/term/parse.hpp"
 
 namespace otpp::shell {
 
@@ -31,8 +33,9 @@ class session {
     std::function<void(std::string_view)> err;
   };
 
-  /// A session on `node`; the shell process starts now, with the node's io server as group
-  /// leader.
+  /// A session on `node`; installs the code layer and the shell's helpers (IEx.Helpers) in
+  /// the node's export table, and starts the shell process with the node's io server as
+  /// group leader.
   session(otp::node& node, sinks io);
   ~session();
   session(const session&) = delete;
@@ -61,41 +64,51 @@ class session {
   /// Takes in pending signals of the shell process without waiting. If an exit signal
   /// killed it (a linked process died), prints `** (EXIT from ...) shell process exited
   /// with reason: ...`, starts a new shell process (new pid, no bindings, counter 1) and
-  /// returns true. Log lines the last expression caused (a spawn that could not reach its
-  /// node) print first. Owner thread only.
+  /// returns true. Log lines the last expression caused print first. Owner thread only.
   bool poll();
 
   /// Ends the evaluation in progress (Ctrl-C): the shell process is killed. Thread-safe.
   void interrupt();
 
+  /// The shell process.
   [[nodiscard]] pid self() const;
-  [[nodiscard]] evaluator& eval() noexcept { return *eval_; }
-  [[nodiscard]] bindings& env() noexcept { return env_; }
   [[nodiscard]] std::size_t counter() const noexcept { return counter_; }
   [[nodiscard]] otp::node& node() noexcept { return node_; }
   [[nodiscard]] node_numbers& numbers() noexcept { return *numbers_; }
+  /// How terms and errors print in this session.
+  [[nodiscard]] const format_context& format() const noexcept { return format_; }
+  /// `inspect/1` as this session prints results.
+  [[nodiscard]] std::string inspect(const term& t) const { return shell::inspect(t, format_); }
+  /// The variables and aliases the inputs so far bound (for completion).
+  [[nodiscard]] const code::elixir_scope& scope() const noexcept { return scope_; }
+  /// Completions of `word` (the text before the cursor, back to the last delimiter):
+  /// variables, modules of the export table (`En` -> `Enum`) and their functions (`Enum.ma`
+  /// -> `Enum.map`), helpers. Sorted, without duplicates.
+  [[nodiscard]] std::vector<std::string> complete(std::string_view word) const;
+
+  struct state;  ///< what the shell's helpers share with the session (results for v/1)
 
  private:
+  struct evaluation;
   void start_process();
-  bool take_signals();
   void flush_log();
   void restart(const term& reason, const pid& dead);
-  void install_node_builtins();
   outcome evaluate(const std::string& text, bool print_result);
-  [[nodiscard]] scoped_process& proc();
+  bool take_down(std::chrono::milliseconds wait);
+  [[nodiscard]] code::elixir_options lowering_options() const;
 
   otp::node& node_;
   sinks io_;
   std::shared_ptr<node_numbers> numbers_;
-  builtin_table table_;
-  std::unique_ptr<evaluator> eval_;
-  std::unique_ptr<scoped_process> proc_;
-  mutable std::mutex pid_mu_;  // guards current_ for interrupt() from other threads
+  format_context format_;
+  std::shared_ptr<state> state_;
+  std::unique_ptr<scoped_process> driver_;  // sends inputs to the shell process, hears back
+  mutable std::mutex pid_mu_;               // guards current_ for interrupt() from other threads
   pid current_;
-  bindings env_;
+  reference current_monitor_;
+  code::elixir_scope scope_;
   std::size_t counter_ = 1;
   std::string pending_;
-  std::string pending_log_;  // log lines to print after the result (or before the EXIT)
   std::unique_ptr<log_printer> logger_;
   std::atomic<bool> interrupted_{false};
 };

@@ -282,7 +282,7 @@ class lowerer {
     const term l = line(e.offset);
     if (e.no_parens) fail(e.offset, "an operator is a value only when captured: &" + e.name + "/2");
     if (auto it = vars.find(e.name); it != vars.end()) return t({a("var"), l, a(it->second)});
-    if (e.name == "_") fail(e.offset, "invalid use of _. _ can only be used inside patterns to ignore values and cannot be used in expressions. Make sure you are inside a pattern or change it accordingly");
+    if (e.name == "_") fail(e.offset, "invalid use of _. \"_\" represents a value to be ignored in a pattern and cannot be used in expressions");
     if (e.name == "__MODULE__") return atom_form(l, module_ ? module_->name : "nil");
     // A bare name that is no variable is a zero-arity call, as Elixir 1.14 still expands it.
     auto call = std::make_shared<ex>(e);

@@ -577,6 +577,9 @@ void add_elixir(export_table& x) {
   });
   x.add_elixir(N, "connect", [](process& self, term n) -> task<term> {
     if (!n.is_atom()) badarg();
+    // net_kernel:connect_node/1 on a node that is not distributed.
+    auto* s = otp::services_of(self.rt());
+    if (!s || !s->engine()) co_return atom("ignored");
     term r = co_await ping(self, n.atom_value());
     co_return boolean(r.is_atom(atoms::pong));
   });

@@ -1,55 +1,12 @@
-// The shell evaluator without a node: values, bindings, patterns, operators, built-ins, and
-// the error reports iex prints for each failure.
-#include "otpp/shell/evaluator.hpp"
-
-#include <gtest/gtest.h>
-
-#include <deque>
-
-#include "otpp/shell/logger.hpp"
+// Inputs typed in a shell session, evaluated by the code layer in the shell process: values,
+// bindings across inputs, patterns, operators, the library, and the error reports iex prints
+// for each failure (the expectations were checked against iex 1.14).
+#include "session_fixture.hpp"
 
 namespace {
 
 using namespace otpp;
-using namespace otpp::shell;
-
-class shell_eval : public ::testing::Test {
- protected:
-  shell_eval() : ev(table) {
-    add_pure_builtins(table);
-    ev.hooks().output = [this](std::string_view s) { output += s; };
-    ev.hooks().receive = [this](const std::function<bool(const term&)>& matches,
-                                std::optional<std::chrono::milliseconds>) -> std::optional<term> {
-      for (auto it = mailbox.begin(); it != mailbox.end(); ++it) {
-        if (matches(*it)) {
-          term t = *it;
-          mailbox.erase(it);
-          return t;
-        }
-      }
-      return std::nullopt;
-    };
-    ev.warn = [this](std::string_view s) { warnings += s; };
-  }
-
-  // The printed result, or the printed error.
-  std::string run(std::string_view text) {
-    parse_outcome r = parse(text);
-    if (!std::holds_alternative<program>(r)) return "<not a program>";
-    try {
-      return ev.inspect(ev.run(std::get<program>(r), env, 1));
-    } catch (const shell_exception& e) {
-      return ev.describe(e);
-    }
-  }
-
-  builtin_table table;
-  evaluator ev;
-  bindings env;
-  std::string output;
-  std::string warnings;
-  std::deque<term> mailbox;
-};
+using shell_eval = otpp::test::shell_session;
 
 TEST_F(shell_eval, literals_evaluate_to_themselves) {
   EXPECT_EQ(run(":sup?"), ":sup?");
@@ -110,10 +67,9 @@ TEST_F(shell_eval, failed_match_leaves_bindings_alone) {
 TEST_F(shell_eval, compile_errors_come_before_any_side_effect) {
   EXPECT_EQ(run("IO.puts(\"a\"); foo()"),
             "** (CompileError) iex:1: undefined function foo/0 (there is no such import)\n\n");
-  EXPECT_EQ(output, "");
+  EXPECT_EQ(node_output->text(), "");
   EXPECT_EQ(run("x"),
             "** (CompileError) iex:1: undefined function x/0 (there is no such import)\n\n");
-  EXPECT_NE(warnings.find("variable \"x\" does not exist"), std::string::npos);
   EXPECT_EQ(run("^q = 1"),
             "** (CompileError) iex:1: undefined variable ^q. No variable \"q\" has been defined "
             "before the "
@@ -235,127 +191,46 @@ TEST_F(shell_eval, strings_lists_and_maps) {
   EXPECT_EQ(run("<<1::16>>"), "<<0, 1>>");
 }
 
-TEST_F(shell_eval, io_writes_through_the_output_hook) {
+TEST_F(shell_eval, io_writes_through_the_group_leader) {
   EXPECT_EQ(run("IO.puts(\"hello\")"), ":ok");
   EXPECT_EQ(run("IO.puts(:a)"), ":ok");
   EXPECT_EQ(run("IO.inspect({1, \"a\"})"), "{1, \"a\"}");
   EXPECT_EQ(run(":io.format(\"~p~n\", [{1, 2}])"), ":ok");
-  EXPECT_EQ(output, "hello\na\n{1, \"a\"}\n{1,2}\n");
+  EXPECT_EQ(node_output->text(), "hello\na\n{1, \"a\"}\n{1,2}\n");
   EXPECT_EQ(run("IO.puts({1})"),
             "** (Protocol.UndefinedError) protocol String.Chars not implemented for {1} of type "
             "Tuple\n\n");
 }
 
 TEST_F(shell_eval, receive_takes_the_first_matching_message_and_leaves_the_rest) {
-  mailbox = {term(atom("other")), tuple_of(atom("hi"), 42)};
+  node->rt().send(s->self(), term(atom("other")));
+  node->rt().send(s->self(), tuple_of(atom("hi"), 42));
   EXPECT_EQ(run("receive do {:hi, n} -> n + 1 end"), "43");
-  ASSERT_EQ(mailbox.size(), 1u);
   EXPECT_EQ(run("receive do {:hi, n} -> n after 0 -> :timeout end"), ":timeout");
   EXPECT_EQ(run("receive do x when is_atom(x) -> x end"), ":other");
-  EXPECT_TRUE(mailbox.empty());
+  EXPECT_EQ(run("receive do x -> x after 0 -> :empty end"), ":empty");
 }
 
-TEST_F(shell_eval, fn_is_reported_as_not_supported) {
-  EXPECT_EQ(run("fn -> 1 end"),
-            "** (CompileError) iex:1: anonymous functions (fn) are not supported by the otpp shell "
-            "yet\n\n");
+TEST_F(shell_eval, anonymous_functions_captures_and_comprehensions) {
+  EXPECT_EQ(run("Enum.map([1, 2], fn x -> x * 2 end)"), "[2, 4]");
+  EXPECT_EQ(run("double = &(&1 * 2)"), "#Function<42.3316493/1 in :erl_eval.expr/6>");
+  EXPECT_EQ(run("double.(4)"), "8");
+  EXPECT_EQ(run("f = fn\n  0 -> :zero\n  n when n > 0 -> :pos\nend"), "#Function<42.3316493/1 in :erl_eval.expr/6>");
+  EXPECT_EQ(run("{f.(0), f.(3)}"), "{:zero, :pos}");
+  EXPECT_EQ(run("1..3"), "1..3");
+  EXPECT_EQ(run("Enum.to_list(1..3)"), "[1, 2, 3]");
+  EXPECT_EQ(run("for x <- 1..4, rem(x, 2) == 0, do: x * x"), "[4, 16]");
+  EXPECT_EQ(run("for x <- [1, 2], into: %{}, do: {x, x}"), "%{1 => 1, 2 => 2}");
+  EXPECT_EQ(run("with {:ok, a} <- {:ok, 1}, {:ok, b} <- {:ok, 2}, do: a + b"), "3");
+  EXPECT_EQ(run("with {:ok, a} <- {:error, 1}, do: a"), "{:error, 1}");
+  EXPECT_EQ(run("~w(a b c)"), "[\"a\", \"b\", \"c\"]");
+  EXPECT_EQ(run(":math.sqrt(2)"), "1.4142135623730951");
+  EXPECT_EQ(run("Enum.reduce(1..100_000, 0, &+/2)"), "5000050000");
 }
 
 TEST_F(shell_eval, compile_error_line_follows_the_prompt_number) {
-  parse_outcome r = parse("1\nfoo()");
-  ASSERT_TRUE(std::holds_alternative<program>(r));
-  try {
-    ev.run(std::get<program>(r), env, 7);
-    FAIL();
-  } catch (const shell_exception& e) {
-    EXPECT_EQ(ev.describe(e),
-              "** (CompileError) iex:8: undefined function foo/0 (there is no such import)\n\n");
-  }
-}
-
-TEST(shell_errors, exit_reasons_read_as_iex_writes_them) {
-  format_context ctx;
-  EXPECT_EQ(format_exit(term(atom("boom")), ctx), ":boom");
-  EXPECT_EQ(format_exit(term(atoms::noconnection), ctx), "no connection");
-  EXPECT_EQ(format_exit(term(atoms::killed), ctx), "killed");
-  EXPECT_EQ(format_exit(tuple_of(atom("badthing"), 1), ctx), "{:badthing, 1}");
-  EXPECT_EQ(format_exit(tuple_of(atoms::shutdown, 1), ctx), "shutdown: 1");
-  const term undef_reason = tuple_of(
-      atoms::undef, list_of(tuple_of(atom("Elixir.Kate"), atom("say_name"), term(), term())));
-  EXPECT_EQ(format_exit(undef_reason, ctx),
-            "an exception was raised:\n    ** (UndefinedFunctionError) function Kate.say_name/0 is "
-            "undefined "
-            "(module Kate is not available)\n        Kate.say_name()");
-}
-
-TEST(shell_errors, exits_of_calls_and_frames_with_locations) {
-  format_context ctx;
-  // Task.await / GenServer.call exits: the call, then the reason one level deeper.
-  EXPECT_EQ(format_exit(tuple_of(atom("timeout"), tuple_of(atom("Elixir.GenServer"), atom("call"),
-                                                           list_of(atom("srv"), atom("hi"), 5000))),
-                        ctx),
-            "exited in: GenServer.call(:srv, :hi, 5000)\n    ** (EXIT) time out");
-  // A stack trace from a real node carries file and line.
-  const term reason =
-      tuple_of(atom("function_clause"),
-               list_of(tuple_of(atom("lists"), atom("reverse"), list_of(1),
-                                list_of(tuple_of(atom("file"), term::string("lists.erl")),
-                                        tuple_of(atom("line"), 175)))));
-  ctx.application = [](atom m) { return m == atom("lists") ? "stdlib 4.2" : ""; };
-  EXPECT_EQ(format_exit(reason, ctx),
-            "an exception was raised:\n    ** (FunctionClauseError) no function clause matching in "
-            ":lists.reverse/1\n        (stdlib 4.2) lists.erl:175: :lists.reverse(1)");
-}
-
-TEST(shell_errors, jaro_distance_is_elixirs) {
-  EXPECT_DOUBLE_EQ(jaro_distance("dwayne", "duane"), 0.82222222222222230);
-  EXPECT_DOUBLE_EQ(jaro_distance("even", "odd"), 0.0);
-  EXPECT_DOUBLE_EQ(jaro_distance("same", "same"), 1.0);
-  EXPECT_DOUBLE_EQ(jaro_distance("sayname", "say_name"), 0.95833333333333337);
-  EXPECT_DOUBLE_EQ(jaro_distance("nosuch", "say_name"), 0.43055555555555552);
-  EXPECT_DOUBLE_EQ(jaro_distance("martha", "marhta"), 0.94444444444444453);
-  EXPECT_DOUBLE_EQ(jaro_distance("ab", "ba"), 0.0);
-  EXPECT_DOUBLE_EQ(jaro_distance("crate", "trace"), 0.73333333333333339);
-  EXPECT_DOUBLE_EQ(jaro_distance("h\u00e9llo", "hello"), 0.86666666666666670);
-  EXPECT_DOUBLE_EQ(jaro_distance("", "a"), 0.0);
-}
-
-TEST(shell_log, events_print_as_iexs_console_logger_prints_them) {
-  format_context ctx;
-  // What a remote node's emulator sends when a process alex spawned there crashes.
-  const term crash = term::tuple(
-      {term(atom("log")), term(atom("error")),
-       term::string("Error in process ~p on node ~p with exit value:~n~p~n"),
-       list_of(pid{atom("kate@localhost"), 116, 0, 1}, atom("kate@localhost"),
-               tuple_of(atoms::undef, list_of(tuple_of(atom("Elixir.Kate"), atom("nosuch"),
-                                                       term::list({}), term::list({}))))),
-       term::map({})});
-  auto text = format_log_event(crash, ctx);
-  ASSERT_TRUE(text);
-  // "\nHH:MM:SS.mmm [error] ..."
-  ASSERT_GE(text->size(), 14u);
-  EXPECT_EQ(text->substr(0, 1), "\n");
-  EXPECT_EQ((*text)[3], ':');
-  EXPECT_EQ((*text)[9], '.');
-  EXPECT_EQ(text->substr(13),
-            " [error] Process #PID<0.116.0> on node :kate@localhost raised an exception\n"
-            "** (UndefinedFunctionError) function Kate.nosuch/0 is undefined (module Kate is not "
-            "available)\n    Kate.nosuch()\n");
-  // Any other format: ~p and ~w arguments as Elixir terms.
-  text =
-      format_log_event(spawn_failure_event(atom("nosuch@localhost"), atom("Elixir.Kate"),
-                                           atom("say_name"), term::list({}), list_of(atoms::link)),
-                       ctx);
-  ASSERT_TRUE(text);
-  EXPECT_EQ(text->substr(13),
-            " [warning] ** Can not start Kate::say_name,[] ([:link]) on :nosuch@localhost **\n\n");
-  text = format_log_event(
-      term::tuple({term(atom("log")), term(atom("info")),
-                   tuple_of(atom("string"), term::binary("plain text")), term::map({})}),
-      ctx);
-  ASSERT_TRUE(text);
-  EXPECT_EQ(text->substr(13), " [info] plain text\n");
-  EXPECT_FALSE(format_log_event(term(atom("log")), ctx));
+  for (int i = 0; i < 6; ++i) feed("1");
+  EXPECT_EQ(feed("1\nfoo()"), "** (CompileError) iex:8: undefined function foo/0 (there is no such import)\n\n");
 }
 
 }  // namespace
