@@ -46,9 +46,10 @@ fun_runner::fun_runner(const basic_process& self, term fun, std::size_t arity)
     return;
   }
   export_table& x = exports_of(self);
-  if (f.is_export) {
-    entry_ = x.find(f.module, f.function, arity_);
-  } else {
+  if (f.is_export) entry_ = x.find(f.module, f.function, arity_);
+  if (!entry_) {
+    // A closure, or an export fun of one of the evaluator's own BIFs (`&+/2` is
+    // `fun erlang:'+'/2`): erlang:apply/2 runs both (and raises undef for the rest).
     entry_ = x.find(atoms::erlang, a_apply, 2);
     via_apply_ = true;
   }

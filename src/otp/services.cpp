@@ -149,7 +149,12 @@ std::string elixir_chars(const term& t) {
   if (t.is_integer()) return t.integer_to_string();
   if (t.is_float()) return format_float(t.float_value(), syntax::elixir);
   if (auto s = io::characters_to_utf8(t, io::encoding::unicode)) return *s;
-  throw error_exception(tuple_of(atom("Elixir.Protocol.UndefinedError"), t));
+  // %Protocol.UndefinedError{protocol: String.Chars, value: t}, as Elixir raises it.
+  throw error_exception(term::map({{term(atom("__struct__")), term(atom("Elixir.Protocol.UndefinedError"))},
+                                   {term(atom("__exception__")), term(atoms::true_)},
+                                   {term(atom("protocol")), term(atom("Elixir.String.Chars"))},
+                                   {term(atom("value")), t},
+                                   {term(atom("description")), term::binary("")}}));
 }
 
 }  // namespace

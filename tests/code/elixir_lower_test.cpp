@@ -129,7 +129,7 @@ TEST(elixir_lower, unknown_names_are_compile_errors_unless_the_shell_owns_them) 
   EXPECT_EQ(lowered("&(&1 + &3)"),
             "** (CompileError) iex:1: capture argument &2 cannot be defined without &1 (you cannot skip "
             "arguments, all arguments must be numbered)");
-  EXPECT_EQ(lowered("^x = 1"), "** (CompileError) iex:1: undefined variable ^x");
+  EXPECT_EQ(lowered("^x = 1"), "** (CompileError) iex:1: undefined variable ^x. No variable \"x\" has been defined before the current pattern");
   elixir_options options;
   options.is_local = [](std::string_view name, std::size_t arity) { return name == "flush" && arity == 0; };
   EXPECT_EQ(lowered("flush()", {}, options), "[{call,1,{atom,1,flush},[]}]");

@@ -86,7 +86,7 @@ TEST_F(shell_eval, ambiguous_unary_call_on_a_variable_is_a_compile_error) {
   run("x = 5");
   EXPECT_EQ(run("x - 1"), "4");
   EXPECT_EQ(run("x -1").rfind(
-                "** (CompileError) iex:1: \"x -1\" looks like a function call but there is a "
+                "** (CompileError) iex:3: \"x -1\" looks like a function call but there is a "
                 "variable named \"x\"",
                 0),
             0u);
@@ -167,7 +167,7 @@ TEST_F(shell_eval, case_if_cond_and_booleans) {
 
 TEST_F(shell_eval, clause_bindings_do_not_leak) {
   EXPECT_EQ(run("case 1 do q -> q end"), "1");
-  EXPECT_EQ(run("q").rfind("** (CompileError) iex:1: undefined function q/0", 0), 0u);
+  EXPECT_EQ(run("q").rfind("** (CompileError) iex:2: undefined function q/0", 0), 0u);
 }
 
 TEST_F(shell_eval, strings_lists_and_maps) {

@@ -41,6 +41,9 @@ struct ex {
   ex_ptr tail;
   bool no_parens = false;  ///< a call written without parentheses
   bool is_alias = false;   ///< a literal written as an alias (`Kate`)
+  /// A call without parentheses whose one argument starts with a unary `-`/`+` glued to it
+  /// (`x -1`): ambiguous when `x` is a variable.
+  bool ambiguous_unary = false;
 };
 
 /// A failure while reading: incomplete input or a syntax error at `offset`.

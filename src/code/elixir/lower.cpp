@@ -347,6 +347,14 @@ class lowerer {
     if (wrong_special_arity(n, arity)) {
       fail(e.offset, "undefined function " + n + "/" + std::to_string(arity) + " (there is no such import)");
     }
+    if (e.ambiguous_unary && arity == 1 && vars.count(n)) {
+      const std::size_t end = std::max(e.args[0]->begin, e.args[0]->end);
+      const std::string_view arg = text_.substr(e.args[0]->begin, end - e.args[0]->begin);
+      fail(e.offset, "\"" + n + " " + std::string(arg) + "\" looks like a function call but there is a variable named \"" + n +
+                         "\". If you want to perform a function call, use parentheses:\n\n    " + n + "(" + std::string(arg) +
+                         ")\n\nIf you want to perform an operation on the variable " + n +
+                         ", use spaces around the unary operator");
+    }
     if (n == "__block__") {
       if (e.args.empty()) return atom_form(l, "nil");
       std::vector<term> body;
@@ -923,7 +931,7 @@ class lowerer {
     const std::string& n = e.name;
     if (!e.target && n == "^" && e.args.size() == 1 && e.args[0]->kind == ex_kind::var) {
       auto it = vars.find(e.args[0]->name);
-      if (it == vars.end()) fail(e.offset, "undefined variable ^" + e.args[0]->name);
+      if (it == vars.end()) fail(e.offset, "undefined variable ^" + e.args[0]->name + ". No variable \"" + e.args[0]->name + "\" has been defined before the current pattern");
       term bound = t({a("var"), l, a(it->second)});
       if (!ps.pins_as_guards) return bound;
       term v = fresh_var(l, "pin");

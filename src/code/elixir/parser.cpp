@@ -1167,6 +1167,7 @@ class parser {
     if (starts_no_parens_arg()) {
       auto c = make(ex_kind::call, t.offset, t.text);
       c->no_parens = true;
+      c->ambiguous_unary = is_punct(peek(), "-") || is_punct(peek(), "+");
       c->args = without_do([&] { return parse_no_parens_args(); });
       attach_do_block(c);
       return c;
