@@ -13,6 +13,7 @@ void add_stdlib(export_table& exports) {
   lib::add_enum(exports);
   lib::add_elixir(exports);
   lib::add_elixir_data(exports);
+  lib::add_distribution(exports);
 }
 
 }  // namespace otpp::code

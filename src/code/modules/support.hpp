@@ -117,5 +117,6 @@ void add_text(export_table& x);    // io, io_lib, string, math, timer
 void add_enum(export_table& x);    // Elixir: Enum, List
 void add_elixir(export_table& x);  // Elixir: Kernel, IO, String, Map, Integer, Process, Node
 void add_elixir_data(export_table& x);  // Elixir: Access, Keyword, Tuple, Atom, Range, exceptions
+void add_distribution(export_table& x);  // rpc, erpc, net_kernel, net_adm, node monitoring, Process.info
 
 }  // namespace otpp::code::lib
