@@ -193,7 +193,7 @@ std::string help(const session::state& st, std::string text) {
 
 // ---- i/1 ----
 
-std::string info(const term& t, const format_context& ctx) {
+std::string info(const term& t, const format_context& ctx, const std::optional<process_info>& proc = std::nullopt) {
   std::string type;
   std::vector<std::pair<std::string, std::string>> extra;
   std::string modules;
@@ -241,6 +241,15 @@ std::string info(const term& t, const format_context& ctx) {
   } else if (t.is_pid()) {
     type = "PID";
     modules = "Process, Node";
+    extra.emplace_back("Alive", proc ? "true" : "false");
+    if (proc) {
+      extra.emplace_back("Name", proc->registered_name ? inspect(term(*proc->registered_name), ctx) : "not registered");
+      std::string links;
+      for (const pid& l : proc->links) links += (links.empty() ? "" : ", ") + inspect(term(l), ctx);
+      extra.emplace_back("Links", links.empty() ? "none" : links);
+      extra.emplace_back("Message queue length", std::to_string(proc->message_queue_len));
+      extra.emplace_back("Description", "Use Process.info/1 to get more info about this process");
+    }
   } else if (t.is_fun()) {
     type = "Function";
     modules = "Function";
@@ -265,7 +274,8 @@ term value_at(const session::state& st, long long n) {
   std::lock_guard lock(const_cast<std::mutex&>(st.mu));
   const long long size = static_cast<long long>(st.results.size());
   const long long at = n < 0 ? size + n : n - 1;
-  if (at < 0 || at >= size) {
+  // iex keeps the last 20 results (its default history_size).
+  if (at < 0 || at >= size || at < size - 20) {
     throw error_exception(elixir_exception("RuntimeError", "v(" + std::to_string(n) + ") is out of bounds"));
   }
   return st.results[static_cast<std::size_t>(at)];
@@ -398,7 +408,9 @@ void add_helpers(export_table& x) {
   });
   x.add(m, "i", [](process& self, term t) -> task<term> {
     auto st = state_of(self);
-    (void)co_await write(self, info(t, st->format));
+    std::optional<process_info> proc;
+    if (t.is_pid() && self.rt().is_local(t.pid_value())) proc = co_await self.info(t.pid_value());
+    (void)co_await write(self, info(t, st->format, proc));
     co_return no_result();
   });
   x.add(m, "c", [](process& self, term file) -> task<term> { co_return co_await compile_file(self, std::move(file)); });

@@ -851,7 +851,8 @@ class printer {
     bool first = true;
     for (const auto& [k, v] : t.map_entries()) {
       if (!k.is_atom()) return false;  // never: checked below before printing
-      if (k.atom_value().name() == "__struct__") continue;
+      // Elixir's Inspect shows neither the struct's name field nor an exception's marker.
+      if (k.atom_value().name() == "__struct__" || k.atom_value().name() == "__exception__") continue;
       if (!first) out_ += ", ";
       first = false;
       elixir_key_of(k.atom_value());

@@ -153,6 +153,27 @@ TEST(print, closures_show_module_index_and_uniq_as_erlang_and_elixir_do) {
   EXPECT_EQ(to_string(term::fun(f)), "#Fun<fx.0.113832159>");
   // Elixir also names the defining function, which only the loaded module knows.
   EXPECT_EQ(to_string(term::fun(f), syntax::elixir), "#Function<0.113832159/1 in :fx>");
+  // Except erl_eval's, all made in erl_eval:expr/6 (what iex prints for a fun typed in it).
+  f.module = atom("erl_eval");
+  f.index = 42;
+  f.old_uniq = 3316493;
+  EXPECT_EQ(to_string(term::fun(f), syntax::elixir), "#Function<42.3316493/1 in :erl_eval.expr/6>");
+}
+
+TEST(print, elixir_structs_print_as_their_inspect_implementations_do) {
+  auto s = [](std::string_view name, std::vector<std::pair<term, term>> fields) {
+    fields.emplace_back(atom("__struct__"), atom(name));
+    return to_string(term::map(std::move(fields)), syntax::elixir);
+  };
+  EXPECT_EQ(s("Elixir.Range", {{atom("first"), 1}, {atom("last"), 3}, {atom("step"), 1}}), "1..3");
+  EXPECT_EQ(s("Elixir.Range", {{atom("first"), 3}, {atom("last"), 1}, {atom("step"), -1}}), "3..1//-1");
+  EXPECT_EQ(s("Elixir.Range", {{atom("first"), 1}, {atom("last"), 0}, {atom("step"), 1}}), "1..0//1");
+  EXPECT_EQ(s("Elixir.MapSet", {{atom("map"), term::map({{1, term::list({})}, {2, term::list({})}})}}),
+            "MapSet.new([1, 2])");
+  EXPECT_EQ(s("Elixir.RuntimeError", {{atom("message"), term::binary("oops")}, {atom("__exception__"), atom("true")}}),
+            "%RuntimeError{message: \"oops\"}");
+  // Not a struct: `__struct__` naming no Elixir module.
+  EXPECT_EQ(s("fx", {{atom("a"), 1}}), "%{__struct__: :fx, a: 1}");
 }
 
 TEST(print, export_funs_print_as_fun_m_f_a_and_capture_syntax) {

@@ -606,6 +606,8 @@ class parser {
     }
     if (clauses.empty()) {
       if (clauses_only) {
+        // `fn` at the end of the text: its clauses come on the next lines.
+        if (peek().kind == tk::end) throw read_failure{true, peek().offset, "TokenMissingError", "missing terminator: end"};
         throw read_failure{false, offset, "SyntaxError",
                            "expected anonymous functions to be defined with -> inside: 'fn'"};
       }

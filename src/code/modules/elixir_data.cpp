@@ -73,6 +73,70 @@ const std::vector<exception_kind>& exception_kinds() {
   return kinds;
 }
 
+term exception_struct(std::string_view module, entries fields) {
+  entries e{{a::struct_, atom(export_table::elixir_module(module))}, {a::exception, atoms::true_}};
+  for (auto& f : fields) e.push_back(std::move(f));
+  return term::map(std::move(e));
+}
+
+// ErlangError.normalize/2 of Elixir 1.14: the exception struct for an Erlang error reason.
+term normalize_error(const term& reason, const term& stack) {
+  if (reason.is_map()) {
+    if (const term* ex = field(reason, a::exception); ex && ex->is_atom(atoms::true_)) return reason;
+  }
+  auto tagged = [&](std::string_view tag, std::size_t size) {
+    return reason.is_tuple() && reason.tuple_size() == size && reason[0].is_atom(atom(tag));
+  };
+  // The failing call's {Module, Function, Arity} from the top of the stack.
+  auto top_call = [&]() -> entries {
+    term m = atoms::nil, f = atoms::nil, n = atoms::nil;
+    if (stack.is_list() && !stack.is_nil()) {
+      const term& top = *stack.list_elements().begin();
+      if (top.is_tuple() && top.tuple_size() >= 3) {
+        m = top[0];
+        f = top[1];
+        n = top[2].is_list() ? integer(top[2].list_elements().size()) : top[2];
+      }
+    }
+    return {{atom("module"), m}, {atom("function"), f}, {atom("arity"), n}};
+  };
+  if (reason.is_atom(atoms::badarg)) return exception_struct("ArgumentError", {{a::message, bin("argument error")}});
+  if (reason.is_atom(a::badarith))
+    return exception_struct("ArithmeticError", {{a::message, bin("bad argument in arithmetic expression")}});
+  if (reason.is_atom(atoms::system_limit))
+    return exception_struct("SystemLimitError", {{a::message, bin("a system limit has been reached")}});
+  if (reason.is_atom(atom("cond_clause")))
+    return exception_struct("CondClauseError", {{a::message, bin("no cond clause evaluated to a truthy value")}});
+  if (tagged("badmatch", 2)) return exception_struct("MatchError", {{atom("term"), reason[1]}});
+  if (tagged("case_clause", 2)) return exception_struct("CaseClauseError", {{atom("term"), reason[1]}});
+  if (tagged("try_clause", 2)) return exception_struct("TryClauseError", {{atom("term"), reason[1]}});
+  if (tagged("with_clause", 2)) return exception_struct("WithClauseError", {{atom("term"), reason[1]}});
+  if (tagged("badmap", 2)) return exception_struct("BadMapError", {{atom("term"), reason[1]}});
+  if (tagged("badfun", 2)) return exception_struct("BadFunctionError", {{atom("term"), reason[1]}});
+  if (tagged("badbool", 3))
+    return exception_struct("BadBooleanError", {{atom("term"), reason[2]}, {atom("operator"), reason[1]}});
+  if (tagged("badarity", 2) && reason[1].is_tuple() && reason[1].tuple_size() == 2)
+    return exception_struct("BadArityError", {{atom("function"), reason[1][0]}, {atom("args"), reason[1][1]}});
+  if (tagged("badkey", 2))
+    return exception_struct("KeyError", {{atom("key"), reason[1]}, {atom("term"), atoms::nil}, {a::message, atoms::nil}});
+  if (tagged("badkey", 3))
+    return exception_struct("KeyError", {{atom("key"), reason[1]}, {atom("term"), reason[2]}, {a::message, atoms::nil}});
+  if (reason.is_atom(atoms::undef)) {
+    entries e = top_call();
+    e.emplace_back(atom("reason"), atoms::nil);
+    e.emplace_back(a::message, atoms::nil);
+    return exception_struct("UndefinedFunctionError", std::move(e));
+  }
+  if (reason.is_atom(a::function_clause)) {
+    entries e = top_call();
+    e.emplace_back(atom("kind"), atoms::nil);
+    e.emplace_back(atom("args"), atoms::nil);
+    e.emplace_back(atom("clauses"), atoms::nil);
+    return exception_struct("FunctionClauseError", std::move(e));
+  }
+  return exception_struct("ErlangError", {{atom("original"), reason}, {atom("reason"), atoms::nil}});
+}
+
 term make_exception(const exception_kind& k, const term& arg) {
   entries e{{a::struct_, atom(export_table::elixir_module(k.module))}, {a::exception, atoms::true_}};
   for (const auto& [name, value] : k.fields) e.emplace_back(atom(name), value);
@@ -188,6 +252,11 @@ void add_elixir_data(export_table& x) {
   // ---- exceptions ----------------------------------------------------------------------------
   for (const auto& k : exception_kinds())
     x.add_elixir(k.module, "exception", [&k](term arg) { return make_exception(k, arg); });
+  // What `rescue e` lowers to: an Erlang error as the Elixir exception Elixir makes of it.
+  x.add_elixir("Exception", "normalize", [](term kind, term reason, term stack) {
+    if (!kind.is_atom(atom("error"))) return reason;
+    return normalize_error(reason, stack);
+  });
 }
 
 }  // namespace otpp::code::lib

@@ -1,0 +1,218 @@
+// The otpp shell against real iex 1.14: the same lines typed into both (through a pipe, as a
+// script drives them) print the same thing, prompts, results and errors alike; and the
+// lesson's lines with funs crossing between an otpp shell and a real Elixir node both ways.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <regex>
+#include <string>
+
+#include "support/child_process.hpp"
+#include "support/erl_peer.hpp"
+#include "support/eventually.hpp"
+#include "support/ports.hpp"
+
+namespace {
+
+using otpp::test::child_process;
+using namespace std::chrono_literals;
+
+const std::string otpp_bin = std::string(OTPP_BIN_DIR) + "/otpp";
+
+// What a shell printed for `input` on its standard input, until it ended.
+std::string run_script(std::vector<std::string> argv, const std::string& input,
+                       std::map<std::string, std::string> env = {}) {
+  env.emplace("OTPP_HISTORY", "");
+  child_process p({std::move(argv), std::move(env), false});
+  p.write_stdin(input);
+  p.close_stdin();
+  (void)otpp::test::eventually([&] { return !p.running(); }, 60s);
+  (void)p.wait();
+  (void)p.wait_for(std::string(1, '\0'), 2s);  // until the reader saw the end of output
+  return p.output();
+}
+
+// Both shells' text in one form: iex's prompts, pids and references without their numbers,
+// no banner line.
+std::string normalized(std::string text) {
+  if (text.starts_with("Interactive ")) text.erase(0, text.find('\n') + 1);
+  text = std::regex_replace(text, std::regex(R"(otpp\(([^)]*)\)(\d+)> )"), "iex($1)$2> ");
+  text = std::regex_replace(text, std::regex(R"(#PID<\d+\.\d+\.\d+>)"), "#PID<N>");
+  text = std::regex_replace(text, std::regex(R"(#Reference<[\d.]+>)"), "#Reference<N>");
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+std::vector<std::string> iex_argv() { return {"iex"}; }
+std::vector<std::string> otpp_argv() { return {otpp_bin, "--no-banner"}; }
+
+// The lesson's language, typed as a user types it; what iex prints is the reference.
+const char* const language_script = R"(Enum.map([1, 2], fn x -> x * 2 end)
+double = &(&1 * 2)
+double.(21)
+1..3
+Enum.to_list(1..3)
+for x <- 1..4, rem(x, 2) == 0, do: x * x
+for x <- [1, 2], into: %{}, do: {x, x * 10}
+with {:ok, a} <- {:ok, 1}, {:ok, b} <- {:ok, 2}, do: a + b
+with {:ok, a} <- {:error, 1}, do: a
+~w(a b c)
+~w(a b)a
+:math.sqrt(2)
+f = fn
+  0 -> :zero
+  n when n > 0 -> :pos
+end
+f.(3)
+send(self(), {:hi, 1})
+flush()
+pid = spawn(fn ->
+  receive do
+    {:hi, from} -> send from, :sup?
+  end
+end)
+send(pid, {:hi, self()})
+receive do
+  :sup? -> :got
+after 1000 -> :timeout
+end
+case {1, 2} do
+  {a, b} when a > b -> :gt
+  _ -> :le
+end
+cond do
+  false -> 1
+  true -> 2
+end
+if nil, do: :y, else: :n
+unless false, do: :y
+try do
+  raise "boom"
+rescue
+  e in RuntimeError -> e.message
+end
+try do
+  throw(:x)
+catch
+  :throw, v -> {:caught, v}
+after
+  :ok
+end
+"a #{1 + 1} b"
+[a: 1, b: 2][:b]
+m = %{a: 1, b: 2}
+%{m | a: 3}
+[1, 2, 3] |> Enum.map(&(&1 + 1)) |> Enum.sum()
+Enum.reduce(1..100_000, 0, &+/2)
+x = 1
+x = x + 1
+v(-2)
+1 / 0
+Foo.bar()
+String.upcase("abc")
+~s(hello)
+~c(abc)
+1 + )
+x -1
+i :a
+i "hi"
+raise ArgumentError, "bad"
+hd([])
+{:a, b} = {:c, 1}
+Enum.map(1..3, &Integer.to_string/1)
+String.split("a b c")
+Enum.filter([1, 2, 3, 4], fn x -> rem(x, 2) == 0 end)
+elem({1, 2}, 0)
+<<1, 2>>
+'abc' ++ 'd'
+)";
+
+TEST(shell_against_iex, the_lessons_language_prints_as_in_iex) {
+  const std::string theirs = normalized(run_script(iex_argv(), language_script));
+  const std::string ours = normalized(run_script(otpp_argv(), language_script));
+  ASSERT_NE(theirs.find("iex(1)> [2, 4]"), std::string::npos) << theirs;
+  EXPECT_EQ(ours, theirs);
+}
+
+// Kate, a real Elixir node with the lesson's module; stopped by the test.
+struct elixir_kate {
+  explicit elixir_kate(std::uint16_t epmd_port, const std::string& cookie)
+      : name(otpp::test::unique_name("kate") + "@localhost"),
+        node({{"elixir", "--sname", name, "--cookie", cookie, "--erl", "-start_epmd false", "-e",
+               "defmodule Kate do\n"
+               "  def say_name do\n"
+               "    IO.puts \"Hi, my name is Kate\"\n"
+               "  end\n"
+               "end\n"
+               "IO.puts(\"kate ready\")\n"
+               "Process.sleep(:infinity)\n"},
+              {{"ERL_EPMD_PORT", std::to_string(epmd_port)}},
+              true}) {}
+  std::string name;
+  child_process node;
+};
+
+// The lesson's lines, as alex types them, with `kate` the other node. The reply is awaited
+// with a bounded receive before flush() so that the script does not race it.
+std::string lesson_script(const std::string& kate, bool kate_has_module) {
+  const std::string say = kate_has_module ? "Kate.say_name" : "IO.puts \"Hi, my name is Kate\"";
+  return "Node.spawn_link(:\"" + kate + "\", fn -> " + say + " end)\n" +
+         "pid = Node.spawn_link :\"" + kate + "\", fn ->\n"
+         "  receive do\n"
+         "    {:hi, alex_node_pid} -> send alex_node_pid, :sup?\n"
+         "  end\n"
+         "end\n"
+         "send(pid, {:hi, self()})\n"
+         "receive do :sup? -> send(self(), :sup?) after 5000 -> :timeout end\n"
+         "flush()\n";
+}
+
+// What the lesson shows on alex, whoever alex and kate are.
+void expect_lesson_output(const std::string& text) {
+  EXPECT_NE(text.find("1> Hi, my name is Kate\n#PID<N>\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("...(2)> #PID<N>\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("3> {:hi, #PID<N>}\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("5> :sup?\n:ok"), std::string::npos) << text;
+}
+
+TEST(shell_against_iex, the_lesson_from_an_otpp_alex_to_an_iex_kate_prints_as_from_an_iex_alex) {
+  otpp::test::epmd_process epmd(otpp::test::free_port());
+  const std::string cookie = "lesson_diff";
+  elixir_kate kate(epmd.port(), cookie);
+  ASSERT_TRUE(kate.node.wait_for("kate ready", 30s)) << kate.node.output();
+  const std::string script = lesson_script(kate.name, true);
+  const std::map<std::string, std::string> env = {{"ERL_EPMD_PORT", std::to_string(epmd.port())}};
+  const std::string alex = otpp::test::unique_name("alex") + "@localhost";
+  const std::string theirs = normalized(
+      run_script({"iex", "--sname", alex, "--cookie", cookie, "--erl", "-start_epmd false"}, script, env));
+  const std::string ours = normalized(run_script(
+      {otpp_bin, "--no-banner", "--sname", alex, "--cookie", cookie, "--epmd-port", std::to_string(epmd.port())},
+      script));
+  expect_lesson_output(theirs);
+  EXPECT_EQ(ours, theirs);
+  // The group leader rule: say_name's output printed on alex, never on kate.
+  EXPECT_EQ(kate.node.output().find("Hi, my name is Kate"), std::string::npos) << kate.node.output();
+}
+
+TEST(shell_against_iex, the_lesson_from_an_iex_alex_to_an_otpp_kate_runs_the_funs_there) {
+  otpp::test::epmd_process epmd(otpp::test::free_port());
+  const std::string cookie = "lesson_diff";
+  const std::string kate = otpp::test::unique_name("kate") + "@localhost";
+  child_process kate_shell({{otpp_bin, "--no-banner", "--sname", kate, "--cookie", cookie, "--epmd-port",
+                             std::to_string(epmd.port())},
+                            {{"OTPP_HISTORY", ""}},
+                            false});
+  ASSERT_TRUE(kate_shell.wait_for("otpp(" + kate + ")1> ", 30s)) << kate_shell.output();
+  const std::string alex = otpp::test::unique_name("alex") + "@localhost";
+  const std::string text = normalized(run_script({"iex", "--sname", alex, "--cookie", cookie, "--erl", "-start_epmd false"},
+                                                 lesson_script(kate, false),
+                                                 {{"ERL_EPMD_PORT", std::to_string(epmd.port())}}));
+  expect_lesson_output(text);
+  EXPECT_EQ(kate_shell.output().find("Hi, my name is Kate"), std::string::npos) << kate_shell.output();
+  kate_shell.close_stdin();
+  (void)otpp::test::eventually([&] { return !kate_shell.running(); });
+  (void)kate_shell.wait();
+}
+
+}  // namespace
