@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <clocale>
 #include <cstdlib>
@@ -108,8 +109,8 @@ class console final : public io::output_sink {
 // the session: the evaluation in progress is interrupted, the input loop woken.
 class signal_watch {
  public:
-  signal_watch(session& s, console& c, std::atomic<bool>& evaluating)
-      : s_(s), c_(c), evaluating_(evaluating) {
+  signal_watch(session& s, console& c, std::atomic<bool>& evaluating, bool tty)
+      : s_(s), c_(c), evaluating_(evaluating), tty_(tty) {
     thread_ = std::thread([this] { run(); });
   }
   ~signal_watch() {
@@ -119,6 +120,8 @@ class signal_watch {
   }
   [[nodiscard]] bool quit() const noexcept { return signal_ != 0; }
   [[nodiscard]] int signal() const noexcept { return signal_; }
+  /// While the BREAK menu reads its answer, the line editor leaves standard input alone.
+  [[nodiscard]] bool in_break() const noexcept { return in_break_; }
 
   static void block_signals() {
     sigset_t set = signals();
@@ -142,15 +145,70 @@ class signal_watch {
       if (::sigwait(&set, &sig) != 0) continue;
       if (stopping_) return;
       if (sig == SIGUSR1) continue;
+      if (sig == SIGINT && tty_) {
+        if (break_menu()) continue;
+      }
       signal_ = sig;
       if (evaluating_) s_.interrupt();
       c_.wake();
     }
   }
 
+  // Ctrl-C on a terminal opens the emulator's BREAK menu, as in erl and iex: (a)bort ends the
+  // node, (c)ontinue goes on where it was. True when the shell goes on.
+  bool break_menu() {
+    in_break_ = true;
+    for (;;) {
+      write_all(1,
+                "\r\nBREAK: (a)bort (A)bort with dump (c)ontinue (p)roc info (i)nfo\r\n"
+                "       (l)oaded (v)ersion (k)ill (D)b-tables (d)istribution\r\n");
+      char answer = 0;
+      for (;;) {
+        pollfd fd{0, POLLIN, 0};
+        if (stopping_) return true;
+        if (::poll(&fd, 1, 200) <= 0) continue;
+        const ssize_t n = ::read(0, &answer, 1);
+        if (n <= 0) {
+          answer = 'a';  // the terminal is gone
+          break;
+        }
+        if (answer != '\n' && answer != '\r' && answer != ' ') break;
+      }
+      switch (answer) {
+        case 'a':
+        case 'A':
+        case 'q':
+          in_break_ = false;
+          return false;
+        case 'c':
+          in_break_ = false;
+          c_.wake();
+          return true;
+        case 'v':
+          write_all(1, "\r\notpp 0.1.0 (Erlang distribution version 6, as OTP 25)\r\n");
+          break;
+        case 'i':
+        case 'p':
+        case 'd': {
+          std::string text = "\r\n=node:" + std::string(s_.node().name().name()) + "\r\n";
+          if (answer == 'p' || answer == 'i') {
+            text += "processes: " + std::to_string(s_.node().rt().processes().size()) + "\r\n";
+          }
+          write_all(1, text);
+          break;
+        }
+        default:
+          write_all(1, "\r\neh?\r\n");
+          break;
+      }
+    }
+  }
+
   session& s_;
   console& c_;
   std::atomic<bool>& evaluating_;
+  bool tty_;
+  std::atomic<bool> in_break_{false};
   std::atomic<bool> stopping_{false};
   std::atomic<int> signal_{0};
   std::thread thread_;
@@ -184,6 +242,9 @@ class terminal_loop {
     ::el_set(el, EL_HIST, ::history, hist);
     ::el_set(el, EL_PROMPT, &terminal_loop::prompt_of);
     ::el_set(el, EL_GETCFN, &terminal_loop::getc_of);
+    ::el_set(el, EL_ADDFN, "otpp-complete", "complete a module, function or variable name",
+             &terminal_loop::complete_of);
+    ::el_set(el, EL_BIND, "^I", "otpp-complete", nullptr);
     ::el_source(el, nullptr);
     el_ = el;
 
@@ -248,10 +309,60 @@ class terminal_loop {
     ::el_set(el_, EL_REFRESH);
   }
 
+  // Tab: the word before the cursor completed as far as all candidates agree; when they agree
+  // no further, the candidates listed below the line (as iex does).
+  static unsigned char complete_of(EditLine* el, int) {
+    terminal_loop* t = self_of(el);
+    const LineInfo* li = ::el_line(el);
+    const char* start = li->cursor;
+    auto word_char = [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' || c == '?' ||
+             c == '!' || (static_cast<unsigned char>(c) & 0x80);
+    };
+    while (start > li->buffer && word_char(start[-1])) --start;
+    const std::string word(start, static_cast<std::size_t>(li->cursor - start));
+    const auto candidates = t->s_.complete(word);
+    if (candidates.empty()) return CC_REFRESH_BEEP;
+    std::string common = candidates.front();
+    for (const auto& c : candidates) {
+      std::size_t n = 0;
+      while (n < common.size() && n < c.size() && common[n] == c[n]) ++n;
+      common.resize(n);
+    }
+    if (common.size() > word.size()) {
+      std::string add = common.substr(word.size());
+      if (candidates.size() == 1 && !common.ends_with(".")) {
+        // A whole module name gets its dot, as iex adds it.
+        const char first = common.empty() ? ' ' : common[common.rfind('.') == std::string::npos ? 0 : common.rfind('.') + 1];
+        if (std::isupper(static_cast<unsigned char>(first)) && common.find('.') == std::string::npos) add += '.';
+      }
+      ::el_insertstr(el, add.c_str());
+      return CC_REFRESH;
+    }
+    std::string list = "\r\n";
+    for (const auto& c : candidates) {
+      const auto dot = c.rfind('.');
+      list += (dot == std::string::npos ? c : c.substr(dot + 1)) + "    ";
+    }
+    list += "\r\n";
+    write_all(1, list);
+    return CC_REDISPLAY;
+  }
+
   static int getc_of(EditLine* el, wchar_t* out) {
     terminal_loop* t = self_of(el);
     for (;;) {
       if (t->w_.quit()) return 0;
+      if (t->w_.in_break()) {
+        // The BREAK menu reads standard input now.
+        pollfd wake{t->c_.wake_fd(), POLLIN, 0};
+        (void)::poll(&wake, 1, 100);
+        if (!t->w_.in_break()) {
+          (void)t->c_.take_pending();
+          ::el_set(t->el_, EL_REFRESH);
+        }
+        continue;
+      }
       pollfd fds[2] = {{0, POLLIN, 0}, {t->c_.wake_fd(), POLLIN, 0}};
       const int n = ::poll(fds, 2, 100);
       if (t->w_.quit()) return 0;
@@ -439,7 +550,7 @@ int run_shell(const shell_options& o) {
     session s(*node, {[out](std::string_view text) { out->write(text); },
                       [](std::string_view text) { write_all(2, text); }});
     std::atomic<bool> evaluating{false};
-    signal_watch watch(s, *out, evaluating);
+    signal_watch watch(s, *out, evaluating, tty);
 
     bool evals_ok = true;
     for (const std::string& e : o.evals) {

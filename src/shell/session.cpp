@@ -225,10 +225,11 @@ pid session::self() const {
 std::string session::banner() { return "Interactive otpp (0.1.0) - press Ctrl+C or Ctrl+D to exit"; }
 
 std::string session::prompt() const {
+  // iex's: `iex(2)> ` and `...(2)> `, or with the node's name `...(alex@localhost)2> `.
   const std::string n = std::to_string(counter_);
-  if (!pending_.empty()) return "...(" + n + ")> ";
-  if (node_.engine()) return "otpp(" + std::string(node_.name().name()) + ")" + n + "> ";
-  return "otpp(" + n + ")> ";
+  const std::string head = pending_.empty() ? "otpp(" : "...(";
+  if (node_.engine()) return head + std::string(node_.name().name()) + ")" + n + "> ";
+  return head + n + ")> ";
 }
 
 void session::interrupt() {

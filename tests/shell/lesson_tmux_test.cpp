@@ -8,6 +8,7 @@
 #include <chrono>
 #include <thread>
 
+#include "otpp/code/eval.hpp"
 #include "otpp/otp/io.hpp"
 #include "otpp/otp/node.hpp"
 #include "shell/tmux_pane.hpp"
@@ -25,7 +26,7 @@ using otpp::test::tmux_pane;
 const std::string otpp_bin = std::string(OTPP_BIN_DIR) + "/otpp";
 const std::string cookie = "lesson_cookie";
 
-// Kate as an otpp node: the lesson's module as C++ functions.
+// Kate as an otpp node: the lesson's module as C++ functions, and the evaluator for funs.
 std::unique_ptr<otp::node> start_otpp_kate(const std::string& name, std::uint16_t epmd_port,
                                            std::shared_ptr<io::output_sink> output) {
   otp::node_options o;
@@ -37,6 +38,7 @@ std::unique_ptr<otp::node> start_otpp_kate(const std::string& name, std::uint16_
   auto started = otp::node::start(std::move(o));
   if (!started) return nullptr;
   auto n = std::move(started.value());
+  code::install(*n);  // runs the funs alex sends
   n->exports().add_elixir("Kate", "say_name", [](process& self) -> process_task {
     (void)co_await io::put_chars(self, "Hi, my name is Kate\n");
   });
@@ -56,16 +58,20 @@ std::vector<std::string> alex_argv(const std::string& alex, std::uint16_t port) 
   return {otpp_bin, "--sname", alex, "--cookie", cookie, "--epmd-port", std::to_string(port)};
 }
 
-// The lesson, typed at alex's prompt; kate is `kate`.
+// The lesson, typed at alex's prompt as the lesson types it; kate is `kate`.
 void replay_lesson(tmux_pane& alex, const std::string& alex_name, const std::string& kate) {
   const std::string prompt = "otpp(" + alex_name + ")";
   ASSERT_TRUE(alex.wait_for(prompt + "1> ", 30s)) << alex.screen();
-  alex.line("Node.spawn_link(:\"" + kate + "\", Kate, :say_name, [])");
+  alex.line("Node.spawn_link(:\"" + kate + "\", fn -> Kate.say_name end)");
   ASSERT_TRUE(alex.wait_for("Hi, my name is Kate", 20s)) << alex.screen();
   ASSERT_TRUE(alex.wait_for(prompt + "2> ", 20s)) << alex.screen();
   EXPECT_NE(alex.screen().find("#PID<100."), std::string::npos) << alex.screen();
 
-  alex.line("pid = Node.spawn_link(:\"" + kate + "\", Kate, :reply_sup, [])");
+  alex.line("pid = Node.spawn_link :\"" + kate + "\", fn ->");
+  alex.line("  receive do");
+  alex.line("    {:hi, alex_node_pid} -> send alex_node_pid, :sup?");
+  alex.line("  end");
+  alex.line("end");
   ASSERT_TRUE(alex.wait_for(prompt + "3> ", 20s)) << alex.screen();
   alex.line("send(pid, {:hi, self()})");
   ASSERT_TRUE(alex.wait_for("{:hi, #PID<0.", 20s)) << alex.screen();
@@ -180,7 +186,7 @@ TEST(shell_lesson, two_otpp_shells_talk_as_the_lessons_nodes_do) {
   kate.line("receive do");
   kate.line("  {:hi, alex_node_pid} -> send alex_node_pid, :sup?");
   kate.line("end");
-  ASSERT_TRUE(kate.wait_for("...(2)> end", 20s)) << kate.screen();
+  ASSERT_TRUE(kate.wait_for("...(" + kate_name + ")2> end", 20s)) << kate.screen();
   alex.line("send({:kate_shell, :\"" + kate_name + "\"}, {:hi, self()})");
   ASSERT_TRUE(kate.wait_for(":sup?", 20s)) << kate.screen();
   alex.line("flush()");
