@@ -97,11 +97,11 @@ const std::map<std::string, helper_doc>& helper_docs() {
                                         "given, the value of the previous expression is used."}},
       {"pid/1", {"def pid(string)", "Creates a PID from string or atom."}},
       {"pid/3", {"def pid(x, y, z)", "Creates a PID with 3 non-negative integers passed as arguments to the function."}},
-      {"v/1", {"def v(n \\\\ -1)", "Returns the value of the nth expression in the history.\n\nn can be a negative "
-                                   "value: if it is, the corresponding expression value\nrelative to the current one "
-                                   "is returned. For example, v(-2) returns\nthe value of the expression evaluated "
-                                   "before the last evaluated\nexpression. In particular, v(-1) returns the result of "
-                                   "the last\nevaluated expression and v() does the same."}},
+      {"v/1", {"def v(n \\\\ -1)",
+               "Returns the value of the `n`th expression in the history.\n\n`n` can be a negative value: if it is, "
+               "the corresponding expression value\nrelative to the current one is returned. For example, `v(-2)` "
+               "returns the value\nof the expression evaluated before the last evaluated expression. In\nparticular, "
+               "`v(-1)` returns the result of the last evaluated expression and\n`v()` does the same."}},
   };
   return docs;
 }

@@ -171,15 +171,6 @@ std::optional<std::string> format_log_event(const term& event, const format_cont
   return "\n" + clock_text(meta) + " [" + level + "] " + *message + "\n";
 }
 
-term spawn_failure_event(atom node, atom m, atom f, const term& args, const term& opts) {
-  using namespace std::chrono;
-  const auto now = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-  return term::tuple({term(a_log), term(atom("warning")),
-                      term::string("** Can not start ~w:~w,~w (~w) on ~w **~n"),
-                      list_of(m, f, args, opts, node),
-                      term::map({{term(a_time), term(static_cast<std::int64_t>(now))}})});
-}
-
 // ---- the logger process ------------------------------------------------------------------------
 
 struct log_printer::state {

@@ -396,13 +396,13 @@ std::vector<std::string> session::complete(std::string_view word) const {
     }
     if (word.starts_with(":")) {
       if (!m.starts_with("Elixir.") && m.starts_with(word.substr(1))) out.insert(":" + std::string(m));
-    } else if (m.starts_with("Elixir.")) {
+      continue;
+    }
+    if (m == detail::helpers_module && e.function.name().starts_with(word)) out.insert(std::string(e.function.name()));
+    if (m.starts_with("Elixir.")) {
       std::string_view top = m.substr(7);
       top = top.substr(0, top.find('.'));
       if (top.starts_with(word)) out.insert(std::string(top));
-    } else if (m == detail::helpers_module) {
-      const std::string_view f = e.function.name();
-      if (f.starts_with(word)) out.insert(std::string(f));
     }
   }
   return {out.begin(), out.end()};

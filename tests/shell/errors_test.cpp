@@ -79,10 +79,13 @@ TEST(shell_log, events_print_as_iexs_console_logger_prints_them) {
             "** (UndefinedFunctionError) function Kate.nosuch/0 is undefined (module Kate is not "
             "available)\n    Kate.nosuch()\n");
   // Any other format: ~p and ~w arguments as Elixir terms.
-  text =
-      format_log_event(spawn_failure_event(atom("nosuch@localhost"), atom("Elixir.Kate"),
-                                           atom("say_name"), term::list({}), list_of(atoms::link)),
-                       ctx);
+  // (What erts_internal:crasher/6 logs when a spawn_link cannot reach its node.)
+  text = format_log_event(
+      term::tuple({term(atom("log")), term(atom("warning")), term::string("** Can not start ~w:~w,~w (~w) on ~w **~n"),
+                   list_of(atom("Elixir.Kate"), atom("say_name"), term::list({}), list_of(atoms::link),
+                           atom("nosuch@localhost")),
+                   term::map({{term(atom("time")), term(static_cast<std::int64_t>(1700000000000000))}})}),
+      ctx);
   ASSERT_TRUE(text);
   EXPECT_EQ(text->substr(13),
             " [warning] ** Can not start Kate::say_name,[] ([:link]) on :nosuch@localhost **\n\n");

@@ -2,6 +2,8 @@
 // is a process with a mailbox, receive and flush see what others send it, links kill and
 // restart it as they do an iex shell process, and the node's export table is callable.
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <thread>
 
 #include "session_fixture.hpp"
@@ -194,6 +196,65 @@ TEST_F(shell_session, pid_helper_reads_printed_pids) {
   const std::string me = feed("self()");
   const std::string dotted = me.substr(5, me.size() - 7);  // "#PID<0.5.0>\n" -> "0.5.0"
   EXPECT_EQ(feed("pid(\"" + dotted + "\") == self()"), "true\n");
+}
+
+TEST_F(shell_session, v_returns_earlier_results_as_iex_numbers_them) {
+  feed("x = 5");
+  feed(":two");
+  EXPECT_EQ(feed("v()"), ":two\n");
+  EXPECT_EQ(feed("v(1)"), "5\n");
+  EXPECT_EQ(feed("v(-2)"), ":two\n");
+  EXPECT_EQ(feed("v(99)").rfind("** (RuntimeError) v(99) is out of bounds", 0), 0u);
+}
+
+TEST_F(shell_session, h_prints_the_helpers_documentation_and_i_describes_a_term) {
+  const std::string doc = feed("h(v/1)");
+  // iex centres the heading in 80 columns and prints no result after the text.
+  EXPECT_EQ(doc.rfind("\n" + std::string(33, ' ') + "def v(n \\\\ -1)\n\nReturns the value of the `n`th expression", 0), 0u)
+      << doc;
+  EXPECT_TRUE(doc.ends_with("`v()` does the same.\n\n")) << doc;
+  EXPECT_NE(feed("h").find("IEx.Helpers"), std::string::npos);
+  EXPECT_NE(feed("h Enum.map/2").find("def map/2"), std::string::npos);
+  EXPECT_EQ(feed("i :a"),
+            "Term\n  :a\nData type\n  Atom\nReference modules\n  Atom\nImplemented protocols\n"
+            "  IEx.Info, Inspect, List.Chars, String.Chars\n");
+  const std::string me = feed("self()");
+  const std::string about_me = feed("i self()");
+  EXPECT_EQ(about_me.rfind("Term\n  " + me + "Data type\n  PID\nAlive\n  true\nName\n  not registered\n", 0), 0u)
+      << about_me;
+}
+
+TEST_F(shell_session, c_runs_an_exs_file_in_the_shell_process) {
+  const std::string path = ::testing::TempDir() + "otpp_c_helper_test.exs";
+  {
+    std::ofstream f(path);
+    f << "send(self(), :from_the_file)\nx = 40\nx + 2\n";
+  }
+  EXPECT_EQ(feed("c(\"" + path + "\")"), "[]\n");
+  EXPECT_EQ(feed("flush()"), ":from_the_file\n:ok\n");
+  EXPECT_EQ(feed("c(\"/nonexistent/file.exs\")").rfind("** (CompileError) could not load /nonexistent/file.exs", 0), 0u);
+  std::remove(path.c_str());
+}
+
+TEST_F(shell_session, completion_offers_variables_modules_functions_and_helpers) {
+  feed("xyzzy = 1");
+  auto has = [](const std::vector<std::string>& v, const std::string& x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+  };
+  EXPECT_TRUE(has(s->complete("xyz"), "xyzzy"));
+  EXPECT_TRUE(has(s->complete("En"), "Enum"));
+  EXPECT_TRUE(has(s->complete("Enum.ma"), "Enum.map"));
+  EXPECT_FALSE(has(s->complete("Enum.ma"), "Enum.reduce"));
+  EXPECT_TRUE(has(s->complete(":lis"), ":lists"));
+  EXPECT_TRUE(has(s->complete("Kate.sa"), "Kate.say_name"));
+  EXPECT_TRUE(has(s->complete("flu"), "flush"));
+  EXPECT_TRUE(s->complete("Nosuch.").empty());
+}
+
+TEST_F(shell_session, builtins_answer_rpc_from_any_process_as_export_table_entries) {
+  // What the shell calls is the node's: another process reaches it the same way.
+  EXPECT_EQ(feed(":rpc.call(node(), Enum, :sum, [[1, 2, 3]])"), "6\n");
+  EXPECT_EQ(feed(":erpc.call(node(), String, :upcase, [\"kate\"])"), "\"KATE\"\n");
 }
 
 }  // namespace

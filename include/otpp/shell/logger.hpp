@@ -28,12 +28,6 @@ namespace otpp::shell {
 [[nodiscard]] std::optional<std::string> format_log_event(const term& event,
                                                           const format_context& ctx);
 
-/// The warning `erts_internal:crasher/6` logs when `spawn`/`spawn_link`/`spawn_monitor` of
-/// `m:f(args)` on `node` cannot reach it (`opts` is `[]`, `[link]` or `[monitor]`), as an event
-/// for format_log_event.
-[[nodiscard]] term spawn_failure_event(atom node, atom m, atom f, const term& args,
-                                       const term& opts);
-
 /// Processes registered as `logger` (where Erlang's logger sends a remote group leader's
 /// events) and `logger_proxy` (where the emulator sends its own, such as a crashed process's
 /// error) on `rt`, printing every event they receive through `out`. A name already taken (the
