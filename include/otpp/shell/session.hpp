@@ -7,7 +7,6 @@
 #pragma once
 
 #include <atomic>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -89,7 +88,6 @@ class session {
   struct state;  ///< what the shell's helpers share with the session (results for v/1)
 
  private:
-  struct evaluation;
   void start_process();
   void flush_log();
   void restart(const term& reason, const pid& dead);
