@@ -233,4 +233,16 @@ TEST_F(shell_eval, compile_error_line_follows_the_prompt_number) {
   EXPECT_EQ(feed("1\nfoo()"), "** (CompileError) iex:8: undefined function foo/0 (there is no such import)\n\n");
 }
 
+TEST_F(shell_eval, defmodule_defines_a_module_on_the_node_and_redefining_replaces_it) {
+  const std::string first = run("defmodule Greeter do\n  def hi(name), do: \"hi \" <> name\n  defp secret, do: 1\nend");
+  EXPECT_EQ(first.rfind("{:module, Greeter, <<", 0), 0u) << first;
+  // The last value of the module's body, as iex shows it: the last definition.
+  EXPECT_TRUE(first.ends_with(">>, {:secret, 0}}")) << first;
+  EXPECT_EQ(run("Greeter.hi(\"kate\")"), "\"hi kate\"");
+  // Callable from any process of the node: an export-table entry.
+  EXPECT_EQ(run(":rpc.call(node(), Greeter, :hi, [\"alex\"])"), "\"hi alex\"");
+  (void)run("defmodule Greeter do\n  def hi(_), do: :replaced\nend");
+  EXPECT_EQ(run("Greeter.hi(1)"), ":replaced");
+}
+
 }  // namespace

@@ -1,6 +1,6 @@
-// The lesson's walkthrough typed into the otpp shell through a real terminal (tmux), once
-// with kate an otpp node exporting C++ functions (in this test process), once with kate a
-// real `iex` shell where the test types the lesson's `defmodule Kate`. Also: output that
+// The lesson's walkthrough typed into the otpp shell through a real terminal (tmux), with kate
+// an otpp node exporting C++ functions (in this test process), a real `iex` shell, or an otpp
+// shell, where the test types the lesson's `defmodule Kate`. Also: output that
 // arrives while a line is half typed prints above the prompt and the line survives.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -165,32 +165,25 @@ TEST(shell_lesson, alex_on_otpp_against_kate_on_iex) {
   alex.key("C-c");
 }
 
-TEST(shell_lesson, two_otpp_shells_talk_as_the_lessons_nodes_do) {
-  // Both nodes are otpp shells. Kate's shell plays reply_sup itself (it cannot define
-  // modules); say_name is IO.puts run on kate with alex's group leader.
+TEST(shell_lesson, two_otpp_shells_replay_the_lesson_with_kates_module_typed_in_her_shell) {
   otpp::test::epmd_process epmd(otpp::test::free_port());
   const std::string kate_name = otpp::test::unique_name("kate") + "@localhost";
   const std::string alex_name = otpp::test::unique_name("alex") + "@localhost";
   tmux_pane kate(alex_argv(kate_name, epmd.port()), {{"OTPP_HISTORY", ""}});
   tmux_pane alex(alex_argv(alex_name, epmd.port()), {{"OTPP_HISTORY", ""}});
   ASSERT_TRUE(kate.wait_for("otpp(" + kate_name + ")1> ", 30s)) << kate.screen();
-  ASSERT_TRUE(alex.wait_for("otpp(" + alex_name + ")1> ", 30s)) << alex.screen();
-
-  alex.line("Node.spawn_link(:\"" + kate_name + "\", IO, :puts, [\"Hi, my name is Kate\"])");
-  ASSERT_TRUE(alex.wait_for("Hi, my name is Kate\n", 20s)) << alex.screen();
-  ASSERT_TRUE(alex.wait_for("otpp(" + alex_name + ")2> ", 20s)) << alex.screen();
-  EXPECT_EQ(tmux_pane::count(kate.screen(), "Hi, my name is Kate"), 0) << kate.screen();
-
-  kate.line("Process.register(self(), :kate_shell)");
-  ASSERT_TRUE(kate.wait_for("true", 20s)) << kate.screen();
-  kate.line("receive do");
-  kate.line("  {:hi, alex_node_pid} -> send alex_node_pid, :sup?");
+  // The lesson's module, typed as the lesson types it.
+  kate.line("defmodule Kate do");
+  kate.line("  def say_name do");
+  kate.line("    IO.puts \"Hi, my name is Kate\"");
+  kate.line("  end");
   kate.line("end");
-  ASSERT_TRUE(kate.wait_for("...(" + kate_name + ")2> end", 20s)) << kate.screen();
-  alex.line("send({:kate_shell, :\"" + kate_name + "\"}, {:hi, self()})");
-  ASSERT_TRUE(kate.wait_for(":sup?", 20s)) << kate.screen();
-  alex.line("flush()");
-  EXPECT_TRUE(alex.wait_for(":sup?\n:ok", 20s)) << alex.screen();
+  ASSERT_TRUE(kate.wait_for("{:module, Kate, <<", 30s)) << kate.screen();
+  ASSERT_TRUE(kate.wait_for("otpp(" + kate_name + ")2> ", 30s)) << kate.screen();
+
+  replay_lesson(alex, alex_name, kate_name);
+  // On kate the sentence appears once: in the source typed there, not as output.
+  EXPECT_EQ(tmux_pane::count(kate.screen(), "Hi, my name is Kate"), 1) << kate.screen();
   alex.line("Node.list()");
   EXPECT_TRUE(alex.wait_for("[:" + kate_name + "]", 20s)) << alex.screen();
   kate.key("C-d");
