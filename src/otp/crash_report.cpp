@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "otpp/otp/logger.hpp"
 #include "otpp/runtime/process.hpp"
 #include "otpp/term/print.hpp"
 
@@ -107,6 +108,31 @@ void report_crash(basic_process& dying, const term& reason) {
   term request = tuple_of(atoms::io_request, who, dying.make_ref(),
                           tuple_of(atoms::put_chars, atoms::unicode, term::binary(text)));
   dying.send(gl, std::move(request));
+}
+
+void log_error(basic_process& self, std::string_view format, term args) {
+  static const atom log("log"), logger_proxy("logger_proxy"), gl_key("gl"), pid_key("pid"),
+      time_key("time");
+  const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  const pid gl = self.group_leader();
+  term event = term::tuple(
+      {term(log), term(atoms::error), term::string(format), std::move(args),
+       term::map({{term(gl_key), term(gl)},
+                  {term(pid_key), term(self.self())},
+                  {term(time_key), term(static_cast<std::int64_t>(now))}})});
+  if (auto proxy = self.rt().whereis(logger_proxy)) {
+    self.send(*proxy, std::move(event));
+    return;
+  }
+  auto request = log_event_request(event);
+  if (request && self.is_alive(gl)) {
+    self.send(gl, tuple_of(atoms::io_request, self.self(), self.make_ref(), std::move(*request)));
+    return;
+  }
+  std::string text = to_string(event) + "\n";
+  std::fwrite(text.data(), 1, text.size(), stderr);
 }
 
 }  // namespace otpp::otp

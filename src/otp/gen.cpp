@@ -93,13 +93,13 @@ void cast(basic_process& self, const destination& to, term request) {
 }
 
 task<call_result> call(process& self, destination to, term request,
-                       std::chrono::milliseconds timeout) {
+                       std::chrono::milliseconds timeout, atom label) {
   atom local = self.rt().node();
   reference mref = monitor_destination(self, to);
   reference al = self.alias();
   term tag = alias_tag(al);
   (void)send(self, to,
-             term::tuple({atoms::gen_call, tuple_of(self.self(), tag), std::move(request)}));
+             term::tuple({label, tuple_of(self.self(), tag), std::move(request)}));
   auto wait = otp::detail::receive_timeout(timeout);
   call_result r = co_await self.receive(
       on(tag, _) >>
@@ -126,12 +126,12 @@ task<call_result> call(process& self, destination to, term request,
 }
 
 call_result call(scoped_process& self, const destination& to, const term& request,
-                 std::chrono::milliseconds timeout) {
+                 std::chrono::milliseconds timeout, atom label) {
   atom local = self.rt().node();
   reference mref = monitor_destination(self, to);
   reference al = self.alias();
   term tag = alias_tag(al);
-  (void)send(self, to, term::tuple({atoms::gen_call, tuple_of(self.self(), tag), request}));
+  (void)send(self, to, term::tuple({label, tuple_of(self.self(), tag), request}));
   auto wait = otp::detail::receive_timeout(timeout);
   call_result r = self.receive(
       on(tag, _) >>

@@ -56,13 +56,16 @@ struct call_result {
   [[nodiscard]] bool ok() const noexcept { return reply.has_value(); }
 };
 
-/// gen_server:call/3 (and GenServer.call): monitors the server, sends the request tagged
-/// `[alias|Alias]`, waits for the reply, its DOWN, or the timeout (negative: infinity).
+/// gen:call/4 (gen_server:call/3, GenServer.call): monitors the server, sends
+/// `{Label, {Self, Tag}, Request}` with Tag `[alias|Alias]`, waits for the reply, its DOWN, or
+/// the timeout (negative: infinity). The label is `'$gen_call'`, or `system` for sys's requests.
 [[nodiscard]] task<call_result> call(
     process& self, destination to, term request,
-    std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+    std::chrono::milliseconds timeout = std::chrono::milliseconds(5000),
+    atom label = atoms::gen_call);
 [[nodiscard]] call_result call(scoped_process& self, const destination& to, const term& request,
-                               std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+                               std::chrono::milliseconds timeout = std::chrono::milliseconds(5000),
+                               atom label = atoms::gen_call);
 
 /// gen_server:cast/2: `{'$gen_cast', Request}`, no answer.
 void cast(basic_process& self, const destination& to, term request);
