@@ -320,7 +320,7 @@ term call_exit_reason(const gen::call_result& r, const destination& to, const te
 
 // ---- default callbacks ---------------------------------------------------------------------
 
-task<init_result> server::init(process&) { co_return ok(); }
+task<init_result> server::init(process&) { co_return init_ok(); }
 
 task<action> server::handle_call(process&, term request, from) {
   co_return stop(tuple_of(a_bad_call, std::move(request)));

@@ -70,9 +70,9 @@ struct failing_init : gen_server::server {
   term how;
   explicit failing_init(term h) : how(std::move(h)) {}
   task<gen_server::init_result> init(process&) override {
-    if (how.is_atom(atom("ignore"))) co_return ignore();
+    if (how.is_atom(atom("ignore"))) co_return init_ignore();
     if (how.is_atom(a_crash)) throw exit_exception(atom("init_crashed"));
-    co_return stop_init(how);
+    co_return init_stop(how);
   }
 };
 

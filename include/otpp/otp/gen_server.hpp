@@ -88,11 +88,11 @@ class server {
   virtual bool replace_state(const term& new_state);
 
  protected:
-  [[nodiscard]] static init_result ok(std::chrono::milliseconds timeout = infinity) {
+  [[nodiscard]] static init_result init_ok(std::chrono::milliseconds timeout = infinity) {
     return {init_result::kind::ok, {}, timeout};
   }
-  [[nodiscard]] static init_result ignore() { return {init_result::kind::ignore, {}, infinity}; }
-  [[nodiscard]] static init_result stop_init(term reason) {
+  [[nodiscard]] static init_result init_ignore() { return {init_result::kind::ignore, {}, infinity}; }
+  [[nodiscard]] static init_result init_stop(term reason) {
     return {init_result::kind::stop, std::move(reason), infinity};
   }
   [[nodiscard]] static action reply(term r, std::chrono::milliseconds timeout = infinity) {
