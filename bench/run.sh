@@ -3,7 +3,9 @@
 # lines, beside Erlang/OTP's, CAF's and the loopback TCP limit in the same run where a reference
 # exists, with ratio lines (ratio.<area>.<metric> = otpp / beam, caf_ratio.* = otpp / caf,
 # limit_ratio.* = otpp / loopback TCP).
-# Usage: bench/run.sh [term|local|remote|rpc|all]
+# Usage: bench/run.sh [term|local|remote|rpc|gen|all]
+#   gen: otpp_gen_bench (gen_server calls, local and remote), three runs, medians, beside the
+#        beam.gen.* lines of the reference's local and remote runs.
 #   term: otpp_term_bench, and the same term mix through term_to_binary/binary_to_term in erl;
 #         both count rates per CPU-second, so a shared machine's load does not skew the ratio.
 #   other areas: build-bench/bin/otpp_<area>_bench when bench/<area>_bench.cpp exists, and
@@ -18,8 +20,8 @@ caf_ref=$root/bench/reference/caf/run.sh
 limit_ref=$root/bench/reference/limit/run.sh
 
 case $what in
-  term|local|remote|rpc|all) ;;
-  *) echo "usage: bench/run.sh [term|local|remote|rpc|all]" >&2; exit 2 ;;
+  term|local|remote|rpc|gen|all) ;;
+  *) echo "usage: bench/run.sh [term|local|remote|rpc|gen|all]" >&2; exit 2 ;;
 esac
 
 work=$(mktemp -d)
@@ -181,8 +183,38 @@ run_area() {
   if ((${#refs[@]} > 1)); then ratios "${refs[@]}"; fi
 }
 
-for area in term local remote rpc; do
+# The median of each key over the key=value files given.
+medians() {
+  awk -F= '{ v[$1] = v[$1] " " $2 } END {
+    for (k in v) { n = split(v[k], a, " "); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+      printf "%s=%s\n", k, a[int((n + 1) / 2)] } }' "$@" | sort
+}
+
+# gen_server calls: otpp's and BEAM's, three runs each, medians.
+run_gen() {
+  configure
+  build_target otpp_gen_bench
+  local i
+  for i in 1 2 3; do
+    "$build/bin/otpp_gen_bench" >"$work/otpp_gen$i.txt"
+    if [[ -x $beam_ref ]]; then
+      run_beam_ref local "$work/beam_local$i.txt" | grep '^beam\.gen\.' >"$work/beam_gen$i.txt" || true
+      run_beam_ref remote "$work/beam_remote$i.txt" | grep '^beam\.gen\.' >>"$work/beam_gen$i.txt" || true
+    fi
+  done
+  medians "$work"/otpp_gen?.txt | tee "$work/otpp_gen.txt"
+  if [[ -x $beam_ref ]]; then
+    medians "$work"/beam_gen?.txt | tee "$work/beam_gen.txt"
+    ratios "$work/otpp_gen.txt" "$work/beam_gen.txt"
+  fi
+}
+
+for area in term local remote rpc gen; do
   if [[ $what == all || $what == "$area" ]]; then
-    if [[ $area == term ]]; then run_term; else run_area "$area"; fi
+    case $area in
+      term) run_term ;;
+      gen) run_gen ;;
+      *) run_area "$area" ;;
+    esac
   fi
 done
