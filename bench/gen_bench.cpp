@@ -48,6 +48,7 @@ std::unique_ptr<otp::node> start_node(const std::string& name, std::uint16_t epm
   o.dist.embedded_epmd = false;
   o.dist.listen_address = "127.0.0.1";
   o.dist.log = [](std::string_view) {};
+  o.runtime.workers = 1;  // two nodes share two cores with their I/O threads
   auto n = otp::node::start(std::move(o));
   if (!n) {
     std::fprintf(stderr, "gen_bench: %s\n", n.error().c_str());
