@@ -389,6 +389,71 @@ term call(scoped_process& self, const destination& to, const term& request,
   throw process_exited(reason);
 }
 
+void abcast(basic_process& self, const std::vector<atom>& nodes, atom name, const term& request) {
+  for (atom n : nodes) self.send(name, n, tuple_of(atoms::gen_cast, request));
+}
+
+term multi_call_result::to_term() const {
+  std::vector<term> rs;
+  for (const auto& [n, r] : replies) rs.push_back(tuple_of(n, r));
+  std::vector<term> bad(bad_nodes.begin(), bad_nodes.end());
+  return tuple_of(term::list(std::move(rs)), term::list(std::move(bad)));
+}
+
+task<multi_call_result> multi_call(process& self, std::vector<atom> nodes, atom name, term request,
+                                   std::chrono::milliseconds timeout) {
+  // One monitored, aliased request per node, all sent before any answer is awaited.
+  struct pending {
+    atom node;
+    reference mref;
+    reference alias;
+    term tag;
+    std::optional<term> reply;
+    bool done = false;
+  };
+  std::vector<pending> ps;
+  for (atom n : nodes) {
+    pending p{n, self.monitor(name, n), self.alias(), {}, std::nullopt, false};
+    p.tag = term::list({atoms::alias}, term(p.alias));
+    self.send(name, n, term::tuple({atoms::gen_call, tuple_of(self.self(), p.tag), request}));
+    ps.push_back(std::move(p));
+  }
+  auto deadline = std::chrono::steady_clock::now() + otp::detail::receive_timeout(timeout);
+  std::size_t open = ps.size();
+  while (open > 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() < 0) left = std::chrono::milliseconds(0);
+    auto which = [&ps](const term& m) -> std::optional<std::size_t> {
+      for (std::size_t i = 0; i < ps.size(); ++i) {
+        if (ps[i].done) continue;
+        if (m.is_tuple() && m.tuple_size() == 2 && m[0] == ps[i].tag) return i;
+        if (m.is_tagged_tuple(atoms::DOWN, 5) && m[1].is_reference() && m[1].reference_value() == ps[i].mref)
+          return i;
+      }
+      return std::nullopt;
+    };
+    std::optional<term> msg = co_await self.receive(
+        on(_).when([&which](const term& m) { return which(m).has_value(); }) >>
+            [](term m) { return std::optional<term>(std::move(m)); },
+        after(left, [] { return std::optional<term>(); }));
+    if (!msg) break;
+    std::size_t i = *which(*msg);
+    ps[i].done = true;
+    --open;
+    if (!msg->is_tagged_tuple(atoms::DOWN, 5)) ps[i].reply = (*msg)[1];
+  }
+  multi_call_result r;
+  for (pending& p : ps) {
+    self.unalias(p.alias);
+    self.demonitor(p.mref, true);
+    if (p.reply)
+      r.replies.emplace_back(p.node, std::move(*p.reply));
+    else
+      r.bad_nodes.push_back(p.node);
+  }
+  co_return r;
+}
+
 task<> stop(process& self, destination to, term reason, std::chrono::milliseconds timeout) {
   // proc_lib:stop/3: sys's terminate request, then the server's DOWN with that reason.
   gen::call_result r = co_await gen::call(self, to, tuple_of(a_terminate, reason), timeout, a_system);

@@ -22,6 +22,8 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "otpp/otp/gen.hpp"
 #include "otpp/runtime/process.hpp"
@@ -151,6 +153,23 @@ inline void cast(basic_process& self, const destination& to, term request) {
 inline void reply(basic_process& self, const from& to, term value) {
   gen::reply(self, to, std::move(value));
 }
+
+/// gen_server:abcast/3: `{'$gen_cast', Request}` to `name` on each of `nodes`.
+void abcast(basic_process& self, const std::vector<atom>& nodes, atom name, const term& request);
+
+/// What gen_server:multi_call gave: `{Replies, BadNodes}`.
+struct multi_call_result {
+  std::vector<std::pair<atom, term>> replies;  ///< in the order the nodes were given
+  std::vector<atom> bad_nodes;                 ///< no such server, node down, or no answer in time
+  /// `{[{Node, Reply}], BadNodes}`.
+  [[nodiscard]] term to_term() const;
+};
+
+/// gen_server:multi_call/4: calls `name` on every node at once and waits up to `timeout` for
+/// them all. Late replies are dropped (they go to aliases that are gone).
+[[nodiscard]] task<multi_call_result> multi_call(process& self, std::vector<atom> nodes, atom name,
+                                                 term request,
+                                                 std::chrono::milliseconds timeout = infinity);
 
 /// gen_server:stop/3: terminates the server with `reason` (its terminate runs) and returns
 /// when it is gone; exits as gen_server:stop does when it is not there (`noproc`) or ends
