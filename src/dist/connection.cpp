@@ -585,7 +585,7 @@ void connection::recycle_written() {
 }
 
 void connection::write_from_sender() {
-  if (tls || eng.on_io_thread()) {
+  if (eng.on_io_thread()) {
     schedule_io_flush();
     return;
   }
@@ -593,6 +593,17 @@ void connection::write_from_sender() {
   if (closed || now - last_direct_write < direct_write_gap) {
     schedule_io_flush();
     return;
+  }
+  // A TLS session is used by whoever drives the I/O, one at a time (drive_mu): a sender
+  // writes through it only when it can hold that role for this write (a try, so the lock
+  // order, driver before peer, cannot deadlock); else the driver writes, as in a burst.
+  std::unique_lock<std::mutex> driving;
+  if (tls) {
+    driving = std::unique_lock(eng.driver.drive_mu, std::try_to_lock);
+    if (!driving) {
+      schedule_io_flush();
+      return;
+    }
   }
   last_direct_write = now;
   pr->out.take(writing);

@@ -12,6 +12,8 @@
 //   io_driver::drive_mu  (held while driving: every handler runs under it)
 //   engine::impl::peers_mu  (the node table)
 //   peer::mu  (one peer's queue and state; a connection's `closed` is set under it)
+// (A sender writing through TLS try-locks drive_mu while holding peer::mu: a try never waits,
+// so it cannot deadlock; see connection::write_from_sender.)
 // engine::impl::callbacks_mu and io_driver::standby_mu are taken with none of the last two
 // held, and take nothing else.
 #pragma once

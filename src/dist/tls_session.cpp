@@ -57,6 +57,9 @@ result<SSL_CTX*> make_side(const tls_side_options& o, bool server) {
   }
   SSL_CTX_set_min_proto_version(ctx, lowest);
   SSL_CTX_set_max_proto_version(ctx, highest);
+  // Without a choice in the file, AES-128-GCM first: as safe as AES-256 for a distribution
+  // link, and a third cheaper per byte (the cipher is what bounds TLS bandwidth here).
+  SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256");
   if (!o.ciphers.empty()) {
     std::string suites, list;  // TLS 1.3 suites and TLS 1.2 ciphers are set apart in OpenSSL
     for (const auto& c : o.ciphers) {
