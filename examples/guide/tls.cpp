@@ -79,8 +79,9 @@ int main(int argc, char** argv) {
     // The first send connects: TLS handshake (each side checks the other's certificate),
     // then the distribution handshake inside it.
     me.send(atom("inbox"), atom("kate@localhost"), tuple_of(atom("hello"), me.self()));
-    if (auto got = inbox.receive_for(10s)) {
-      std::printf("kate got %s over TLS\n", to_string(*got).c_str());
+    if (auto got = inbox.receive_for(10s); got && got->is_tuple() && got->tuple_size() == 2) {
+      std::printf("kate got %s from %s over TLS\n", to_string((*got)[0]).c_str(),
+                  std::string((*got)[1].pid_value().node.name()).c_str());
       ok = true;
     }
   }
