@@ -3,7 +3,8 @@
 // by a process on node A to {sink, B} (atoms, small tuples, 1 KiB and 64 KiB binaries), and
 // an `echo` process answers ping-pongs from a process on A for the round trip. Prints otpp.remote.* key=value
 // lines. Options: --peer erl (A sends to a real erl node running dbench instead, showing
-// otpp is never the slower side), --quick (fewer messages).
+// otpp is never the slower side), --ssl-dist-optfile FILE (both nodes run TLS distribution
+// with erl's option file; the keys are then otpp.tls.*), --quick (fewer messages).
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -36,8 +37,8 @@ using clock_type = std::chrono::steady_clock;
 struct bench_node {
   runtime rt;
   dist::engine engine;
-  bench_node(const std::string& name, std::uint16_t epmd_port)
-      : rt(runtime_config()), engine(options(name, epmd_port)) {
+  bench_node(const std::string& name, std::uint16_t epmd_port, const std::optional<dist::tls_options>& tls = {})
+      : rt(runtime_config()), engine(options(name, epmd_port, tls)) {
     engine.set_remote_signals(&rt.remote());
     engine.set_reference_factory([this] { return rt.make_ref(); });
     auto r = engine.start();
@@ -59,8 +60,10 @@ struct bench_node {
     o.workers = 1;  // two nodes share this machine's two cores with their I/O threads
     return o;
   }
-  static dist::engine_options options(const std::string& name, std::uint16_t epmd_port) {
+  static dist::engine_options options(const std::string& name, std::uint16_t epmd_port,
+                                      const std::optional<dist::tls_options>& tls) {
     dist::engine_options o;
+    o.tls = tls;
     o.name = name;
     o.cookie = "otpp_bench";
     o.epmd_port = epmd_port;
@@ -179,9 +182,18 @@ struct erl_sink {
 
 int main(int argc, char** argv) {
   bool quick = false, erl_peer = false;
+  std::optional<dist::tls_options> tls;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) quick = true;
     if (std::strcmp(argv[i], "--peer") == 0 && i + 1 < argc && std::strcmp(argv[i + 1], "erl") == 0) erl_peer = true;
+    if (std::strcmp(argv[i], "--ssl-dist-optfile") == 0 && i + 1 < argc) {
+      auto read = dist::read_ssl_dist_optfile(argv[++i]);
+      if (!read) {
+        std::fprintf(stderr, "%s\n", read.error().c_str());
+        return 1;
+      }
+      tls = read.value();
+    }
   }
   const std::int64_t scale = quick ? 10 : 1;
 
@@ -197,18 +209,22 @@ int main(int argc, char** argv) {
   std::unique_ptr<erl_sink> erl;
   atom sink_node;
   std::optional<pid> echo_pid;
-  std::string prefix = "otpp.remote.";
+  std::string prefix = tls ? "otpp.tls." : "otpp.remote.";
+  if (erl_peer && tls) {
+    std::fprintf(stderr, "--peer erl and --ssl-dist-optfile do not go together\n");
+    return 2;
+  }
   if (erl_peer) {
     erl = std::make_unique<erl_sink>(port, tag);
     sink_node = atom(erl->node);
     prefix = "otpp.remote_to_erl.";
   } else {
-    b = std::make_unique<bench_node>("bsink" + tag + "@localhost", port);
+    b = std::make_unique<bench_node>("bsink" + tag + "@localhost", port, tls);
     b->rt.spawn(sink);
     b->rt.spawn(echo);
     sink_node = b->engine.name();
   }
-  bench_node a("bsrc" + tag + "@localhost", port);
+  bench_node a("bsrc" + tag + "@localhost", port, tls);
   if (erl_peer) {
     // Wait until the erl node is up and its processes are registered.
     for (int i = 0; i < 300 && a.engine.ping(sink_node, 1s) != atoms::pong; ++i) std::this_thread::sleep_for(100ms);

@@ -3,11 +3,14 @@
 # lines, beside Erlang/OTP's, CAF's and the loopback TCP limit in the same run where a reference
 # exists, with ratio lines (ratio.<area>.<metric> = otpp / beam, caf_ratio.* = otpp / caf,
 # limit_ratio.* = otpp / loopback TCP).
-# Usage: bench/run.sh [term|local|remote|rpc|gen|all]
+# Usage: bench/run.sh [term|local|remote|rpc|gen|tls|all]
 #   gen: otpp_gen_bench (gen_server calls, local and remote), three runs, medians, beside the
 #        beam.gen.* lines of the reference's local and remote runs.
 #   term: otpp_term_bench, and the same term mix through term_to_binary/binary_to_term in erl;
 #         both count rates per CPU-second, so a shared machine's load does not skew the ratio.
+#   tls:  otpp_remote_bench over TLS distribution (certificates from the reference's
+#         tls_certs.sh) beside bench/reference/beam/run.sh tls (inet_tls_dist) and otpp's own
+#         plain TCP figures in the same run, with the goal ratios (tls_ratio.*, plain_ratio.*).
 #   other areas: build-bench/bin/otpp_<area>_bench when bench/<area>_bench.cpp exists, and
 #   bench/reference/beam/run.sh <area> when it knows the area (local, remote).
 set -euo pipefail
@@ -20,8 +23,8 @@ caf_ref=$root/bench/reference/caf/run.sh
 limit_ref=$root/bench/reference/limit/run.sh
 
 case $what in
-  term|local|remote|rpc|gen|all) ;;
-  *) echo "usage: bench/run.sh [term|local|remote|rpc|gen|all]" >&2; exit 2 ;;
+  term|local|remote|rpc|gen|tls|all) ;;
+  *) echo "usage: bench/run.sh [term|local|remote|rpc|gen|tls|all]" >&2; exit 2 ;;
 esac
 
 work=$(mktemp -d)
@@ -139,9 +142,35 @@ run_beam_ref() {
   wait "$ref_pid" || true
   cat "$out"
   local left
-  for left in $(pgrep -f -- "-sname bsink${ref_pid}@localhost" || true); do
+  for left in $(pgrep -f -- "-sname bt?sink${ref_pid}@localhost" || true); do
     kill "$left" 2>/dev/null || true
   done
+}
+
+# TLS distribution: otpp's remote figures over TLS and over plain TCP in the same run, and
+# BEAM's over inet_tls_dist, with the same kind of certificates (mutual verification).
+run_tls() {
+  configure
+  build_target otpp_remote_bench
+  mkdir -p "$work/certs"
+  "$root/bench/reference/beam/tls_certs.sh" "$work/certs" >/dev/null 2>&1
+  "$build/bin/otpp_remote_bench" --ssl-dist-optfile "$work/certs/ssl_dist.conf" | tee "$work/otpp_tls.txt"
+  "$build/bin/otpp_remote_bench" | tee "$work/otpp_plain.txt"
+  run_beam_ref tls "$work/beam_tls.txt"
+  awk -F= '
+    FILENAME ~ /otpp_tls/ { t[$1] = $2 }
+    FILENAME ~ /otpp_plain/ { p[$1] = $2 }
+    FILENAME ~ /beam_tls/ { b[$1] = $2 }
+    END {
+      if (b["beam.tls.bin64k_mb_per_s"] > 0)
+        printf "tls_ratio.bin64k_mb_per_s=%.2f\n", t["otpp.tls.bin64k_mb_per_s"] / b["beam.tls.bin64k_mb_per_s"]
+      if (b["beam.tls.atom_msgs_per_s"] > 0)
+        printf "tls_ratio.atom_msgs_per_s=%.2f\n", t["otpp.tls.atom_msgs_per_s"] / b["beam.tls.atom_msgs_per_s"]
+      if (b["beam.tls.round_trip_us"] > 0)
+        printf "tls_ratio.round_trip_us=%.2f\n", t["otpp.tls.round_trip_us"] / b["beam.tls.round_trip_us"]
+      if (p["otpp.remote.bin64k_mb_per_s"] > 0)
+        printf "plain_ratio.bin64k_mb_per_s=%.2f\n", t["otpp.tls.bin64k_mb_per_s"] / p["otpp.remote.bin64k_mb_per_s"]
+    }' "$work/otpp_tls.txt" "$work/otpp_plain.txt" "$work/beam_tls.txt"
 }
 
 run_area() {
@@ -209,11 +238,12 @@ run_gen() {
   fi
 }
 
-for area in term local remote rpc gen; do
+for area in term local remote rpc gen tls; do
   if [[ $what == all || $what == "$area" ]]; then
     case $area in
       term) run_term ;;
       gen) run_gen ;;
+      tls) run_tls ;;
       *) run_area "$area" ;;
     esac
   fi

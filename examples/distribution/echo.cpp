@@ -27,8 +27,8 @@ process_task echo(process& self) {
 
 int main(int argc, char** argv) {
   dist::engine_options options;
-  std::string peer, text = "hello";
-  const char* usage = "usage: %s --sname NAME [--cookie C] [--peer NODE] [TEXT]\n"
+  std::string peer, text = "hello", proto_dist, optfile;
+  const char* usage = "usage: %s --sname NAME [--cookie C] [--proto-dist inet_tls --ssl-dist-optfile FILE] [--peer NODE] [TEXT]\n"
                       "Without --peer, serves a registered echo process until killed; with it, sends TEXT\n"
                       "to {echo, NODE} and prints the reply.\n";
   for (int i = 1; i < argc; ++i) {
@@ -41,12 +41,20 @@ int main(int argc, char** argv) {
     else if (a == "--name" && i + 1 < argc) options.name = argv[++i], options.names = dist::name_kind::long_names;
     else if (a == "--cookie" && i + 1 < argc) options.cookie = argv[++i];
     else if (a == "--peer" && i + 1 < argc) peer = argv[++i];
+    else if (a == "--proto-dist" && i + 1 < argc) proto_dist = argv[++i];
+    else if (a == "--ssl-dist-optfile" && i + 1 < argc) optfile = argv[++i];
     else text = a;
   }
   if (options.name.empty()) {
     std::fprintf(stderr, usage, argv[0]);
     return 2;
   }
+  auto tls = dist::proto_dist_options(proto_dist, optfile);  // erl's -proto_dist, -ssl_dist_optfile
+  if (!tls) {
+    std::fprintf(stderr, "%s\n", tls.error().c_str());
+    return 2;
+  }
+  options.tls = *tls;
 
   // A node is a runtime (processes) plus a distribution engine (names, connections).
   runtime rt;

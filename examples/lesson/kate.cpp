@@ -41,7 +41,8 @@ task<term> receive_message(process& self, term message) {
 int main(int argc, char** argv) {
   otp::node_options options;
   options.dist.name = "kate@localhost";
-  const char* usage = "usage: %s [--sname NAME] [--cookie COOKIE]\n"
+  std::string proto_dist, optfile;  // erl's -proto_dist inet_tls -ssl_dist_optfile FILE
+  const char* usage = "usage: %s [--sname NAME] [--cookie COOKIE] [--proto-dist inet_tls --ssl-dist-optfile FILE]\n"
                       "Serves the lesson's Kate and Chat modules (default kate@localhost) until "
                       "standard input closes.\n";
   for (int i = 1; i < argc; i += 2) {
@@ -54,11 +55,21 @@ int main(int argc, char** argv) {
       options.dist.name = argv[i + 1];
     else if (i + 1 < argc && flag == "--cookie")
       options.dist.cookie = argv[i + 1];
+    else if (i + 1 < argc && flag == "--proto-dist")
+      proto_dist = argv[i + 1];
+    else if (i + 1 < argc && flag == "--ssl-dist-optfile")
+      optfile = argv[i + 1];
     else {
       std::fprintf(stderr, usage, argv[0]);
       return 2;
     }
   }
+  auto tls = dist::proto_dist_options(proto_dist, optfile);
+  if (!tls) {
+    std::fprintf(stderr, "kate: %s\n", tls.error().c_str());
+    return 2;
+  }
+  options.dist.tls = *tls;
   options.services.task_supervisors = {"Elixir.Chat.TaskSupervisor"};
   auto kate = otp::node::start(std::move(options));
   if (!kate) {

@@ -14,6 +14,61 @@ namespace otpp::dist {
 // Setup
 // =============================================================================================
 
+namespace {
+
+// The distribution handshake's messages. On TCP each has a 2-byte length; inside TLS a
+// 4-byte one, as inet_tls_dist frames them ({packet, 4} from the first message on), so the
+// handshake's 2-byte frames are re-framed on the way out and in.
+asio::awaitable<bool> setup_write(tcp::socket& sock, detail::tls_session* tls, std::span<const std::uint8_t> data) {
+  if (tls) {
+    bytes framed;
+    for (std::size_t at = 0; at + 2 <= data.size();) {
+      std::size_t n = detail::load_u16(data.data() + at);
+      detail::put_u32(framed, static_cast<std::uint32_t>(n));
+      framed.insert(framed.end(), data.begin() + at + 2, data.begin() + std::min(data.size(), at + 2 + n));
+      at += 2 + n;
+    }
+    co_return co_await tls->write_all(sock, framed);
+  }
+  auto [e, n] = co_await asio::async_write(sock, asio::buffer(data.data(), data.size()), nothrow_awaitable);
+  co_return !e;
+}
+
+// A handshake message's length, as the handshake parser wants it (2 bytes).
+asio::awaitable<bool> setup_read_length(tcp::socket& sock, detail::tls_session* tls, std::uint8_t (&len)[2]) {
+  if (!tls) {
+    auto [e, n] = co_await asio::async_read(sock, asio::buffer(len), nothrow_awaitable);
+    co_return !e;
+  }
+  std::uint8_t len4[4];
+  if (!co_await tls->read_exact(sock, len4)) co_return false;
+  std::uint32_t n = detail::load_u32(len4);
+  if (n > 0xffff) co_return false;  // no handshake message is that long
+  len[0] = static_cast<std::uint8_t>(n >> 8);
+  len[1] = static_cast<std::uint8_t>(n);
+  co_return true;
+}
+
+asio::awaitable<bool> setup_read(tcp::socket& sock, detail::tls_session* tls, std::span<std::uint8_t> into) {
+  if (tls) co_return co_await tls->read_exact(sock, into);
+  auto [e, n] = co_await asio::async_read(sock, asio::buffer(into.data(), into.size()), nothrow_awaitable);
+  co_return !e;
+}
+
+// A TLS record starts with its content type (22 handshake, 21 alert) and major version 3;
+// a plain distribution handshake starts with a 2-byte length, never that large.
+bool looks_like_tls(const std::uint8_t* b, std::size_t n) {
+  return n >= 2 && (b[0] == 0x16 || b[0] == 0x15) && b[1] == 0x03;
+}
+
+std::string endpoint_text(const tcp::socket& sock) {
+  asio::error_code ec;
+  auto ep = sock.remote_endpoint(ec);
+  return ec ? std::string("an unknown address") : ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
 void engine::impl::start_outgoing(const std::shared_ptr<peer>& p) {
   if (stopping) return;
   if (p->attempt != 0) return;  // already dialling
@@ -47,7 +102,9 @@ asio::awaitable<void> engine::impl::outgoing(std::shared_ptr<peer> p, std::uint6
   });
 
   handshake h = handshake::initiator(handshake_config{});
+  std::unique_ptr<detail::tls_session> tls_session;
   bool ok = false;
+  bool peer_speaks_tls = false;
   do {
     if (!split) {
       why = split.error();
@@ -97,6 +154,19 @@ asio::awaitable<void> engine::impl::outgoing(std::shared_ptr<peer> p, std::uint6
       break;
     }
     sock->set_option(tcp::no_delay(true), ignored);
+    if (tls) {
+      sock->native_non_blocking(true, ignored);
+      tls_session = std::make_unique<detail::tls_session>(*tls, sock->native_handle(), false);
+      auto shaken = co_await tls_session->handshake(*sock);
+      if (!current()) co_return;
+      if (!shaken) {
+        why = *timed_out ? "TLS handshake timed out" : "TLS handshake failed: " + shaken.error();
+        if (*timed_out || shaken.error() == "the peer closed the connection" ||
+            shaken.error().find("reset by peer") != std::string::npos)
+          why += " (does it run plain TCP distribution? this node runs TLS distribution, inet_tls)";
+        break;
+      }
+    }
     handshake_config cfg;
     cfg.this_node = std::string(self.name_.name());
     cfg.cookie = self.cookie_;
@@ -106,11 +176,11 @@ asio::awaitable<void> engine::impl::outgoing(std::shared_ptr<peer> p, std::uint6
     cfg.peer_node = node_text;
     h = handshake::initiator(cfg);
     bool io_failed = false;
+    bool first_read = true;
     while (!io_failed) {
       if (h.has_output()) {
         auto out = h.take_output();
-        auto [e, n] = co_await asio::async_write(*sock, asio::buffer(out), nothrow_awaitable);
-        if (e) io_failed = true;
+        if (!co_await setup_write(*sock, tls_session.get(), out)) io_failed = true;
       }
       if (h.current() == handshake::state::done || h.current() == handshake::state::failed || io_failed) break;
       if (h.current() == handshake::state::need_alive_answer) {
@@ -118,15 +188,22 @@ asio::awaitable<void> engine::impl::outgoing(std::shared_ptr<peer> p, std::uint6
         continue;
       }
       std::uint8_t len[2];
-      auto [e1, n1] = co_await asio::async_read(*sock, asio::buffer(len), nothrow_awaitable);
-      if (e1) break;
+      if (!co_await setup_read_length(*sock, tls_session.get(), len)) break;
+      if (first_read && !tls_session && looks_like_tls(len, 2)) {
+        peer_speaks_tls = true;  // a TLS alert answering our plain handshake
+        break;
+      }
+      first_read = false;
       bytes body(detail::load_u16(len));
-      auto [e2, n2] = co_await asio::async_read(*sock, asio::buffer(body), nothrow_awaitable);
-      if (e2) break;
+      if (!co_await setup_read(*sock, tls_session.get(), body)) break;
       h.receive(std::span<const std::uint8_t>(len, 2));
       h.receive(body);
     }
     if (!current()) co_return;  // superseded by an accepted connection
+    if (peer_speaks_tls) {
+      why = "it answered in TLS: it runs TLS distribution (inet_tls), this node plain TCP";
+      break;
+    }
     if (h.current() == handshake::state::done) {
       ok = true;
       break;
@@ -150,6 +227,8 @@ asio::awaitable<void> engine::impl::outgoing(std::shared_ptr<peer> p, std::uint6
       if (h.refused_peer()) why = "refused: " + why;
     } else {
       why = *timed_out ? "handshake timed out" : "connection closed during the handshake";
+      if (!*timed_out && tls_session && !tls_session->error_text().empty())
+        why += " (TLS: " + tls_session->error_text() + ")";
     }
   } while (false);
 
@@ -158,7 +237,7 @@ asio::awaitable<void> engine::impl::outgoing(std::shared_ptr<peer> p, std::uint6
   p->attempt = 0;
   p->attempt_socket.reset();
   if (ok) {
-    install(p, std::move(*sock), h);
+    install(p, std::move(*sock), h, std::move(tls_session));
     co_return;
   }
   if (*timed_out && why.empty()) why = "timed out";
@@ -224,14 +303,43 @@ asio::awaitable<void> engine::impl::inbound(tcp::socket accepted) {
     asio::error_code e;
     shared_sock->close(e);
   });
+  // A plain node dialling a TLS node, or the other way round, is told apart by its first
+  // bytes, so that the log says why they cannot connect.
+  const std::string remote = endpoint_text(sock);
+  if (auto [wec] = co_await sock.async_wait(tcp::socket::wait_read, nothrow_awaitable); !wec && !stopping) {
+    std::uint8_t first[2];
+    ssize_t n = ::recv(sock.native_handle(), first, sizeof first, MSG_PEEK | MSG_DONTWAIT);
+    bool tls_hello = n > 0 && looks_like_tls(first, static_cast<std::size_t>(n));
+    if (n > 0 && tls && !tls_hello) {
+      log("refused connection from " + remote +
+          ": it speaks plain TCP distribution, and this node runs TLS distribution (inet_tls)");
+      co_return;
+    }
+    if (n > 0 && !tls && tls_hello) {
+      log("refused connection from " + remote +
+          ": it speaks TLS (inet_tls distribution), and this node runs plain TCP distribution");
+      co_return;
+    }
+  }
+  std::unique_ptr<detail::tls_session> tls_session;
+  if (tls && !stopping) {
+    sock.native_non_blocking(true, ignored);
+    tls_session = std::make_unique<detail::tls_session>(*tls, sock.native_handle(), true);
+    auto shaken = co_await tls_session->handshake(sock);
+    if (stopping) co_return;
+    if (!shaken) {
+      log("refused connection from " + remote + ": TLS handshake " +
+          (*timed_out ? std::string("timed out") : "failed: " + shaken.error()));
+      co_return;
+    }
+  }
   std::shared_ptr<peer> p;
   bool claimed = false;  // we moved the peer to connecting for this handshake
   bool alive_replaced = false;
   for (;;) {
     if (h.has_output()) {
       auto out = h.take_output();
-      auto [e, n] = co_await asio::async_write(sock, asio::buffer(out), nothrow_awaitable);
-      if (e) break;
+      if (!co_await setup_write(sock, tls_session.get(), out)) break;
     }
     auto st = h.current();
     if (st == handshake::state::done || st == handshake::state::failed) break;
@@ -248,11 +356,9 @@ asio::awaitable<void> engine::impl::inbound(tcp::socket accepted) {
       continue;
     }
     std::uint8_t len[2];
-    auto [e1, n1] = co_await asio::async_read(sock, asio::buffer(len), nothrow_awaitable);
-    if (e1) break;
+    if (!co_await setup_read_length(sock, tls_session.get(), len)) break;
     bytes body(detail::load_u16(len));
-    auto [e2, n2] = co_await asio::async_read(sock, asio::buffer(body), nothrow_awaitable);
-    if (e2) break;
+    if (!co_await setup_read(sock, tls_session.get(), body)) break;
     h.receive(std::span<const std::uint8_t>(len, 2));
     h.receive(body);
   }
@@ -269,21 +375,24 @@ asio::awaitable<void> engine::impl::inbound(tcp::socket accepted) {
       }
       if (old) old->close("replaced by a new connection from the same node");
     }
-    install(p, std::move(sock), h);
+    install(p, std::move(sock), h, std::move(tls_session));
     co_return;
   }
   if (h.current() == handshake::state::failed) {
     if (h.refused_peer())
       log("refused connection from " + peer_name + ": " + h.failure_reason());
   } else {
-    log("connection attempt from " + peer_name + " ended: " +
-        (*timed_out ? std::string("handshake timed out") : std::string("closed during the handshake")));
+    std::string why = *timed_out ? std::string("handshake timed out") : std::string("closed during the handshake");
+    if (!*timed_out && tls_session && !tls_session->error_text().empty())
+      why += " (TLS: " + tls_session->error_text() + ")";
+    log("connection attempt from " + peer_name + " ended: " + why);
   }
   if (p && claimed) fail_peer(p, "handshake failed", false);
 }
 
-void engine::impl::install(const std::shared_ptr<peer>& p, tcp::socket sock, handshake& h) {
-  auto c = std::make_shared<connection>(*this, p, std::move(sock), h.agreed_flags());
+void engine::impl::install(const std::shared_ptr<peer>& p, tcp::socket sock, handshake& h,
+                           std::unique_ptr<detail::tls_session> tls_session) {
+  auto c = std::make_shared<connection>(*this, p, std::move(sock), h.agreed_flags(), std::move(tls_session));
   std::shared_ptr<const etf::closure_rewriter> rewriter;
   {
     std::lock_guard lock(callbacks_mu);
@@ -339,8 +448,9 @@ void engine::impl::on_connection_closed(connection& c, const std::string& reason
 // The established connection
 // =============================================================================================
 
-connection::connection(engine::impl& e, std::shared_ptr<peer> p, tcp::socket s, std::uint64_t agreed)
-    : eng(e), pr(std::move(p)), sock(std::move(s)), flags(agreed), ticker(eng.io),
+connection::connection(engine::impl& e, std::shared_ptr<peer> p, tcp::socket s, std::uint64_t agreed,
+                       std::unique_ptr<detail::tls_session> t)
+    : eng(e), pr(std::move(p)), sock(std::move(s)), tls(std::move(t)), flags(agreed), ticker(eng.io),
       decoder(frame_decoder::limits{e.opt().max_message_size, 256,
                                     e.opt().max_pending_fragment_bytes ? e.opt().max_pending_fragment_bytes
                                                                        : e.opt().max_message_size}) {
@@ -392,6 +502,7 @@ void connection::enqueue_tick() {
 // Writes as much of `writing` as the socket takes now, with one sendmsg per up to 512
 // chunks. Returns false on a socket error; `done` tells whether everything went out.
 bool connection::write_some(bool& done) {
+  if (tls) return write_some_tls(done);
   done = false;
   while (write_index < writing.size()) {
     iov.clear();
@@ -427,6 +538,44 @@ bool connection::write_some(bool& done) {
   return true;
 }
 
+bool connection::write_some_tls(bool& done) {
+  // 256 KiB of records per send; chunks under 4 KiB share records of up to 16 KiB, since a
+  // record per small message would cost its own header, tag and cipher call.
+  constexpr std::size_t batch = 256 * 1024, record = 16 * 1024, own_record = 4 * 1024;
+  done = false;
+  for (;;) {
+    if (tls->pending_output() > 0) {
+      if (!tls->send_pending()) return false;
+      if (tls->pending_output() > 0) return true;  // the socket is full: wait until it drains
+    }
+    if (write_index >= writing.size()) {
+      done = true;
+      return true;
+    }
+    std::size_t encrypted = 0;
+    auto seal_stage = [&] {
+      if (tls_stage.empty()) return;
+      tls->encrypt(tls_stage);
+      tls_stage.clear();
+    };
+    while (write_index < writing.size() && encrypted < batch) {
+      auto b = writing[write_index].bytes().subspan(write_offset);
+      if (b.size() >= own_record) {
+        seal_stage();
+        tls->encrypt(b);
+      } else {
+        tls_stage.insert(tls_stage.end(), b.begin(), b.end());
+        if (tls_stage.size() >= record) seal_stage();
+      }
+      encrypted += b.size();
+      ++write_index;
+      write_offset = 0;
+    }
+    seal_stage();
+    written.fetch_add(encrypted, std::memory_order_relaxed);
+  }
+}
+
 // Returns written batch buffers for reuse (peer mutex held).
 void connection::recycle_written() {
   for (auto& c : writing)
@@ -444,6 +593,17 @@ void connection::write_from_sender() {
   if (closed || now - last_direct_write < direct_write_gap) {
     schedule_io_flush();
     return;
+  }
+  // A TLS session is used by whoever drives the I/O, one at a time (drive_mu): a sender
+  // writes through it only when it can hold that role for this write (a try, so the lock
+  // order, driver before peer, cannot deadlock); else the driver writes, as in a burst.
+  std::unique_lock<std::mutex> driving;
+  if (tls) {
+    driving = std::unique_lock(eng.driver.drive_mu, std::try_to_lock);
+    if (!driving) {
+      schedule_io_flush();
+      return;
+    }
   }
   last_direct_write = now;
   pr->out.take(writing);
@@ -473,7 +633,7 @@ void connection::flush() {
       recycle_written();
       if (pr->conn.get() != this) return;
       pr->out.take(writing);
-      if (writing.empty()) {
+      if (writing.empty() && !(tls && tls->pending_output() > 0)) {
         pr->write_scheduled = false;
         return;
       }
@@ -502,6 +662,7 @@ void connection::close(const std::string& reason) {
     std::lock_guard lock(pr->mu);
     if (closed) return;
     closed = true;
+    if (tls) tls->shutdown();  // close_notify, as inet_tls_dist ends a connection
     asio::error_code ignored;
     sock.shutdown(tcp::socket::shutdown_both, ignored);
     sock.close(ignored);
@@ -560,10 +721,18 @@ asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> self) {
         auto big = std::make_shared<std::vector<std::uint8_t>>(len);
         std::memcpy(big->data(), buf.data() + c.rpos + 4, have);
         c.rpos = c.rend = 0;
-        auto [ec, n] = co_await asio::async_read(c.sock, asio::buffer(big->data() + have, len - have), nothrow_awaitable);
-        if (ec) {
-          c.close("connection closed");
-          co_return;
+        if (c.tls) {
+          if (!co_await c.tls->read_exact(c.sock, std::span<std::uint8_t>(big->data() + have, len - have))) {
+            if (!c.closed) c.close("connection closed (TLS: " + c.tls->error_text() + ")");
+            co_return;
+          }
+          c.flush_tls_answers();
+        } else {
+          auto [ec, n] = co_await asio::async_read(c.sock, asio::buffer(big->data() + have, len - have), nothrow_awaitable);
+          if (ec) {
+            c.close("connection closed");
+            co_return;
+          }
         }
         c.last_read = clock_type::now();
         if (!c.process(*big, big)) co_return;
@@ -591,6 +760,13 @@ asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> self) {
     // driving the I/O runs the processes just woken first (see io_driver::poll_ready).
     if (delivered) co_await asio::post(c.eng.io, asio::use_awaitable);
     if (c.closed) co_return;
+    if (c.tls) {
+      std::size_t n = co_await tls_read_some(self, c.rbuf->data() + c.rend, c.rbuf->size() - c.rend);
+      if (n == 0) co_return;
+      c.rend += n;
+      c.last_read = clock_type::now();
+      continue;
+    }
     auto [ec, n] = co_await c.sock.async_read_some(
         asio::buffer(c.rbuf->data() + c.rend, c.rbuf->size() - c.rend), nothrow_awaitable);
     if (ec) {
@@ -600,6 +776,39 @@ asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> self) {
     c.rend += n;
     c.last_read = clock_type::now();
   }
+}
+
+asio::awaitable<std::size_t> connection::tls_read_some(std::shared_ptr<connection> self, std::uint8_t* into,
+                                                       std::size_t size) {
+  auto& c = *self;
+  for (;;) {
+    std::size_t got = 0;
+    auto st = c.tls->read(into, size, got);
+    if (st == detail::tls_session::status::ok) {
+      c.flush_tls_answers();
+      co_return got;
+    }
+    if (st == detail::tls_session::status::closed) {
+      if (!c.closed) c.close("connection closed");
+      co_return 0;
+    }
+    if (st == detail::tls_session::status::failed) {
+      if (!c.closed) c.close("read failed: " + c.tls->error_text());
+      co_return 0;
+    }
+    auto [ec] = co_await c.sock.async_wait(tcp::socket::wait_read, nothrow_awaitable);
+    if (c.closed) co_return 0;
+    if (ec) {
+      c.close("read failed: " + ec.message());
+      co_return 0;
+    }
+  }
+}
+
+void connection::flush_tls_answers() {
+  if (tls->pending_output() == 0) return;
+  std::lock_guard lock(pr->mu);
+  if (!pr->write_scheduled && !closed) schedule_io_flush();
 }
 
 }  // namespace otpp::dist

@@ -38,6 +38,11 @@ result<success> engine::start() {
     cookie_ = *c;
   }
   epmd_port_ = options_.epmd_port.value_or(epmd_port_from_env());
+  if (options_.tls) {
+    auto ctx = detail::tls_context::make(*options_.tls);
+    if (!ctx) return failure{"TLS distribution: " + ctx.error()};
+    m.tls = std::move(ctx.value());
+  }
 
   // Listen first: the port goes into the registration.
   asio::error_code ec;

@@ -12,6 +12,8 @@
 //   io_driver::drive_mu  (held while driving: every handler runs under it)
 //   engine::impl::peers_mu  (the node table)
 //   peer::mu  (one peer's queue and state; a connection's `closed` is set under it)
+// (A sender writing through TLS try-locks drive_mu while holding peer::mu: a try never waits,
+// so it cannot deadlock; see connection::write_from_sender.)
 // engine::impl::callbacks_mu and io_driver::standby_mu are taken with none of the last two
 // held, and take nothing else.
 #pragma once
@@ -42,6 +44,7 @@
 #include "otpp/dist/frame_decoder.hpp"
 #include "otpp/dist/handshake.hpp"
 #include "out_queue.hpp"
+#include "tls_session.hpp"
 
 namespace otpp::dist {
 
@@ -159,6 +162,7 @@ struct engine::impl {
   std::thread thread;
   tcp::acceptor acceptor{io};
   std::unique_ptr<epmd_server> epmd;
+  std::shared_ptr<detail::tls_context> tls;  // TLS distribution's contexts; null for plain TCP
   std::optional<epmd_registration> registration;
   remote_signals* sink = nullptr;
   std::function<reference()> make_ref_fn;
@@ -233,7 +237,8 @@ struct engine::impl {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> inbound(tcp::socket sock);
   handshake_status decide_status(const std::shared_ptr<peer>& p, bool& claimed);
-  void install(const std::shared_ptr<peer>& p, tcp::socket sock, handshake& h);
+  void install(const std::shared_ptr<peer>& p, tcp::socket sock, handshake& h,
+               std::unique_ptr<detail::tls_session> tls_session);
   void fail_peer(const std::shared_ptr<peer>& p, const std::string& reason, bool was_up);
   void on_connection_closed(connection& c, const std::string& reason);
   void notify_node(atom node, bool up, const term& reason);
@@ -254,11 +259,16 @@ struct connection : std::enable_shared_from_this<connection> {
   static constexpr std::size_t read_buffer_size = 256 * 1024;
   static constexpr std::size_t own_buffer_threshold = 64 * 1024;
 
-  connection(engine::impl& e, std::shared_ptr<peer> p, tcp::socket s, std::uint64_t agreed);
+  connection(engine::impl& e, std::shared_ptr<peer> p, tcp::socket s, std::uint64_t agreed,
+             std::unique_ptr<detail::tls_session> t);
 
   engine::impl& eng;
   std::shared_ptr<peer> pr;
   tcp::socket sock;
+  // TLS distribution: the session all bytes go through (I/O thread only, so senders never
+  // write directly); null on plain TCP.
+  std::unique_ptr<detail::tls_session> tls;
+  std::vector<std::uint8_t> tls_stage;  // small chunks gathered into one record
   std::uint64_t flags;
   asio::steady_timer ticker;
   frame_decoder decoder;
@@ -289,6 +299,8 @@ struct connection : std::enable_shared_from_this<connection> {
   // Writes as much of `writing` as the socket takes now, with one sendmsg per up to 512
   // chunks. Returns false on a socket error; `done` tells whether everything went out.
   bool write_some(bool& done);
+  // The same through TLS: chunks encrypted into the session's buffer, sent in one call.
+  bool write_some_tls(bool& done);
 
   // Returns written batch buffers for reuse (peer mutex held).
   void recycle_written();
@@ -315,6 +327,12 @@ struct connection : std::enable_shared_from_this<connection> {
   void close(const std::string& reason);
   bool process(std::span<const std::uint8_t> body, std::shared_ptr<const std::vector<std::uint8_t>> shared);
   static asio::awaitable<void> read_loop(std::shared_ptr<connection> self);
+  // A read through TLS into the read buffer: the bytes it got, or 0 when it closed the
+  // connection.
+  static asio::awaitable<std::size_t> tls_read_some(std::shared_ptr<connection> self, std::uint8_t* into,
+                                                    std::size_t size);
+  // After a read, what TLS itself must answer (a key update) goes out.
+  void flush_tls_answers();
 };
 
 // ---- sending (any thread) ----

@@ -502,6 +502,11 @@ void add_shell_options(CLI::App& app, shell_options& o) {
          "Seconds of silence after which a connected node is declared down (default 60), "
          "as erl -kernel net_ticktime")
       ->check(CLI::Range(1u, 3600u));
+  app.add_option("--proto-dist", o.proto_dist,
+                 "Distribution carrier, as erl -proto_dist: inet_tcp (default) or inet_tls");
+  app.add_option("--ssl-dist-optfile", o.ssl_dist_optfile,
+                 "TLS options for --proto-dist inet_tls, in erl's -ssl_dist_optfile format "
+                 "([{server, Opts}, {client, Opts}].)");
   app.add_flag("--no-banner", o.no_banner, "Do not print the banner line");
 }
 
@@ -524,12 +529,22 @@ int run_shell(const shell_options& o) {
     options.dist.epmd_port = o.epmd_port;
     if (o.net_ticktime_s) options.dist.net_ticktime = std::chrono::seconds(*o.net_ticktime_s);
   }
+  {
+    auto tls = dist::proto_dist_options(o.proto_dist, o.ssl_dist_optfile);
+    if (!tls) {
+      std::cerr << "otpp: " << tls.error() << "\n";
+      return 2;
+    }
+    options.dist.tls = std::move(tls.value());
+  }
   options.services.output = out;
   // The engine's log lines (a refused peer, a lost connection) must not garble the line
   // being typed either.
   options.dist.log = [out, tty](std::string_view line) {
     // erl says nothing when a connection attempt fails (ping answers pang); neither do we.
-    if (line.find("cannot connect to ") != std::string_view::npos) return;
+    // A certificate or TLS problem is worth a line, as erl's ssl reports one.
+    if (line.find("cannot connect to ") != std::string_view::npos && line.find("TLS") == std::string_view::npos)
+      return;
     std::string text(line);
     if (text.empty() || text.back() != '\n') text += '\n';
     if (tty) {

@@ -24,6 +24,7 @@
 #include "otpp/dist/flags.hpp"
 #include "otpp/dist/node_name.hpp"
 #include "otpp/dist/result.hpp"
+#include "otpp/dist/tls.hpp"
 #include "otpp/runtime/distribution.hpp"
 #include "otpp/runtime/io_poller.hpp"
 #include "otpp/term/etf.hpp"
@@ -61,6 +62,10 @@ struct engine_options {
   std::size_t fragment_size = std::size_t{256} << 10;
   /// A hidden node (not in the peers' `nodes()`).
   bool hidden = false;
+  /// TLS distribution (erl's `-proto_dist inet_tls`) when set: every connection, both ways,
+  /// runs inside TLS with these options (read_ssl_dist_optfile reads erl's file); a plain
+  /// node and a TLS node do not connect. Unset: plain TCP (`inet_tcp`).
+  std::optional<tls_options> tls;
   /// Capability flags to advertise (tests narrow them to play an old peer).
   std::uint64_t flags = dflag::otpp_default;
   /// Receives every log line (refused peers, lost connections); stderr when empty.

@@ -1,4 +1,5 @@
-// The interactive shell's entry point: `otpp [--sname N | --name N] [--cookie C] [--eval E]...`
+// The interactive shell's entry point: `otpp [--sname N | --name N] [--cookie C]
+// [--proto-dist inet_tls --ssl-dist-optfile F] [--eval E]...`
 // starts a node with an iex-like prompt (the default mode of the `otpp` executable).
 #pragma once
 
@@ -29,6 +30,10 @@ struct shell_options {
   std::optional<std::uint16_t> epmd_port;
   /// `--net-ticktime S` (erl: `-kernel net_ticktime S`): a peer silent this long is down.
   std::optional<unsigned> net_ticktime_s;
+  /// `--proto-dist inet_tls` (erl: `-proto_dist`): TLS distribution; inet_tcp (plain) by default.
+  std::string proto_dist;
+  /// `--ssl-dist-optfile FILE` (erl: `-ssl_dist_optfile`): the TLS options, in erl's format.
+  std::string ssl_dist_optfile;
   /// `--no-banner`: skip the "Interactive otpp" line.
   bool no_banner = false;
 };
