@@ -1,4 +1,4 @@
-// Scenario 180, TLS distribution against real erl run with `-proto_dist inet_tls
+// Scenario 230, TLS distribution against real erl run with `-proto_dist inet_tls
 // -ssl_dist_optfile F`: otpp and erl verify each other's certificates and exchange messages
 // and rpc both ways; a certificate from an untrusted authority is refused with a log line on
 // both sides; a TLS node and a plain node do not connect, and the log says why.
