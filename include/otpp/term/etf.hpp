@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -123,10 +124,11 @@ template <class T>
 using result = expected<T, decode_error>;
 
 struct decode_options {
-  /// Deepest nesting of tuples, lists, maps and fun environments accepted. Decoding itself
-  /// is iterative; the bound protects the recursive algorithms run on the result (compare,
-  /// hash, encode, print), which must fit the stack of any thread, sanitizers included.
-  std::size_t max_depth = 2048;
+  /// Deepest nesting of tuples, lists, maps and fun environments accepted; none by default,
+  /// as BEAM. Decoding is iterative, and so are compare, hash, encode and print on the result,
+  /// so depth costs memory, not stack: each open level costs the decoder a 48-byte frame and
+  /// takes at least one byte of input, so memory stays proportional to the input's size.
+  std::size_t max_depth = std::numeric_limits<std::size_t>::max();
   /// Largest uncompressed size a compressed term may announce (and a compressed term must
   /// also be plausible: no more than zlib's maximum ratio of its compressed length).
   std::size_t max_uncompressed_size = std::size_t{256} << 20;
