@@ -132,6 +132,9 @@ struct decode_options {
   /// Largest uncompressed size a compressed term may announce (and a compressed term must
   /// also be plausible: no more than zlib's maximum ratio of its compressed length).
   std::size_t max_uncompressed_size = std::size_t{256} << 20;
+  /// When set, atoms not interned yet are interned only while this budget has room; past it
+  /// decoding fails (`atom_budget::spent()` then says why). For input from peers.
+  atom_budget* new_atoms = nullptr;
   /// Atoms referenced by ATOM_CACHE_REF (82) index, in the order of the distribution
   /// header that preceded the term. Empty: tag 82 is an error.
   std::span<const atom> atom_cache;
