@@ -28,6 +28,15 @@ otpp::otp::node& fuzz_node() {
   }();
   return *node;
 }
+
+// Applies `fun` and tells `to` it ended, however it ended.
+otpp::process_task run_fun(otpp::process& self, otpp::term fun, std::vector<otpp::term> args, otpp::pid to) {
+  try {
+    (void)co_await otpp::code::apply(self, fun, std::move(args));
+  } catch (const std::exception&) {  // Erlang's errors, as C++ exceptions
+  }
+  self.send(to, otpp::atoms::ok);
+}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -47,13 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const pid to = me.self();
   std::vector<term> args;
   for (std::uint32_t i = 0; i < arity; ++i) args.emplace_back(static_cast<int>(i));
-  const pid runner = node.rt().spawn([fun, args, to](process& self) -> process_task {
-    try {
-      (void)co_await code::apply(self, fun, args);
-    } catch (const std::exception&) {  // Erlang's errors, as C++ exceptions
-    }
-    self.send(to, atoms::ok);
-  });
+  const pid runner = node.rt().spawn(run_fun, fun, args, to);
   if (!me.receive_for(std::chrono::milliseconds(100))) {
     node.rt().exit(runner, atoms::kill);
     (void)me.receive_for(std::chrono::milliseconds(1000));

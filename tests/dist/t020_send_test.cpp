@@ -130,7 +130,9 @@ TEST_F(sending, deep_iolists_from_erl_arrive_whole_and_echo_back_equal) {
     const term& msg = (*got)[2];
     EXPECT_TRUE(exact_equal(msg[1], expected)) << name;
     EXPECT_EQ(msg[1].hash(), expected.hash());
-    if (n == 3000) {  // its frame stays below 32 KiB; see the README on larger ones to erl
+    // Back to erl only below 32 KiB: a larger message that is not a binary does not reach erl yet
+    // from otpp, however shallow (a fault of the connection's writer; otpp to otpp is unaffected).
+    if (n == 3000) {
       a->engine->send(pa, msg[0].pid_value(), msg[1]);
       EXPECT_EQ(erl->eval("receive R -> R =:= " + name + " after 10000 -> timeout end."), "true") << name;
     }
