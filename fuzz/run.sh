@@ -46,7 +46,7 @@ build_targets() {
 }
 
 if [[ $target == --build ]]; then
-  build_targets term_decode_fuzz handshake_fuzz control_fuzz erl_parse_fuzz elixir_lower_fuzz fuzz_seed_gen
+  build_targets term_decode_fuzz handshake_fuzz control_fuzz erl_parse_fuzz elixir_lower_fuzz epmd_fuzz fuzz_seed_gen
   exit 0
 fi
 if [[ ${OTPP_FUZZ_PREBUILT:-0} != 1 ]]; then

@@ -5,6 +5,7 @@
 //   distribution_echo --sname kate --cookie secret                  # serves until killed
 //   distribution_echo --sname alex --cookie secret --peer kate@localhost hello
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -28,7 +29,7 @@ process_task echo(process& self) {
 int main(int argc, char** argv) {
   dist::engine_options options;
   std::string peer, text = "hello", proto_dist, optfile;
-  const char* usage = "usage: %s --sname NAME [--cookie C] [--proto-dist inet_tls --ssl-dist-optfile FILE] [--peer NODE] [TEXT]\n"
+  const char* usage = "usage: %s --sname NAME | --name NAME [--cookie C] [--net-ticktime S] [--proto-dist inet_tls --ssl-dist-optfile FILE] [--peer NODE] [TEXT]\n"
                       "Without --peer, serves a registered echo process until killed; with it, sends TEXT\n"
                       "to {echo, NODE} and prints the reply.\n";
   for (int i = 1; i < argc; ++i) {
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
     if (a == "--sname" && i + 1 < argc) options.name = argv[++i];
     else if (a == "--name" && i + 1 < argc) options.name = argv[++i], options.names = dist::name_kind::long_names;
     else if (a == "--cookie" && i + 1 < argc) options.cookie = argv[++i];
+    else if (a == "--net-ticktime" && i + 1 < argc) options.net_ticktime = std::chrono::seconds(std::atoi(argv[++i]));
     else if (a == "--peer" && i + 1 < argc) peer = argv[++i];
     else if (a == "--proto-dist" && i + 1 < argc) proto_dist = argv[++i];
     else if (a == "--ssl-dist-optfile" && i + 1 < argc) optfile = argv[++i];

@@ -453,7 +453,8 @@ connection::connection(engine::impl& e, std::shared_ptr<peer> p, tcp::socket s, 
     : eng(e), pr(std::move(p)), sock(std::move(s)), tls(std::move(t)), flags(agreed), ticker(eng.io),
       decoder(frame_decoder::limits{e.opt().max_message_size, 256,
                                     e.opt().max_pending_fragment_bytes ? e.opt().max_pending_fragment_bytes
-                                                                       : e.opt().max_message_size}) {
+                                                                       : e.opt().max_message_size,
+                                    &e.peer_atoms}) {
   rbuf = std::make_shared<std::vector<std::uint8_t>>(read_buffer_size);
 }
 

@@ -43,6 +43,7 @@
 #include "otpp/dist/epmd.hpp"
 #include "otpp/dist/frame_decoder.hpp"
 #include "otpp/dist/handshake.hpp"
+#include "otpp/term/print.hpp"
 #include "out_queue.hpp"
 #include "tls_session.hpp"
 
@@ -153,6 +154,8 @@ struct io_driver final : io_poller {
 
 struct engine::impl {
   engine& self;
+  // Atoms new to the process that this node's peers may still introduce (shared by connections).
+  atom_budget peer_atoms;
   // Driven by one thread at a time (io_driver), though not always the same one: concurrency
   // hint 1 keeps asio's locking (other threads post to it) and lets it skip waking other
   // runners, of which there are never any (measured: rpc 57 k -> 62 k calls/s).
@@ -186,11 +189,13 @@ struct engine::impl {
   std::map<ref_key, pending_ping> pings;
   std::vector<pid> node_subscribers;  // monitor_nodes(true)
 
-  explicit impl(engine& e) : self(e) {}
+  explicit impl(engine& e) : self(e), peer_atoms(e.options_.max_peer_atoms) {}
 
   // ---- small helpers ----
   const engine_options& opt() const { return self.options_; }
-  void log(const std::string& line) {
+  // Every line is escaped here, once: most carry text a peer chose (its claimed name, reasons).
+  void log(const std::string& raw) {
+    const std::string line = escape_log_text(raw);
     if (opt().log) opt().log(line);
     else std::cerr << "otpp dist (" << self.name_.name() << "): " << line << '\n';
   }

@@ -1,4 +1,4 @@
-// EPMD codec, blocking client and embedded server (the protocol of erts/epmd/src/epmd_srv.c).
+// EPMD blocking client and embedded server (the protocol of erts/epmd/src/epmd_srv.c; the codec is in epmd_codec.cpp).
 #include "otpp/dist/epmd.hpp"
 
 #include <poll.h>
@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "asio_support.hpp"
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -18,6 +19,7 @@
 
 #include "blocking_socket.hpp"
 #include "bytes.hpp"
+#include "otpp/term/print.hpp"
 
 namespace otpp::dist {
 
@@ -25,121 +27,6 @@ using detail::put_bytes;
 using detail::put_u16;
 using detail::put_u32;
 using detail::put_u8;
-
-std::uint16_t epmd_port_from_env() {
-  if (const char* s = std::getenv("ERL_EPMD_PORT"); s && *s) {
-    char* end = nullptr;
-    long v = std::strtol(s, &end, 10);
-    if (end && *end == '\0' && v > 0 && v < 65536) return static_cast<std::uint16_t>(v);
-  }
-  return default_epmd_port;
-}
-
-// ---- codec -----------------------------------------------------------------------------------
-
-namespace {
-// Prefixes `body` with its 2-byte length, as every request to the port mapper is.
-std::vector<std::uint8_t> with_length(const std::vector<std::uint8_t>& body) {
-  std::vector<std::uint8_t> out;
-  out.reserve(body.size() + 2);
-  put_u16(out, static_cast<std::uint16_t>(body.size()));
-  out.insert(out.end(), body.begin(), body.end());
-  return out;
-}
-
-void put_node_fields(std::vector<std::uint8_t>& out, const epmd_node& n) {
-  put_u16(out, n.port);
-  put_u8(out, n.node_type);
-  put_u8(out, n.protocol);
-  put_u16(out, n.highest_version);
-  put_u16(out, n.lowest_version);
-  put_u16(out, static_cast<std::uint16_t>(n.name.size()));
-  put_bytes(out, n.name);
-  put_u16(out, static_cast<std::uint16_t>(n.extra.size()));
-  put_bytes(out, n.extra);
-}
-
-// Reads the fields shared by ALIVE2_REQ and PORT2_RESP.
-bool read_node_fields(detail::byte_reader& r, epmd_node& n) {
-  n.port = r.u16();
-  n.node_type = r.u8();
-  n.protocol = r.u8();
-  n.highest_version = r.u16();
-  n.lowest_version = r.u16();
-  n.name = r.text(r.u16());
-  n.extra = r.text(r.u16());
-  return r.ok();
-}
-
-constexpr std::size_t max_name_bytes = 255 * 4;  // epmd's MAXSYMLEN
-}  // namespace
-
-std::vector<std::uint8_t> encode_alive2_req(const epmd_node& node) {
-  std::vector<std::uint8_t> body;
-  put_u8(body, static_cast<std::uint8_t>(epmd_code::alive2_req));
-  put_node_fields(body, node);
-  return with_length(body);
-}
-
-std::vector<std::uint8_t> encode_port_please2_req(std::string_view name) {
-  std::vector<std::uint8_t> body;
-  put_u8(body, static_cast<std::uint8_t>(epmd_code::port_please2_req));
-  put_bytes(body, name);
-  return with_length(body);
-}
-
-std::vector<std::uint8_t> encode_names_req() {
-  return with_length({static_cast<std::uint8_t>(epmd_code::names_req)});
-}
-
-result<epmd_node> decode_alive2_req(std::span<const std::uint8_t> body) {
-  detail::byte_reader r(body);
-  if (r.u8() != static_cast<std::uint8_t>(epmd_code::alive2_req)) return failure{"not an ALIVE2_REQ"};
-  epmd_node n;
-  if (!read_node_fields(r, n)) return failure{"truncated ALIVE2_REQ"};
-  if (n.name.empty() || n.name.size() > max_name_bytes) return failure{"bad node name length"};
-  return n;
-}
-
-std::vector<std::uint8_t> encode_port2_resp(const std::optional<epmd_node>& node) {
-  std::vector<std::uint8_t> out;
-  put_u8(out, static_cast<std::uint8_t>(epmd_code::port2_resp));
-  if (!node) {
-    put_u8(out, 1);
-    return out;
-  }
-  put_u8(out, 0);
-  put_node_fields(out, *node);
-  return out;
-}
-
-result<epmd_node> decode_port2_resp(std::span<const std::uint8_t> reply) {
-  detail::byte_reader r(reply);
-  if (r.u8() != static_cast<std::uint8_t>(epmd_code::port2_resp)) return failure{"not a PORT2_RESP"};
-  std::uint8_t code = r.u8();
-  if (!r.ok()) return failure{"truncated PORT2_RESP"};
-  if (code != 0) return failure{"name not registered with the port mapper"};
-  epmd_node n;
-  if (!read_node_fields(r, n)) return failure{"truncated PORT2_RESP"};
-  return n;
-}
-
-std::vector<std::pair<std::string, std::uint16_t>> parse_names(std::string_view text) {
-  std::vector<std::pair<std::string, std::uint16_t>> out;
-  while (!text.empty()) {
-    auto nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    constexpr std::string_view prefix = "name ", mid = " at port ";
-    if (!line.starts_with(prefix)) continue;
-    auto at = line.rfind(mid);
-    if (at == std::string_view::npos || at < prefix.size()) continue;
-    std::string name(line.substr(prefix.size(), at - prefix.size()));
-    long port = std::strtol(std::string(line.substr(at + mid.size())).c_str(), nullptr, 10);
-    if (port > 0 && port < 65536) out.emplace_back(std::move(name), static_cast<std::uint16_t>(port));
-  }
-  return out;
-}
 
 // ---- blocking client -------------------------------------------------------------------------
 
@@ -239,12 +126,34 @@ struct epmd_server::impl {
   std::map<std::string, entry> nodes;
   std::uint32_t next_creation = 1;
   std::uint64_t next_conn = 1;
-  std::map<std::uint64_t, tcp::socket*> open_conns;  // io thread only
+  std::chrono::milliseconds idle_timeout{5000};
+  std::size_t max_connections = 256;
+  struct open_conn {
+    tcp::socket* sock;
+    asio::steady_timer* idle;
+    bool registration = false;  // holds a registration: never closed to make room
+  };
+  std::map<std::uint64_t, open_conn> open_conns;  // io thread only; by age (ids grow)
+  asio::steady_timer accept_pause{io};             // io thread only
 
-  void log(const std::string& line) {
+  // Escaped once here: most lines carry a name a client chose.
+  void log(const std::string& raw) {
     if (quiet) return;
+    const std::string line = escape_log_text(raw);
     if (log_sink) log_sink(line);
     else std::cerr << "epmd: " << line << '\n';
+  }
+
+  // Closes the oldest connection that holds no registration; false when there is none.
+  bool close_oldest_idle() {
+    for (auto& [id, c] : open_conns) {
+      if (c.registration) continue;
+      asio::error_code ignored;
+      c.sock->close(ignored);  // its handler ends with an error and removes it
+      c.registration = true;   // not picked twice while it winds down
+      return true;
+    }
+    return false;
   }
 
   asio::awaitable<void> accept_loop() {
@@ -252,7 +161,18 @@ struct epmd_server::impl {
       auto [ec, sock] = co_await acceptor.async_accept(detail::nothrow_awaitable);
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-        continue;  // e.g. out of descriptors: keep serving
+        // Out of descriptors (or memory): the pending connection stays queued and would be
+        // reported again at once. Make room, then retry after a pause instead of spinning.
+        const bool freed = close_oldest_idle();
+        accept_pause.expires_after(freed ? std::chrono::milliseconds(10) : std::chrono::milliseconds(100));
+        auto [ew] = co_await accept_pause.async_wait(detail::nothrow_awaitable);
+        if (ew || !acceptor.is_open()) co_return;
+        continue;
+      }
+      if (open_conns.size() >= max_connections && !close_oldest_idle()) {
+        asio::error_code ignored;
+        sock.close(ignored);  // every slot holds a registration
+        continue;
       }
       asio::co_spawn(io, serve(std::move(sock)), asio::detached);
     }
@@ -260,9 +180,16 @@ struct epmd_server::impl {
 
   asio::awaitable<void> serve(tcp::socket sock) {
     std::uint64_t id = next_conn++;
-    open_conns[id] = &sock;
+    asio::steady_timer idle(io);
+    idle.expires_after(idle_timeout);
+    idle.async_wait([&sock](const asio::error_code& ec) {
+      asio::error_code ignored;
+      if (!ec) sock.close(ignored);  // the pending read or write ends with an error
+    });
+    open_conns[id] = open_conn{&sock, &idle, false};
     co_await handle(sock, id);
     open_conns.erase(id);
+    idle.cancel();
     asio::error_code ignored;
     sock.shutdown(tcp::socket::shutdown_both, ignored);
     sock.close(ignored);
@@ -370,6 +297,10 @@ struct epmd_server::impl {
       co_return;
     }
     log("registered '" + req->name + "' at port " + std::to_string(req->port));
+    if (auto it = open_conns.find(id); it != open_conns.end()) {
+      it->second.registration = true;
+      it->second.idle->cancel();
+    }
     co_await write(sock, reply(0, creation));
     // The registration lasts while the node keeps this connection open.
     std::uint8_t sink[256];
@@ -391,6 +322,8 @@ result<std::unique_ptr<epmd_server>> epmd_server::start(epmd_server_options opti
   auto p = std::make_unique<impl>();
   p->log_sink = std::move(options.log);
   p->quiet = options.quiet;
+  p->idle_timeout = options.idle_timeout;
+  p->max_connections = std::max<std::size_t>(options.max_connections, 1);
   std::random_device rd;
   p->next_creation = std::uniform_int_distribution<std::uint32_t>(1, 0x7fffffff)(rd);
   asio::error_code ec;
@@ -413,7 +346,8 @@ epmd_server::~epmd_server() {
   asio::post(impl_->io, [p = impl_.get()] {
     asio::error_code ignored;
     p->acceptor.close(ignored);
-    for (auto& [id, s] : p->open_conns) s->close(ignored);
+    p->accept_pause.cancel();
+    for (auto& [id, c] : p->open_conns) c.sock->close(ignored);
   });
   // Handlers finish with operation_aborted; then nothing is left and run() returns.
   impl_->thread.join();

@@ -59,7 +59,8 @@ result<std::vector<atom>> frame_decoder::parse_atom_cache(std::span<const std::u
       std::size_t len = long_atoms ? r.u16() : r.u8();
       std::string text = r.text(len);
       if (!r.ok()) return failure{"truncated atom in the atom cache"};
-      auto a = atom::try_make(text);
+      auto a = limits_.new_atoms ? limits_.new_atoms->intern(text) : atom::try_make(text);
+      if (!a && limits_.new_atoms && limits_.new_atoms->spent()) return over_limit(atom_budget_text());
       if (!a) return failure{"invalid atom text in the atom cache"};
       cache_[index] = *a;
       refs.push_back(*a);
@@ -76,6 +77,7 @@ result<std::optional<control_signal>> frame_decoder::decode_terms(
     std::span<const std::uint8_t> bytes, const std::vector<atom>& refs,
     std::shared_ptr<const std::vector<std::uint8_t>> shared) {
   etf::decode_options opts;
+  opts.new_atoms = limits_.new_atoms;
   opts.atom_cache = refs;
   opts.shared_buffer = std::move(shared);
   opts.share_threshold = 16 * 1024;
@@ -95,12 +97,28 @@ result<std::optional<control_signal>> frame_decoder::decode_terms(
   return std::optional<control_signal>(std::move(s.value()));
 }
 
+std::string frame_decoder::atom_budget_text() const {
+  return "a new atom exceeds the budget of " + std::to_string(limits_.new_atoms->limit()) +
+         " atoms this node's peers may add";
+}
+
 result<std::optional<control_signal>> frame_decoder::decode(
     std::span<const std::uint8_t> body, std::shared_ptr<const std::vector<std::uint8_t>> shared) {
   limit_exceeded_ = false;
+  auto r = decode_frame(body, std::move(shared));
+  // The term decoder's failure for a spent budget is a resource limit, not a protocol error.
+  if (!r && !limit_exceeded_ && limits_.new_atoms && limits_.new_atoms->spent() &&
+      r.error().find("atoms peers may add") != std::string::npos)
+    return over_limit(r.error());
+  return r;
+}
+
+result<std::optional<control_signal>> frame_decoder::decode_frame(
+    std::span<const std::uint8_t> body, std::shared_ptr<const std::vector<std::uint8_t>> shared) {
   if (body.empty()) return failure{"empty frame"};
   if (body[0] == pass_through) {
     etf::decode_options opts;
+    opts.new_atoms = limits_.new_atoms;
     opts.shared_buffer = std::move(shared);
     opts.share_threshold = 16 * 1024;
     auto ctrl = decode_one(body.subspan(1), true, opts);

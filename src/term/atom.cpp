@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "otpp/term/atom.hpp"
+#include "otpp/term/unicode.hpp"
 #include "term/atom_table.hpp"
 
 namespace otpp {
@@ -357,5 +358,42 @@ int compare(atom a, atom b) noexcept {
 }
 
 std::size_t atom::table_size() noexcept { return g_count.load(std::memory_order_acquire); }
+
+// ---- budgets for atoms from untrusted sources -------------------------------------------------
+
+bool atom_budget::take() noexcept {
+  std::size_t n = used_.load(std::memory_order_relaxed);
+  do {
+    if (n >= limit_) {
+      spent_.store(true, std::memory_order_relaxed);
+      return false;
+    }
+  } while (!used_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+  return true;
+}
+
+std::optional<atom> atom_budget::intern(std::string_view utf8) noexcept {
+  try {
+    if (auto a = atom::existing(utf8)) return a;
+  } catch (...) {  // a lock that cannot be taken: treat as new
+  }
+  const std::ptrdiff_t chars = detail::utf8_length(utf8);
+  if (chars < 0 || chars > 255) return std::nullopt;
+  if (!take()) return std::nullopt;
+  return as_optional(detail::intern_utf8(utf8));
+}
+
+std::optional<atom> atom_budget::intern_latin1(std::string_view latin1) noexcept {
+  if (latin1.size() > 255) return std::nullopt;
+  std::string utf8;
+  try {
+    for (char c : latin1) unicode::append_utf8(utf8, static_cast<unsigned char>(c));
+    if (auto a = atom::existing(utf8)) return a;
+  } catch (...) {
+    return std::nullopt;
+  }
+  if (!take()) return std::nullopt;
+  return as_optional(detail::intern_latin1(latin1));
+}
 
 }  // namespace otpp

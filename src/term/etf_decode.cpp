@@ -329,7 +329,19 @@ bool decoder::read_atom_slow(std::uint8_t t, const std::uint8_t* at, atom& out) 
   }
   std::string_view text(reinterpret_cast<const char*>(p_), n);
   std::uint32_t a;
-  if (latin1) {
+  if (opt_.new_atoms != nullptr) [[unlikely]] {
+    if (latin1 && n > 255) return fail(at, "atom of " + std::to_string(n) + " characters exceeds 255");
+    auto got = latin1 ? opt_.new_atoms->intern_latin1(text) : opt_.new_atoms->intern(text);
+    if (!got && opt_.new_atoms->spent())
+      return fail(at, "a new atom exceeds the budget of " + std::to_string(opt_.new_atoms->limit()) +
+                          " atoms peers may add");
+    a = got ? got->index() : detail::no_atom;
+    if (a == detail::no_atom && !latin1) {
+      std::ptrdiff_t chars = detail::utf8_length(text);
+      if (chars < 0) return fail(at, "atom text is not valid UTF-8");
+      if (chars > 255) return fail(at, "atom of " + std::to_string(chars) + " characters exceeds 255");
+    }
+  } else if (latin1) {
     if (n > 255) return fail(at, "atom of " + std::to_string(n) + " characters exceeds 255");
     a = detail::intern_latin1(text);
   } else {

@@ -10,11 +10,14 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <optional>
+#include <vector>
 
 #include "term/atom_table.hpp"
 #include "term/etf_tag.hpp"
 #include "term/heap.hpp"
+#include "term/walk.hpp"
 
 namespace otpp::etf {
 
@@ -182,19 +185,17 @@ class encoder {
 
   std::size_t pid_size(const pid& v) const noexcept { return 1 + atom_size(v.node) + 12; }
 
-  std::size_t fun_size(const fun_value& f) const noexcept {
-    if (f.is_export) return 1 + atom_size(f.module) + atom_size(f.function) + 2;
-    if (rewrite_) [[unlikely]] {
-      if (auto other = (*rewrite_)(f)) return size(*other);
-    }
-    return closure_size(f);
+  // NEW_FUN_EXT's bytes for `f` as it is, without its free variables.
+  std::size_t closure_head_size(const fun_value& f) const noexcept {
+    return 1 + 4 + 1 + 16 + 4 + 4 + atom_size(f.module) + small_int_size(f.old_index) +
+           small_int_size(f.old_uniq) + pid_size(f.creator);
   }
 
   // NEW_FUN_EXT's bytes for `f` as it is.
-  std::size_t closure_size(const fun_value& f) const noexcept {
-    std::size_t n = 1 + 4 + 1 + 16 + 4 + 4 + atom_size(f.module) + small_int_size(f.old_index) +
-                    small_int_size(f.old_uniq) + pid_size(f.creator);
-    for (const auto& v : f.free_vars) n += size(v);
+  std::size_t closure_size(const fun_value& f, std::size_t depth) const {
+    std::size_t n = closure_head_size(f);
+    if (depth > detail::recursion_limit) return n + children_size_deep(f.free_vars);
+    for (const auto& v : f.free_vars) n += size(v, depth + 1);
     return n;
   }
 
@@ -202,7 +203,70 @@ class encoder {
     return (mpz_sizeinbase(as<detail::big_object>(t)->value, 2) + 7) / 8;
   }
 
-  std::size_t size(const term& t) const noexcept {
+  // The closure `t` is written as, when the rewriter replaces it; nullopt otherwise.
+  std::optional<term> rewritten(const term& t) const {
+    if (rewrite_ == nullptr || !t.is_fun() || t.fun_content().is_export) [[likely]] return std::nullopt;
+    return (*rewrite_)(t.fun_content());
+  }
+
+  // Whether `t` is written as a header followed by its subterms (child_cursor's order).
+  static bool writes_children(const term& t) noexcept {
+    switch (t.type()) {
+      case term::kind::tuple:
+      case term::kind::map:
+        return true;
+      case term::kind::list:
+        return !is_external_string(t.list_elements(), t.list_tail());
+      case term::kind::fun:
+        return !t.fun_content().is_export;
+      default:
+        return false;
+    }
+  }
+
+  // Bytes of `t` without the subterms writes_children() says follow it.
+  std::size_t head_size(const term& t) const {
+    switch (t.type()) {
+      case term::kind::tuple:
+        return t.tuple_size() <= 255 ? 2 : 5;
+      case term::kind::map:
+        return 5;
+      case term::kind::list:
+        return writes_children(t) ? 5 : 3 + t.list_elements().size();
+      case term::kind::fun:
+        if (!t.fun_content().is_export) return closure_head_size(t.fun_content());
+        [[fallthrough]];
+      default:
+        return size(t, 0);
+    }
+  }
+
+  // The bytes of subterms nested too deep for recursion, counted on an explicit stack.
+  template <class Children>
+  std::size_t children_size_deep(const Children& first) const {
+    std::size_t n = 0;
+    std::vector<std::unique_ptr<term>> keep;  // rewritten closures, alive while walked
+    detail::work_stack<detail::child_cursor> open;
+    auto visit = [&](const term& x) {
+      const term* t = &x;
+      while (auto other = rewritten(*t)) {
+        keep.push_back(std::make_unique<term>(std::move(*other)));
+        t = keep.back().get();
+      }
+      n += head_size(*t);
+      if (writes_children(*t)) open.push_back(detail::child_cursor(*t));
+    };
+    for (const term& x : first) {
+      visit(x);
+      while (!open.empty()) {
+        if (const term* c = open.back().next()) visit(*c);
+        else open.pop_back();
+      }
+    }
+    return n;
+  }
+
+  std::size_t size(const term& t, std::size_t depth = 0) const {
     switch (t.type()) {
       case term::kind::integer: {
         if (t.is_small_integer()) return small_int_size(t.small_integer());
@@ -217,8 +281,14 @@ class encoder {
         const auto& r = t.reference_value();
         return 1 + 2 + atom_size(r.node) + 4 + 4 * std::size_t{r.length};
       }
-      case term::kind::fun:
-        return fun_size(t.fun_content());
+      case term::kind::fun: {
+        const auto& f = t.fun_content();
+        if (f.is_export) return 1 + atom_size(f.module) + atom_size(f.function) + 2;
+        if (rewrite_) [[unlikely]] {
+          if (auto other = (*rewrite_)(f)) return size(*other, depth);
+        }
+        return closure_size(f, depth);
+      }
       case term::kind::port: {
         const auto& v = t.port_value();
         return 1 + atom_size(v.node) + (v.id > max_v3_port ? 12 : 8);
@@ -228,12 +298,14 @@ class encoder {
       case term::kind::tuple: {
         auto e = t.elements();
         std::size_t n = e.size() <= 255 ? 2 : 5;
-        for (const auto& x : e) n += x.is_small_integer() ? small_int_size(x.small_integer()) : size(x);
+        if (depth > detail::recursion_limit) return children_size_deep(std::span(&t, 1));
+        for (const auto& x : e) n += x.is_small_integer() ? small_int_size(x.small_integer()) : size(x, depth + 1);
         return n;
       }
       case term::kind::map: {
         std::size_t n = 5;
-        for (const auto& [k, v] : t.map_entries()) n += size(k) + size(v);
+        if (depth > detail::recursion_limit) return children_size_deep(std::span(&t, 1));
+        for (const auto& [k, v] : t.map_entries()) n += size(k, depth + 1) + size(v, depth + 1);
         return n;
       }
       case term::kind::nil:
@@ -242,9 +314,10 @@ class encoder {
         auto elems = t.list_elements();
         const term& tail = t.list_tail();
         if (is_external_string(elems, tail)) return 3 + elems.size();
+        if (depth > detail::recursion_limit) return children_size_deep(std::span(&t, 1));
         std::size_t n = 5;
-        for (const auto& x : elems) n += x.is_small_integer() ? small_int_size(x.small_integer()) : size(x);
-        return n + size(tail);
+        for (const auto& x : elems) n += x.is_small_integer() ? small_int_size(x.small_integer()) : size(x, depth + 1);
+        return n + size(tail, depth + 1);
       }
       case term::kind::bitstring: {
         const auto* b = as<detail::bits_object>(t);
@@ -308,8 +381,42 @@ class encoder {
     write_small_int(o.p, v);
   }
 
+  // Writes `t`, nested `depth` levels inside the term being encoded.
   template <class Out>
-  void write(Out& o, const term& t) const {
+  void write(Out& o, const term& t, std::size_t depth = 0) const {
+    if (rewrite_ && t.is_fun()) [[unlikely]] {
+      if (auto other = rewritten(t)) return write(o, *other, depth);
+    }
+    if (!write_head(o, t, depth)) return;
+    if (depth > detail::recursion_limit) return write_children_deep(o, t);
+    detail::child_cursor children(t);
+    while (const term* c = children.next()) write_element(o, *c, depth + 1);
+  }
+
+  // Writes the subterms of `t`, nested too deep for recursion, from an explicit stack.
+  template <class Out>
+  void write_children_deep(Out& o, const term& t) const {
+    std::vector<std::unique_ptr<term>> keep;  // rewritten closures, alive while walked
+    detail::work_stack<detail::child_cursor> open;
+    open.push_back(detail::child_cursor(t));
+    while (!open.empty()) {
+      const term* c = open.back().next();
+      if (c == nullptr) {
+        open.pop_back();
+        continue;
+      }
+      while (auto other = rewritten(*c)) {
+        keep.push_back(std::make_unique<term>(std::move(*other)));
+        c = keep.back().get();
+      }
+      if (write_head(o, *c, detail::recursion_limit + 1)) open.push_back(detail::child_cursor(*c));
+    }
+  }
+
+  // Writes `t` without the subterms that follow it (true when some do: writes_children()).
+  // A closure is written as it is (the rewriter was asked before).
+  template <class Out>
+  bool write_head(Out& o, const term& t, std::size_t depth) const {
     switch (t.type()) {
       case term::kind::integer:
         if (t.is_small_integer()) {
@@ -331,15 +438,15 @@ class encoder {
           mpz_export(p, &count, -1, 1, 0, 0, z);
           p += n;
         }
-        return;
+        return false;
       case term::kind::float_:
         o.need(9);
         put8(o.p, tag_byte(tag::new_float));
         put64(o.p, std::bit_cast<std::uint64_t>(t.float_value()));
-        return;
+        return false;
       case term::kind::atom:
         write_atom(o, t.atom_value());
-        return;
+        return false;
       case term::kind::reference: {
         const auto& r = t.reference_value();
         o.need(3);
@@ -349,7 +456,7 @@ class encoder {
         o.need(4 + 4 * std::size_t{r.length});
         put32(o.p, r.creation);
         for (std::size_t i = 0; i < r.length; ++i) put32(o.p, r.words[i]);
-        return;
+        return false;
       }
       case term::kind::fun: {
         const auto& f = t.fun_content();
@@ -361,17 +468,11 @@ class encoder {
           o.need(2);
           put8(o.p, tag_byte(tag::small_integer));
           put8(o.p, f.arity);
-          return;
-        }
-        if (rewrite_) [[unlikely]] {
-          if (auto other = (*rewrite_)(f)) {
-            write(o, *other);
-            return;
-          }
+          return false;
         }
         o.need(30);
         put8(o.p, tag_byte(tag::new_fun));
-        put32(o.p, static_cast<std::uint32_t>(closure_size(f) - 1));
+        put32(o.p, static_cast<std::uint32_t>(closure_size(f, depth) - 1));
         put8(o.p, f.arity);
         std::memcpy(o.p, f.uniq.data(), 16);
         o.p += 16;
@@ -381,8 +482,7 @@ class encoder {
         write_int(o, f.old_index);
         write_int(o, f.old_uniq);
         write_pid(o, f.creator);
-        for (const auto& v : f.free_vars) write(o, v);
-        return;
+        return !f.free_vars.empty();
       }
       case term::kind::port: {
         const auto& v = t.port_value();
@@ -397,11 +497,11 @@ class encoder {
           put32(o.p, static_cast<std::uint32_t>(v.id));
         }
         put32(o.p, v.creation);
-        return;
+        return false;
       }
       case term::kind::pid:
         write_pid(o, t.pid_value());
-        return;
+        return false;
       case term::kind::tuple: {
         auto e = t.elements();
         o.need(5);
@@ -412,24 +512,19 @@ class encoder {
           put8(o.p, tag_byte(tag::large_tuple));
           put32(o.p, static_cast<std::uint32_t>(e.size()));
         }
-        for (const auto& x : e) write_element(o, x);
-        return;
+        return !e.empty();
       }
       case term::kind::map: {
         auto e = t.map_entries();
         o.need(5);
         put8(o.p, tag_byte(tag::map));
         put32(o.p, static_cast<std::uint32_t>(e.size()));
-        for (const auto& [k, v] : e) {
-          write_element(o, k);
-          write_element(o, v);
-        }
-        return;
+        return !e.empty();
       }
       case term::kind::nil:
         o.need(1);
         put8(o.p, tag_byte(tag::nil));
-        return;
+        return false;
       case term::kind::list: {
         auto elems = t.list_elements();
         const term& tail = t.list_tail();
@@ -440,14 +535,12 @@ class encoder {
           std::uint8_t* p = o.p;
           for (const auto& x : elems) *p++ = static_cast<std::uint8_t>(x.small_integer());
           o.p = p;
-          return;
+          return false;
         }
         o.need(5);
         put8(o.p, tag_byte(tag::list));
         put32(o.p, static_cast<std::uint32_t>(elems.size()));
-        for (const auto& x : elems) write_element(o, x);
-        write(o, tail);
-        return;
+        return true;
       }
       case term::kind::bitstring: {
         const auto* b = as<detail::bits_object>(t);
@@ -465,20 +558,21 @@ class encoder {
           if (b->bits != 8) o.p[b->size - 1] &= static_cast<std::uint8_t>(0xFF << (8 - b->bits));
         }
         o.p += b->size;
-        return;
+        return false;
       }
     }
+    return false;
   }
 
   // Elements are mostly small integers and atoms: handle those without the full switch.
   template <class Out>
-  void write_element(Out& o, const term& x) const {
+  void write_element(Out& o, const term& x, std::size_t depth) const {
     if (x.is_small_integer()) {
       write_int(o, x.small_integer());
     } else if (x.is_atom()) {
       write_atom(o, x.atom_value());
     } else {
-      write(o, x);
+      write(o, x, depth);
     }
   }
 

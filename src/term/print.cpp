@@ -421,11 +421,29 @@ class printer {
  public:
   printer(std::string& out, const print_options& o) : out_(out), o_(o) {}
 
+  // Iterative, so a term prints however deep it is nested: containers push what is left of
+  // them (subterms, separators, closing brackets) on `jobs_`, last part first.
   void print(const term& t) {
-    if (o_.syntax == syntax::elixir) {
-      elixir(t);
-    } else {
-      erlang(t);
+    const bool elixir_syntax = o_.syntax == syntax::elixir;
+    jobs_.push_back({job::op::term, &t, {}});
+    while (!jobs_.empty()) {
+      const job j = jobs_.back();
+      jobs_.pop_back();
+      switch (j.what) {
+        case job::op::text:
+          out_ += j.text;
+          break;
+        case job::op::key:
+          elixir_key_of(j.t->atom_value());
+          break;
+        case job::op::term:
+          if (elixir_syntax) {
+            elixir(*j.t);
+          } else {
+            erlang(*j.t);
+          }
+          break;
+      }
     }
   }
 
@@ -469,35 +487,40 @@ class printer {
     return bytes.back() >> (8 - t.bits_in_last_byte());
   }
 
+  // One step of print(): a subterm to print, literal text, or an Elixir keyword key.
+  struct job {
+    enum class op : std::uint8_t { term, text, key };
+    op what;
+    const term* t;
+    std::string_view text;
+  };
+  void later(const term& t) { jobs_.push_back({job::op::term, &t, {}}); }
+  void later_text(std::string_view text) { jobs_.push_back({job::op::text, nullptr, text}); }
+  void later_key(const term& key) { jobs_.push_back({job::op::key, &key, {}}); }
+
   // ---- Erlang --------------------------------------------------------------------------------
-  // The recursive path (erlang, erlang_list and their elixir twins) keeps only what a nesting
-  // level needs in its frame; scalars and text detection live in functions that are never
-  // inlined into it. A term as deep as the decoder allows then prints within a thread's
-  // stack even under AddressSanitizer, whose redzones multiply every inlined local.
   void erlang(const term& t) {
     switch (t.type()) {
       case term::kind::tuple: {
         out_ += '{';
-        bool first = true;
-        for (const term& e : t.elements()) {
-          if (!first) out_ += ',';
-          first = false;
-          erlang(e);
+        later_text("}");
+        const auto e = t.elements();
+        for (std::size_t i = e.size(); i-- > 0;) {
+          later(e[i]);
+          if (i > 0) later_text(",");
         }
-        out_ += '}';
         break;
       }
       case term::kind::map: {
         out_ += "#{";
-        bool first = true;
-        for (const auto& [k, v] : t.map_entries()) {
-          if (!first) out_ += ',';
-          first = false;
-          erlang(k);
-          out_ += " => ";
-          erlang(v);
+        later_text("}");
+        const auto e = t.map_entries();
+        for (std::size_t i = e.size(); i-- > 0;) {
+          later(e[i].second);
+          later_text(" => ");
+          later(e[i].first);
+          if (i > 0) later_text(",");
         }
-        out_ += '}';
         break;
       }
       case term::kind::list:
@@ -583,17 +606,15 @@ class printer {
     const auto elements = t.list_elements();
     if (o_.strings && t.list_tail().is_nil() && erlang_string(elements)) return;
     out_ += '[';
-    bool first = true;
-    for (const term& e : elements) {
-      if (!first) out_ += ',';
-      first = false;
-      erlang(e);
-    }
+    later_text("]");
     if (!t.list_tail().is_nil()) {
-      out_ += '|';
-      erlang(t.list_tail());
+      later(t.list_tail());
+      later_text("|");
     }
-    out_ += ']';
+    for (std::size_t i = elements.size(); i-- > 0;) {
+      later(elements[i]);
+      if (i > 0) later_text(",");
+    }
   }
 
   void erlang_bits(const term& t) {
@@ -645,13 +666,12 @@ class printer {
     switch (t.type()) {
       case term::kind::tuple: {
         out_ += '{';
-        bool first = true;
-        for (const term& e : t.elements()) {
-          if (!first) out_ += ", ";
-          first = false;
-          elixir(e);
+        later_text("}");
+        const auto e = t.elements();
+        for (std::size_t i = e.size(); i-- > 0;) {
+          later(e[i]);
+          if (i > 0) later_text(", ");
         }
-        out_ += '}';
         break;
       }
       case term::kind::map:
@@ -759,22 +779,20 @@ class printer {
     if (proper && elixir_charlist(elements)) return;
     const bool keyword = proper && elixir_keyword_list(elements);
     out_ += '[';
-    bool first = true;
-    for (const term& e : elements) {
-      if (!first) out_ += ", ";
-      first = false;
-      if (keyword) {
-        elixir_key_of(e[0].atom_value());
-        elixir(e[1]);
-      } else {
-        elixir(e);
-      }
-    }
+    later_text("]");
     if (!proper) {
-      out_ += " | ";
-      elixir(t.list_tail());
+      later(t.list_tail());
+      later_text(" | ");
     }
-    out_ += ']';
+    for (std::size_t i = elements.size(); i-- > 0;) {
+      if (keyword) {
+        later(elements[i][1]);
+        later_key(elements[i][0]);
+      } else {
+        later(elements[i]);
+      }
+      if (i > 0) later_text(", ");
+    }
   }
 
   /// A map whose keys are all atoms (a struct's keys are).
@@ -866,19 +884,18 @@ class printer {
     if (elixir_keyword_map_or_struct(t) && elixir_struct(t)) return;
     const bool keyword = elixir_keyword_map(t);
     out_ += "%{";
-    bool first = true;
-    for (const auto& [k, v] : t.map_entries()) {
-      if (!first) out_ += ", ";
-      first = false;
+    later_text("}");
+    const auto e = t.map_entries();
+    for (std::size_t i = e.size(); i-- > 0;) {
+      later(e[i].second);
       if (keyword) {
-        elixir_key_of(k.atom_value());
+        later_key(e[i].first);
       } else {
-        elixir(k);
-        out_ += " => ";
+        later_text(" => ");
+        later(e[i].first);
       }
-      elixir(v);
+      if (i > 0) later_text(", ");
     }
-    out_ += '}';
   }
 
   void elixir_bits(const term& t) {
@@ -913,6 +930,7 @@ class printer {
 
   std::string& out_;
   const print_options& o_;
+  std::vector<job> jobs_;
 };
 
 }  // namespace
@@ -962,6 +980,39 @@ std::u32string erlang_atom_chars(atom a, char_escaping mode) {
   out.push_back('\'');
   for (char32_t c : chars) quoted_char(out, c, U'\'', mode);
   out.push_back('\'');
+  return out;
+}
+
+// ---- log lines ------------------------------------------------------------------------------
+
+namespace {
+// Characters a terminal does not show but obeys or hides behind: they would let a peer's text
+// look like something else in a log (Unicode's bidirectional and zero-width format characters).
+bool invisible_format_char(char32_t c) {
+  return (c >= 0x200B && c <= 0x200F) || (c >= 0x2028 && c <= 0x202E) || (c >= 0x2060 && c <= 0x206F) ||
+         c == 0xFEFF || (c >= 0xFFF9 && c <= 0xFFFB);
+}
+}  // namespace
+
+std::string escape_log_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    char32_t c;
+    if (!unicode::next_utf8(text, pos, c)) {
+      put_ascii(out, "\\x{");
+      append_hex(out, static_cast<std::uint8_t>(text[pos++]));
+      out.push_back('}');
+    } else if (invisible_format_char(c)) {
+      put_ascii(out, "\\x{");
+      append_hex(out, c);
+      out.push_back('}');
+    } else {
+      // Backslash as the quote: it is escaped either way, and no other character is quoted.
+      quoted_char(out, c, U'\\', char_escaping::unicode_as_unicode);
+    }
+  }
   return out;
 }
 

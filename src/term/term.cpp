@@ -13,6 +13,7 @@
 #include "otpp/term/unicode.hpp"
 #include "term/atom_table.hpp"
 #include "term/heap.hpp"
+#include "term/walk.hpp"
 
 namespace otpp {
 
@@ -171,9 +172,12 @@ int compare_ports(const port_id& a, const port_id& b) noexcept {
   return three_way(a.id, b.id);
 }
 
-int compare_terms(const term& a, const term& b, bool exact) noexcept;
+int compare_terms(const term& a, const term& b, bool exact, std::size_t depth) noexcept;
+int compare_deep(const term& a, const term& b, bool exact) noexcept;
 
-int compare_funs(const fun_value& a, const fun_value& b, bool exact) noexcept {
+// Funs compare by module, then (closures) by their identity and environment, then by their
+// code. These two parts come before and after the environment's terms.
+int compare_fun_heads(const fun_value& a, const fun_value& b) noexcept {
   if (a.is_export != b.is_export) return a.is_export ? 1 : -1;  // closures before exports
   if (int c = compare(a.module, b.module)) return c;
   if (a.is_export) {
@@ -183,14 +187,24 @@ int compare_funs(const fun_value& a, const fun_value& b, bool exact) noexcept {
   if (a.old_index != b.old_index) return a.old_index < b.old_index ? -1 : 1;
   if (a.old_uniq != b.old_uniq) return a.old_uniq < b.old_uniq ? -1 : 1;
   if (a.free_vars.size() != b.free_vars.size()) return a.free_vars.size() < b.free_vars.size() ? -1 : 1;
-  for (std::size_t i = 0; i < a.free_vars.size(); ++i) {
-    if (int c = compare_terms(a.free_vars[i], b.free_vars[i], exact)) return c;
-  }
+  return 0;
+}
+
+int compare_fun_code(const fun_value& a, const fun_value& b) noexcept {
   // Same module, index, uniq and environment: tell different code versions apart too.
   if (int c = std::memcmp(a.uniq.data(), b.uniq.data(), a.uniq.size())) return sign(c);
   if (a.index != b.index) return a.index < b.index ? -1 : 1;
   if (a.arity != b.arity) return a.arity < b.arity ? -1 : 1;
   return compare_pids(a.creator, b.creator);
+}
+
+int compare_funs(const fun_value& a, const fun_value& b, bool exact, std::size_t depth) noexcept {
+  if (int c = compare_fun_heads(a, b)) return c;
+  if (a.is_export) return 0;
+  for (std::size_t i = 0; i < a.free_vars.size(); ++i) {
+    if (int c = compare_terms(a.free_vars[i], b.free_vars[i], exact, depth + 1)) return c;
+  }
+  return compare_fun_code(a, b);
 }
 
 int compare_bits(const bits_object* a, const bits_object* b) noexcept {
@@ -210,18 +224,24 @@ int compare_bits(const bits_object* a, const bits_object* b) noexcept {
   return three_way(abits, bbits);
 }
 
-int compare_lists(const list_object* a, const list_object* b, bool exact) noexcept {
-  std::uint32_t n = std::min(a->size, b->size);
-  for (std::uint32_t i = 0; i < n; ++i) {
-    if (int c = compare_terms(a->data()[i], b->data()[i], exact)) return c;
-  }
-  if (a->size == b->size) return compare_terms(a->tail, b->tail, exact);
+// Two lists whose common prefix of elements compared equal: one side ran out first, or both
+// did and their tails decide.
+int compare_list_ends(const list_object* a, const list_object* b) noexcept {
   // One side ran out: its tail (never a non-empty list) against the other's remaining cells.
   if (a->size < b->size) return rank(a->tail.type()) < rank(term::kind::list) ? -1 : 1;
   return rank(b->tail.type()) < rank(term::kind::list) ? 1 : -1;
 }
 
-int compare_terms(const term& a, const term& b, bool exact) noexcept {
+int compare_lists(const list_object* a, const list_object* b, bool exact, std::size_t depth) noexcept {
+  std::uint32_t n = std::min(a->size, b->size);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (int c = compare_terms(a->data()[i], b->data()[i], exact, depth + 1)) return c;
+  }
+  if (a->size == b->size) return compare_terms(a->tail, b->tail, exact, depth + 1);
+  return compare_list_ends(a, b);
+}
+
+int compare_terms(const term& a, const term& b, bool exact, std::size_t depth) noexcept {
   term::kind ka = a.type();
   term::kind kb = b.type();
   bool na = ka == term::kind::integer || ka == term::kind::float_;
@@ -235,7 +255,8 @@ int compare_terms(const term& a, const term& b, bool exact) noexcept {
     case term::kind::reference:
       return compare_refs(a.reference_value(), b.reference_value());
     case term::kind::fun:
-      return compare_funs(a.fun_content(), b.fun_content(), exact);
+      if (depth > recursion_limit) return compare_deep(a, b, exact);
+      return compare_funs(a.fun_content(), b.fun_content(), exact, depth);
     case term::kind::port:
       return compare_ports(a.port_value(), b.port_value());
     case term::kind::pid:
@@ -244,8 +265,9 @@ int compare_terms(const term& a, const term& b, bool exact) noexcept {
       auto x = a.elements();
       auto y = b.elements();
       if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
+      if (depth > recursion_limit) return compare_deep(a, b, exact);
       for (std::size_t i = 0; i < x.size(); ++i) {
-        if (int c = compare_terms(x[i], y[i], exact)) return c;
+        if (int c = compare_terms(x[i], y[i], exact, depth + 1)) return c;
       }
       return 0;
     }
@@ -253,24 +275,124 @@ int compare_terms(const term& a, const term& b, bool exact) noexcept {
       auto x = a.map_entries();
       auto y = b.map_entries();
       if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
+      if (depth > recursion_limit) return compare_deep(a, b, exact);
       // Keys always compare exactly (#{1 => a} /= #{1.0 => a}); values as the caller asked.
       for (std::size_t i = 0; i < x.size(); ++i) {
-        if (int c = compare_terms(x[i].first, y[i].first, true)) return c;
+        if (int c = compare_terms(x[i].first, y[i].first, true, depth + 1)) return c;
       }
       for (std::size_t i = 0; i < x.size(); ++i) {
-        if (int c = compare_terms(x[i].second, y[i].second, exact)) return c;
+        if (int c = compare_terms(x[i].second, y[i].second, exact, depth + 1)) return c;
       }
       return 0;
     }
     case term::kind::nil:
       return 0;
     case term::kind::list:
-      return compare_lists(as<list_object>(a), as<list_object>(b), exact);
+      if (depth > recursion_limit) return compare_deep(a, b, exact);
+      return compare_lists(as<list_object>(a), as<list_object>(b), exact, depth);
     case term::kind::bitstring:
       return compare_bits(as<bits_object>(a), as<bits_object>(b));
     case term::kind::integer:
     case term::kind::float_:
       break;
+  }
+  return 0;
+}
+
+// ---- comparison of deep terms, on an explicit stack ------------------------------------------
+
+// What compare_deep still has to do, innermost last: compare `n` pairs of terms `stride` bytes
+// apart, or finish a list or a closure whose elements compared equal.
+struct compare_task {
+  enum class op : std::uint8_t { pairs, list_end, fun_end };
+  op what = op::pairs;
+  bool exact = false;
+  const char* x = nullptr;
+  const char* y = nullptr;
+  std::size_t stride = 0;
+  std::size_t n = 0;
+};
+
+using compare_stack = work_stack<compare_task>;
+
+void push_pairs(compare_stack& st, const void* x, const void* y, std::size_t stride, std::size_t n, bool exact) {
+  if (n != 0)
+    st.push_back({compare_task::op::pairs, exact, static_cast<const char*>(x), static_cast<const char*>(y), stride, n});
+}
+
+// Compares what can be compared of `a` and `b` without looking inside their subterms; pushes
+// the rest. Nonzero: the order is decided.
+int compare_step(const term& a, const term& b, bool exact, compare_stack& st) noexcept {
+  const term::kind k = a.type();
+  const bool container = k == b.type() && heap_object::boxed(a) && heap_object::of(a) != heap_object::of(b) &&
+                         (k == term::kind::tuple || k == term::kind::map || k == term::kind::list ||
+                          k == term::kind::fun);
+  if (!container) return compare_terms(a, b, exact, 0);
+  switch (k) {
+    case term::kind::tuple: {
+      auto x = a.elements();
+      auto y = b.elements();
+      if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
+      push_pairs(st, x.data(), y.data(), sizeof(term), x.size(), exact);
+      return 0;
+    }
+    case term::kind::map: {
+      auto x = a.map_entries();
+      auto y = b.map_entries();
+      if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
+      using entry = std::pair<term, term>;
+      // Keys (exactly) before values: pushed last, taken first.
+      push_pairs(st, &x.data()->second, &y.data()->second, sizeof(entry), x.size(), exact);
+      push_pairs(st, &x.data()->first, &y.data()->first, sizeof(entry), x.size(), true);
+      return 0;
+    }
+    case term::kind::list: {
+      auto x = a.list_elements();
+      auto y = b.list_elements();
+      st.push_back({compare_task::op::list_end, exact, reinterpret_cast<const char*>(&a),
+                    reinterpret_cast<const char*>(&b), 0, 0});
+      push_pairs(st, x.data(), y.data(), sizeof(term), std::min(x.size(), y.size()), exact);
+      return 0;
+    }
+    default: {  // fun
+      const auto& f = a.fun_content();
+      const auto& g = b.fun_content();
+      if (int c = compare_fun_heads(f, g)) return c;
+      if (f.is_export) return 0;
+      st.push_back({compare_task::op::fun_end, exact, reinterpret_cast<const char*>(&f),
+                    reinterpret_cast<const char*>(&g), 0, 0});
+      push_pairs(st, f.free_vars.data(), g.free_vars.data(), sizeof(term), f.free_vars.size(), exact);
+      return 0;
+    }
+  }
+}
+
+int compare_deep(const term& a, const term& b, bool exact) noexcept {
+  compare_stack st;
+  if (int c = compare_step(a, b, exact, st)) return c;
+  while (!st.empty()) {
+    const compare_task t = st.back();
+    st.pop_back();
+    switch (t.what) {
+      case compare_task::op::pairs: {
+        if (t.n > 1) st.push_back({t.what, t.exact, t.x + t.stride, t.y + t.stride, t.stride, t.n - 1});
+        const auto& x = *reinterpret_cast<const term*>(t.x);
+        const auto& y = *reinterpret_cast<const term*>(t.y);
+        if (int c = compare_step(x, y, t.exact, st)) return c;
+        break;
+      }
+      case compare_task::op::list_end: {
+        const auto* x = as<list_object>(*reinterpret_cast<const term*>(t.x));
+        const auto* y = as<list_object>(*reinterpret_cast<const term*>(t.y));
+        int c = x->size == y->size ? compare_step(x->tail, y->tail, t.exact, st) : compare_list_ends(x, y);
+        if (c) return c;
+        break;
+      }
+      case compare_task::op::fun_end:
+        if (int c = compare_fun_code(*reinterpret_cast<const fun_value*>(t.x), *reinterpret_cast<const fun_value*>(t.y)))
+          return c;
+        break;
+    }
   }
   return 0;
 }
@@ -296,13 +418,44 @@ std::uint64_t hash_bytes(const std::uint8_t* p, std::size_t n, std::uint64_t h) 
   return mix(h, w ^ (n << 56));
 }
 
-std::uint64_t hash_term(const term& t) noexcept;
-
 std::uint64_t hash_pid(const pid& p) noexcept {
   return mix(mix(mix(mix(0x51, p.node.index()), p.id), p.serial), p.creation);
 }
 
-std::uint64_t hash_term(const term& t) noexcept {
+std::uint64_t hash_term(const term& t, std::size_t depth) noexcept;
+std::uint64_t hash_deep(const term& t) noexcept;
+
+bool hashes_children(const term& t) noexcept {
+  switch (t.type()) {
+    case term::kind::tuple:
+    case term::kind::map:
+    case term::kind::list:
+      return true;
+    case term::kind::fun:
+      return !t.fun_content().is_export;
+    default:
+      return false;
+  }
+}
+
+// A container's hash before its subterms (child_cursor's order) are mixed in.
+std::uint64_t hash_seed(const term& t) noexcept {
+  switch (t.type()) {
+    case term::kind::tuple:
+      return 0x18;
+    case term::kind::map:
+      return 0x19;
+    case term::kind::list:
+      return 0x1b;
+    default: {
+      const auto& f = t.fun_content();
+      const std::uint64_t h = mix(mix(0x16, f.module.index()), f.arity);
+      return mix(mix(h, static_cast<std::uint64_t>(f.old_index)), static_cast<std::uint64_t>(f.old_uniq));
+    }
+  }
+}
+
+std::uint64_t hash_term(const term& t, std::size_t depth) noexcept {
   switch (t.type()) {
     case term::kind::integer: {
       if (t.is_small_integer()) return mix(0x11, static_cast<std::uint64_t>(t.small_integer()));
@@ -327,37 +480,14 @@ std::uint64_t hash_term(const term& t) noexcept {
       for (int i = 0; i < n; ++i) h = mix(h, r.words[static_cast<std::size_t>(i)]);
       return h;
     }
-    case term::kind::fun: {
-      const auto& f = t.fun_content();
-      std::uint64_t h = mix(mix(0x16, f.module.index()), f.arity);
-      if (f.is_export) return mix(h, f.function.index());
-      h = mix(mix(h, static_cast<std::uint64_t>(f.old_index)), static_cast<std::uint64_t>(f.old_uniq));
-      for (const auto& v : f.free_vars) h = mix(h, hash_term(v));
-      return h;
-    }
     case term::kind::port: {
       const auto& p = t.port_value();
       return mix(mix(mix(0x17, p.node.index()), p.id), p.creation);
     }
     case term::kind::pid:
       return hash_pid(t.pid_value());
-    case term::kind::tuple: {
-      std::uint64_t h = 0x18;
-      for (const auto& e : t.elements()) h = mix(h, hash_term(e));
-      return h;
-    }
-    case term::kind::map: {
-      std::uint64_t h = 0x19;
-      for (const auto& [k, v] : t.map_entries()) h = mix(mix(h, hash_term(k)), hash_term(v));
-      return h;
-    }
     case term::kind::nil:
       return 0x1a;
-    case term::kind::list: {
-      std::uint64_t h = 0x1b;
-      for (const auto& e : t.list_elements()) h = mix(h, hash_term(e));
-      return mix(h, hash_term(t.list_tail()));
-    }
     case term::kind::bitstring: {
       const auto* b = as<bits_object>(t);
       if (b->size == 0) return 0x1c;
@@ -365,11 +495,50 @@ std::uint64_t hash_term(const term& t) noexcept {
       auto last = static_cast<std::uint8_t>(b->data[b->size - 1] & (0xFF << (8 - b->bits)));
       return mix(mix(h, last), b->bits);
     }
+    case term::kind::fun:
+      if (t.fun_content().is_export) {
+        const auto& f = t.fun_content();
+        return mix(mix(mix(0x16, f.module.index()), f.arity), f.function.index());
+      }
+      [[fallthrough]];
+    case term::kind::tuple:
+    case term::kind::map:
+    case term::kind::list: {
+      if (depth > recursion_limit) return hash_deep(t);
+      std::uint64_t h = hash_seed(t);
+      child_cursor children(t);
+      while (const term* c = children.next()) h = mix(h, hash_term(*c, depth + 1));
+      return h;
+    }
   }
   return 0;
 }
 
-bool equal_exact(const term& a, const term& b) noexcept {
+std::uint64_t hash_deep(const term& root) noexcept {
+  struct frame {
+    std::uint64_t h;
+    child_cursor children;
+  };
+  work_stack<frame> st;
+  st.push_back({hash_seed(root), child_cursor(root)});
+  for (;;) {
+    frame& f = st.back();
+    if (const term* c = f.children.next()) {
+      if (hashes_children(*c)) {
+        st.push_back({hash_seed(*c), child_cursor(*c)});  // f is not used after this
+      } else {
+        f.h = mix(f.h, hash_term(*c, 0));
+      }
+      continue;
+    }
+    const std::uint64_t done = f.h;
+    st.pop_back();
+    if (st.empty()) return done;
+    st.back().h = mix(st.back().h, done);
+  }
+}
+
+bool equal_exact(const term& a, const term& b, std::size_t depth) noexcept {
   if (a.type() != b.type()) return false;
   switch (a.type()) {
     case term::kind::integer:
@@ -391,8 +560,9 @@ bool equal_exact(const term& a, const term& b) noexcept {
       auto x = a.elements();
       auto y = b.elements();
       if (x.size() != y.size()) return false;
+      if (depth > recursion_limit) return compare_deep(a, b, true) == 0;
       for (std::size_t i = 0; i < x.size(); ++i) {
-        if (!equal_exact(x[i], y[i])) return false;
+        if (!equal_exact(x[i], y[i], depth + 1)) return false;
       }
       return true;
     }
@@ -400,17 +570,20 @@ bool equal_exact(const term& a, const term& b) noexcept {
       auto x = a.list_elements();
       auto y = b.list_elements();
       if (x.size() != y.size()) return false;
+      if (depth > recursion_limit) return compare_deep(a, b, true) == 0;
       for (std::size_t i = 0; i < x.size(); ++i) {
-        if (!equal_exact(x[i], y[i])) return false;
+        if (!equal_exact(x[i], y[i], depth + 1)) return false;
       }
-      return equal_exact(a.list_tail(), b.list_tail());
+      return equal_exact(a.list_tail(), b.list_tail(), depth + 1);
     }
     case term::kind::map: {
       auto x = a.map_entries();
       auto y = b.map_entries();
       if (x.size() != y.size()) return false;
+      if (depth > recursion_limit) return compare_deep(a, b, true) == 0;
       for (std::size_t i = 0; i < x.size(); ++i) {
-        if (!equal_exact(x[i].first, y[i].first) || !equal_exact(x[i].second, y[i].second)) return false;
+        if (!equal_exact(x[i].first, y[i].first, depth + 1) || !equal_exact(x[i].second, y[i].second, depth + 1))
+          return false;
       }
       return true;
     }
@@ -421,7 +594,7 @@ bool equal_exact(const term& a, const term& b) noexcept {
       return compare_bits(p, q) == 0;
     }
     default:
-      return compare_terms(a, b, true) == 0;
+      return compare_terms(a, b, true, depth) == 0;
   }
 }
 
@@ -820,38 +993,46 @@ std::optional<std::string> term::to_text() const {
   return out;
 }
 
-std::size_t term::heap_size() const noexcept {
-  if (!boxed_) return sizeof(term);
-  std::size_t size = sizeof(term);
-  switch (value_.h->type) {
+namespace {
+// Bytes of `t`'s own slot and object, not counting its subterms' objects.
+std::size_t own_heap_size(const term& t) noexcept {
+  if (!heap_object::boxed(t)) return sizeof(term);
+  const std::size_t slot = sizeof(term);
+  switch (heap_object::of(t)->type) {
     case object_type::big:
-      return size + sizeof(big_object) + mpz_size(as<big_object>(*this)->value) * sizeof(mp_limb_t);
+      return slot + sizeof(big_object) + mpz_size(as<big_object>(t)->value) * sizeof(mp_limb_t);
     case object_type::tuple:
-      size += sizeof(tuple_object);
-      for (const auto& e : elements()) size += e.heap_size();
-      return size;
+      return slot + sizeof(tuple_object);
     case object_type::list:
-      size += sizeof(list_object);
-      for (const auto& e : list_elements()) size += e.heap_size();
-      return size + list_tail().heap_size() - sizeof(term);
+      return slot + sizeof(list_object) - sizeof(term);  // the tail's slot is inside the object
     case object_type::map:
-      size += sizeof(map_object);
-      for (const auto& [k, v] : map_entries()) size += k.heap_size() + v.heap_size();
-      return size;
-    case object_type::bits: {
-      const auto* b = as<bits_object>(*this);
-      return size + sizeof(bits_object) + b->size;
-    }
+      return slot + sizeof(map_object);
+    case object_type::bits:
+      return slot + sizeof(bits_object) + as<bits_object>(t)->size;
     case object_type::pid:
-      return size + sizeof(pid_object);
+      return slot + sizeof(pid_object);
     case object_type::port:
-      return size + sizeof(port_object);
+      return slot + sizeof(port_object);
     case object_type::ref:
-      return size + sizeof(ref_object);
-    case object_type::fun: {
-      size += sizeof(fun_object);
-      for (const auto& v : fun_content().free_vars) size += v.heap_size();
-      return size;
+      return slot + sizeof(ref_object);
+    case object_type::fun:
+      return slot + sizeof(fun_object);
+  }
+  return slot;
+}
+}  // namespace
+
+std::size_t term::heap_size() const noexcept {
+  // Iterative: a term may be nested far deeper than a thread's stack allows.
+  std::size_t size = own_heap_size(*this);
+  work_stack<child_cursor> open;
+  open.push_back(child_cursor(*this));
+  while (!open.empty()) {
+    if (const term* c = open.back().next()) {
+      size += own_heap_size(*c);
+      open.push_back(child_cursor(*c));
+    } else {
+      open.pop_back();
     }
   }
   return size;
@@ -863,10 +1044,10 @@ bool operator==(const reference& a, const reference& b) noexcept {
   return a.node == b.node && compare_refs(a, b) == 0;
 }
 
-int compare(const term& a, const term& b) noexcept { return compare_terms(a, b, false); }
-int compare_exact(const term& a, const term& b) noexcept { return compare_terms(a, b, true); }
-bool exact_equal(const term& a, const term& b) noexcept { return equal_exact(a, b); }
-bool equal(const term& a, const term& b) noexcept { return compare_terms(a, b, false) == 0; }
-std::size_t term::hash() const noexcept { return hash_term(*this); }
+int compare(const term& a, const term& b) noexcept { return compare_terms(a, b, false, 0); }
+int compare_exact(const term& a, const term& b) noexcept { return compare_terms(a, b, true, 0); }
+bool exact_equal(const term& a, const term& b) noexcept { return equal_exact(a, b, 0); }
+bool equal(const term& a, const term& b) noexcept { return compare_terms(a, b, false, 0) == 0; }
+std::size_t term::hash() const noexcept { return hash_term(*this, 0); }
 
 }  // namespace otpp

@@ -2,6 +2,7 @@
 // `epmd` and a real `erl`, each test with its own port mapper on a free port.
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <thread>
 
 #include "otpp/dist/epmd.hpp"
@@ -100,6 +101,27 @@ TEST(embedded_epmd, registers_looks_up_and_unregisters_when_the_connection_close
   }
   EXPECT_TRUE(eventually([&] { return !names_contain(server->port(), name); }));
   EXPECT_FALSE(epmd_port_please(local(server->port()), name));
+}
+
+TEST(embedded_epmd, a_name_with_control_characters_is_logged_escaped) {
+  std::mutex mu;
+  std::string log;
+  auto s = epmd_server::start({.bind_address = "127.0.0.1", .port = 0, .log = [&](std::string_view line) {
+    std::lock_guard lock(mu);
+    log.append(line).push_back('|');
+  }});
+  ASSERT_TRUE(s) << s.error();
+  {
+    auto reg = epmd_registration::register_node(local((*s)->port()), {"evil\n\x1b]0;x\a", 4711, 77, 0, 6, 6, ""});
+    ASSERT_TRUE(reg) << reg.error();
+  }
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mu);
+    return log.find("unregistered") != std::string::npos;
+  }));
+  std::lock_guard lock(mu);
+  EXPECT_NE(log.find("registered 'evil\\n\\e]0;x\\007'"), std::string::npos) << log;
+  EXPECT_EQ(log.find_first_of("\n\x1b\a"), std::string::npos) << log;
 }
 
 TEST(embedded_epmd, refuses_a_name_that_is_registered_already) {

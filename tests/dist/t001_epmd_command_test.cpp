@@ -5,8 +5,11 @@
 
 #include <sys/wait.h>
 
+#include <optional>
 #include <thread>
+#include <vector>
 
+#include "dist/blocking_socket.hpp"
 #include "otpp/dist/epmd.hpp"
 #include "support/erl_peer.hpp"
 #include "support/eventually.hpp"
@@ -15,6 +18,7 @@
 using namespace otpp::dist;
 using namespace otpp::test;
 using namespace std::chrono_literals;
+using otpp::dist::detail::blocking_socket;
 
 namespace {
 
@@ -92,4 +96,34 @@ TEST(epmd_command, a_taken_port_is_a_clear_error_and_a_non_zero_exit) {
   EXPECT_TRUE(epmd.wait_for("in use", 5s)) << epmd.output();
   // The port mapper that holds the port is untouched.
   EXPECT_TRUE(epmd_reachable(local(port)));
+}
+
+TEST(epmd_command, a_node_flooded_with_idle_connections_on_few_descriptors_recovers_and_stops_on_sigterm) {
+  // A node with its embedded port mapper, 64 descriptors at most, then 300 idle connections:
+  // the port mapper must make room (oldest idle first), keep serving, and SIGTERM must work.
+  const auto port = free_port();
+  const std::string alive = unique_name("flooded");
+  const std::string command = "ulimit -n 64 && exec " + otpp_tool() + " --sname " + alive +
+                              "@localhost --cookie flood_cookie --epmd-port " + std::to_string(port);
+  child_process node({{"sh", "-c", command}, {}, true});
+  ASSERT_TRUE(eventually([&] { return names_contain(port, alive); }, 30s)) << node.output();
+  std::vector<blocking_socket> idle;
+  for (int i = 0; i < 300; ++i) {
+    if (auto s = blocking_socket::connect("127.0.0.1", port, 1s)) idle.push_back(std::move(*s));
+  }
+  EXPECT_GT(idle.size(), 64u);
+  // A new registration gets through while the idle connections are still open.
+  const std::string other = unique_name("after_flood");
+  std::optional<epmd_registration> reg;
+  EXPECT_TRUE(eventually([&] {
+    auto r = epmd_registration::register_node(local(port), {other, 4711, 77, 0, 6, 6, ""});
+    if (r) reg.emplace(std::move(*r));
+    return reg.has_value();
+  }, 15s)) << node.output();
+  child_process names({{"epmd", "-port", std::to_string(port), "-names"}, {}, true});
+  EXPECT_TRUE(names.wait_for("name " + other + " at port 4711", 10s)) << names.output();
+  EXPECT_TRUE(names.wait_for("name " + alive + " at port", 5s)) << names.output();
+  node.kill(SIGTERM);
+  auto status = exit_status_within(node, 5s);
+  ASSERT_TRUE(status) << "the node ignored SIGTERM: " << node.output();
 }

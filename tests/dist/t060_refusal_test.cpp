@@ -6,6 +6,7 @@
 #include "dist/blocking_socket.hpp"
 #include "dist/dist_fixture.hpp"
 #include "otpp/dist/handshake.hpp"
+#include "otpp/term/etf.hpp"
 
 using namespace otpp;
 using namespace otpp::test;
@@ -107,6 +108,43 @@ TEST_F(refusal, a_hostile_frame_length_closes_only_that_connection) {
   EXPECT_TRUE(a->engine->is_connected(b->name()));
 }
 
+TEST_F(refusal, a_peer_flooding_new_atoms_is_cut_off_at_the_budget_and_others_still_connect) {
+  auto a = start_node("a", [](dist::engine_options& o) { o.max_peer_atoms = 2000; });
+  ASSERT_TRUE(a);
+  const std::string me = unique_name("flood") + "@localhost";
+  auto s = handshaken(*a, epmd_port(), me, cookie);
+  ASSERT_TRUE(s);
+  // SEND {2, '', To} with a tuple of 100 atoms nobody interned, written by hand: encoding them
+  // with the codec would intern them in this process, which the node shares.
+  const std::vector<std::uint8_t> control = etf::encode(tuple_of(2, atoms::empty, a->make_pid()));
+  const std::string prefix = unique_name("fresh");
+  bool closed = false;
+  for (int m = 0; m < 100 && !closed; ++m) {
+    std::vector<std::uint8_t> frame = {0, 0, 0, 0, 112};
+    frame.insert(frame.end(), control.begin(), control.end());
+    frame.insert(frame.end(), {131, 104, 100});
+    for (int i = 0; i < 100; ++i) {
+      const std::string name = prefix + "_" + std::to_string(m) + "_" + std::to_string(i);
+      frame.push_back(119);
+      frame.push_back(static_cast<std::uint8_t>(name.size()));
+      frame.insert(frame.end(), name.begin(), name.end());
+    }
+    const auto len = static_cast<std::uint32_t>(frame.size() - 4);
+    for (int i = 0; i < 4; ++i) frame[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(len >> (24 - 8 * i));
+    closed = !s->write_all(frame, 3s);
+  }
+  EXPECT_TRUE(closed_by_peer(*s));
+  EXPECT_TRUE(eventually([&] { return a->log->contains(me, "budget of 2000 atoms"); })) << a->log->all();
+  EXPECT_FALSE(atom::existing(prefix + "_40_0")) << "atoms past the budget were interned";
+  // The node keeps its own atoms and takes new peers, otpp and erl.
+  EXPECT_NO_THROW((void)atom(unique_name("local_after_the_flood")));
+  auto b = start_node("b");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->engine->ping(a->name()), atoms::pong);
+  auto erl = start_erl();
+  EXPECT_EQ(erl->eval("net_adm:ping(" + quoted(a->name_text()) + ")."), "pong");
+}
+
 TEST_F(refusal, a_malformed_control_message_closes_only_that_connection) {
   auto a = start_node("a");
   auto b = start_node("b");
@@ -122,6 +160,18 @@ TEST_F(refusal, a_malformed_control_message_closes_only_that_connection) {
   EXPECT_TRUE(eventually([&] { return a->log->contains("malformed frame from " + me); })) << a->log->all();
   EXPECT_EQ(b->engine->ping(a->name()), atoms::pong);
   EXPECT_TRUE(a->engine->is_connected(b->name()));
+}
+
+TEST_F(refusal, a_claimed_name_with_newlines_and_escape_codes_is_logged_escaped) {
+  // The name arrives before the cookie is checked: anyone who can connect chooses it.
+  auto a = start_node("a");
+  ASSERT_TRUE(a);
+  const std::string forged = "x\n\x1b[2Kotpp dist: forged\r@localhost";
+  EXPECT_FALSE(handshaken(*a, epmd_port(), forged, "not_the_cookie"));
+  ASSERT_TRUE(eventually([&] { return a->log->contains("refused connection from x\\n\\e[2Kotpp"); }))
+      << a->log->all();
+  std::lock_guard lock(a->log->mu);
+  for (auto& line : a->log->lines) EXPECT_EQ(line.find_first_of("\n\r\x1b"), std::string::npos) << line;
 }
 
 TEST_F(refusal, garbage_instead_of_a_handshake_is_dropped) {

@@ -25,6 +25,7 @@ class erl_peer {
     std::uint16_t epmd_port = 0;      ///< ERL_EPMD_PORT for the peer (required)
     bool long_names = false;          ///< -name instead of -sname
     std::vector<std::string> extra_args;  ///< more erl flags, e.g. {"-kernel", "net_ticktime", "4"}
+    std::vector<std::string> command_prefix;  ///< runs `erl` through it, e.g. {"ip", "netns", "exec", NS}
     std::chrono::milliseconds start_timeout{30000};
   };
 
@@ -35,8 +36,9 @@ class erl_peer {
 
   explicit erl_peer(options opts) : opts_(std::move(opts)) {
     full_name_ = opts_.name.find('@') == std::string::npos ? opts_.name + "@" + opts_.host : opts_.name;
-    std::vector<std::string> argv = {"erl", opts_.long_names ? "-name" : "-sname", full_name_,
-                                     "-setcookie", opts_.cookie, "-noshell", "-start_epmd", "false"};
+    std::vector<std::string> argv = opts_.command_prefix;
+    argv.insert(argv.end(), {"erl", opts_.long_names ? "-name" : "-sname", full_name_, "-setcookie", opts_.cookie,
+                             "-noshell", "-start_epmd", "false"});
     argv.insert(argv.end(), opts_.extra_args.begin(), opts_.extra_args.end());
     argv.push_back("-eval");
     argv.push_back(eval_loop());

@@ -58,6 +58,10 @@ struct engine_options {
   /// Bound on the bytes of all messages one peer has in flight as fragments together; past
   /// it that connection is closed. 0 means max_message_size (as much as one message).
   std::size_t max_pending_fragment_bytes = 0;
+  /// Bound on the atoms this node's peers together may add to the process's atom table (it
+  /// holds 1,048,576, as BEAM's default); a connection whose message needs one more is closed.
+  /// What is left of the table stays for the node's own atoms and new peers' names.
+  std::size_t max_peer_atoms = std::size_t{1} << 19;
   /// Messages larger than this travel in fragments of this size (when the peer agrees).
   std::size_t fragment_size = std::size_t{256} << 10;
   /// A hidden node (not in the peers' `nodes()`).

@@ -108,6 +108,12 @@ struct epmd_server_options {
   /// Receives one line per notable event (registrations, refusals); stderr when empty.
   std::function<void(std::string_view)> log;
   bool quiet = false;  ///< log nothing at all
+  /// A connection that has not completed a request (or, after one, not gone away) within this
+  /// time is closed; a registration's connection is exempt (it lasts the node's life).
+  std::chrono::milliseconds idle_timeout{5000};
+  /// Connections held at once. Past it, and whenever descriptors run out, the oldest
+  /// connection that is not a registration is closed to make room, as epmd does.
+  std::size_t max_connections = 256;
 };
 
 /// A port mapper speaking the same protocol as Erlang's `epmd`, serving on a thread of its

@@ -27,6 +27,9 @@ class frame_decoder {
     /// Bound on the bytes of all fragmented messages in flight together, so a peer cannot
     /// hold max_pending_sequences times max_message_size.
     std::size_t max_pending_bytes = std::size_t{1} << 30;
+    /// Bound on the atoms new to this process that frames may introduce (usually shared by
+    /// all connections of a node); none when null. Not owned.
+    atom_budget* new_atoms = nullptr;
   };
   frame_decoder() = default;
   explicit frame_decoder(limits l) : limits_(l) {}
@@ -60,6 +63,9 @@ class frame_decoder {
 
   std::array<std::optional<atom>, 2048> cache_{};  // 8 segments of 256 entries
   std::unordered_map<std::uint64_t, partial> partials_;
+  result<std::optional<control_signal>> decode_frame(std::span<const std::uint8_t> body,
+                                                     std::shared_ptr<const std::vector<std::uint8_t>> shared);
+  [[nodiscard]] std::string atom_budget_text() const;
   // Fails with `why` as a resource limit (see limit_exceeded()).
   failure over_limit(std::string why);
   [[nodiscard]] std::string pending_limit_text() const;

@@ -2,6 +2,8 @@
 // two atoms for equality is comparing two integers.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -57,6 +59,34 @@ class atom {
 
  private:
   std::uint32_t index_ = 0;
+};
+
+/// A bound on the atoms one untrusted source (a node's peers) may add to the process-wide
+/// table, so that names others choose can never fill it: the node keeps room for its own atoms
+/// and for new peers. Names interned already cost nothing. Thread-safe.
+class atom_budget {
+ public:
+  explicit atom_budget(std::size_t limit) noexcept : limit_(limit) {}
+  atom_budget(const atom_budget&) = delete;
+  atom_budget& operator=(const atom_budget&) = delete;
+
+  /// The atom for UTF-8 text when it exists already or the budget has room for one more;
+  /// nullopt when the text is no atom's (invalid, too long) or the budget is spent.
+  [[nodiscard]] std::optional<atom> intern(std::string_view utf8) noexcept;
+  /// The same for Latin-1 text (each byte one character), as old ATOM_EXT carries it.
+  [[nodiscard]] std::optional<atom> intern_latin1(std::string_view latin1) noexcept;
+
+  /// Whether a new atom was refused for want of budget.
+  [[nodiscard]] bool spent() const noexcept { return spent_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::size_t limit() const noexcept { return limit_; }
+  /// New atoms interned through this budget so far.
+  [[nodiscard]] std::size_t used() const noexcept { return used_.load(std::memory_order_relaxed); }
+
+ private:
+  bool take() noexcept;
+  std::size_t limit_;
+  std::atomic<std::size_t> used_{0};
+  std::atomic<bool> spent_{false};
 };
 
 /// Term order between atoms: by name, character by character (code point order).

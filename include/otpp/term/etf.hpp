@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -123,13 +124,17 @@ template <class T>
 using result = expected<T, decode_error>;
 
 struct decode_options {
-  /// Deepest nesting of tuples, lists, maps and fun environments accepted. Decoding itself
-  /// is iterative; the bound protects the recursive algorithms run on the result (compare,
-  /// hash, encode, print), which must fit the stack of any thread, sanitizers included.
-  std::size_t max_depth = 2048;
+  /// Deepest nesting of tuples, lists, maps and fun environments accepted; none by default,
+  /// as BEAM. Decoding is iterative, and so are compare, hash, encode and print on the result,
+  /// so depth costs memory, not stack: each open level costs the decoder a 48-byte frame and
+  /// takes at least one byte of input, so memory stays proportional to the input's size.
+  std::size_t max_depth = std::numeric_limits<std::size_t>::max();
   /// Largest uncompressed size a compressed term may announce (and a compressed term must
   /// also be plausible: no more than zlib's maximum ratio of its compressed length).
   std::size_t max_uncompressed_size = std::size_t{256} << 20;
+  /// When set, atoms not interned yet are interned only while this budget has room; past it
+  /// decoding fails (`atom_budget::spent()` then says why). For input from peers.
+  atom_budget* new_atoms = nullptr;
   /// Atoms referenced by ATOM_CACHE_REF (82) index, in the order of the distribution
   /// header that preceded the term. Empty: tag 82 is an error.
   std::span<const atom> atom_cache;

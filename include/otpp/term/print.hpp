@@ -6,6 +6,7 @@
 #include <functional>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 
 #include "otpp/term/term.hpp"
 
@@ -66,6 +67,13 @@ void append_quoted_char(std::u32string& out, char32_t c, char32_t quote, char_es
 /// io_lib:write_atom/1: `a` in Erlang syntax as code points, quoted when it must be, quoted
 /// characters escaped as `mode` says. The printer above writes atoms with this same rule.
 [[nodiscard]] std::u32string erlang_atom_chars(atom a, char_escaping mode);
+
+/// `text` made safe for one log line: what a peer sends (a claimed node name, a reason) could
+/// otherwise forge lines or drive the terminal. Control characters and backslashes are written
+/// as Erlang writes them in a string (`\n`, `\e`, `\\`, `\205`), invisible
+/// formatting characters (bidirectional overrides, zero widths) as `\x{202E}`, bytes that are
+/// not UTF-8 as `\x{FF}`; printable text is kept as it is.
+[[nodiscard]] std::string escape_log_text(std::string_view text);
 
 /// Writes `t` in Erlang syntax, `~tp` style.
 std::ostream& operator<<(std::ostream& os, const term& t);
