@@ -3,11 +3,11 @@
 # lines, beside Erlang/OTP's, CAF's and the loopback TCP limit in the same run where a reference
 # exists, with ratio lines (ratio.<area>.<metric> = otpp / beam, caf_ratio.* = otpp / caf,
 # limit_ratio.* = otpp / loopback TCP).
-# Usage: bench/run.sh [term|local|remote|rpc|all]
+# Usage: bench/run.sh [term|local|remote|rpc|eval|all]
 #   term: otpp_term_bench, and the same term mix through term_to_binary/binary_to_term in erl;
 #         both count rates per CPU-second, so a shared machine's load does not skew the ratio.
 #   other areas: build-bench/bin/otpp_<area>_bench when bench/<area>_bench.cpp exists, and
-#   bench/reference/beam/run.sh <area> when it knows the area (local, remote).
+#   bench/reference/beam/run.sh <area> when it knows the area (local, remote, eval).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 what=${1:-all}
@@ -18,8 +18,8 @@ caf_ref=$root/bench/reference/caf/run.sh
 limit_ref=$root/bench/reference/limit/run.sh
 
 case $what in
-  term|local|remote|rpc|all) ;;
-  *) echo "usage: bench/run.sh [term|local|remote|rpc|all]" >&2; exit 2 ;;
+  term|local|remote|rpc|eval|all) ;;
+  *) echo "usage: bench/run.sh [term|local|remote|rpc|eval|all]" >&2; exit 2 ;;
 esac
 
 work=$(mktemp -d)
@@ -152,7 +152,7 @@ run_area() {
   build_target "otpp_${area}_bench"
   "$build/bin/otpp_${area}_bench" | tee "$work/otpp_$area.txt"
   local refs=("$work/otpp_$area.txt")
-  if [[ ( $area == local || $area == remote ) && -x $beam_ref ]]; then
+  if [[ ( $area == local || $area == remote || $area == eval ) && -x $beam_ref ]]; then
     run_beam_ref "$area" "$work/beam_$area.txt"
     refs+=("$work/beam_$area.txt")
   fi
@@ -181,7 +181,7 @@ run_area() {
   if ((${#refs[@]} > 1)); then ratios "${refs[@]}"; fi
 }
 
-for area in term local remote rpc; do
+for area in term local remote rpc eval; do
   if [[ $what == all || $what == "$area" ]]; then
     if [[ $area == term ]]; then run_term; else run_area "$area"; fi
   fi
