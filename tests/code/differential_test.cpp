@@ -97,7 +97,7 @@ const std::vector<std::string>& cases() {
       "[_ | T] = [1, 2, 3, 4, 5, 6, 7 | improper], {T, tl(tl(T))}.",
       "[_ | T] = lists:seq(1, 9), [_ | U] = T, {T < U, T == lists:seq(2, 9), length(U)}.",
       // auto-imported functions of module erlang called without their module
-      "P = spawn(fun() -> ok end), is_pid(P).", "put(k, v), {get(k), erase(k), get(k)}.",
+      "P = spawn(fun() -> ok end), is_pid(P).",
       "is_process_alive(self()).", "R = make_ref(), is_reference(R).", "whereis(nosuch_name).",
       "{P, M} = spawn_monitor(fun() -> exit(bye) end), receive {'DOWN', M, process, P, W} -> W end.",
       // comprehensions
