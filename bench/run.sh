@@ -3,7 +3,7 @@
 # lines, beside Erlang/OTP's, CAF's and the loopback TCP limit in the same run where a reference
 # exists, with ratio lines (ratio.<area>.<metric> = otpp / beam, caf_ratio.* = otpp / caf,
 # limit_ratio.* = otpp / loopback TCP).
-# Usage: bench/run.sh [term|local|remote|rpc|gen|tls|all]
+# Usage: bench/run.sh [term|local|remote|rpc|gen|tls|eval|all]
 #   gen: otpp_gen_bench (gen_server calls, local and remote), three runs, medians, beside the
 #        beam.gen.* lines of the reference's local and remote runs.
 #   term: otpp_term_bench, and the same term mix through term_to_binary/binary_to_term in erl;
@@ -12,7 +12,7 @@
 #         tls_certs.sh) beside bench/reference/beam/run.sh tls (inet_tls_dist) and otpp's own
 #         plain TCP figures in the same run, with the goal ratios (tls_ratio.*, plain_ratio.*).
 #   other areas: build-bench/bin/otpp_<area>_bench when bench/<area>_bench.cpp exists, and
-#   bench/reference/beam/run.sh <area> when it knows the area (local, remote).
+#   bench/reference/beam/run.sh <area> when it knows the area (local, remote, eval).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 what=${1:-all}
@@ -23,8 +23,8 @@ caf_ref=$root/bench/reference/caf/run.sh
 limit_ref=$root/bench/reference/limit/run.sh
 
 case $what in
-  term|local|remote|rpc|gen|tls|all) ;;
-  *) echo "usage: bench/run.sh [term|local|remote|rpc|gen|tls|all]" >&2; exit 2 ;;
+  term|local|remote|rpc|gen|tls|eval|all) ;;
+  *) echo "usage: bench/run.sh [term|local|remote|rpc|gen|tls|eval|all]" >&2; exit 2 ;;
 esac
 
 work=$(mktemp -d)
@@ -183,7 +183,7 @@ run_area() {
   build_target "otpp_${area}_bench"
   "$build/bin/otpp_${area}_bench" | tee "$work/otpp_$area.txt"
   local refs=("$work/otpp_$area.txt")
-  if [[ ( $area == local || $area == remote ) && -x $beam_ref ]]; then
+  if [[ ( $area == local || $area == remote || $area == eval ) && -x $beam_ref ]]; then
     run_beam_ref "$area" "$work/beam_$area.txt"
     refs+=("$work/beam_$area.txt")
   fi
@@ -238,7 +238,7 @@ run_gen() {
   fi
 }
 
-for area in term local remote rpc gen tls; do
+for area in term local remote rpc gen tls eval; do
   if [[ $what == all || $what == "$area" ]]; then
     case $area in
       term) run_term ;;

@@ -2,6 +2,7 @@
 // resolves variables to slots, tracks which are bound at each point (so a pattern variable
 // either binds or compares), folds constant patterns into literals and marks tail calls.
 #include <algorithm>
+#include <array>
 #include <string>
 #include <unordered_map>
 
@@ -46,6 +47,24 @@ OTPP_ATOM(orelse);
 OTPP_ATOM(apply);
 OTPP_ATOM(default);
 #undef OTPP_ATOM
+// The auto-imported functions of module erlang (erl_internal:bif/2) that are not core BIFs:
+// a local call of one of these names calls erlang:F, as in erl_eval. The arity is checked
+// when the call is made (an unknown one is undef there, as on BEAM).
+bool auto_imported(atom fn) {
+  static const std::array<atom, 43> names = {
+      atom("spawn"), atom("spawn_link"), atom("spawn_monitor"), atom("spawn_opt"), atom("link"),
+      atom("unlink"), atom("monitor"), atom("demonitor"), atom("exit"), atom("register"),
+      atom("unregister"), atom("whereis"), atom("registered"), atom("process_flag"),
+      atom("process_info"), atom("processes"), atom("put"), atom("get"), atom("erase"),
+      atom("get_keys"), atom("group_leader"), atom("halt"), atom("is_process_alive"), atom("node"),
+      atom("nodes"), atom("is_alive"), atom("make_ref"), atom("statistics"), atom("term_to_binary"),
+      atom("binary_to_term"), atom("list_to_pid"), atom("pid_to_list"), atom("monitor_node"),
+      atom("disconnect_node"), atom("garbage_collect"), atom("date"), atom("time"), atom("now"),
+      atom("throw"), atom("error"), atom("integer_to_list"), atom("list_to_integer"),
+      atom("atom_to_list")};
+  return std::find(names.begin(), names.end(), fn) != names.end();
+}
+
 const atom a_case("case"), a_if("if"), a_try("try"), a_catch("catch"), a_fun("fun"), a_wild("_");
 const atom a_illegal_expr("illegal_expr"), a_illegal_pattern("illegal_pattern"),
     a_illegal_guard("illegal_guard");
@@ -386,7 +405,8 @@ class compiler {
       // BIF of the same name, as no_auto_import does), an auto-imported BIF (erlang:F), else a
       // shell-local function.
       std::optional<std::uint32_t> local = module_ ? module_->find(fn, arity) : std::nullopt;
-      if (!local && (find_bif(fn, arity).fn || fn == a_apply)) return named_call(atoms::erlang, fn, arity, e[3], tail);
+      if (!local && (find_bif(fn, arity).fn || fn == a_apply || auto_imported(fn)))
+        return named_call(atoms::erlang, fn, arity, e[3], tail);
       node* c = mk(nk::call_local);
       c->name = fn;
       c->kids = expr_list(e[3]);

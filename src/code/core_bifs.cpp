@@ -146,8 +146,7 @@ term hd(process*, args_t a) {
 }
 term tl(process*, args_t a) {
   if (a[0].type() != term::kind::list) badarg(atom("tl"), a);
-  auto xs = a[0].list_elements();
-  return term::list(std::vector<term>(xs.begin() + 1, xs.end()), a[0].list_tail());
+  return a[0].list_nthtail(1);
 }
 term length(process*, args_t a) {
   if (!a[0].is_proper_list()) badarg(atom("length"), a);

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "code/compiled.hpp"
+#include "code/sync_call.hpp"
 #include "otpp/code/erl_eval_fun.hpp"
 #include "otpp/code/eval.hpp"
 #include "otpp/otp/node.hpp"
@@ -68,10 +69,39 @@ bool stack_deep() {
 
 // ---- frames and the evaluation context --------------------------------------------------------
 
+// A fun's variables. Most funs have few, held inside the frame itself (so a call allocates
+// nothing for them); more go to the heap.
 struct frame {
-  explicit frame(std::uint32_t n) : slots(n), bound(n, 0) {}
-  std::vector<term> slots;
-  std::vector<std::uint8_t> bound;
+  static constexpr std::uint32_t inline_slots = 8;
+  explicit frame(std::uint32_t n) {
+    if (n <= inline_slots) {
+      slots = small_.data();
+      bound = small_bound_.data();
+    } else {
+      big_ = std::make_unique<term[]>(n);
+      big_bound_ = std::make_unique<std::uint8_t[]>(n);
+      slots = big_.get();
+      bound = big_bound_.get();
+    }
+  }
+  frame(const frame&) = delete;
+  frame& operator=(const frame&) = delete;
+  term* slots;
+  std::uint8_t* bound;
+
+ private:
+  std::array<term, inline_slots> small_;
+  std::array<std::uint8_t, inline_slots> small_bound_{};
+  std::unique_ptr<term[]> big_;
+  std::unique_ptr<std::uint8_t[]> big_bound_;
+};
+
+// A closure resolved to its compiled code and the values its captured variables start with,
+// found again by the fun's identity while the fun is kept here.
+struct prepared_fun {
+  term fun;
+  std::shared_ptr<compiled_fun> code;
+  std::vector<std::pair<std::uint32_t, term>> captured;  ///< slot, value
 };
 
 struct ctx {
@@ -85,9 +115,13 @@ struct ctx {
   std::vector<term> tail_args;
   const module_code* tail_module = nullptr;  ///< a local call in tail position: its module
   std::uint32_t tail_index = 0;              ///< and the function's index there
-  // The last fun applied (named funs call themselves again and again).
-  const void* last_key = nullptr;
-  std::shared_ptr<compiled_fun> last_fun;
+  // The funs applied last (a named fun calls itself again and again; a loop calls a few funs),
+  // replaced round robin.
+  std::array<prepared_fun, 4> recent;
+  std::size_t next_recent = 0;
+  // Code replaced in `recent` stays alive while this evaluation runs (a call in progress
+  // holds a plain pointer to it): each compiled fun once.
+  std::vector<std::shared_ptr<compiled_fun>> retired;
 };
 
 [[noreturn]] void raise_badmatch(const term& v) { eval_error(tuple_of(a_badmatch, v)); }
@@ -214,6 +248,46 @@ std::shared_ptr<compiled_fun> compiled_for(const process& self, const term& fun,
   return f;
 }
 
+// The compiled code and start bindings of the erl_eval closure `fun` (an erl_eval fun, not an
+// export fun), or nullptr when otpp cannot run it (a fun of a compiled BEAM module).
+const prepared_fun* prepare(ctx& c, const term& fun) {
+  const fun_value* key = &fun.fun_content();
+  for (const auto& r : c.recent)
+    if (r.code && &r.fun.fun_content() == key) return &r;
+  auto closure = decode_erl_eval_fun(*key);
+  if (!closure) return nullptr;
+  auto bs = bindings_list(closure->bindings);
+  prepared_fun p;
+  p.code = compiled_for(c.self, fun, *closure, bs);
+  // Captured bindings: both lists are in name order.
+  for (const auto& [name, value] : bs) {
+    for (const auto& [cname, slot] : p.code->captured) {
+      if (cname == name) {
+        p.captured.emplace_back(slot, value);
+        break;
+      }
+    }
+  }
+  p.fun = fun;
+  auto& slot = c.recent[c.next_recent++ % c.recent.size()];
+  if (slot.code && std::find(c.retired.begin(), c.retired.end(), slot.code) == c.retired.end())
+    c.retired.push_back(std::move(slot.code));
+  slot = std::move(p);
+  return &slot;
+}
+
+// A new frame for a call of `p` with its captured variables (and a named fun's own name) bound.
+void enter(const prepared_fun& p, frame& f) {
+  for (const auto& [slot, value] : p.captured) {
+    f.slots[slot] = value;
+    f.bound[slot] = 1;
+  }
+  if (p.code->self_slot) {
+    f.slots[*p.code->self_slot] = p.fun;
+    f.bound[*p.code->self_slot] = 1;
+  }
+}
+
 // ---- receive ------------------------------------------------------------------------------------
 
 bool match(ctx& c, const pat& p, const term& v, frame& f);
@@ -298,10 +372,7 @@ bool match(ctx& c, const pat& p, const term& v, frame& f) {
       for (std::size_t i = 0; i < k; ++i)
         if (!match(c, *p.kids[i], xs[i], f)) return false;
       if (p.tail->kind == pk::wild) return true;
-      term rest = xs.size() == k ? v.list_tail()
-                                 : term::list(std::vector<term>(xs.begin() + static_cast<std::ptrdiff_t>(k), xs.end()),
-                                              v.list_tail());
-      return match(c, *p.tail, rest, f);
+      return match(c, *p.tail, v.list_nthtail(k), f);
     }
     case pk::map: {
       if (!v.is_map()) return false;
@@ -529,15 +600,44 @@ struct deferred : otpp::detail::awaitable_base {
 // `co_await evaluate(c, n, f)`: a node that cannot suspend is evaluated in await_resume,
 // without a coroutine frame; one that can runs as a child task. (A `cond ? co_await a : b`
 // would be shorter, but g++ 12 destroys the temporaries of such a conditional too early.)
+//
+// A call of a fun whose operands cannot suspend (`F(N - 1)`, the commonest call) evaluates
+// them here and runs apply_fun as its child, without a coroutine frame of its own; in tail
+// position it hands the call to the running apply loop at once.
 struct evaluate : otpp::detail::awaitable_base {
   evaluate(ctx& c, const node& n, frame& f) : c_(c), n_(n), f_(f) {}
-  evaluate(evaluate&& o) noexcept : c_(o.c_), n_(o.n_), f_(o.f_), t_(std::move(o.t_)) { o.t_.reset(); }
-  bool await_ready() const noexcept { return !n_.suspends; }
+  evaluate(evaluate&& o) noexcept
+      : c_(o.c_), n_(o.n_), f_(o.f_), t_(std::move(o.t_)), fun_(std::move(o.fun_)), args_(std::move(o.args_)),
+        call_(o.call_), handed_(o.handed_) {
+    o.t_.reset();
+  }
+  bool await_ready() {
+    if (!n_.suspends) return true;
+    if (n_.kind != nk::call_fun || n_.a->suspends) return false;
+    for (const node* k : n_.kids)
+      if (k->suspends) return false;
+    fun_ = eval_sync(c_, *n_.a, f_);
+    args_.reserve(n_.kids.size());
+    for (const node* k : n_.kids) args_.push_back(eval_sync(c_, *k, f_));
+    if (n_.tail && fun_.is_fun() && !fun_.fun_content().is_export) {
+      c_.has_tail = true;
+      c_.tail_fun = std::move(fun_);
+      c_.tail_args = std::move(args_);
+      handed_ = true;
+      return true;
+    }
+    call_ = true;
+    return false;
+  }
   std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) {
-    t_.emplace(eval(c_, n_, f_));
+    t_.emplace(call_ ? apply_fun(c_, std::move(fun_), std::move(args_)) : eval(c_, n_, f_));
     return t_->await_suspend(h);
   }
-  term await_resume() { return t_ ? t_->await_resume() : eval_sync(c_, n_, f_); }
+  term await_resume() {
+    if (t_) return t_->await_resume();
+    if (handed_) return term();
+    return eval_sync(c_, n_, f_);
+  }
   ~evaluate() {
     if (t_) bury(std::move(*t_));
   }
@@ -547,6 +647,10 @@ struct evaluate : otpp::detail::awaitable_base {
   const node& n_;
   frame& f_;
   std::optional<task<term>> t_;
+  term fun_;
+  std::vector<term> args_;
+  bool call_ = false;    ///< a call whose operands are evaluated: apply_fun is the child
+  bool handed_ = false;  ///< a tail call handed to the apply loop
 };
 
 #define OTPP_EVAL(c, n, f) (co_await evaluate((c), (n), (f)))
@@ -874,6 +978,10 @@ task<term> eval_comprehension(ctx& c, const node& n, frame& f) {
     if (entering) {
       l.source = OTPP_EVAL(c, *qu.e, f);
       l.index = 0;
+      // A hint: as many elements out as the first generator gives (one allocation, not a
+      // doubling series of big ones).
+      if (n.kind == nk::lc && q == 0 && l.source.is_list())
+        out.reserve(l.source.list_elements().size());
       if (qu.what == qualifier::kind::list_gen && !l.source.is_list()) eval_error(tuple_of(a_bad_generator, l.source));
       if (qu.what == qualifier::kind::bin_gen && !l.source.is_bitstring()) eval_error(tuple_of(a_bad_generator, l.source));
     }
@@ -971,6 +1079,28 @@ task<term> eval(ctx& c, const node& n, frame& f) {
 
 // ---- calls ----------------------------------------------------------------------------------------
 
+// The clause of `code` whose patterns and guard accept `args` (its bindings made in `f`), or
+// nullptr.
+const clause_c* choose_clause(ctx& c, const compiled_fun& code, std::span<const term> args, frame& f) {
+  for (const auto& cl : code.clauses) {
+    std::size_t mark = c.trail.size();
+    bool ok = true;
+    for (std::size_t i = 0; i < args.size() && ok; ++i) ok = match(c, *cl.pats[i], args[i], f);
+    if (ok && guard_true(c, cl, f)) {
+      c.trail.resize(mark);
+      return &cl;
+    }
+    undo(c, f, mark);
+  }
+  return nullptr;
+}
+
+[[noreturn]] void raise_function_clause(std::span<const term> args) {
+  throw raised_error(a_function_clause,
+                     list_of(term::tuple({a_erl_eval, a_inside,
+                                          list_of(term::list(std::vector<term>(args.begin(), args.end()))), term()})));
+}
+
 // Runs an export-table function (or a core BIF) as interpreted code calls it.
 task<term> call_mfa(ctx& c, atom m, atom fn, std::vector<term> args) {
   if (m == atoms::erlang) {
@@ -1034,12 +1164,12 @@ task<term> run_calls(ctx& c, term fun, const module_code* module, std::uint32_t 
   // module).
   std::shared_ptr<const module_code> keep;
   for (;;) {
-    std::shared_ptr<compiled_fun> code;
+    const compiled_fun* code = nullptr;
     const module_code::function* mf = nullptr;
-    std::vector<std::pair<atom, term>> bs;
+    const prepared_fun* p = nullptr;
     if (module) {
       mf = &module->functions[index];
-      code = mf->code;
+      code = mf->code.get();
     } else {
       if (!fun.is_fun()) eval_error(tuple_of(a_badfun, fun));
       const fun_value& fv = fun.fun_content();
@@ -1047,23 +1177,15 @@ task<term> run_calls(ctx& c, term fun, const module_code* module, std::uint32_t 
         if (fv.arity != args.size()) eval_error(tuple_of(a_badarity, tuple_of(fun, term::list(args))));
         co_return co_await deferred(call_mfa(c, fv.module, fv.function, std::move(args)));
       }
-      auto closure = decode_erl_eval_fun(fv);
-      if (!closure) {
+      p = prepare(c, fun);
+      if (!p) {
         // A fun of a compiled BEAM module: its code is not here. BEAM raises undef for a fun
         // whose module is not loaded, with the frame {Fun, Args, []}.
         throw raised_error(atoms::undef, list_of(term::tuple({fun, term::list(args), term()})));
       }
       if (fv.arity != args.size()) eval_error(tuple_of(a_badarity, tuple_of(fun, term::list(args))));
-      bs = bindings_list(closure->bindings);
-      const void* key = closure->clauses.list_elements().data();
-      if (key == c.last_key && c.last_fun && c.last_fun->captured.size() == bs.size() &&
-          exact_equal(c.last_fun->local_handler, closure->local_handler)) {
-        code = c.last_fun;
-      } else {
-        code = compiled_for(c.self, fun, *closure, bs);
-        c.last_key = key;
-        c.last_fun = code;
-      }
+      // Alive until the evaluation ends, even if the cache entry is replaced meanwhile.
+      code = p->code.get();
       if (code->arity != args.size()) eval_error(tuple_of(a_badarity, tuple_of(fun, term::list(args))));
       if (code->in_module) {
         keep = code->module.lock();
@@ -1079,37 +1201,18 @@ task<term> run_calls(ctx& c, term fun, const module_code* module, std::uint32_t 
     }
 
     frame f(code->nslots);
-    // Captured bindings: both lists are in name order.
-    for (const auto& [name, value] : bs) {
-      for (const auto& [cname, slot] : code->captured) {
-        if (cname == name) {
-          f.slots[slot] = value;
-          f.bound[slot] = 1;
-          break;
-        }
-      }
-    }
-    if (code->self_slot) {
+    if (p) {
+      enter(*p, f);
+      p = nullptr;  // may be replaced by the calls below
+    } else if (code->self_slot) {
       f.slots[*code->self_slot] = fun;
       f.bound[*code->self_slot] = 1;
     }
-    const clause_c* chosen = nullptr;
-    for (const auto& cl : code->clauses) {
-      std::size_t mark = c.trail.size();
-      bool ok = true;
-      for (std::size_t i = 0; i < args.size() && ok; ++i) ok = match(c, *cl.pats[i], args[i], f);
-      if (ok && guard_true(c, cl, f)) {
-        c.trail.resize(mark);
-        chosen = &cl;
-        break;
-      }
-      undo(c, f, mark);
-    }
+    const clause_c* chosen = choose_clause(c, *code, args, f);
     if (!chosen) {
       --c.depth;
-      term where = mf ? term::tuple({module->name, mf->name, term::list(args), term()})
-                      : term::tuple({a_erl_eval, a_inside, list_of(term::list(args)), term()});
-      throw raised_error(a_function_clause, list_of(where));
+      if (!mf) raise_function_clause(args);
+      throw raised_error(a_function_clause, list_of(term::tuple({module->name, mf->name, term::list(args), term()})));
     }
     term r;
     std::exception_ptr failure;
@@ -1152,6 +1255,60 @@ task<term> apply_fun(ctx& c, term fun, std::vector<term> args) {
 }
 
 }  // namespace
+
+// ---- the synchronous fast path ------------------------------------------------------------------
+
+namespace detail {
+
+struct sync_fun {
+  term fun;
+  bool resolved = false;
+  bool usable = false;   ///< resolved: no clause body can suspend
+  prepared_fun p;
+  std::optional<ctx> c;  ///< made at the first call, for the process that calls
+};
+
+std::shared_ptr<sync_fun> prepare_sync(const term& fun, std::size_t arity) {
+  if (!fun.is_fun() || fun.fun_content().is_export || fun.fun_content().arity != arity) return nullptr;
+  auto closure = decode_erl_eval_fun(fun.fun_content());
+  // A fun made by a module's code runs while its module is held: the general path does that.
+  if (!closure || is_module_handler(closure->local_handler)) return nullptr;
+  auto out = std::make_shared<sync_fun>();
+  out->fun = fun;
+  return out;
+}
+
+bool sync_ready(process& self, sync_fun& s) {
+  if (s.resolved) return s.usable;
+  s.resolved = true;
+  try {
+    s.c.emplace(self);
+    const prepared_fun* p = prepare(*s.c, s.fun);
+    if (!p || p->code->arity != s.fun.fun_content().arity) return false;
+    for (const auto& cl : p->code->clauses)
+      if (cl.body->suspends) return false;
+    s.p = *p;
+    s.usable = true;
+  } catch (const std::exception&) {
+    // The general path raises the error when the fun is called.
+  }
+  return s.usable;
+}
+
+term call_sync(sync_fun& s, std::span<const term> args) {
+  ctx& c = *s.c;
+  const compiled_fun& code = *s.p.code;
+  frame f(code.nslots);
+  enter(s.p, f);
+  c.trail.clear();
+  const clause_c* chosen = choose_clause(c, code, args, f);
+  if (!chosen) raise_function_clause(args);
+  term r = eval_sync(c, *chosen->body, f);
+  c.trail.clear();
+  return r;
+}
+
+}  // namespace detail
 
 // ---- bindings ---------------------------------------------------------------------------------
 

@@ -2,8 +2,10 @@
 // fun through the table's erlang:apply/2.
 #include "otpp/code/fun_call.hpp"
 
+#include <array>
 #include <utility>
 
+#include "code/sync_call.hpp"
 #include "otpp/otp/services.hpp"
 
 namespace otpp::code {
@@ -52,6 +54,7 @@ fun_runner::fun_runner(const basic_process& self, term fun, std::size_t arity)
     // `fun erlang:'+'/2`): erlang:apply/2 runs both (and raises undef for the rest).
     entry_ = x.find(atoms::erlang, a_apply, 2);
     via_apply_ = true;
+    sync_ = detail::prepare_sync(fun_, arity_);
   }
 }
 
@@ -63,7 +66,8 @@ task<term> run_body(process& self, export_table::entry e, std::vector<term> args
 
 // Not a coroutine: a function entry's own task is handed back, so a call costs one coroutine
 // frame, not two. Errors are thrown here, inside the caller's co_await expression.
-task<term> fun_runner::operator()(process& self, std::vector<term> args) const {
+fun_call fun_runner::operator()(process& self, std::vector<term> args) const {
+  if (sync_ && detail::sync_ready(self, *sync_)) return fun_call(detail::call_sync(*sync_, args));
   if (!fun_.is_fun()) throw error_exception(tuple_of(a_badfun, fun_));
   if (bad_arity_) {
     term info = tuple_of(fun_, term::list(std::move(args)));
@@ -77,17 +81,22 @@ task<term> fun_runner::operator()(process& self, std::vector<term> args) const {
     apply_args.push_back(term::list(std::move(args)));
     args = std::move(apply_args);
   }
-  if (auto* fn = std::get_if<export_table::function_fn>(&entry_->fn)) return (*fn)(self, std::move(args));
-  return run_body(self, *entry_, std::move(args));
+  if (auto* fn = std::get_if<export_table::function_fn>(&entry_->fn)) return fun_call((*fn)(self, std::move(args)));
+  return fun_call(run_body(self, *entry_, std::move(args)));
 }
 
-task<term> fun_runner::operator()(process& self, term a) const {
+fun_call fun_runner::operator()(process& self, term a) const {
+  if (sync_ && detail::sync_ready(self, *sync_)) return fun_call(detail::call_sync(*sync_, std::span<const term>(&a, 1)));
   std::vector<term> args;
   args.push_back(std::move(a));
   return (*this)(self, std::move(args));
 }
 
-task<term> fun_runner::operator()(process& self, term a, term b) const {
+fun_call fun_runner::operator()(process& self, term a, term b) const {
+  if (sync_ && detail::sync_ready(self, *sync_)) {
+    std::array<term, 2> args{std::move(a), std::move(b)};
+    return fun_call(detail::call_sync(*sync_, args));
+  }
   std::vector<term> args;
   args.reserve(2);
   args.push_back(std::move(a));

@@ -64,13 +64,18 @@ struct tuple_object : heap_object {
 };
 static_assert(sizeof(tuple_object) % alignof(term) == 0);
 
-/// A non-empty list: `size` elements follow the header, then the tail (never a list).
+/// A non-empty list: `size` elements, then the tail (never a list). An owner holds its
+/// elements after the header; a slice (what is left after a list's first elements, so matching
+/// `[H | T]` does not copy T) shows the end of its owner's elements and keeps the owner alive.
 struct list_object : heap_object {
   std::uint32_t size;
   term tail;
-  list_object(std::uint32_t n, term t) noexcept : heap_object(object_type::list), size(n), tail(std::move(t)) {}
-  term* data() noexcept { return reinterpret_cast<term*>(this + 1); }
-  const term* data() const noexcept { return reinterpret_cast<const term*>(this + 1); }
+  term* cells;                    ///< this + 1 for an owner; inside `owner`'s cells for a slice
+  heap_object* owner = nullptr;   ///< a slice's owner (never itself a slice)
+  list_object(std::uint32_t n, term t) noexcept
+      : heap_object(object_type::list), size(n), tail(std::move(t)), cells(reinterpret_cast<term*>(this + 1)) {}
+  term* data() noexcept { return cells; }
+  const term* data() const noexcept { return cells; }
 };
 static_assert(sizeof(list_object) % alignof(term) == 0);
 
@@ -120,6 +125,9 @@ struct fun_object : heap_object {
 [[nodiscard]] term make_tuple(term* first, std::size_t n);
 /// A list from `n` (> 0) terms moved out of `first` and a tail that is not a non-empty list.
 [[nodiscard]] term make_list(term* first, std::size_t n, term tail);
+/// The list after the first `skip` elements of the non-empty list `l` (0 < skip < its size),
+/// sharing `l`'s elements.
+[[nodiscard]] term make_list_slice(const term& l, std::size_t skip);
 /// A map from `n` entries moved out of `first`; sorts and removes duplicates (later wins).
 [[nodiscard]] term make_map(std::pair<term, term>* first, std::size_t n);
 /// A binary with `n` uninitialised bytes the caller fills through `out` (before sharing it).

@@ -38,7 +38,11 @@ void destroy_one(heap_object* h) noexcept {
     }
     case object_type::list: {
       auto* l = static_cast<list_object*>(h);
-      std::destroy_n(l->data(), l->size);
+      if (l->owner != nullptr) {
+        l->owner->release();
+      } else {
+        std::destroy_n(l->data(), l->size);
+      }
       l->~list_object();
       break;
     }
@@ -631,6 +635,22 @@ term make_list(term* first, std::size_t n, term tail) {
   return heap_object::adopt(term::kind::list, l);
 }
 
+term make_list_slice(const term& l, std::size_t skip) {
+  const auto* from = as<list_object>(l);
+  std::size_t n = from->size - skip;
+  // A short rest is copied: it costs little and does not keep a long list alive.
+  if (n <= 4) {
+    std::array<term, 4> rest;
+    std::copy_n(from->data() + skip, n, rest.begin());
+    return make_list(rest.data(), n, from->tail);
+  }
+  auto* s = alloc_object<list_object>(0, static_cast<std::uint32_t>(n), from->tail);
+  s->cells = const_cast<term*>(from->data()) + skip;
+  s->owner = from->owner != nullptr ? from->owner : heap_object::of(l);
+  s->owner->retain();
+  return heap_object::adopt(term::kind::list, s);
+}
+
 term make_map(std::pair<term, term>* first, std::size_t n) {
   if (n > std::numeric_limits<std::uint32_t>::max()) throw std::length_error("map too large");
   auto less = [](const std::pair<term, term>& x, const std::pair<term, term>& y) {
@@ -913,6 +933,13 @@ std::span<const term> term::list_elements() const noexcept {
   if (kind_ != kind::list) return {};
   const auto* l = as<list_object>(*this);
   return {l->data(), l->size};
+}
+
+term term::list_nthtail(std::size_t n) const {
+  if (n == 0) return *this;
+  const auto* l = as<list_object>(*this);
+  if (n == l->size) return l->tail;
+  return make_list_slice(*this, n);
 }
 
 const term& term::list_tail() const noexcept {

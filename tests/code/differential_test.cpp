@@ -84,6 +84,22 @@ const std::vector<std::string>& cases() {
       "apply(erlang, element, [1, {a}]).", "nosuchlocal(1).", "erlang:nosuchbif(1).",
       "nosuchmod:f(1).", "fun(X) -> X end(7).",
       "F = fun(0, Acc) -> Acc; (N, Acc) -> F2 = N, {F2, Acc} end, F(0, done).",
+      // funs called from library code (each a plain C++ call when its body cannot suspend)
+      "lists:foldl(fun(X, {S, C}) -> {S + X, C + 1} end, {0, 0}, lists:seq(1, 1000)).",
+      "lists:map(fun(X) when X > 1 -> X * 2 end, [1, 2]).", "lists:map(fun({A}) -> A end, [{1}, 2]).",
+      "lists:foldl(fun(X, A) -> {ok, Y} = X, Y + A end, 0, [{ok, 1}, {error, 2}]).",
+      "Y = 3, lists:map(fun(X) -> X + Y end, [1, 2]).", "lists:foreach(fun(X) -> self() ! X end, [a, b]), "
+      "receive a -> receive b -> got end end.",
+      "lists:map(fun(X) -> throw(X) end, [t]).", "lists:filter(fun(X) -> X end, [true, 1]).",
+      // walking lists as [H | T] (the tail shares the list's cells)
+      "F = fun S([], A) -> A; S([H | T], A) -> S(T, A + H) end, F(lists:seq(1, 100000), 0).",
+      "[_, _ | T] = lists:seq(1, 10), {T, tl(T), lists:nthtail(3, T), T ++ [x], lists:reverse(T)}.",
+      "[_ | T] = [1, 2, 3, 4, 5, 6, 7 | improper], {T, tl(tl(T))}.",
+      "[_ | T] = lists:seq(1, 9), [_ | U] = T, {T < U, T == lists:seq(2, 9), length(U)}.",
+      // auto-imported functions of module erlang called without their module
+      "P = spawn(fun() -> ok end), is_pid(P).",
+      "is_process_alive(self()).", "R = make_ref(), is_reference(R).", "whereis(nosuch_name).",
+      "{P, M} = spawn_monitor(fun() -> exit(bye) end), receive {'DOWN', M, process, P, W} -> W end.",
       // comprehensions
       "[X * 2 || X <- [1, 2, 3]].", "[X || X <- [1, 2, 3, 4], X rem 2 == 0].",
       "[{X, Y} || X <- [1, 2], Y <- [a, b]].", "[X || {X, 1} <- [{a, 1}, {b, 2}, {c, 1}]].",

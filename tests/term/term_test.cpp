@@ -86,6 +86,34 @@ TEST(term_list, a_list_tail_that_is_a_list_is_flattened) {
   EXPECT_TRUE(outer.is_list());
 }
 
+TEST(term_list, nthtail_shares_the_elements_and_keeps_the_tail_and_term_order) {
+  std::vector<term> xs;
+  for (int i = 1; i <= 100; ++i) xs.push_back(i);
+  term l = term::list(xs, a("end"));
+  term rest = l.list_nthtail(10);
+  ASSERT_EQ(rest.list_elements().size(), 90u);
+  // The rest shows the list's own elements, not a copy.
+  EXPECT_EQ(rest.list_elements().data(), l.list_elements().data() + 10);
+  EXPECT_EQ(rest.list_elements()[0], term(11));
+  EXPECT_EQ(rest.list_tail(), a("end"));
+  EXPECT_FALSE(rest.is_proper_list());
+  // Equal to, ordered and hashed as the same list built afresh.
+  term fresh = term::list(std::vector<term>(xs.begin() + 10, xs.end()), a("end"));
+  EXPECT_EQ(rest, fresh);
+  EXPECT_EQ(rest.hash(), fresh.hash());
+  EXPECT_EQ(compare(rest, l), 1);  // [11, ...] > [1, ...]
+  // A slice of a slice, outliving the list it came from.
+  term deeper;
+  {
+    term owner = term::list(xs);
+    deeper = owner.list_nthtail(5).list_nthtail(90);
+  }
+  EXPECT_EQ(deeper, term::list({96, 97, 98, 99, 100}));
+  EXPECT_EQ(l.list_nthtail(0), l);
+  EXPECT_EQ(l.list_nthtail(100), a("end"));
+  EXPECT_EQ(l.list_nthtail(98), term::list({99, 100}, a("end")));
+}
+
 TEST(term_list, an_empty_element_list_with_a_tail_is_the_tail) {
   EXPECT_EQ(term::list({}, a("x")), a("x"));
   EXPECT_TRUE(term::list(std::vector<term>{}).is_nil());

@@ -7,6 +7,8 @@
 //   for (const auto& x : xs) out.push_back(co_await f(self, x));
 #pragma once
 
+#include <coroutine>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -15,6 +17,25 @@
 #include "otpp/term/term.hpp"
 
 namespace otpp::code {
+
+namespace detail {
+struct sync_fun;
+}
+
+/// What a fun_runner call returns, to `co_await`: the value at once when the fun ran
+/// synchronously (an interpreted fun whose body cannot suspend), else the call's task.
+class fun_call : public otpp::detail::awaitable_base {
+ public:
+  explicit fun_call(task<term> t) : task_(std::move(t)) {}
+  explicit fun_call(term value) : value_(std::move(value)) {}
+  [[nodiscard]] bool await_ready() const noexcept { return !task_; }
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) { return task_->await_suspend(h); }
+  term await_resume() { return task_ ? task_->await_resume() : std::move(value_); }
+
+ private:
+  std::optional<task<term>> task_;
+  term value_;
+};
 
 /// The export table of the node `self` runs on. Throws error_exception(undef) when the
 /// runtime has no node services.
@@ -28,10 +49,10 @@ class fun_runner {
  public:
   fun_runner(const basic_process& self, term fun, std::size_t arity);
   /// Calls the fun with `args` (exactly `arity` of them) in `self`.
-  [[nodiscard]] task<term> operator()(process& self, std::vector<term> args) const;
+  [[nodiscard]] fun_call operator()(process& self, std::vector<term> args) const;
   /// The same for one or two arguments (no braced list inside `co_await`: g++ 12 miscompiles it).
-  [[nodiscard]] task<term> operator()(process& self, term a) const;
-  [[nodiscard]] task<term> operator()(process& self, term a, term b) const;
+  [[nodiscard]] fun_call operator()(process& self, term a) const;
+  [[nodiscard]] fun_call operator()(process& self, term a, term b) const;
   [[nodiscard]] const term& fun() const noexcept { return fun_; }
 
  private:
@@ -40,6 +61,7 @@ class fun_runner {
   bool bad_arity_ = false;
   std::optional<export_table::entry> entry_;  ///< the function, or erlang:apply/2
   bool via_apply_ = false;
+  std::shared_ptr<detail::sync_fun> sync_;  ///< an interpreted fun that runs synchronously
 };
 
 /// `Fun(Args...)` once: as fun_runner(self, fun, args.size())(self, args).

@@ -214,6 +214,10 @@ class term {
   [[nodiscard]] std::span<const term> list_elements() const noexcept;
   /// The tail after the elements: [] for a proper list (precondition: is_list()).
   [[nodiscard]] const term& list_tail() const noexcept;
+  /// What follows the first `n` elements, as `lists:nthtail/2` (precondition: is_list(),
+  /// n <= list_elements().size()): shares this list's elements, so walking a list as
+  /// `[H | T]` costs no copies.
+  [[nodiscard]] term list_nthtail(std::size_t n) const;
 
   /// Map entries sorted by key in map key order (precondition: is_map()).
   [[nodiscard]] std::span<const std::pair<term, term>> map_entries() const noexcept;

@@ -399,9 +399,7 @@ void add_erlang(export_table& x) {
   });
   x.add("erlang", "tl", [](term l) {
     if (!l.is_list() || l.is_nil()) badarg();
-    auto xs = l.list_elements();
-    if (xs.size() == 1) return l.list_tail();
-    return term::list(std::vector<term>(xs.begin() + 1, xs.end()), l.list_tail());
+    return l.list_nthtail(1);
   });
 
   // ---- numbers and order ---------------------------------------------------------------------

@@ -338,8 +338,7 @@ void add_lists(export_table& x) {
     if (i == 0) return l;
     if (!l.is_list() || i < 0 || static_cast<std::size_t>(i) > l.list_elements().size())
       function_clause();
-    auto xs = l.list_elements();
-    return term::list(std::vector<term>(xs.begin() + i, xs.end()), l.list_tail());
+    return l.list_nthtail(static_cast<std::size_t>(i));
   });
   x.add("lists", "last", [](term l) {
     auto xs = proper(l);
