@@ -8,6 +8,7 @@
 
 #include "otpp/otp/crash_report.hpp"
 #include "otpp/otp/gen.hpp"
+#include "otpp/otp/global.hpp"
 #include "otpp/otp/io.hpp"
 #include "otpp/otp/io_format.hpp"
 #include "otpp/otp/logger.hpp"
@@ -277,6 +278,7 @@ node_services::node_services(runtime& rt, dist::engine* engine, export_table& ex
     rt.register_name(atoms::rex, *rex_);
   }
   rt.set_upper_layer(this);
+  if (options.global && engine_ && !rt.whereis(atom("global_name_server"))) global_ = global::start(*this);
   rt.set_crash_reporter(report_crash);
   rt.set_spawn_hook([this](const remote_spawn_request& r) { return spawn_body_for(r); });
   for (const auto& name : options.task_supervisors) start_task_supervisor(atom(name));
@@ -287,6 +289,7 @@ node_services::~node_services() {
   if (rt_.upper_layer() == this) rt_.set_upper_layer(nullptr);
   // rex and the task supervisors look functions up in the export table, which may go next.
   if (rex_) rt_.exit(*rex_, atoms::kill);
+  if (global_) rt_.exit(*global_, atoms::kill);
   if (logger_) rt_.exit(*logger_, atoms::kill);
   std::lock_guard lock(mu_);
   for (const pid& p : supervisors_) rt_.exit(p, atoms::kill);
