@@ -12,6 +12,7 @@
 #include "otpp/otp/io.hpp"
 #include "otpp/otp/io_format.hpp"
 #include "otpp/otp/logger.hpp"
+#include "otpp/otp/pg.hpp"
 #include "otpp/otp/rpc.hpp"
 #include "otpp/otp/task_supervisor.hpp"
 #include "otpp/term/node_numbers.hpp"
@@ -279,6 +280,7 @@ node_services::node_services(runtime& rt, dist::engine* engine, export_table& ex
   }
   rt.set_upper_layer(this);
   if (options.global && engine_ && !rt.whereis(atom("global_name_server"))) global_ = global::start(*this);
+  if (options.pg && engine_) pg_ = pg::start_scope(*this, pg::default_scope);
   rt.set_crash_reporter(report_crash);
   rt.set_spawn_hook([this](const remote_spawn_request& r) { return spawn_body_for(r); });
   for (const auto& name : options.task_supervisors) start_task_supervisor(atom(name));
@@ -290,6 +292,7 @@ node_services::~node_services() {
   // rex and the task supervisors look functions up in the export table, which may go next.
   if (rex_) rt_.exit(*rex_, atoms::kill);
   if (global_) rt_.exit(*global_, atoms::kill);
+  if (pg_) rt_.exit(*pg_, atoms::kill);
   if (logger_) rt_.exit(*logger_, atoms::kill);
   std::lock_guard lock(mu_);
   for (const pid& p : supervisors_) rt_.exit(p, atoms::kill);

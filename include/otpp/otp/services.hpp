@@ -41,6 +41,8 @@ struct services_options {
   bool logger = true;
   /// Start `global_name_server` (otp/global.hpp) when the node is distributed.
   bool global = true;
+  /// Start the default pg scope `pg` (otp/pg.hpp) when the node is distributed.
+  bool pg = true;
   /// Task supervisors to start, by registered name (`Elixir.Chat.TaskSupervisor`).
   std::vector<std::string> task_supervisors;
 };
@@ -103,6 +105,7 @@ class node_services {
   pid io_server_;
   std::optional<pid> rex_;
   std::optional<pid> global_;
+  std::optional<pid> pg_;
   std::optional<pid> logger_;
   std::mutex mu_;
   std::vector<pid> supervisors_;
