@@ -10,6 +10,7 @@
 #include "otpp/otp/gen.hpp"
 #include "otpp/otp/global.hpp"
 #include "otpp/otp/io.hpp"
+#include "otpp/otp/introspection.hpp"
 #include "otpp/otp/io_format.hpp"
 #include "otpp/otp/logger.hpp"
 #include "otpp/otp/pg.hpp"
@@ -165,6 +166,7 @@ void add_builtins(export_table& x) {
   auto add_if_missing = [&](std::string_view m, std::string_view f, std::size_t arity, auto fn) {
     if (!x.find(atom(m), atom(f), arity)) x.add(m, f, std::move(fn));
   };
+  add_introspection(x);
   add_if_missing("erlang", "node", 0,
                  [](process& self) -> task<term> { co_return self.rt().node(); });
   add_if_missing("erlang", "self", 0, [](process& self) -> task<term> { co_return self.self(); });
