@@ -3,7 +3,7 @@
 # lines, beside Erlang/OTP's, CAF's and the loopback TCP limit in the same run where a reference
 # exists, with ratio lines (ratio.<area>.<metric> = otpp / beam, caf_ratio.* = otpp / caf,
 # limit_ratio.* = otpp / loopback TCP).
-# Usage: bench/run.sh [term|local|remote|rpc|all]
+# Usage: bench/run.sh [term|local|remote|rpc|cluster|all]
 #   term: otpp_term_bench, and the same term mix through term_to_binary/binary_to_term in erl;
 #         both count rates per CPU-second, so a shared machine's load does not skew the ratio.
 #   other areas: build-bench/bin/otpp_<area>_bench when bench/<area>_bench.cpp exists, and
@@ -18,8 +18,8 @@ caf_ref=$root/bench/reference/caf/run.sh
 limit_ref=$root/bench/reference/limit/run.sh
 
 case $what in
-  term|local|remote|rpc|all) ;;
-  *) echo "usage: bench/run.sh [term|local|remote|rpc|all]" >&2; exit 2 ;;
+  term|local|remote|rpc|cluster|all) ;;
+  *) echo "usage: bench/run.sh [term|local|remote|rpc|cluster|all]" >&2; exit 2 ;;
 esac
 
 work=$(mktemp -d)
@@ -177,11 +177,11 @@ run_area() {
   if [[ $area == remote ]]; then
     "$build/bin/otpp_remote_bench" --peer erl | tee "$work/otpp_to_erl.txt" || true
   fi
-  # (rpc_bench runs its erl pair itself and prints its own ratio lines.)
+  # (rpc_bench and cluster_bench run their erl pairs themselves and print their own ratio lines.)
   if ((${#refs[@]} > 1)); then ratios "${refs[@]}"; fi
 }
 
-for area in term local remote rpc; do
+for area in term local remote rpc cluster; do
   if [[ $what == all || $what == "$area" ]]; then
     if [[ $area == term ]]; then run_term; else run_area "$area"; fi
   fi

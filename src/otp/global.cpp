@@ -142,13 +142,35 @@ std::vector<atom> atoms_of(const term& list) {
 
 // ---- calls to the servers of several nodes (gen_server:multi_call) -------------------------
 
+// As gen_server:multi_call/3: the request goes to every node's server at once, then the replies
+// are collected; a node whose server is down or unreachable gives no reply.
 task<std::vector<std::pair<atom, term>>> multi_call(process& self, std::vector<atom> nodes, term req) {
-  std::vector<std::pair<atom, term>> replies;
+  struct pending {
+    atom node;
+    reference mon;
+    reference alias;
+    term tag;
+  };
+  std::vector<pending> out;
   atom local = self.rt().node();
   for (atom n : nodes) {
-    gen::destination to = n == local ? gen::destination(a_gns) : gen::destination(a_gns, n);
-    gen::call_result r = co_await gen::call(self, to, req, call_timeout);
-    if (r.ok()) replies.emplace_back(n, *r.reply);
+    reference mon = n == local ? self.monitor(a_gns) : self.monitor(a_gns, n);
+    reference al = self.alias();
+    term tag = term::list({atoms::alias}, term(al));
+    term call = term::tuple({atoms::gen_call, tuple_of(self.self(), tag), req});
+    if (n == local) (void)self.send(a_gns, std::move(call));
+    else self.send(a_gns, n, std::move(call));
+    out.push_back(pending{n, mon, al, tag});
+  }
+  std::vector<std::pair<atom, term>> replies;
+  for (auto& p : out) {
+    auto r = co_await self.receive(
+        on(p.tag, _) >> [](term reply) { return std::optional<term>(reply); },
+        on(atoms::DOWN, p.mon, ignore, ignore, ignore) >> [] { return std::optional<term>(); },
+        after(call_timeout, [] { return std::optional<term>(); }));
+    self.unalias(p.alias);
+    self.demonitor(p.mon, true);
+    if (r) replies.emplace_back(p.node, *r);
   }
   co_return replies;
 }
@@ -211,8 +233,12 @@ task<term> trans_all_known(process& self, registry& reg, term op) {
     nodes = known;
     nodes.insert(nodes.begin(), local);
     std::vector<atom> boss{boss_of(nodes)};
+    // The boss first (so concurrent registrars queue there), then the others at once.
+    std::vector<atom> others;
+    for (atom n : nodes)
+      if (n != boss[0]) others.push_back(n);
     if (co_await set_lock_on_nodes(self, reg, id, boss)) {
-      if (co_await set_lock_on_nodes(self, reg, id, nodes)) {
+      if (co_await set_lock_on_nodes(self, reg, id, others)) {
         std::vector<atom> now = reg.known_nodes();
         bool grown = std::any_of(now.begin(), now.end(), [&](atom n) {
           return std::find(known.begin(), known.end(), n) == known.end();
