@@ -237,6 +237,28 @@ void add_introspection(export_table& x) {
                  [](process& self, term key) -> task<term> { co_return system_info(self, key); });
   add_if_missing("erlang", "nodes", 1,
                  [](process& self, term which) -> task<term> { co_return nodes_of(self, which); });
+  // Node monitoring as net_kernel offers it, for the calling process.
+  add_if_missing("net_kernel", "monitor_nodes", 1, [](process& self, term flag) -> task<term> {
+    auto* s = services_of(self.rt());
+    if (!flag.is_atom(atoms::true_) && !flag.is_atom(atoms::false_)) co_return atoms::error;
+    if (s && s->engine()) s->engine()->monitor_nodes(self.self(), flag.is_atom(atoms::true_));
+    co_return atoms::ok;
+  });
+  add_if_missing("net_kernel", "monitor_nodes", 2, [](process& self, term flag, term opts) -> task<term> {
+    auto* s = services_of(self.rt());
+    auto o = dist::engine::parse_monitor_nodes_options(opts);
+    if (!o || (!flag.is_atom(atoms::true_) && !flag.is_atom(atoms::false_))) co_return atoms::error;
+    if (s && s->engine()) s->engine()->monitor_nodes(self.self(), flag.is_atom(atoms::true_), *o);
+    co_return atoms::ok;
+  });
+  auto disconnect = [](process& self, term node) -> task<term> {
+    if (!node.is_atom()) badarg();
+    auto* s = services_of(self.rt());
+    bool was = s && s->engine() && s->engine()->disconnect(node.atom_value());
+    co_return term::boolean(was);
+  };
+  add_if_missing("erlang", "disconnect_node", 1, disconnect);
+  add_if_missing("net_kernel", "disconnect", 1, disconnect);
   add_if_missing("erlang", "memory", 0, [](process& self) -> task<term> {
     std::size_t procs = co_await processes_bytes(self);
     std::size_t total = std::max(resident_bytes(), procs);

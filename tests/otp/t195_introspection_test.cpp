@@ -5,6 +5,7 @@
 
 #include "otp_fixture.hpp"
 #include "otpp/runtime/scoped_process.hpp"
+#include "otpp/term/print.hpp"
 
 namespace {
 
@@ -89,13 +90,31 @@ TEST_F(introspection_from_erl, a_hidden_node_pings_and_is_listed_as_hidden_only)
                                                 .epmd_port = epmd->port(),
                                                 .extra_args = {"-hidden"}});
   ASSERT_TRUE(hidden.ready());
+  // Two subscribers: the default one hears of visible nodes only.
+  scoped_process visible_only(kate->rt()), every_type(kate->rt());
+  kate->engine()->monitor_nodes(visible_only.self(), true);
+  auto opts = dist::engine::parse_monitor_nodes_options(
+      list_of(atom("nodedown_reason"), tuple_of(atom("node_type"), atom("all"))));
+  ASSERT_TRUE(opts);
+  kate->engine()->monitor_nodes(every_type.self(), true, *opts);
   ASSERT_EQ(hidden.eval("net_adm:ping(" + erl_atom(kate->name().name()) + ")."), "pong");
+  auto up = every_type.receive_for(5s);
+  ASSERT_TRUE(up);
+  EXPECT_EQ(to_string(*up), "{nodeup," + hidden.node() + ",[{node_type,hidden}]}");
   EXPECT_EQ(hidden.eval("nodes()."), "[]");
   EXPECT_EQ(hidden.eval("lists:member(" + erl_atom(kate->name().name()) + ", nodes(hidden))."), "true");
   std::string h = hidden.node();
   EXPECT_EQ(erl->eval("lists:member('" + h + "', rpc:call(K, erlang, nodes, [hidden]))."), "true");
   EXPECT_EQ(erl->eval("lists:member('" + h + "', rpc:call(K, erlang, nodes, []))."), "false");
   EXPECT_EQ(erl->eval("lists:member('" + h + "', rpc:call(K, erlang, nodes, [known]))."), "true");
+  // disconnect_node over rpc, and the reason the subscriber hears.
+  EXPECT_EQ(erl->eval("rpc:call(K, erlang, disconnect_node, ['" + h + "'])."), "true");
+  auto down = every_type.receive_for(5s);
+  ASSERT_TRUE(down);
+  EXPECT_EQ(to_string(*down), "{nodedown," + h + ",[{node_type,hidden},{nodedown_reason,disconnect}]}");
+  EXPECT_FALSE(visible_only.receive_for(200ms));
+  kate->engine()->monitor_nodes(visible_only.self(), false);
+  kate->engine()->monitor_nodes(every_type.self(), false, *opts);
 }
 
 }  // namespace
