@@ -3,7 +3,7 @@
 # lines, beside Erlang/OTP's, CAF's and the loopback TCP limit in the same run where a reference
 # exists, with ratio lines (ratio.<area>.<metric> = otpp / beam, caf_ratio.* = otpp / caf,
 # limit_ratio.* = otpp / loopback TCP).
-# Usage: bench/run.sh [term|local|remote|rpc|gen|tls|eval|all]
+# Usage: bench/run.sh [term|local|remote|rpc|gen|tls|eval|cluster|all]
 #   gen: otpp_gen_bench (gen_server calls, local and remote), three runs, medians, beside the
 #        beam.gen.* lines of the reference's local and remote runs.
 #   term: otpp_term_bench, and the same term mix through term_to_binary/binary_to_term in erl;
@@ -23,8 +23,8 @@ caf_ref=$root/bench/reference/caf/run.sh
 limit_ref=$root/bench/reference/limit/run.sh
 
 case $what in
-  term|local|remote|rpc|gen|tls|eval|all) ;;
-  *) echo "usage: bench/run.sh [term|local|remote|rpc|gen|tls|eval|all]" >&2; exit 2 ;;
+  term|local|remote|rpc|gen|tls|eval|cluster|all) ;;
+  *) echo "usage: bench/run.sh [term|local|remote|rpc|gen|tls|eval|cluster|all]" >&2; exit 2 ;;
 esac
 
 work=$(mktemp -d)
@@ -208,7 +208,7 @@ run_area() {
   if [[ $area == remote ]]; then
     "$build/bin/otpp_remote_bench" --peer erl | tee "$work/otpp_to_erl.txt" || true
   fi
-  # (rpc_bench runs its erl pair itself and prints its own ratio lines.)
+  # (rpc_bench and cluster_bench run their erl pairs themselves and print their own ratio lines.)
   if ((${#refs[@]} > 1)); then ratios "${refs[@]}"; fi
 }
 
@@ -238,7 +238,7 @@ run_gen() {
   fi
 }
 
-for area in term local remote rpc gen tls eval; do
+for area in term local remote rpc gen tls eval cluster; do
   if [[ $what == all || $what == "$area" ]]; then
     case $area in
       term) run_term ;;

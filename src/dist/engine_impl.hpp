@@ -187,7 +187,11 @@ struct engine::impl {
     std::shared_ptr<asio::steady_timer> timer;
   };
   std::map<ref_key, pending_ping> pings;
-  std::vector<pid> node_subscribers;  // monitor_nodes(true)
+  struct node_subscriber {
+    pid watcher;
+    monitor_nodes_options options;
+  };
+  std::vector<node_subscriber> node_subscribers;  // monitor_nodes(true[, Options])
 
   explicit impl(engine& e) : self(e), peer_atoms(e.options_.max_peer_atoms) {}
 

@@ -58,8 +58,36 @@ void engine::impl::fail_peer(const std::shared_ptr<peer>& p, const std::string& 
 }
 
 void engine::impl::notify_node(atom node, bool up, const term& reason) {
-  if (sink)
-    for (auto& w : node_subscribers) sink->deliver(w, tuple_of(up ? atoms::nodeup : atoms::nodedown, node));
+  if (sink && !node_subscribers.empty()) {
+    bool hidden = false;
+    if (auto p = find_peer(node)) {
+      std::lock_guard lock(p->mu);
+      hidden = p->hidden;
+    }
+    static const atom a_node_type("node_type"), a_nodedown_reason("nodedown_reason"),
+        a_visible("visible"), a_hidden("hidden");
+    atom what = up ? atoms::nodeup : atoms::nodedown;
+    for (auto& s : node_subscribers) {
+      using types = monitor_nodes_options::types;
+      const auto& o = s.options;
+      if ((o.node_type == types::visible && hidden) || (o.node_type == types::hidden && !hidden)) continue;
+      if (!o.with_info) {
+        sink->deliver(s.watcher, tuple_of(what, node));
+        continue;
+      }
+      std::vector<term> info;
+      // As erts builds it: node_type, then nodedown_reason.
+      if (o.node_type_info) info.push_back(tuple_of(a_node_type, hidden ? a_hidden : a_visible));
+      if (!up && o.nodedown_reason) info.push_back(tuple_of(a_nodedown_reason, reason));
+      if (o.info_map) {
+        std::vector<std::pair<term, term>> entries;
+        for (auto& kv : info) entries.emplace_back(kv[0], kv[1]);
+        sink->deliver(s.watcher, tuple_of(what, node, term::map(std::move(entries))));
+      } else {
+        sink->deliver(s.watcher, tuple_of(what, node, term::list(std::move(info))));
+      }
+    }
+  }
   std::vector<std::function<void(const node_event&)>> obs;
   {
     std::lock_guard lock(callbacks_mu);
@@ -134,14 +162,58 @@ void engine::monitor_node(const pid& watcher, atom node, bool on) {
   });
 }
 
-void engine::monitor_nodes(const pid& watcher, bool on) {
+void engine::monitor_nodes(const pid& watcher, bool on) { monitor_nodes(watcher, on, {}); }
+
+void engine::monitor_nodes(const pid& watcher, bool on, monitor_nodes_options options) {
   auto& m = *impl_;
-  asio::post(m.io, [&m, watcher, on] {
+  asio::post(m.io, [&m, watcher, on, options] {
     auto& v = m.node_subscribers;
-    auto it = std::find(v.begin(), v.end(), watcher);
-    if (on && it == v.end()) v.push_back(watcher);
+    auto same = [&](const impl::node_subscriber& s) {
+      const auto& o = s.options;
+      return s.watcher == watcher && o.node_type == options.node_type &&
+             o.nodedown_reason == options.nodedown_reason && o.with_info == options.with_info &&
+             o.node_type_info == options.node_type_info && o.info_map == options.info_map;
+    };
+    auto it = std::find_if(v.begin(), v.end(), same);
+    if (on && it == v.end()) v.push_back({watcher, options});
     if (!on && it != v.end()) v.erase(it);
   });
+}
+
+std::optional<monitor_nodes_options> engine::parse_monitor_nodes_options(const term& options) {
+  static const atom a_node_type("node_type"), a_nodedown_reason("nodedown_reason"), a_visible("visible"),
+      a_hidden("hidden"), a_all("all"), a_connection_id("connection_id");
+  monitor_nodes_options o;
+  o.with_info = true;
+  auto one = [&](const term& key, const term& value) {
+    if (key.is_atom(a_nodedown_reason)) {
+      o.nodedown_reason = value.is_atom(atoms::true_);
+      return value.is_atom(atoms::true_) || value.is_atom(atoms::false_);
+    }
+    if (key.is_atom(a_connection_id)) return true;  // accepted; otpp numbers no connections
+    if (!key.is_atom(a_node_type) || !value.is_atom()) return false;
+    o.node_type_info = true;
+    if (value.is_atom(a_visible)) o.node_type = monitor_nodes_options::types::visible;
+    else if (value.is_atom(a_hidden)) o.node_type = monitor_nodes_options::types::hidden;
+    else if (value.is_atom(a_all)) o.node_type = monitor_nodes_options::types::all;
+    else return false;
+    return true;
+  };
+  if (options.is_map()) {
+    o.info_map = true;
+    for (auto& [k, v] : options.map_entries())
+      if (!one(k, v)) return std::nullopt;
+    return o;
+  }
+  if (!options.is_proper_list()) return std::nullopt;
+  if (options.is_nil()) o.with_info = false;  // monitor_nodes(true, []) is monitor_nodes(true)
+  for (const term& item : options.list_elements()) {
+    bool ok = item.is_atom(a_nodedown_reason) ? one(item, atoms::true_)
+              : item.is_tuple() && item.tuple_size() == 2 ? one(item[0], item[1])
+                                                          : false;
+    if (!ok) return std::nullopt;
+  }
+  return o;
 }
 
 std::uint64_t engine::on_node_event(std::function<void(const node_event&)> observer) {

@@ -8,9 +8,12 @@
 
 #include "otpp/otp/crash_report.hpp"
 #include "otpp/otp/gen.hpp"
+#include "otpp/otp/global.hpp"
 #include "otpp/otp/io.hpp"
+#include "otpp/otp/introspection.hpp"
 #include "otpp/otp/io_format.hpp"
 #include "otpp/otp/logger.hpp"
+#include "otpp/otp/pg.hpp"
 #include "otpp/otp/rpc.hpp"
 #include "otpp/otp/task_supervisor.hpp"
 #include "otpp/term/node_numbers.hpp"
@@ -163,6 +166,7 @@ void add_builtins(export_table& x) {
   auto add_if_missing = [&](std::string_view m, std::string_view f, std::size_t arity, auto fn) {
     if (!x.find(atom(m), atom(f), arity)) x.add(m, f, std::move(fn));
   };
+  add_introspection(x);
   add_if_missing("erlang", "node", 0,
                  [](process& self) -> task<term> { co_return self.rt().node(); });
   add_if_missing("erlang", "self", 0, [](process& self) -> task<term> { co_return self.self(); });
@@ -277,6 +281,8 @@ node_services::node_services(runtime& rt, dist::engine* engine, export_table& ex
     rt.register_name(atoms::rex, *rex_);
   }
   rt.set_upper_layer(this);
+  if (options.global && engine_ && !rt.whereis(atom("global_name_server"))) global_ = global::start(*this);
+  if (options.pg && engine_) pg_ = pg::start_scope(*this, pg::default_scope);
   rt.set_crash_reporter(report_crash);
   rt.set_spawn_hook([this](const remote_spawn_request& r) { return spawn_body_for(r); });
   for (const auto& name : options.task_supervisors) start_task_supervisor(atom(name));
@@ -287,6 +293,8 @@ node_services::~node_services() {
   if (rt_.upper_layer() == this) rt_.set_upper_layer(nullptr);
   // rex and the task supervisors look functions up in the export table, which may go next.
   if (rex_) rt_.exit(*rex_, atoms::kill);
+  if (global_) rt_.exit(*global_, atoms::kill);
+  if (pg_) rt_.exit(*pg_, atoms::kill);
   if (logger_) rt_.exit(*logger_, atoms::kill);
   std::lock_guard lock(mu_);
   for (const pid& p : supervisors_) rt_.exit(p, atoms::kill);

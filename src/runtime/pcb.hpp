@@ -107,9 +107,11 @@ struct group_leader_node : mail_node {
 };
 
 struct info_node : mail_node {
-  info_node(const pid& to, const reference& t) noexcept : mail_node(signal_kind::info_request), reply_to(to), tag(t) {}
+  info_node(const pid& to, const reference& t, bool m) noexcept
+      : mail_node(signal_kind::info_request), reply_to(to), tag(t), messages(m) {}
   pid reply_to;
   reference tag;
+  bool messages;  ///< include the queued messages
 };
 
 struct timeout_node : mail_node {

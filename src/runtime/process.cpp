@@ -167,6 +167,11 @@ void answer_info(pcb* p, const info_node& req) {
     for (const auto& [ref, w] : p->ext->monitored_by) info.monitored_by.push_back(w.watcher);
   }
   info.registered_name = rt.name_of(rt.pid_of(p));
+  if (req.messages) {
+    info.messages.emplace();
+    for (mail_node* n = p->queue_head; n; n = n->next)
+      if (n->kind == signal_kind::message) info.messages->push_back(static_cast<message_node*>(n)->msg);
+  }
   rt.send_message(p, req.reply_to, tuple_of(req.tag, info.to_term()));
 }
 
@@ -504,9 +509,10 @@ void destroy_unrun(pcb* p) {
   die_from_signal(p);
 }
 
-void request_info(runtime_impl& rt, const pid& target, const pid& reply_to, const reference& tag) {
+void request_info(runtime_impl& rt, const pid& target, const pid& reply_to, const reference& tag,
+                  bool messages) {
   if (rt.classify(target) == runtime_impl::where::local) {
-    rt.signal(target, new info_node(reply_to, tag));
+    rt.signal(target, new info_node(reply_to, tag, messages));
   } else {
     rt.send_message(nullptr, reply_to, tuple_of(tag, atoms::undefined));
   }

@@ -106,6 +106,10 @@ const atom& a_reductions() {
   static const atom a("reductions");
   return a;
 }
+const atom& a_messages() {
+  static const atom a("messages");
+  return a;
+}
 const atom& a_registered_name() {
   static const atom a("registered_name");
   return a;
@@ -128,6 +132,7 @@ term process_info::to_term() const {
   items.push_back(tuple_of(atoms::group_leader, group_leader));
   items.push_back(tuple_of(a_memory(), static_cast<long long>(memory)));
   items.push_back(tuple_of(a_reductions(), static_cast<long long>(reductions)));
+  if (messages) items.push_back(tuple_of(a_messages(), term::list(*messages)));
   return term::list(std::move(items));
 }
 
@@ -163,6 +168,8 @@ std::optional<process_info> process_info::from_term(const term& t) {
       info.reductions = std::uint64_t(*v.to_int64());
     } else if (key == a_registered_name() && v.is_atom()) {
       info.registered_name = v.atom_value();
+    } else if (key == a_messages() && v.is_proper_list()) {
+      info.messages.emplace(v.list_elements().begin(), v.list_elements().end());
     }
   }
   if (!saw_status) return std::nullopt;

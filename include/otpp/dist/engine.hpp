@@ -76,6 +76,22 @@ struct engine_options {
   std::function<void(std::string_view)> log;
 };
 
+/// What `net_kernel:monitor_nodes(true, Options)` asks for.
+struct monitor_nodes_options {
+  enum class types : std::uint8_t { visible, hidden, all };
+  /// `{node_type, visible | hidden | all}`: which nodes are reported (visible by default).
+  types node_type = types::visible;
+  /// `nodedown_reason`: nodedown messages carry `{nodedown_reason, Reason}`.
+  bool nodedown_reason = false;
+  /// Messages are `{nodeup, N, InfoList}` / `{nodedown, N, InfoList}` (any option given, even
+  /// an empty map); else `{nodeup, N}` / `{nodedown, N}`.
+  bool with_info = false;
+  /// `{node_type, T}` in InfoList (when node_type was an option).
+  bool node_type_info = false;
+  /// The options came as a map: InfoList is a map too (`#{node_type => visible}`).
+  bool info_map = false;
+};
+
 /// A node going up or down, for C++ observers.
 struct node_event {
   atom node;
@@ -132,8 +148,15 @@ class engine final : public distribution {
   /// `monitor_node(Node, true)` for local process `watcher`: one `{nodedown, Node}` message
   /// when the connection goes (at once if it cannot be made). `false` removes one.
   void monitor_node(const pid& watcher, atom node, bool on);
-  /// `net_kernel:monitor_nodes(true)`: `{nodeup, N}` / `{nodedown, N}` for every node.
+  /// `net_kernel:monitor_nodes(true)`: `{nodeup, N}` / `{nodedown, N}` for every visible node;
+  /// `false` removes the subscription.
   void monitor_nodes(const pid& watcher, bool on);
+  /// `net_kernel:monitor_nodes(true, Options)`: one subscription per watcher and options, as
+  /// net_kernel keeps them.
+  void monitor_nodes(const pid& watcher, bool on, monitor_nodes_options options);
+  /// Reads net_kernel's option list (`[nodedown_reason, {node_type, all}]`) or map; nullopt
+  /// for a malformed one (net_kernel answers `error`).
+  [[nodiscard]] static std::optional<monitor_nodes_options> parse_monitor_nodes_options(const term& options);
   /// C++ observer of node events, run on the I/O thread; returns an id for removal.
   std::uint64_t on_node_event(std::function<void(const node_event&)> observer);
   void remove_node_observer(std::uint64_t id);

@@ -39,6 +39,10 @@ struct services_options {
   /// Start the default logger (otp/logger.hpp) as `logger_proxy`: crash reports of this node's
   /// processes, and those other nodes send for group leaders here, print on the output.
   bool logger = true;
+  /// Start `global_name_server` (otp/global.hpp) when the node is distributed.
+  bool global = true;
+  /// Start the default pg scope `pg` (otp/pg.hpp) when the node is distributed.
+  bool pg = true;
   /// Task supervisors to start, by registered name (`Elixir.Chat.TaskSupervisor`).
   std::vector<std::string> task_supervisors;
 };
@@ -100,6 +104,8 @@ class node_services {
   otpp::node_numbering numbering_;
   pid io_server_;
   std::optional<pid> rex_;
+  std::optional<pid> global_;
+  std::optional<pid> pg_;
   std::optional<pid> logger_;
   std::mutex mu_;
   std::vector<pid> supervisors_;

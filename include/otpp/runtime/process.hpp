@@ -348,8 +348,10 @@ void receive_suspend(pcb* p, receive_matcher_base& m, std::coroutine_handle<> h)
 void yield_suspend(pcb* p, std::coroutine_handle<> h) noexcept;
 /// Counts one reduction; false when the budget of this turn is spent.
 [[nodiscard]] bool consume_reduction() noexcept;
-/// Sends `{Tag, Info}` (or `{Tag, undefined}`) to `reply_to` from the process `target`.
-void request_info(runtime_impl& rt, const pid& target, const pid& reply_to, const reference& tag);
+/// Sends `{Tag, Info}` (or `{Tag, undefined}`) to `reply_to` from the process `target`; with
+/// `messages`, Info includes the queued messages.
+void request_info(runtime_impl& rt, const pid& target, const pid& reply_to, const reference& tag,
+                  bool messages = false);
 
 }  // namespace detail
 
@@ -367,6 +369,8 @@ struct process_info {
   /// Bytes: control block, coroutine frame, queued messages, links and monitors.
   std::size_t memory = 0;
   std::uint64_t reductions = 0;
+  /// The queued messages, oldest first; only when asked for (process_info(P, messages)).
+  std::optional<std::vector<term>> messages;
 
   /// The Erlang proplist (`[{status, waiting}, {message_queue_len, 0}, ...]`).
   [[nodiscard]] term to_term() const;
@@ -547,10 +551,10 @@ class process : public basic_process {
   [[noreturn]] void error(term reason) { throw error_exception(std::move(reason)); }
 
   /// Information about a process (nullopt if it is dead). Asks the process itself, so the
-  /// answer is consistent with every signal sent before.
-  [[nodiscard]] task<std::optional<process_info>> info(pid target) {
+  /// answer is consistent with every signal sent before. `messages` adds its queued messages.
+  [[nodiscard]] task<std::optional<process_info>> info(pid target, bool messages = false) {
     reference tag = make_ref();
-    detail::request_info(impl(), target, self(), tag);
+    detail::request_info(impl(), target, self(), tag, messages);
     term answer = co_await receive(on(tag, _) >> [](term t) { return t; });
     co_return process_info::from_term(answer);
   }

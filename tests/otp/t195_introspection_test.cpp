@@ -1,0 +1,120 @@
+// Scenario 195, BEAM tools look inside an otpp node over rpc: processes/0, registered/0,
+// process_info/2, system_info/1, memory/0, statistics/1 and nodes/1 answer from a real erl as
+// they would from a BEAM node; a hidden erl pings the otpp node and shows up as hidden only.
+#include <gtest/gtest.h>
+
+#include "otp_fixture.hpp"
+#include "otpp/runtime/scoped_process.hpp"
+#include "otpp/term/print.hpp"
+
+namespace {
+
+using namespace otpp;
+using namespace std::chrono_literals;
+using otpp::test::erl_atom;
+using otpp::test::eventually;
+
+class introspection_from_erl : public ::testing::Test {
+ protected:
+  static inline std::unique_ptr<dist::epmd_server> epmd;
+  static inline std::unique_ptr<otp::node> kate;
+  static inline std::unique_ptr<test::erl_peer> erl;
+
+  static void SetUpTestSuite() {
+    auto s = dist::epmd_server::start({.bind_address = "127.0.0.1", .port = 0, .log = {}, .quiet = true});
+    ASSERT_TRUE(s) << s.error();
+    epmd = std::move(s.value());
+    otp::node_options o;
+    o.dist.name = test::unique_name("kate") + "@localhost";
+    o.dist.cookie = "otpp_test_cookie";
+    o.dist.epmd_port = epmd->port();
+    o.dist.embedded_epmd = false;
+    o.dist.listen_address = "127.0.0.1";
+    o.dist.log = [](std::string_view) {};
+    o.runtime.workers = 2;
+    o.services.output = std::make_shared<io::string_output_sink>();
+    auto n = otp::node::start(std::move(o));
+    ASSERT_TRUE(n.ok());
+    kate = std::move(n.value());
+    erl = std::make_unique<test::erl_peer>(test::unique_name("ierl"), epmd->port(), "otpp_test_cookie");
+    ASSERT_TRUE(erl->ready());
+    ASSERT_EQ(erl->eval("K = " + erl_atom(kate->name().name()) + ", net_adm:ping(K)."), "pong");
+  }
+  static void TearDownTestSuite() {
+    erl.reset();
+    kate.reset();
+    epmd.reset();
+  }
+};
+
+TEST_F(introspection_from_erl, processes_and_registered_list_the_node_services) {
+  EXPECT_EQ(erl->eval("lists:member(rpc:call(K, erlang, whereis, [global_name_server]), "
+                      "rpc:call(K, erlang, processes, []))."),
+            "true");
+  EXPECT_EQ(erl->eval("[N || N <- [rex, user, global_name_server, pg], "
+                      "lists:member(N, rpc:call(K, erlang, registered, []))]."),
+            "[rex,user,global_name_server,pg]");
+}
+
+TEST_F(introspection_from_erl, process_info_shows_a_cpp_process_queue_links_and_name) {
+  // A process waiting for `stop` keeps whatever else arrives queued.
+  pid probe = kate->rt().spawn([](process& self) -> process_task {
+    co_await self.receive(on(atom("stop")) >> [] {});
+  });
+  ASSERT_TRUE(kate->rt().register_name(atom("probe"), probe));
+  kate->rt().send(probe, atom("first"));
+  kate->rt().send(probe, tuple_of(atom("second"), term(2)));
+  EXPECT_EQ(erl->eval("P = rpc:call(K, erlang, whereis, [probe]), "
+                      "rpc:call(K, erlang, process_info, [P, [registered_name, message_queue_len, "
+                      "messages, links, trap_exit, status]], 5000)."),
+            "[{registered_name,probe},{message_queue_len,2},{messages,[first,{second,2}]},"
+            "{links,[]},{trap_exit,false},{status,waiting}]");
+  EXPECT_EQ(erl->eval("rpc:call(K, erlang, process_info, [P, registered_name])."), "{registered_name,probe}");
+  EXPECT_EQ(erl->eval("element(1, rpc:call(K, erlang, process_info, [P, no_such_item]))."), "badrpc");
+  kate->rt().send(probe, atom("stop"));
+}
+
+TEST_F(introspection_from_erl, system_info_memory_statistics_and_nodes_answer_as_beam_does) {
+  EXPECT_EQ(erl->eval("rpc:call(K, erlang, system_info, [otp_release])."), "\"25\"");
+  EXPECT_EQ(erl->eval("is_integer(rpc:call(K, erlang, system_info, [process_count]))."), "true");
+  EXPECT_EQ(erl->eval("T = proplists:get_value(total, rpc:call(K, erlang, memory, [])), "
+                      "is_integer(T) andalso T > 0."),
+            "true");
+  EXPECT_EQ(erl->eval("{W1, _} = rpc:call(K, erlang, statistics, [wall_clock]), is_integer(W1)."), "true");
+  EXPECT_EQ(erl->eval("rpc:call(K, erlang, nodes, [connected]) =:= [node()]."), "true");
+  EXPECT_EQ(erl->eval("element(1, rpc:call(K, erlang, system_info, [no_such_key]))."), "badrpc");
+}
+
+TEST_F(introspection_from_erl, a_hidden_node_pings_and_is_listed_as_hidden_only) {
+  test::erl_peer hidden(test::erl_peer::options{.name = test::unique_name("hid"),
+                                                .epmd_port = epmd->port(),
+                                                .extra_args = {"-hidden"}});
+  ASSERT_TRUE(hidden.ready());
+  // Two subscribers: the default one hears of visible nodes only.
+  scoped_process visible_only(kate->rt()), every_type(kate->rt());
+  kate->engine()->monitor_nodes(visible_only.self(), true);
+  auto opts = dist::engine::parse_monitor_nodes_options(
+      list_of(atom("nodedown_reason"), tuple_of(atom("node_type"), atom("all"))));
+  ASSERT_TRUE(opts);
+  kate->engine()->monitor_nodes(every_type.self(), true, *opts);
+  ASSERT_EQ(hidden.eval("net_adm:ping(" + erl_atom(kate->name().name()) + ")."), "pong");
+  auto up = every_type.receive_for(5s);
+  ASSERT_TRUE(up);
+  EXPECT_EQ(to_string(*up), "{nodeup," + hidden.node() + ",[{node_type,hidden}]}");
+  EXPECT_EQ(hidden.eval("nodes()."), "[]");
+  EXPECT_EQ(hidden.eval("lists:member(" + erl_atom(kate->name().name()) + ", nodes(hidden))."), "true");
+  std::string h = hidden.node();
+  EXPECT_EQ(erl->eval("lists:member('" + h + "', rpc:call(K, erlang, nodes, [hidden]))."), "true");
+  EXPECT_EQ(erl->eval("lists:member('" + h + "', rpc:call(K, erlang, nodes, []))."), "false");
+  EXPECT_EQ(erl->eval("lists:member('" + h + "', rpc:call(K, erlang, nodes, [known]))."), "true");
+  // disconnect_node over rpc, and the reason the subscriber hears.
+  EXPECT_EQ(erl->eval("rpc:call(K, erlang, disconnect_node, ['" + h + "'])."), "true");
+  auto down = every_type.receive_for(5s);
+  ASSERT_TRUE(down);
+  EXPECT_EQ(to_string(*down), "{nodedown," + h + ",[{node_type,hidden},{nodedown_reason,disconnect}]}");
+  EXPECT_FALSE(visible_only.receive_for(200ms));
+  kate->engine()->monitor_nodes(visible_only.self(), false);
+  kate->engine()->monitor_nodes(every_type.self(), false, *opts);
+}
+
+}  // namespace
