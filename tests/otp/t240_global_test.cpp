@@ -1,4 +1,4 @@
-// Scenario 180, `:global` with real erl nodes: global:sync() on erl completes with otpp in the
+// Scenario 240, `:global` with real erl nodes: global:sync() on erl completes with otpp in the
 // cluster, names resolve both ways, a name registered in two partitions is resolved by
 // random_exit_name when they meet, and the names of a node that goes down disappear. One otpp
 // node and one erl peer serve the whole suite; the conflict test brings a second erl.

@@ -1,4 +1,4 @@
-// Scenario 190, `:pg` with real erl nodes: members joined on otpp are seen by erl and the
+// Scenario 250, `:pg` with real erl nodes: members joined on otpp are seen by erl and the
 // reverse, in the default scope and in a named one; leaves and monitor_scope notifications
 // cross too; rpc from erl reads otpp's groups; members of a killed node disappear. One otpp
 // node and one erl peer serve the suite; the last test brings a second erl and kills it.

@@ -1,4 +1,4 @@
-// Scenario 195, BEAM tools look inside an otpp node over rpc: processes/0, registered/0,
+// Scenario 260, BEAM tools look inside an otpp node over rpc: processes/0, registered/0,
 // process_info/2, system_info/1, memory/0, statistics/1 and nodes/1 answer from a real erl as
 // they would from a BEAM node; a hidden erl pings the otpp node and shows up as hidden only.
 #include <gtest/gtest.h>
