@@ -5,12 +5,14 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <ostream>
 #include <string_view>
 #include <vector>
 
 #include "otpp/term/unicode.hpp"
 #include "term/identifier_chars.hpp"
+#include "term/inspect_algebra.hpp"
 
 namespace otpp {
 namespace {
@@ -418,6 +420,8 @@ bool elixir_keyword_pair(const term& t) {
 // ---- the printer ---------------------------------------------------------------------------
 
 class printer {
+  friend class elixir_layout;
+
  public:
   printer(std::string& out, const print_options& o) : out_(out), o_(o) {}
 
@@ -933,9 +937,220 @@ class printer {
   std::vector<job> jobs_;
 };
 
+
+// ---- Elixir's inspect/2 layout ---------------------------------------------------------------
+
+/// Builds the Inspect.Algebra document Elixir 1.14's Inspect implementations build for a term
+/// (lib/elixir/lib/inspect.ex), so that `limit`, `width` and `pretty` lay it out as Elixir does.
+/// Scalars are texts printed by the one-line printer above.
+class elixir_layout {
+ public:
+  using doc = algebra::doc;
+  static constexpr std::size_t infinity = print_options::infinity;
+
+  explicit elixir_layout(const print_options& o) : o_(o), flat_(o) {
+    flat_.pretty = false;
+    flat_.limit = infinity;
+    flat_.printable_limit = infinity;
+  }
+
+  void print(std::string& out, const term& t) {
+    const doc d = docs_.group(to_doc(t, o_.limit));
+    docs_.format(out, d, o_.pretty ? o_.width : infinity);
+  }
+
+ private:
+  enum class breaks : std::uint8_t { maybe, strict, flex };
+
+  doc text_of(const term& t) {
+    std::string s;
+    printer(s, flat_).print(t);
+    return docs_.text(std::move(s));
+  }
+
+  doc to_doc(const term& t, std::size_t limit) {
+    switch (t.type()) {
+      case term::kind::tuple: {
+        std::vector<term> items(t.elements().begin(), t.elements().end());
+        return container("{", items, nullptr, "}", limit, breaks::flex,
+                         [this](const term& e, std::size_t l) { return to_doc(e, l); });
+      }
+      case term::kind::list:
+        return list(t, limit);
+      case term::kind::map:
+        return map(t, limit);
+      case term::kind::bitstring:
+        return bits(t, limit);
+      default:
+        return text_of(t);
+    }
+  }
+
+  /// Inspect.Algebra.container_doc/6: items joined by `,` and a break, `...` past the limit,
+  /// flex breaks when every item is plain text (or `flex`), else one item per line.
+  template <class Fun>
+  doc container(const std::string& left, const std::vector<term>& items, const term* tail,
+                const std::string& right, std::size_t limit, breaks style, Fun&& fun) {
+    if (items.empty() && !tail) return docs_.text(left + right);
+    std::vector<doc> parts;
+    bool simple = style == breaks::maybe;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (limit == 0) {
+        parts.push_back(docs_.text("..."));
+        break;
+      }
+      if (limit != infinity) --limit;
+      const bool last_before_tail = tail && i + 1 == items.size();
+      const doc d = fun(items[i], limit);
+      if (!last_before_tail) {
+        simple = simple && docs_.simple(d);
+        parts.push_back(d);
+        continue;
+      }
+      // [left | right]: the last element and the tail are one item joined by ` |`.
+      const doc r = fun(*tail, limit);
+      simple = simple && docs_.simple(d) && docs_.simple(r);
+      parts.push_back(join(d, r, simple, " |"));
+    }
+    const bool flex = simple || style == breaks::flex;
+    doc joined = parts.back();
+    for (std::size_t i = parts.size() - 1; i-- > 0;) joined = join(parts[i], joined, flex, ",");
+    const doc l = docs_.text(left);
+    const doc r = docs_.text(right);
+    if (flex) return docs_.group(docs_.concat({l, docs_.nest(joined, 1), r}));
+    return docs_.group(docs_.glue(docs_.nest(docs_.glue(l, "", joined), 2), "", r));
+  }
+
+  doc join(doc left, doc right, bool flex, const char* separator) {
+    const doc l = docs_.concat(left, docs_.text(separator));
+    return flex ? docs_.flex_glue(l, " ", right) : docs_.glue(l, " ", right);
+  }
+
+  /// Inspect.List.keyword/2: `key: value`.
+  doc keyword(const term& key, const term& value, std::size_t limit) {
+    std::string k;
+    elixir_key(k, key.atom_value());
+    return docs_.concat(docs_.text(std::move(k)), to_doc(value, limit));
+  }
+
+  doc list(const term& t, std::size_t limit) {
+    const auto elements = t.list_elements();
+    const bool proper = t.list_tail().is_nil();
+    if (proper) {
+      if (auto d = charlist(elements)) return *d;
+    }
+    std::vector<term> items(elements.begin(), elements.end());
+    if (proper && printer::elixir_keyword_list(elements)) {
+      return container("[", items, nullptr, "]", limit, breaks::strict,
+                       [this](const term& e, std::size_t l) { return keyword(e[0], e[1], l); });
+    }
+    const term tail = t.list_tail();
+    return container("[", items, proper ? nullptr : &tail, "]", limit, breaks::maybe,
+                     [this](const term& e, std::size_t l) { return to_doc(e, l); });
+  }
+
+  /// A printable charlist, its first `printable_limit` characters and ` ++ ...` past them.
+  std::optional<doc> charlist(std::span<const term> elements) {
+    const std::size_t shown = std::min(elements.size(), o_.printable_limit);
+    std::u32string chars;
+    for (std::size_t i = 0; i < shown; ++i) {
+      const auto v = elements[i].to_int64();
+      if (!v || !elixir_charlist_char(*v)) return std::nullopt;
+      chars.push_back(static_cast<char32_t>(*v));
+    }
+    std::string s = "'";
+    elixir_escaped(s, chars, '\'');
+    s += '\'';
+    if (shown < elements.size()) s += " ++ ...";
+    return docs_.text(std::move(s));
+  }
+
+  doc map(const term& t, std::size_t limit) {
+    std::vector<term> entries;
+    std::string_view name = printer::elixir_keyword_map_or_struct(t) ? printer::elixir_struct_name(t) : "";
+    if (name == "Range") return text_of(t);
+    if (name == "MapSet") {
+      const term* set = printer::elixir_field(t, "map");
+      if (set && set->is_map()) {
+        std::vector<term> keys;
+        for (const auto& [k, v] : set->map_entries()) keys.push_back(k);
+        return docs_.concat({docs_.text("MapSet.new("), list(term::list(keys), limit), docs_.text(")")});
+      }
+      name = {};
+    }
+    for (const auto& [k, v] : t.map_entries()) {
+      if (!name.empty() && (k.atom_value().name() == "__struct__" || k.atom_value().name() == "__exception__")) continue;
+      entries.push_back(term::tuple({k, v}));
+    }
+    const bool keyword_map = !name.empty() || printer::elixir_keyword_map(t);
+    const std::string open = "%" + std::string(name) + "{";
+    if (keyword_map) {
+      return container(open, entries, nullptr, "}", limit, breaks::strict,
+                       [this](const term& e, std::size_t l) { return keyword(e[0], e[1], l); });
+    }
+    return container(open, entries, nullptr, "}", limit, breaks::strict, [this](const term& e, std::size_t l) {
+      return docs_.concat({to_doc(e[0], l), docs_.text(" => "), to_doc(e[1], l)});
+    });
+  }
+
+  doc bits(const term& t, std::size_t limit) {
+    if (t.is_binary()) {
+      if (auto d = string(t)) return *d;
+      if (t.bytes().empty()) return docs_.text("<<>>");
+    }
+    // Inspect.BitString's each_bit/3: bytes joined by flex breaks, `...` past the limit.
+    const auto bytes = t.bytes();
+    const std::size_t whole = t.is_binary() ? bytes.size() : bytes.size() - 1;
+    const std::size_t counter = limit;
+    // Built from the right: each byte is `n,` flex-glued to the rest.
+    const std::size_t count = whole + (t.is_binary() ? 0 : 1);
+    std::size_t shown = count;
+    bool ellipsis = false;
+    if (counter != infinity && counter < count) {
+      shown = counter;
+      ellipsis = true;
+    }
+    auto item = [&](std::size_t i) {
+      if (i < whole) return docs_.text(std::to_string(bytes[i]));
+      return docs_.text(std::to_string(printer::tail_bits_value(t)) + "::size(" +
+                        std::to_string(t.bits_in_last_byte()) + ")");
+    };
+    doc inner = ellipsis ? docs_.text("...") : item(shown - 1);
+    for (std::size_t i = ellipsis ? shown : shown - 1; i-- > 0;) {
+      inner = docs_.flex_glue(docs_.concat(item(i), docs_.text(",")), " ", inner);
+    }
+    return docs_.group(docs_.concat({docs_.text("<<"), docs_.nest(inner, 2), docs_.text(">>")}));
+  }
+
+  /// A printable string, its first `printable_limit` characters and ` <> ...` past them.
+  std::optional<doc> string(const term& t) {
+    auto decoded = unicode::from_utf8(t.bytes_as_string());
+    if (!decoded) return std::nullopt;
+    const std::u32string& chars = *decoded;
+    const std::size_t shown = std::min(chars.size(), o_.printable_limit);
+    for (std::size_t i = 0; i < shown; ++i)
+      if (!elixir_string_char(chars[i])) return std::nullopt;
+    std::string s = "\"";
+    elixir_escaped(s, chars.substr(0, shown), '"');
+    s += '"';
+    if (shown < chars.size()) s += " <> ...";
+    return docs_.text(std::move(s));
+  }
+
+  const print_options& o_;
+  print_options flat_;
+  algebra::documents docs_;
+};
+
 }  // namespace
 
 void print_to(std::string& out, const term& t, const print_options& options) {
+  if (options.syntax == syntax::elixir &&
+      (options.pretty || options.limit != print_options::infinity ||
+       options.printable_limit != print_options::infinity)) {
+    elixir_layout(options).print(out, t);
+    return;
+  }
   printer(out, options).print(t);
 }
 

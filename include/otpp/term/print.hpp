@@ -2,6 +2,7 @@
 // print them, so what otpp shows matches what a user of either language expects to read.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
@@ -35,6 +36,27 @@ struct print_options {
   bool strings = true;
   /// Numbers the node of pids, ports and references. Empty: every node is 0.
   node_numbering node_number;
+
+  /// Elixir only: `inspect/2`'s layout options. With their defaults the term prints on one
+  /// line in full; otherwise it is laid out by Inspect.Algebra's rules, as
+  /// `inspect(t, pretty: true, width: 80, limit: 50)` (what iex prints) does.
+  static constexpr std::size_t infinity = static_cast<std::size_t>(-1);
+  /// `pretty: true`: lines are broken to fit `width` columns (else one line).
+  bool pretty = false;
+  std::size_t width = 80;
+  /// Items shown of each list, tuple, map and bitstring before `...`.
+  std::size_t limit = infinity;
+  /// Characters shown of a printable string or charlist before `<> ...` / `++ ...`.
+  std::size_t printable_limit = infinity;
+
+  /// The layout iex uses for results: `pretty: true, width: 80, limit: 50`.
+  [[nodiscard]] static print_options iex() {
+    print_options o(otpp::syntax::elixir);
+    o.pretty = true;
+    o.limit = 50;
+    o.printable_limit = 4096;
+    return o;
+  }
 };
 
 /// `t` as text. Maps with more than 32 keys print in key order, where Erlang and Elixir use
