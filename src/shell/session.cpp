@@ -222,6 +222,12 @@ pid session::self() const {
   return current_;
 }
 
+std::string session::inspect_result(const term& t) const {
+  print_options o = print_options::iex();
+  o.node_number = format_.print.node_number;
+  return to_string(t, o);
+}
+
 std::string session::banner() { return "Interactive otpp (0.1.0) - press Ctrl+C or Ctrl+D to exit"; }
 
 std::string session::prompt() const {
@@ -341,7 +347,7 @@ session::outcome session::evaluate(const std::string& source, bool print_result)
       std::lock_guard lock(state_->mu);
       state_->results.push_back(reply[2]);
     }
-    if (print_result && !reply[2].is_atom(detail::no_result())) io_.out(inspect(reply[2]) + "\n");
+    if (print_result && !reply[2].is_atom(detail::no_result())) io_.out(inspect_result(reply[2]) + "\n");
     ++counter_;
     return outcome::ok;
   }

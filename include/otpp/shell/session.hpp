@@ -78,6 +78,8 @@ class session {
   [[nodiscard]] const format_context& format() const noexcept { return format_; }
   /// `inspect/1` as this session prints results.
   [[nodiscard]] std::string inspect(const term& t) const { return shell::inspect(t, format_); }
+  /// A result as iex prints it: `inspect(t, pretty: true, width: 80, limit: 50)`.
+  [[nodiscard]] std::string inspect_result(const term& t) const;
   /// The variables and aliases the inputs so far bound (for completion).
   [[nodiscard]] const code::elixir_scope& scope() const noexcept { return scope_; }
   /// Completions of `word` (the text before the cursor, back to the last delimiter):

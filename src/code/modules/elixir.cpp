@@ -35,11 +35,33 @@ term keyword_get(const term& opts, atom key) {
   return atoms::nil;
 }
 
+// Inspect.Opts.new(opts): Elixir's defaults (limit 50, printable_limit 4096, width 80) and the
+// layout options given. IO.inspect lays out to the width whether `pretty` is given or not.
+print_options inspect_options(const term& opts, bool io_inspect) {
+  print_options o(syntax::elixir);
+  o.limit = 50;
+  o.printable_limit = 4096;
+  o.pretty = io_inspect;
+  auto count = [&](const char* key, std::size_t& field) {
+    const term v = keyword_get(opts, atom(key));
+    if (v.is_atom(atom("infinity"))) {
+      field = print_options::infinity;
+    } else if (auto n = v.to_int64(); v.is_integer() && n && *n >= 0) {
+      field = static_cast<std::size_t>(*n);
+    }
+  };
+  count("limit", o.limit);
+  count("printable_limit", o.printable_limit);
+  count("width", o.width);
+  if (!io_inspect && keyword_get(opts, atom("pretty")).is_atom(atoms::true_)) o.pretty = true;
+  return o;
+}
+
 // IO.inspect's line: `label: value` when the options carry a label.
 std::string labelled(const term& t, const term& opts) {
   term label = keyword_get(opts, atom("label"));
   std::string prefix = label.is_atom(atoms::nil) ? std::string() : elixir_to_string(label) + ": ";
-  return prefix + inspect(t) + "\n";
+  return prefix + to_string(t, inspect_options(opts, true)) + "\n";
 }
 
 pid io_device(process& self, const term& d) {
@@ -228,8 +250,8 @@ pid pid_arg(const term& p) {
 
 void add_elixir(export_table& x) {
   // ---- Kernel, String.Chars, IO ----------------------------------------------------------------
-  x.add_elixir("Kernel", "inspect", [](term t) { return bin(inspect(t)); });
-  x.add_elixir("Kernel", "inspect", [](term t, term) { return bin(inspect(t)); });
+  x.add_elixir("Kernel", "inspect", [](term t) { return bin(to_string(t, inspect_options(term(), false))); });
+  x.add_elixir("Kernel", "inspect", [](term t, term opts) { return bin(to_string(t, inspect_options(opts, false))); });
   x.add_elixir("Kernel", "to_string", [](term t) { return bin(elixir_to_string(t)); });
   x.add_elixir("Kernel", "=~", [](term s, term p) {
     std::string text = binary_arg(s);
