@@ -235,9 +235,10 @@ TEST_F(shell_eval, compile_error_line_follows_the_prompt_number) {
 
 TEST_F(shell_eval, defmodule_defines_a_module_on_the_node_and_redefining_replaces_it) {
   const std::string first = run("defmodule Greeter do\n  def hi(name), do: \"hi \" <> name\n  defp secret, do: 1\nend");
-  EXPECT_EQ(first.rfind("{:module, Greeter, <<", 0), 0u) << first;
+  // Laid out as iex lays it out: the binary on lines of its own, cut after 50 bytes.
+  EXPECT_EQ(first.rfind("{:module, Greeter,\n <<70, 79, 82, 49, ", 0), 0u) << first;
   // The last value of the module's body, as iex shows it: the last definition.
-  EXPECT_TRUE(first.ends_with(">>, {:secret, 0}}")) << first;
+  EXPECT_TRUE(first.ends_with(", ...>>, {:secret, 0}}")) << first;
   EXPECT_EQ(run("Greeter.hi(\"kate\")"), "\"hi kate\"");
   // Callable from any process of the node: an export-table entry.
   EXPECT_EQ(run(":rpc.call(node(), Greeter, :hi, [\"alex\"])"), "\"hi alex\"");

@@ -138,6 +138,12 @@ Enum.filter([1, 2, 3, 4], fn x -> rem(x, 2) == 0 end)
 elem({1, 2}, 0)
 <<1, 2>>
 'abc' ++ 'd'
+Enum.to_list(1..100)
+for i <- 1..12, into: %{}, do: {i, String.duplicate("v", i)}
+Enum.map(1..12, fn i -> {String.to_atom("option_#{i}"), i * 100} end)
+inspect(Enum.to_list(1..60), limit: 3)
+IO.inspect(Enum.to_list(1..60), label: "xs")
+{Enum.to_list(1..30), %{name: "kate", langs: [:elixir, :erlang, :cpp], long: String.duplicate("ab", 30)}}
 )";
 
 TEST(shell_against_iex, the_lessons_language_prints_as_in_iex) {
