@@ -563,7 +563,11 @@ int run_shell(const shell_options& o) {
   int status = 0;
   {
     session s(*node, {[out](std::string_view text) { out->write(text); },
-                      [](std::string_view text) { write_all(2, text); }});
+                      [](std::string_view text) { write_all(2, text); },
+                      [out]() -> std::optional<int> {
+                        if (auto g = out->geometry()) return g->first;
+                        return std::nullopt;
+                      }});
     std::atomic<bool> evaluating{false};
     signal_watch watch(s, *out, evaluating, tty);
 

@@ -225,6 +225,9 @@ pid session::self() const {
 std::string session::inspect_result(const term& t) const {
   print_options o = print_options::iex();
   o.node_number = format_.print.node_number;
+  if (io_.columns) {
+    if (const auto c = io_.columns(); c && *c > 0) o.width = std::min<std::size_t>(o.width, static_cast<std::size_t>(*c));
+  }
   return to_string(t, o);
 }
 

@@ -232,7 +232,7 @@ TEST(shell_against_iex, the_lesson_from_an_iex_alex_to_an_otpp_kate_shell_with_t
       "    IO.puts \"Hi, my name is Kate\"\n"
       "  end\n"
       "end\n");
-  ASSERT_TRUE(kate_shell.wait_for("{:module, Kate, <<", 30s)) << kate_shell.output();
+  ASSERT_TRUE(kate_shell.wait_for("{:module, Kate,\n <<", 30s)) << kate_shell.output();
   ASSERT_TRUE(kate_shell.wait_for("{:say_name, 0}}\notpp(" + kate + ")2> ", 30s)) << kate_shell.output();
   const std::string alex = otpp::test::unique_name("alex") + "@localhost";
   const std::string text = normalized(run_script({"iex", "--sname", alex, "--cookie", cookie, "--erl", "-start_epmd false"},

@@ -30,6 +30,9 @@ class session {
   struct sinks {
     std::function<void(std::string_view)> out;
     std::function<void(std::string_view)> err;
+    /// The terminal's width in columns, when `out` is a terminal (results are laid out to
+    /// the narrower of it and 80 columns, as iex does). Empty or nullopt: 80.
+    std::function<std::optional<int>()> columns = {};
   };
 
   /// A session on `node`; installs the code layer and the shell's helpers (IEx.Helpers) in
