@@ -252,7 +252,8 @@ void add_builtins(export_table& x) {
         co_await io::request(self, dev, io::put_chars_request(elixir_chars(item) + "\n")));
   });
   add_if_missing("Elixir.IO", "inspect", 1, [](process& self, term item) -> task<term> {
-    (void)io_result(co_await io::put_chars(self, to_string(item, {syntax::elixir}) + "\n"));
+    // IO.inspect/1 lays out as inspect/2's defaults do: 80 columns, 50 items.
+    (void)io_result(co_await io::put_chars(self, to_string(item, print_options::iex()) + "\n"));
     co_return item;
   });
 }

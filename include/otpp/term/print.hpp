@@ -49,7 +49,8 @@ struct print_options {
   /// Characters shown of a printable string or charlist before `<> ...` / `++ ...`.
   std::size_t printable_limit = infinity;
 
-  /// The layout iex uses for results: `pretty: true, width: 80, limit: 50`.
+  /// The layout iex uses for results, and IO.inspect/1 by default: `pretty: true, width: 80,
+  /// limit: 50`.
   [[nodiscard]] static print_options iex() {
     print_options o(otpp::syntax::elixir);
     o.pretty = true;
