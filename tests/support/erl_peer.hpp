@@ -24,8 +24,8 @@ class erl_peer {
     std::string cookie = "otpp_test_cookie";
     std::uint16_t epmd_port = 0;      ///< ERL_EPMD_PORT for the peer (required)
     bool long_names = false;          ///< -name instead of -sname
-    std::vector<std::string> extra_args;  ///< more erl flags, e.g. {"-kernel", "net_ticktime", "4"}
-    std::vector<std::string> command_prefix;  ///< runs `erl` through it, e.g. {"ip", "netns", "exec", NS}
+    std::vector<std::string> extra_args{};  ///< more erl flags, e.g. {"-kernel", "net_ticktime", "4"}
+    std::vector<std::string> command_prefix{};  ///< runs `erl` through it, e.g. {"ip", "netns", "exec", NS}
     std::chrono::milliseconds start_timeout{30000};
   };
 
