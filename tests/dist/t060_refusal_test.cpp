@@ -144,8 +144,11 @@ TEST_F(refusal, a_peer_flooding_new_atoms_is_cut_off_at_the_budget_and_others_st
   auto b = start_node("b");
   ASSERT_TRUE(b);
   EXPECT_EQ(b->engine->ping(a->name()), atoms::pong);
+  // erl gets through the handshake. (What it sends next may carry atoms this bare engine never
+  // interned, e.g. global's protocol, and the exhausted budget then closes that connection: the
+  // budget is per node, so a node flooded to its limit takes new peers that send known atoms.)
   auto erl = start_erl();
-  EXPECT_EQ(erl->eval("net_adm:ping(" + quoted(a->name_text()) + ")."), "pong");
+  EXPECT_EQ(erl->eval("net_kernel:connect_node(" + quoted(a->name_text()) + ")."), "true");
 }
 
 TEST_F(refusal, a_malformed_control_message_closes_only_that_connection) {
