@@ -185,7 +185,7 @@ class signal_watch {
           c_.wake();
           return true;
         case 'v':
-          write_all(1, "\r\notpp 0.1.0 (Erlang distribution version 6, as OTP 25)\r\n");
+          write_all(1, "\r\notpp " OTPP_VERSION " (Erlang distribution version 6, as OTP 25)\r\n");
           break;
         case 'i':
         case 'p':

@@ -231,7 +231,7 @@ std::string session::inspect_result(const term& t) const {
   return to_string(t, o);
 }
 
-std::string session::banner() { return "Interactive otpp (0.1.0) - press Ctrl+C or Ctrl+D to exit"; }
+std::string session::banner() { return "Interactive otpp (" OTPP_VERSION ") - press Ctrl+C or Ctrl+D to exit"; }
 
 std::string session::prompt() const {
   // iex's: `iex(2)> ` and `...(2)> `, or with the node's name `...(alex@localhost)2> `.

@@ -25,7 +25,7 @@ using namespace std::chrono_literals;
 
 const std::string otpp_bin = std::string(OTPP_BIN_DIR) + "/otpp";
 const std::string cookie = "lesson";
-const std::string banner = "Interactive otpp (0.1.0) - press Ctrl+C or Ctrl+D to exit\n";
+const std::string banner = "Interactive otpp (" OTPP_VERSION ") - press Ctrl+C or Ctrl+D to exit\n";
 
 // What may differ from run to run: pid numbers (not the node number) and the clock.
 std::string normalized(const std::string& text) {
