@@ -18,6 +18,7 @@
 
 namespace otpp::etf {
 
+using detail::alloc_object;
 using detail::as;
 using detail::atom_info;
 using detail::heap_object;
@@ -83,12 +84,6 @@ thread_local atom_memo tl_atom_memo[std::size_t{1} << atom_memo::slot_bits];
 
 // deflate cannot do better than about 1032:1; a header claiming more is a lie.
 constexpr std::size_t max_deflate_ratio = 1032;
-
-template <class T, class... Args>
-T* alloc_object(std::size_t extra, Args&&... args) {
-  void* mem = ::operator new(sizeof(T) + extra);
-  return new (mem) T(std::forward<Args>(args)...);
-}
 
 // Containers are built in place: a frame is an object being filled, slot by slot, while its
 // own slot in the parent already holds it. Every slot still to be filled needs at least one

@@ -122,6 +122,14 @@ struct fun_object : heap_object {
 // ---- builders used by term.cpp and the codec -----------------------------------------------
 
 /// A tuple from `n` terms, moved out of `first`.
+/// A heap object of type `T` with `extra` bytes after it (a container's elements), built
+/// in place from `args`; its one reference belongs to the caller (heap_object::adopt).
+template <class T, class... Args>
+T* alloc_object(std::size_t extra, Args&&... args) {
+  void* mem = ::operator new(sizeof(T) + extra);
+  return new (mem) T(std::forward<Args>(args)...);
+}
+
 [[nodiscard]] term make_tuple(term* first, std::size_t n);
 /// A list from `n` (> 0) terms moved out of `first` and a tail that is not a non-empty list.
 [[nodiscard]] term make_list(term* first, std::size_t n, term tail);

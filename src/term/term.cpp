@@ -100,12 +100,6 @@ using namespace detail;
 
 namespace {
 
-template <class T, class... Args>
-T* alloc_object(std::size_t extra, Args&&... args) {
-  void* mem = ::operator new(sizeof(T) + extra);
-  return new (mem) T(std::forward<Args>(args)...);
-}
-
 // Position of each kind in term order; integers and floats are both numbers.
 constexpr int rank(term::kind k) noexcept {
   return k == term::kind::float_ ? 0 : static_cast<int>(k) - (k > term::kind::float_ ? 1 : 0);
