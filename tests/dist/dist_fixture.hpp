@@ -12,6 +12,7 @@
 
 #include "otpp/dist/engine.hpp"
 #include "otpp/dist/epmd.hpp"
+#include "support/captured_log.hpp"
 #include "support/erl_peer.hpp"
 #include "support/eventually.hpp"
 #include "support/ports.hpp"
@@ -20,24 +21,6 @@
 namespace otpp::test {
 
 using namespace std::chrono_literals;
-
-/// Log lines of one engine, kept for assertions.
-struct captured_log {
-  std::mutex mu;
-  std::vector<std::string> lines;
-  bool contains(const std::string& a, const std::string& b = "") {
-    std::lock_guard lock(mu);
-    for (auto& l : lines)
-      if (l.find(a) != std::string::npos && l.find(b) != std::string::npos) return true;
-    return false;
-  }
-  std::string all() {
-    std::lock_guard lock(mu);
-    std::string s;
-    for (auto& l : lines) s += l + "\n";
-    return s;
-  }
-};
 
 /// An otpp node as the dist layer sees it: an engine plus a recording runtime stand-in.
 struct test_node {
@@ -75,10 +58,7 @@ class dist_test : public ::testing::Test {
     o.embedded_epmd = false;
     o.listen_address = "127.0.0.1";
     auto log = n->log;
-    o.log = [log](std::string_view line) {
-      std::lock_guard lock(log->mu);
-      log->lines.emplace_back(line);
-    };
+    o.log = [log](std::string_view line) { log->add(line); };
     if (tweak) tweak(o);
     n->engine = std::make_unique<dist::engine>(o);
     n->engine->set_remote_signals(&n->signals);

@@ -164,10 +164,7 @@ TEST_F(node_down, killing_an_otpp_node_process_breaks_links_with_noconnection) {
   o.embedded_epmd = false;
   o.listen_address = "127.0.0.1";
   auto log = std::make_shared<captured_log>();
-  o.log = [log](std::string_view line) {
-    std::lock_guard lock(log->mu);
-    log->lines.emplace_back(line);
-  };
+  o.log = [log](std::string_view line) { log->add(line); };
   dist::engine engine(o);
   engine.set_remote_signals(&rt.remote());
   engine.set_reference_factory([&rt] { return rt.make_ref(); });

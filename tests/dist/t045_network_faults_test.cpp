@@ -59,10 +59,7 @@ TEST(network_faults, a_cut_link_downs_the_node_on_both_sides_healing_reconnects_
   o.epmd_port = 4369;
   o.net_ticktime = tick;
   auto log = a.log;
-  o.log = [log](std::string_view line) {
-    std::lock_guard lock(log->mu);
-    log->lines.emplace_back(line);
-  };
+  o.log = [log](std::string_view line) { log->add(line); };
   a.engine = std::make_unique<dist::engine>(o);
   a.engine->set_remote_signals(&a.signals);
   ASSERT_TRUE(a.engine->start());

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,16 +68,86 @@ class iex_peer {
   std::size_t from_ = 0;
 };
 
+/// The cookie every otp scenario's nodes and peers share.
+inline constexpr const char* test_cookie = "otpp_test_cookie";
+
+/// A private port mapper on a free loopback port, for one test or a whole suite.
+inline std::unique_ptr<dist::epmd_server> start_private_epmd() {
+  auto s = dist::epmd_server::start({.bind_address = "127.0.0.1", .port = 0, .log = {}, .quiet = true});
+  EXPECT_TRUE(s) << (s ? "" : s.error());
+  return s ? std::move(s.value()) : nullptr;
+}
+
+/// An otpp node `<prefix><unique>@localhost` on the port mapper at `epmd_port`, its standard
+/// output going to `out` and its distribution log dropped; `tweak` may change any option.
+inline std::unique_ptr<otp::node> start_test_node(const std::string& prefix, std::uint16_t epmd_port,
+                                                  std::shared_ptr<io::output_sink> out,
+                                                  const std::function<void(otp::node_options&)>& tweak = {}) {
+  otp::node_options o;
+  o.dist.name = unique_name(prefix) + "@localhost";
+  o.dist.cookie = test_cookie;
+  o.dist.epmd_port = epmd_port;
+  o.dist.embedded_epmd = false;
+  o.dist.listen_address = "127.0.0.1";
+  o.dist.log = [](std::string_view) {};
+  o.runtime.workers = 2;
+  o.services.output = std::move(out);
+  if (tweak) tweak(o);
+  auto n = otp::node::start(std::move(o));
+  EXPECT_TRUE(n.ok()) << (n.ok() ? "" : n.error());
+  return n ? std::move(n.value()) : nullptr;
+}
+
+/// A node assembled from its layers by hand (a runtime, a distribution engine, the services),
+/// as an embedding program may do instead of otp::node::start: tests check it behaves as a
+/// started node. Processes made on it must be gone before it is destroyed.
+struct hand_wired_node {
+  explicit hand_wired_node(std::uint16_t epmd_port) : engine(engine_options_for(epmd_port)) {
+    engine.set_remote_signals(&rt.remote());
+    started = engine.start().ok();
+    EXPECT_TRUE(started);
+    rt.set_node(engine.name(), engine.creation());
+    rt.set_distribution(&engine);
+    otp::services_options so;
+    so.output = std::make_shared<io::string_output_sink>();
+    services.emplace(rt, &engine, exports, so);
+  }
+  ~hand_wired_node() {
+    services.reset();
+    rt.set_distribution(nullptr);
+    engine.stop();
+    rt.shutdown(std::chrono::seconds(2));
+  }
+  hand_wired_node(const hand_wired_node&) = delete;
+  hand_wired_node& operator=(const hand_wired_node&) = delete;
+
+  runtime rt{runtime_options{.workers = 1}};
+  dist::engine engine;
+  export_table exports;
+  std::optional<otp::node_services> services;
+  bool started = false;
+
+ private:
+  static dist::engine_options engine_options_for(std::uint16_t epmd_port) {
+    dist::engine_options o;
+    o.name = unique_name("bare") + "@localhost";
+    o.cookie = test_cookie;
+    o.epmd_port = epmd_port;
+    o.embedded_epmd = false;
+    o.listen_address = "127.0.0.1";
+    o.log = [](std::string_view) {};
+    return o;
+  }
+};
+
 class otp_test : public ::testing::Test {
  protected:
-  static constexpr const char* cookie = "otpp_test_cookie";
+  static constexpr const char* cookie = test_cookie;
   std::unique_ptr<dist::epmd_server> epmd;
 
   void SetUp() override {
-    auto s = dist::epmd_server::start(
-        {.bind_address = "127.0.0.1", .port = 0, .log = {}, .quiet = true});
-    ASSERT_TRUE(s) << s.error();
-    epmd = std::move(s.value());
+    epmd = start_private_epmd();
+    ASSERT_TRUE(epmd);
   }
 
   [[nodiscard]] std::uint16_t epmd_port() const { return epmd->port(); }
@@ -85,20 +156,7 @@ class otp_test : public ::testing::Test {
   std::unique_ptr<otp::node> start_node(const std::string& prefix,
                                         std::shared_ptr<io::output_sink> out,
                                         std::function<void(otp::node_options&)> tweak = {}) {
-    otp::node_options o;
-    o.dist.name = unique_name(prefix) + "@localhost";
-    o.dist.cookie = cookie;
-    o.dist.epmd_port = epmd_port();
-    o.dist.embedded_epmd = false;
-    o.dist.listen_address = "127.0.0.1";
-    o.dist.log = [](std::string_view) {};
-    o.runtime.workers = 2;
-    o.services.output = std::move(out);
-    if (tweak) tweak(o);
-    auto n = otp::node::start(std::move(o));
-    EXPECT_TRUE(n.ok()) << (n.ok() ? "" : n.error());
-    if (!n) return nullptr;
-    return std::move(n.value());
+    return start_test_node(prefix, epmd_port(), std::move(out), tweak);
   }
 
   std::unique_ptr<erl_peer> start_erl(const std::string& prefix = "erl",

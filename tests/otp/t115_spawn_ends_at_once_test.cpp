@@ -99,25 +99,10 @@ TEST_F(spawn_ends_at_once, otpp_erpc_calls_of_functions_that_return_or_fail_at_o
 }
 
 TEST_F(spawn_ends_at_once, a_node_wired_by_hand_sees_the_same_as_a_started_one) {
-  runtime rt(runtime_options{.workers = 1});
-  dist::engine_options o;
-  o.name = otpp::test::unique_name("bare") + "@localhost";
-  o.cookie = cookie;
-  o.epmd_port = epmd_port();
-  o.embedded_epmd = false;
-  o.listen_address = "127.0.0.1";
-  o.log = [](std::string_view) {};
-  dist::engine engine(o);
-  engine.set_remote_signals(&rt.remote());
-  ASSERT_TRUE(engine.start());
-  rt.set_node(engine.name(), engine.creation());
-  rt.set_distribution(&engine);
+  otpp::test::hand_wired_node bare(epmd_port());
+  ASSERT_TRUE(bare.started);
   {
-    export_table exports;
-    otp::services_options so;
-    so.output = std::make_shared<io::string_output_sink>();
-    otp::node_services services(rt, &engine, exports, so);
-    scoped_process me(rt);
+    scoped_process me(bare.rt);
     auto [exit, down] = link_and_monitor(me, kate->name(), "done", {});
     EXPECT_EQ(exit, "{'EXIT',P,normal}");
     EXPECT_EQ(down, "{'DOWN',Ref,process,P,normal}");
@@ -125,9 +110,6 @@ TEST_F(spawn_ends_at_once, a_node_wired_by_hand_sees_the_same_as_a_started_one) 
     EXPECT_EQ(r.how, rpc::erpc_result::kind::error);
     EXPECT_EQ(to_string(r.value), "bad");
   }
-  rt.set_distribution(nullptr);
-  engine.stop();
-  rt.shutdown(2s);
 }
 
 TEST_F(spawn_ends_at_once, erl_spawn_monitor_and_spawn_link_see_normal_and_the_error) {

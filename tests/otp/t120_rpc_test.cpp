@@ -180,25 +180,10 @@ TEST_F(rpc_calls, a_node_wired_by_hand_calls_through_erpc_as_a_started_node_does
   ASSERT_TRUE(kate->services().rex());
   kate->rt().exit(*kate->services().rex(), atoms::kill);
   ASSERT_TRUE(otpp::test::eventually([&] { return !kate->rt().whereis(atoms::rex); }));
-  runtime rt(runtime_options{.workers = 1});
-  dist::engine_options o;
-  o.name = otpp::test::unique_name("bare") + "@localhost";
-  o.cookie = cookie;
-  o.epmd_port = epmd_port();
-  o.embedded_epmd = false;
-  o.listen_address = "127.0.0.1";
-  o.log = [](std::string_view) {};
-  dist::engine engine(o);
-  engine.set_remote_signals(&rt.remote());
-  ASSERT_TRUE(engine.start());
-  rt.set_node(engine.name(), engine.creation());
-  rt.set_distribution(&engine);
+  otpp::test::hand_wired_node bare(epmd_port());
+  ASSERT_TRUE(bare.started);
   {
-    export_table exports;
-    otp::services_options so;
-    so.output = std::make_shared<io::string_output_sink>();
-    otp::node_services services(rt, &engine, exports, so);
-    scoped_process me(rt);
+    scoped_process me(bare.rt);
     EXPECT_EQ(to_string(rpc::call(me, kate->name(), Kate, atom("add"), {term(20), term(22)}, 5s)),
               "42");
     EXPECT_EQ(to_string(rpc::call(me, kate->name(), Kate, atom("boom"), {atom("bye")}, 5s)),
@@ -211,9 +196,6 @@ TEST_F(rpc_calls, a_node_wired_by_hand_calls_through_erpc_as_a_started_node_does
         to_string(rpc::call(me, atom("ghost@localhost"), atom("erlang"), atom("node"), {}, 5s)),
         "{badrpc,nodedown}");
   }
-  rt.set_distribution(nullptr);
-  engine.stop();
-  rt.shutdown(2s);
 }
 
 }  // namespace

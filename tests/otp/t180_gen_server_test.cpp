@@ -84,24 +84,13 @@ class gen_servers : public ::testing::Test {
   static inline std::string cpp_name;
 
   static void SetUpTestSuite() {
-    auto s = dist::epmd_server::start({.bind_address = "127.0.0.1", .port = 0, .log = {}, .quiet = true});
-    ASSERT_TRUE(s) << s.error();
-    epmd = std::move(s.value());
-    otp::node_options o;
-    o.dist.name = otpp::test::unique_name("cpp") + "@localhost";
-    o.dist.cookie = "otpp_test_cookie";
-    o.dist.epmd_port = epmd->port();
-    o.dist.embedded_epmd = false;
-    o.dist.listen_address = "127.0.0.1";
-    o.dist.log = [](std::string_view) {};
-    o.runtime.workers = 2;
-    o.services.output = std::make_shared<io::string_output_sink>();
-    auto n = otp::node::start(std::move(o));
-    ASSERT_TRUE(n.ok()) << n.error();
-    cpp = std::move(n.value());
+    epmd = otpp::test::start_private_epmd();
+    ASSERT_TRUE(epmd);
+    cpp = otpp::test::start_test_node("cpp", epmd->port(), std::make_shared<io::string_output_sink>());
+    ASSERT_TRUE(cpp);
     cpp_name = std::string(cpp->name().name());
     iex = std::make_unique<otpp::test::iex_peer>(otpp::test::unique_name("iex"), epmd->port(),
-                                                 "otpp_test_cookie");
+                                                 otpp::test::test_cookie);
     ASSERT_TRUE(iex->ready()) << iex->process().output();
   }
   static void TearDownTestSuite() {

@@ -55,22 +55,11 @@ class supervisors : public ::testing::Test {
   static inline std::string cpp_name;
 
   static void SetUpTestSuite() {
-    auto s = dist::epmd_server::start({.bind_address = "127.0.0.1", .port = 0, .log = {}, .quiet = true});
-    ASSERT_TRUE(s) << s.error();
-    epmd = std::move(s.value());
+    epmd = otpp::test::start_private_epmd();
+    ASSERT_TRUE(epmd);
     out = std::make_shared<io::string_output_sink>();
-    otp::node_options o;
-    o.dist.name = otpp::test::unique_name("cpp") + "@localhost";
-    o.dist.cookie = "otpp_test_cookie";
-    o.dist.epmd_port = epmd->port();
-    o.dist.embedded_epmd = false;
-    o.dist.listen_address = "127.0.0.1";
-    o.dist.log = [](std::string_view) {};
-    o.runtime.workers = 2;
-    o.services.output = out;
-    auto n = otp::node::start(std::move(o));
-    ASSERT_TRUE(n.ok()) << n.error();
-    cpp = std::move(n.value());
+    cpp = otpp::test::start_test_node("cpp", epmd->port(), out);
+    ASSERT_TRUE(cpp);
     cpp_name = std::string(cpp->name().name());
     // A C++ start function Erlang's supervisor:start_child can name in a child spec.
     cpp->exports().add("cpp_worker", "start_link", [](process& self) -> task<term> {
@@ -78,7 +67,7 @@ class supervisors : public ::testing::Test {
       co_return r.value;
     });
     erl = std::make_unique<otpp::test::erl_peer>(otpp::test::unique_name("erl"), epmd->port(),
-                                                 "otpp_test_cookie");
+                                                 otpp::test::test_cookie);
     ASSERT_TRUE(erl->ready()) << erl->process().output();
   }
   static void TearDownTestSuite() {

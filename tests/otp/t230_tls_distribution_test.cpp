@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "otp_fixture.hpp"
+#include "support/captured_log.hpp"
 #include "otpp/otp/rpc.hpp"
 #include "otpp/runtime/scoped_process.hpp"
 #include "otpp/term/print.hpp"
@@ -19,23 +20,6 @@ using namespace std::chrono_literals;
 using otpp::test::erl_atom;
 using otpp::test::eventually;
 
-/// Log lines of one node, kept for assertions.
-struct log_lines {
-  std::mutex mu;
-  std::vector<std::string> lines;
-  bool has(const std::string& a, const std::string& b = "") {
-    std::lock_guard lock(mu);
-    for (auto& l : lines)
-      if (l.find(a) != std::string::npos && l.find(b) != std::string::npos) return true;
-    return false;
-  }
-  std::string all() {
-    std::lock_guard lock(mu);
-    std::string s;
-    for (auto& l : lines) s += l + "\n";
-    return s;
-  }
-};
 
 // One authority, one erl TLS peer and one port mapper for the whole suite: starting erl with
 // TLS costs seconds.
@@ -46,9 +30,8 @@ struct tls_distribution_with_erl : ::testing::Test {
 
   static void SetUpTestSuite() {
     certs = std::make_unique<otpp::test::tls_certs>();
-    auto s = dist::epmd_server::start({.bind_address = "127.0.0.1", .port = 0, .log = {}, .quiet = true});
-    ASSERT_TRUE(s) << s.error();
-    epmd = std::move(s.value());
+    epmd = otpp::test::start_private_epmd();
+    ASSERT_TRUE(epmd);
     erl = std::make_unique<otpp::test::erl_peer>(otpp::test::unique_name("tlserl"), epmd->port(), cookie,
                                                  otpp::test::tls_certs::erl_flags(certs->trusted_optfile()));
     ASSERT_TRUE(erl->ready()) << erl->process().output();
@@ -59,34 +42,22 @@ struct tls_distribution_with_erl : ::testing::Test {
     certs.reset();
   }
 
-  static constexpr const char* cookie = "otpp_test_cookie";
+  static constexpr const char* cookie = otpp::test::test_cookie;
   std::shared_ptr<io::string_output_sink> out = std::make_shared<io::string_output_sink>();
 
   /// An otpp node with TLS distribution from `optfile` (plain TCP when empty).
   std::unique_ptr<otp::node> start_node(const std::string& prefix, const std::string& optfile,
-                                        std::shared_ptr<log_lines> log) {
-    otp::node_options o;
-    o.dist.name = otpp::test::unique_name(prefix) + "@localhost";
-    o.dist.cookie = cookie;
-    o.dist.epmd_port = epmd->port();
-    o.dist.embedded_epmd = false;
-    o.dist.listen_address = "127.0.0.1";
-    o.dist.setup_timeout = 3s;
-    o.dist.log = [log](std::string_view line) {
-      std::lock_guard lock(log->mu);
-      log->lines.emplace_back(line);
-    };
-    if (!optfile.empty()) {
-      auto tls = dist::read_ssl_dist_optfile(optfile);
-      EXPECT_TRUE(tls) << tls.error();
-      o.dist.tls = tls.value();
-    }
-    o.runtime.workers = 2;
-    o.services.output = out;
-    auto n = otp::node::start(std::move(o));
-    EXPECT_TRUE(n.ok()) << (n.ok() ? "" : n.error());
-    if (!n) return nullptr;
-    auto node = std::move(n.value());
+                                        std::shared_ptr<test::captured_log> log) {
+    auto node = otpp::test::start_test_node(prefix, epmd->port(), out, [&](otp::node_options& o) {
+      o.dist.setup_timeout = 3s;
+      o.dist.log = [log](std::string_view line) { log->add(line); };
+      if (!optfile.empty()) {
+        auto tls = dist::read_ssl_dist_optfile(optfile);
+        EXPECT_TRUE(tls) << tls.error();
+        o.dist.tls = tls.value();
+      }
+    });
+    if (!node) return nullptr;
     node->exports().add_elixir("Kate", "add", [](term a, term b) { return term(*a.to_int64() + *b.to_int64()); });
     return node;
   }
@@ -100,7 +71,7 @@ struct tls_distribution_with_erl : ::testing::Test {
 };
 
 TEST_F(tls_distribution_with_erl, otpp_and_erl_verify_each_other_and_exchange_messages_both_ways) {
-  auto log = std::make_shared<log_lines>();
+  auto log = std::make_shared<test::captured_log>();
   auto kate = start_node("kate", certs->trusted_optfile(), log);
   ASSERT_TRUE(kate);
   scoped_process me(kate->rt());
@@ -123,7 +94,7 @@ TEST_F(tls_distribution_with_erl, otpp_and_erl_verify_each_other_and_exchange_me
 }
 
 TEST_F(tls_distribution_with_erl, rpc_runs_both_ways) {
-  auto log = std::make_shared<log_lines>();
+  auto log = std::make_shared<test::captured_log>();
   auto kate = start_node("kate", certs->trusted_optfile(), log);
   ASSERT_TRUE(kate);
   // erl dials: the otpp node is the TLS server.
@@ -136,43 +107,43 @@ TEST_F(tls_distribution_with_erl, rpc_runs_both_ways) {
 }
 
 TEST_F(tls_distribution_with_erl, a_certificate_from_an_untrusted_authority_is_refused_on_both_sides) {
-  auto log = std::make_shared<log_lines>();
+  auto log = std::make_shared<test::captured_log>();
   auto rogue = start_node("rogue", certs->untrusted_optfile(), log);
   ASSERT_TRUE(rogue);
   // otpp dials erl: otpp does not trust erl's certificate.
   auto mark = erl_output_mark();
   EXPECT_EQ(rogue->engine()->ping(atom(erl->node())), atom("pang"));
-  EXPECT_TRUE(log->has("cannot connect to " + erl->node(), "certificate verify failed")) << log->all();
+  EXPECT_TRUE(log->contains("cannot connect to " + erl->node(), "certificate verify failed")) << log->all();
   EXPECT_TRUE(erl_logged_since(mark, "Unknown CA")) << erl->process().output().substr(mark);
 
   // erl dials otpp: erl does not trust otpp's certificate, nor otpp erl's.
   mark = erl_output_mark();
   EXPECT_EQ(erl->eval("net_adm:ping(" + erl_atom(node_text(*rogue)) + ")."), "pang");
-  EXPECT_TRUE(eventually([&] { return log->has("refused connection from", "TLS handshake failed"); })) << log->all();
+  EXPECT_TRUE(eventually([&] { return log->contains("refused connection from", "TLS handshake failed"); })) << log->all();
   EXPECT_TRUE(erl_logged_since(mark, "Unknown CA")) << erl->process().output().substr(mark);
   EXPECT_FALSE(rogue->engine()->is_connected(atom(erl->node())));
 }
 
 TEST_F(tls_distribution_with_erl, a_tls_node_and_a_plain_node_do_not_connect_and_say_why) {
-  auto tls_log = std::make_shared<log_lines>(), plain_log = std::make_shared<log_lines>();
+  auto tls_log = std::make_shared<test::captured_log>(), plain_log = std::make_shared<test::captured_log>();
   auto secure = start_node("secure", certs->trusted_optfile(), tls_log);
   auto plain = start_node("plain", "", plain_log);
   ASSERT_TRUE(secure && plain);
 
   // plain dials TLS: the TLS node sees a plain handshake, the plain node a closed connection.
   EXPECT_EQ(plain->engine()->ping(secure->name()), atom("pang"));
-  EXPECT_TRUE(eventually([&] { return tls_log->has("refused connection", "speaks plain TCP distribution"); }))
+  EXPECT_TRUE(eventually([&] { return tls_log->contains("refused connection", "speaks plain TCP distribution"); }))
       << tls_log->all();
-  EXPECT_TRUE(plain_log->has("cannot connect to " + node_text(*secure))) << plain_log->all();
+  EXPECT_TRUE(plain_log->contains("cannot connect to " + node_text(*secure))) << plain_log->all();
 
   // TLS dials plain: the plain node sees TLS, the TLS node hears that it may be plain.
   EXPECT_EQ(secure->engine()->ping(plain->name()), atom("pang"));
-  EXPECT_TRUE(eventually([&] { return plain_log->has("refused connection", "speaks TLS"); })) << plain_log->all();
-  EXPECT_TRUE(tls_log->has("cannot connect to " + node_text(*plain), "plain TCP distribution")) << tls_log->all();
+  EXPECT_TRUE(eventually([&] { return plain_log->contains("refused connection", "speaks TLS"); })) << plain_log->all();
+  EXPECT_TRUE(tls_log->contains("cannot connect to " + node_text(*plain), "plain TCP distribution")) << tls_log->all();
 
   // plain otpp dials TLS erl: erl answers in TLS, and the log says so.
   EXPECT_EQ(plain->engine()->ping(atom(erl->node())), atom("pang"));
-  EXPECT_TRUE(plain_log->has("cannot connect to " + erl->node(), "TLS distribution")) << plain_log->all();
+  EXPECT_TRUE(plain_log->contains("cannot connect to " + erl->node(), "TLS distribution")) << plain_log->all();
   EXPECT_FALSE(plain->engine()->is_connected(secure->name()));
 }
 

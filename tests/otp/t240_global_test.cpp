@@ -23,9 +23,8 @@ class global_with_erl : public ::testing::Test {
   static inline std::unique_ptr<test::erl_peer> erl;
 
   static void SetUpTestSuite() {
-    auto s = dist::epmd_server::start({.bind_address = "127.0.0.1", .port = 0, .log = {}, .quiet = true});
-    ASSERT_TRUE(s) << s.error();
-    epmd = std::move(s.value());
+    epmd = otpp::test::start_private_epmd();
+    ASSERT_TRUE(epmd);
     kate = start_node("kate");
     erl = start_erl("gerl");
     ASSERT_TRUE(kate && erl->ready());
@@ -38,20 +37,10 @@ class global_with_erl : public ::testing::Test {
   }
 
   static std::unique_ptr<otp::node> start_node(const std::string& prefix) {
-    otp::node_options o;
-    o.dist.name = test::unique_name(prefix) + "@localhost";
-    o.dist.cookie = "otpp_test_cookie";
-    o.dist.epmd_port = epmd->port();
-    o.dist.embedded_epmd = false;
-    o.dist.listen_address = "127.0.0.1";
-    o.dist.log = [](std::string_view) {};
-    o.runtime.workers = 2;
-    o.services.output = std::make_shared<io::string_output_sink>();
-    auto n = otp::node::start(std::move(o));
-    return n ? std::move(n.value()) : nullptr;
+    return test::start_test_node(prefix, epmd->port(), std::make_shared<io::string_output_sink>());
   }
   static std::unique_ptr<test::erl_peer> start_erl(const std::string& prefix) {
-    return std::make_unique<test::erl_peer>(test::unique_name(prefix), epmd->port(), "otpp_test_cookie");
+    return std::make_unique<test::erl_peer>(test::unique_name(prefix), epmd->port(), otpp::test::test_cookie);
   }
 
   static std::string whereis_on_otpp(const std::string& name) {

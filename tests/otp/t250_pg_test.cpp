@@ -24,21 +24,10 @@ class pg_with_erl : public ::testing::Test {
   static inline const atom chat{"chat_scope"};
 
   static void SetUpTestSuite() {
-    auto s = dist::epmd_server::start({.bind_address = "127.0.0.1", .port = 0, .log = {}, .quiet = true});
-    ASSERT_TRUE(s) << s.error();
-    epmd = std::move(s.value());
-    otp::node_options o;
-    o.dist.name = test::unique_name("kate") + "@localhost";
-    o.dist.cookie = "otpp_test_cookie";
-    o.dist.epmd_port = epmd->port();
-    o.dist.embedded_epmd = false;
-    o.dist.listen_address = "127.0.0.1";
-    o.dist.log = [](std::string_view) {};
-    o.runtime.workers = 2;
-    o.services.output = std::make_shared<io::string_output_sink>();
-    auto n = otp::node::start(std::move(o));
-    ASSERT_TRUE(n.ok());
-    kate = std::move(n.value());
+    epmd = otpp::test::start_private_epmd();
+    ASSERT_TRUE(epmd);
+    kate = otpp::test::start_test_node("kate", epmd->port(), std::make_shared<io::string_output_sink>());
+    ASSERT_TRUE(kate);
     ASSERT_TRUE(otp::pg::start_scope(kate->services(), chat));
     erl = start_erl("pgerl");
     ASSERT_TRUE(erl->ready());
@@ -51,7 +40,7 @@ class pg_with_erl : public ::testing::Test {
     epmd.reset();
   }
   static std::unique_ptr<test::erl_peer> start_erl(const std::string& prefix) {
-    return std::make_unique<test::erl_peer>(test::unique_name(prefix), epmd->port(), "otpp_test_cookie",
+    return std::make_unique<test::erl_peer>(test::unique_name(prefix), epmd->port(), otpp::test::test_cookie,
                                             std::vector<std::string>{"-kernel", "start_pg", "true"});
   }
 

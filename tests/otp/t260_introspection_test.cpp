@@ -21,22 +21,11 @@ class introspection_from_erl : public ::testing::Test {
   static inline std::unique_ptr<test::erl_peer> erl;
 
   static void SetUpTestSuite() {
-    auto s = dist::epmd_server::start({.bind_address = "127.0.0.1", .port = 0, .log = {}, .quiet = true});
-    ASSERT_TRUE(s) << s.error();
-    epmd = std::move(s.value());
-    otp::node_options o;
-    o.dist.name = test::unique_name("kate") + "@localhost";
-    o.dist.cookie = "otpp_test_cookie";
-    o.dist.epmd_port = epmd->port();
-    o.dist.embedded_epmd = false;
-    o.dist.listen_address = "127.0.0.1";
-    o.dist.log = [](std::string_view) {};
-    o.runtime.workers = 2;
-    o.services.output = std::make_shared<io::string_output_sink>();
-    auto n = otp::node::start(std::move(o));
-    ASSERT_TRUE(n.ok());
-    kate = std::move(n.value());
-    erl = std::make_unique<test::erl_peer>(test::unique_name("ierl"), epmd->port(), "otpp_test_cookie");
+    epmd = otpp::test::start_private_epmd();
+    ASSERT_TRUE(epmd);
+    kate = otpp::test::start_test_node("kate", epmd->port(), std::make_shared<io::string_output_sink>());
+    ASSERT_TRUE(kate);
+    erl = std::make_unique<test::erl_peer>(test::unique_name("ierl"), epmd->port(), otpp::test::test_cookie);
     ASSERT_TRUE(erl->ready());
     ASSERT_EQ(erl->eval("K = " + erl_atom(kate->name().name()) + ", net_adm:ping(K)."), "pong");
   }
