@@ -3,7 +3,9 @@
 // erlang:self/0 on the other node (a SPAWN_REQUEST of erpc:execute_call/4 and its DOWN, as
 // rpc:call does); otpp.remote.spawn_per_s is spawn/4 of erlang:self/0 (waits for each
 // SPAWN_REPLY, as erlang:spawn/4 does). The server node is a second process, as erl's is.
-// Prints key=value lines: otpp.*, beam.* (from bench/rpc_bench.escript) and ratio.* = otpp/beam.
+// Prints key=value lines: otpp.*, beam.* (from bench/rpc_bench.escript) and ratio.* = otpp/beam,
+// and load.*_other_cores: the CPU other programs used meanwhile (figures beside other work are
+// not a quiet machine's; a warning on stderr says so).
 // Options: --seconds S (per metric, default 2), --no-beam.
 #include <unistd.h>
 
@@ -18,6 +20,7 @@
 #include <thread>
 
 #include "../tests/support/child_process.hpp"
+#include "other_load.hpp"
 #include "otpp/dist/epmd.hpp"
 #include "otpp/otp/node.hpp"
 #include "otpp/otp/rpc.hpp"
@@ -82,6 +85,18 @@ int serve(const std::string& name, std::uint16_t epmd_port) {
 
 std::string tag() { return std::to_string(::getpid()); }
 
+// Prints how much CPU other programs used while `what` ran, warning when it was enough to
+// skew the figures (a fifth of a core already costs the otpp figures a third here).
+void report_load(const char* what, const bench::other_load& load) {
+  const double cores = load.cores();
+  std::printf("load.%s_other_cores=%.2f\n", what, cores);
+  if (cores > 0.1)
+    std::fprintf(stderr,
+                 "rpc_bench: other programs used %.2f cores during the %s runs: these are not "
+                 "a quiet machine's figures\n",
+                 cores, what);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -118,6 +133,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     auto alex = start_node("rbalex" + tag() + "@localhost", port);
+    bench::other_load load({kate.pid()});
     atom k(server);
     figures["otpp.rpc.calls_per_s"] = rate(*alex, seconds, [k](process& self) -> task<term> {
       std::vector<term> none;
@@ -128,8 +144,9 @@ int main(int argc, char** argv) {
       pid p = co_await remote::spawn(self, k, atom("erlang"), atom("self"), std::move(none));
       co_return term(p);
     });
+    for (auto& [key, v] : figures) std::printf("%s=%.1f\n", key.c_str(), v);
+    report_load("otpp", load);
   }
-  for (auto& [k, v] : figures) std::printf("%s=%.1f\n", k.c_str(), v);
   std::fflush(stdout);
 
   if (beam) {
@@ -146,7 +163,9 @@ int main(int argc, char** argv) {
     std::string script = here.substr(0, here.rfind('/') + 1) + "rpc_bench.escript";
     test::child_process client(
         {{"escript", script, "rbsrc" + tag(), server, cookie, std::to_string(seconds)}, env, true});
+    bench::other_load load({sink.pid(), client.pid()});
     (void)client.wait();
+    report_load("beam", load);
     std::string out = client.output();
     std::fputs(out.c_str(), stdout);
     for (const char* key : {"rpc.calls_per_s", "remote.spawn_per_s"}) {
