@@ -3,9 +3,14 @@
 // spin briefly and then sleep until a push notifies them. With an I/O poller installed, an
 // idle worker polls the sockets while it spins and sleeps in the poller (as BEAM's
 // schedulers do), so data arriving for a waiting process wakes the thread that runs it.
+// Idle workers do not spin while other programs contend for the cores (see spin()).
 #include "runtime/scheduler.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
 #include <utility>
 
 #include "runtime/pcb.hpp"
@@ -26,6 +31,11 @@ constexpr unsigned idle_spins = 64;
 /// The longest an idle worker waits in the poller before it looks around again (a bound
 /// for safety only: pushes wake it through wake_poller()).
 constexpr auto poller_sleep = std::chrono::milliseconds(100);
+/// How often a worker looks at its run delay, and the share of that time waiting for a core
+/// above which the cores count as contended (on idle cores it is well under 1%: brief
+/// preemptions by the node's own I/O and timer threads).
+constexpr auto contention_period = std::chrono::milliseconds(4);
+constexpr std::uint64_t contended_per_mille = 50;
 
 inline void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
@@ -380,7 +390,39 @@ void scheduler::idle(worker& w) {
   sleepers_.fetch_sub(1, std::memory_order_relaxed);
 }
 
-bool scheduler::spin_and_wait_for_io(worker& w, io_poller* io) {
+contention_meter::~contention_meter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool contention_meter::contended(std::chrono::steady_clock::time_point now) {
+  if (fd_ == -2) {
+    fd_ = ::open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+    sampled_at_ = now;
+  }
+  if (fd_ < 0 || now - sampled_at_ < contention_period) return contended_;
+  // "<ns on a core> <ns waiting for one> <slices>"
+  char text[96];
+  const ssize_t n = ::pread(fd_, text, sizeof text - 1, 0);
+  if (n <= 0) return contended_;
+  text[n] = 0;
+  char* rest = nullptr;
+  (void)std::strtoull(text, &rest, 10);
+  const std::uint64_t delay = std::strtoull(rest, nullptr, 10);
+  const auto elapsed =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - sampled_at_).count());
+  contended_ = run_delay_ns_ != 0 && (delay - run_delay_ns_) * 1000 > elapsed * contended_per_mille;
+  run_delay_ns_ = delay;
+  sampled_at_ = now;
+  return contended_;
+}
+
+// Spinning pays on idle cores: the answer a waiting process expects usually comes within the
+// spin, and no thread has to be woken for it. On contended cores it costs ten times what it
+// saves: the kernel shares a core among the threads that want it, so the CPU a spin burns
+// comes out of the worker's own share (and its peers'), and each message then waits for
+// other programs' slices. Sleeping in the poller costs a wake-up, a few microseconds.
+bool scheduler::spin(worker& w, io_poller* io) {
+  if (w.contention.contended(std::chrono::steady_clock::now())) return false;
   for (unsigned i = 0; i < idle_spins; ++i) {
     if (work_visible() || stop_.load(std::memory_order_relaxed)) return true;
     for (unsigned k = 0; k < w.nwatched; ++k) {
@@ -391,6 +433,11 @@ bool scheduler::spin_and_wait_for_io(worker& w, io_poller* io) {
     if (io && io->poll_ready()) return true;
     for (int k = 0, pauses = io ? 4 : 32; k < pauses; ++k) cpu_relax();
   }
+  return false;
+}
+
+bool scheduler::spin_and_wait_for_io(worker& w, io_poller* io) {
+  if (spin(w, io)) return true;
   // Nobody will look at watched mailboxes while this worker sleeps: park them.
   if (park_watched(w)) return true;
   if (!io) return false;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -39,6 +40,25 @@ class spin_lock {
 
  private:
   std::atomic<bool> flag_{false};
+};
+
+/// Whether the cores the calling thread runs on are contended: the share of the last few
+/// milliseconds it spent ready to run but waiting for a core (the kernel's run delay, in
+/// /proc/thread-self/schedstat). Never contended where the kernel does not say. Owner thread
+/// only (it reads the statistics of the thread that first asks).
+class contention_meter {
+ public:
+  contention_meter() = default;
+  ~contention_meter();
+  contention_meter(const contention_meter&) = delete;
+  contention_meter& operator=(const contention_meter&) = delete;
+  [[nodiscard]] bool contended(std::chrono::steady_clock::time_point now);
+
+ private:
+  int fd_ = -2;  ///< -2: not opened yet; -1: not available
+  std::chrono::steady_clock::time_point sampled_at_{};
+  std::uint64_t run_delay_ns_ = 0;
+  bool contended_ = false;
 };
 
 class scheduler {
@@ -101,6 +121,7 @@ class scheduler {
     std::uint64_t turns = 0;
     unsigned next_streak = 0;
     std::uint64_t rng = 0;
+    contention_meter contention;  ///< owner only
   };
 
   void worker_loop(worker& w);
@@ -110,6 +131,8 @@ class scheduler {
   /// An idle worker's spin (polling `io`, if any) and then its wait in `io`; false when it
   /// should sleep on the condition variable instead.
   bool spin_and_wait_for_io(worker& w, io_poller* io);
+  /// The spin itself, unless the cores are contended; true when it found work.
+  bool spin(worker& w, io_poller* io);
   /// True when the queue was empty before.
   bool push_local(worker& w, pcb* p);
   void watch(worker& w, pcb* p);

@@ -1,13 +1,18 @@
 // The scheduler: deterministic stepping, reduction budgets, yielding, work on every worker,
-// per-pair ordering under threads, and shutdown.
+// per-pair ordering under threads, shutdown, and telling contended cores (where idle workers
+// do not spin).
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <set>
 #include <thread>
 #include <vector>
 
+#include "runtime/scheduler.hpp"
 #include "runtime_test_util.hpp"
 
 namespace otpp::test {
@@ -163,6 +168,32 @@ TEST(ordering, scoped_processes_on_many_threads_can_talk_to_one_process) {
 }
 
 // ---- shutdown ---------------------------------------------------------------------------------
+
+TEST(contention, a_thread_sharing_its_core_with_a_busy_thread_finds_it_contended) {
+  // Both threads on the core this one runs on: the kernel makes each wait for the other.
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(sched_getcpu(), &one);
+  std::atomic<bool> stop{false};
+  std::thread busy([&] {
+    pthread_setaffinity_np(pthread_self(), sizeof one, &one);
+    while (!stop.load(std::memory_order_relaxed)) {
+    }
+  });
+  bool contended = false;
+  std::thread spinner([&] {
+    pthread_setaffinity_np(pthread_self(), sizeof one, &one);
+    detail::contention_meter meter;
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    for (auto now = std::chrono::steady_clock::now(); now < deadline && !contended;
+         now = std::chrono::steady_clock::now())
+      contended = meter.contended(now);
+  });
+  spinner.join();
+  stop = true;
+  busy.join();
+  EXPECT_TRUE(contended);
+}
 
 TEST(shutdown, every_process_is_told_and_trapping_ones_see_shutdown) {
   std::atomic<int> saw_shutdown{0};
