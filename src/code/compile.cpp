@@ -80,6 +80,12 @@ struct scope {
   std::vector<std::pair<atom, std::uint32_t>> captures;      ///< name, outer slot
   std::vector<std::pair<atom, std::uint32_t>> captured_inner;  ///< name, inner slot
   std::uint32_t nslots = 0;
+  std::optional<std::uint32_t> self_slot;  ///< a named fun's own name
+  bool self_read = false;                  ///< its name read other than to call itself
+
+  void note_read(std::uint32_t slot) {
+    if (self_slot && *self_slot == slot) self_read = true;
+  }
 
   std::uint32_t slot_of(atom name) {
     auto [it, fresh] = slots.emplace(name.index(), nslots);
@@ -125,6 +131,7 @@ class compiler {
     scope* p = s->parent;
     if (!p->is_bound(name) && !capture(p, name)) return false;
     std::uint32_t outer = p->slots[name.index()];
+    p->note_read(outer);
     std::uint32_t inner = s->slot_of(name);
     s->bound[inner] = true;
     s->captures.emplace_back(name, outer);
@@ -198,6 +205,7 @@ class compiler {
       auto s = lookup(name);
       // An unknown variable still gets a slot: reading it raises {unbound_var, Name}.
       v->slot = s ? *s : sc->slot_of(name);
+      sc->note_read(v->slot);
       return v;
     }
     if (tag == a_match && n == 4) {
@@ -324,13 +332,13 @@ class compiler {
       node* c = mk(nk::case_);
       c->a = expr(e[2], false);
       c->clauses = clauses(e[3], tail, 1);
-      mark(c);
+      c->suspends = c->a->suspends || bodies_suspend(c->clauses);
       return c;
     }
     if (tag == a_if && n == 3) {
       node* c = mk(nk::if_);
       c->clauses = clauses(e[2], tail, 0);
-      mark(c);
+      c->suspends = bodies_suspend(c->clauses);
       return c;
     }
     if (tag == a_receive && (n == 3 || n == 5)) {
@@ -376,9 +384,12 @@ class compiler {
     malformed(a_illegal_expr, e);
   }
 
-  // Nodes with clauses (case, if, try) run as coroutines: only straight-line expressions
-  // have a synchronous evaluator.
+  // A try runs as a coroutine (the synchronous evaluator has no `after`); case and if
+  // suspend only when a body does (guards never do).
   static void mark(node* c) { c->suspends = true; }
+  static bool bodies_suspend(const std::vector<clause_c>& cs) {
+    return std::any_of(cs.begin(), cs.end(), [](const clause_c& c) { return c.body->suspends; });
+  }
 
   node* call(const term& e, bool tail) {
     const term& f = e[2];
@@ -419,7 +430,16 @@ class compiler {
       return c;
     }
     node* c = mk(nk::call_fun);
-    c->a = expr(f, false);
+    if (is(f, a_var, 3) && f.tuple_size() == 3 && f[2].is_atom() && sc->self_slot &&
+        lookup(f[2].atom_value()) == sc->self_slot) {
+      // The fun calling itself: its name is read by the call, not as a value.
+      c->a = mk(nk::var);
+      c->a->name = f[2].atom_value();
+      c->a->slot = *sc->self_slot;
+      c->self_call = true;
+    } else {
+      c->a = expr(f, false);
+    }
     c->kids = expr_list(e[3]);
     c->suspends = true;
     c->tail = tail;
@@ -567,9 +587,12 @@ class compiler {
     if (name) {
       f.self_slot = sc->slot_of(*name);
       sc->bound[*f.self_slot] = true;
+      sc->self_slot = f.self_slot;
       f.fun_name = name;
     }
     f.clauses = clauses(cs, true, static_cast<int>(f.arity), true);
+    f.self_read = sc->self_read;
+    if (f.self_slot) f.sync_calls = sync_capable(f);
     f.nslots = sc->nslots;
     f.captured = sc->captured_inner;
     f.clauses_term = cs;
@@ -578,6 +601,51 @@ class compiler {
       f.module = module_;
       f.local_handler = module_->local_handler;
     }
+  }
+
+  // ---- synchronous self-calls ---------------------------------------------------------------
+
+  // Marks `n->sync`: evaluable by eval_sync once self-calls run synchronously.
+  static bool mark_sync(node* n) {
+    if (!n->suspends) return n->sync = true;
+    auto all = [](const std::vector<node*>& ks) { return std::all_of(ks.begin(), ks.end(), mark_sync); };
+    auto bodies = [](std::vector<clause_c>& cs) {
+      return std::all_of(cs.begin(), cs.end(), [](const clause_c& c) { return mark_sync(c.body); });
+    };
+    bool ok = false;
+    switch (n->kind) {
+      case nk::call_fun: ok = n->self_call && all(n->kids); break;
+      case nk::match:
+      case nk::catch_: ok = mark_sync(n->a); break;
+      case nk::tuple:
+      case nk::cons:
+      case nk::bif:
+      case nk::block: ok = all(n->kids); break;
+      case nk::andalso:
+      case nk::orelse: ok = mark_sync(n->a) && mark_sync(n->b); break;
+      case nk::map_new:
+      case nk::map_upd:
+        ok = (!n->a || mark_sync(n->a)) &&
+             std::all_of(n->assocs.begin(), n->assocs.end(),
+                         [](const map_assoc& x) { return mark_sync(x.key) && mark_sync(x.value); });
+        break;
+      case nk::bin:
+        ok = std::all_of(n->segs.begin(), n->segs.end(),
+                         [](const bin_seg& s) { return mark_sync(s.value) && (!s.size || mark_sync(s.size)); });
+        break;
+      case nk::case_: ok = mark_sync(n->a) && bodies(n->clauses); break;
+      case nk::if_: ok = bodies(n->clauses); break;
+      default: break;
+    }
+    return n->sync = ok;
+  }
+
+  // Whether a named fun's self-calls may run synchronously: every body suspends only through
+  // them, and nothing sends (a run cut short is run again, which must not be seen).
+  bool sync_capable(compiled_fun& f) {
+    for (const auto& n : nodes_)
+      if (n->kind == nk::bif && (n->name == atom("!") || n->name == atom("send"))) return false;
+    return std::all_of(f.clauses.begin(), f.clauses.end(), [](const clause_c& c) { return mark_sync(c.body); });
   }
 
   // ---- patterns ---------------------------------------------------------------------------
@@ -629,6 +697,7 @@ class compiler {
         bool bound_here = sc->is_bound(name) || capture(sc, name);
         v->kind = bound_here ? pk::check : pk::bind;
         v->slot = sc->slot_of(name);
+        if (bound_here) sc->note_read(v->slot);
       }
       sc->bound[v->slot] = true;
       return v;

@@ -60,6 +60,11 @@ struct node {
   nk kind = nk::lit;
   bool suspends = false;  ///< may call out or receive: evaluated as a coroutine
   bool tail = false;      ///< a call in tail position (the caller's frame is reused)
+  /// A named fun calling itself (`F(...)` inside `fun F(...) -> ... end`).
+  bool self_call = false;
+  /// Evaluable by eval_sync when self-calls run synchronously (compiled_fun::sync_calls): it
+  /// suspends only through such calls.
+  bool sync = false;
   term lit;               ///< literals; the clauses term of a fun; the line
   std::uint32_t slot = 0;
   atom name;              ///< variable name (for errors); function name
@@ -108,6 +113,13 @@ struct compiled_fun {
   std::vector<std::pair<atom, std::uint32_t>> captured;
   std::optional<std::uint32_t> self_slot;  ///< named funs: the fun itself
   std::optional<atom> fun_name;
+  /// Whether the code reads its own name other than to call itself (a synchronous run binds
+  /// it only then).
+  bool self_read = false;
+  /// A named fun whose bodies suspend only through calls of itself, and that sends nothing:
+  /// a call of it may run as one plain C++ recursion (eval_sync), started again as coroutines
+  /// when that recursion grows too deep or too long (being pure, running it again is safe).
+  bool sync_calls = false;
   term clauses_term;
   std::vector<std::unique_ptr<node>> nodes;
   std::vector<std::unique_ptr<pat>> pats;

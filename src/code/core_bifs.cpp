@@ -3,6 +3,7 @@
 #include "code/core_bifs.hpp"
 
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -63,11 +64,34 @@ term mul(process*, args_t a) {
   return arith2<arith::multiply>(atom("*"), a);
 }
 term fdiv(process*, args_t a) { return arith2<arith::float_divide>(atom("/"), a); }
-term idiv(process*, args_t a) { return arith2<arith::int_div>(atom("div"), a); }
-term rem(process*, args_t a) { return arith2<arith::rem>(atom("rem"), a); }
-term band(process*, args_t a) { return arith2<arith::band>(atom("band"), a); }
-term bor(process*, args_t a) { return arith2<arith::bor>(atom("bor"), a); }
-term bxor(process*, args_t a) { return arith2<arith::bxor>(atom("bxor"), a); }
+// Both small, and the quotient fits (INT64_MIN / -1 does not).
+bool small_divisible(args_t a) {
+  return a[0].is_small_integer() && a[1].is_small_integer() && a[1].small_integer() != 0 &&
+         !(a[1].small_integer() == -1 && a[0].small_integer() == std::numeric_limits<std::int64_t>::min());
+}
+term idiv(process*, args_t a) {
+  // C++ division truncates toward zero, as `div` does.
+  if (small_divisible(a)) return term(static_cast<long long>(a[0].small_integer() / a[1].small_integer()));
+  return arith2<arith::int_div>(atom("div"), a);
+}
+term rem(process*, args_t a) {
+  // The remainder takes the dividend's sign in both languages.
+  if (small_divisible(a)) return term(static_cast<long long>(a[0].small_integer() % a[1].small_integer()));
+  return arith2<arith::rem>(atom("rem"), a);
+}
+bool both_small(args_t a) { return a[0].is_small_integer() && a[1].is_small_integer(); }
+term band(process*, args_t a) {
+  if (both_small(a)) return term(static_cast<long long>(a[0].small_integer() & a[1].small_integer()));
+  return arith2<arith::band>(atom("band"), a);
+}
+term bor(process*, args_t a) {
+  if (both_small(a)) return term(static_cast<long long>(a[0].small_integer() | a[1].small_integer()));
+  return arith2<arith::bor>(atom("bor"), a);
+}
+term bxor(process*, args_t a) {
+  if (both_small(a)) return term(static_cast<long long>(a[0].small_integer() ^ a[1].small_integer()));
+  return arith2<arith::bxor>(atom("bxor"), a);
+}
 term bsl(process*, args_t a) { return arith2<arith::bsl>(atom("bsl"), a); }
 term bsr(process*, args_t a) { return arith2<arith::bsr>(atom("bsr"), a); }
 term neg(process*, args_t a) {
@@ -92,14 +116,23 @@ term abs_(process*, args_t a) {
 
 // ---- comparison and logic -------------------------------------------------------------------
 
-term eq(process*, args_t a) { return boolean(equal(a[0], a[1])); }
-term ne(process*, args_t a) { return boolean(!equal(a[0], a[1])); }
-term eeq(process*, args_t a) { return boolean(exact_equal(a[0], a[1])); }
-term ene(process*, args_t a) { return boolean(!exact_equal(a[0], a[1])); }
-term lt(process*, args_t a) { return boolean(compare(a[0], a[1]) < 0); }
-term gt(process*, args_t a) { return boolean(compare(a[0], a[1]) > 0); }
-term le(process*, args_t a) { return boolean(compare(a[0], a[1]) <= 0); }
-term ge(process*, args_t a) { return boolean(compare(a[0], a[1]) >= 0); }
+// Two small integers compare as int64 (the commonest case: loop counters, guards).
+int cmp(args_t a) {
+  if (both_small(a)) return (a[0].small_integer() > a[1].small_integer()) - (a[0].small_integer() < a[1].small_integer());
+  return compare(a[0], a[1]);
+}
+bool same(args_t a) {
+  if (both_small(a)) return a[0].small_integer() == a[1].small_integer();
+  return exact_equal(a[0], a[1]);
+}
+term eq(process*, args_t a) { return boolean(cmp(a) == 0); }
+term ne(process*, args_t a) { return boolean(cmp(a) != 0); }
+term eeq(process*, args_t a) { return boolean(same(a)); }
+term ene(process*, args_t a) { return boolean(!same(a)); }
+term lt(process*, args_t a) { return boolean(cmp(a) < 0); }
+term gt(process*, args_t a) { return boolean(cmp(a) > 0); }
+term le(process*, args_t a) { return boolean(cmp(a) <= 0); }
+term ge(process*, args_t a) { return boolean(cmp(a) >= 0); }
 term not_(process*, args_t a) {
   if (!is_bool(a[0])) badarg(atom("not"), a);
   return boolean(a[0].is_atom(atoms::false_));

@@ -15,6 +15,7 @@
 #include "otpp/code/eval.hpp"
 #include "otpp/otp/node.hpp"
 #include "otpp/otp/services.hpp"
+#include "otpp/term/list_builder.hpp"
 
 #include "otpp/code/eval_str.hpp"
 #include "otpp/code/fun_wire.hpp"
@@ -67,6 +68,13 @@ bool stack_deep() {
   return static_cast<const char*>(__builtin_frame_address(0)) < stack_limit;
 }
 
+// Whether a synchronous run must stop: it leaves a good part of the stack to the coroutine
+// path that takes over.
+bool sync_stack_deep() {
+  if (!stack_limit) stack_limit = find_stack_limit();
+  return static_cast<const char*>(__builtin_frame_address(0)) < stack_limit + 256 * 1024;
+}
+
 // ---- frames and the evaluation context --------------------------------------------------------
 
 // A fun's variables. Most funs have few, held inside the frame itself (so a call allocates
@@ -96,6 +104,24 @@ struct frame {
   std::unique_ptr<std::uint8_t[]> big_bound_;
 };
 
+// Small argument arrays stay on the C++ stack.
+struct arg_buffer {
+  std::array<term, 6> inline_;
+  std::vector<term> heap_;
+  std::size_t n = 0;
+  explicit arg_buffer(std::size_t count) : n(count) {
+    if (count > inline_.size()) heap_.resize(count);
+  }
+  term& operator[](std::size_t i) { return n > inline_.size() ? heap_[i] : inline_[i]; }
+  std::span<const term> span() const { return n > inline_.size() ? std::span<const term>(heap_) : std::span<const term>(inline_.data(), n); }
+  std::vector<term> to_vector() {
+    std::vector<term> v;
+    v.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) v.push_back(std::move((*this)[i]));
+    return v;
+  }
+};
+
 // A closure resolved to its compiled code and the values its captured variables start with,
 // found again by the fun's identity while the fun is kept here.
 struct prepared_fun {
@@ -122,7 +148,29 @@ struct ctx {
   // Code replaced in `recent` stays alive while this evaluation runs (a call in progress
   // holds a plain pointer to it): each compiled fun once.
   std::vector<std::shared_ptr<compiled_fun>> retired;
+  // A synchronous run (compiled_fun::sync_calls): the fun whose self-calls it makes, the calls
+  // made so far, the deepest call reached, a self-call in tail position handed to its loop.
+  const prepared_fun* sync_fun = nullptr;
+  std::size_t sync_count = 0;
+  std::size_t sync_reached = 0;
+  bool sync_has_tail = false;
+  std::vector<term> sync_tail_args;
+  // Calls at this depth or above run as coroutines (a synchronous run of theirs was cut short).
+  std::size_t sync_from = 0;
 };
+
+// Ends a synchronous run that grew too deep for the C++ stack (`stack`) or ran too long to
+// keep the scheduler waiting; the call then runs as coroutines from its start. Not an
+// std::exception: nothing in interpreted code may catch it.
+struct sync_cut {
+  bool stack;
+  /// Not cut: a loop of tail self-calls at the run's first level ran its share, and goes on
+  /// as coroutines from the arguments in ctx::sync_tail_args (nothing to run again).
+  bool resume = false;
+};
+
+// A synchronous run makes at most this many calls (about a millisecond) before it is cut.
+constexpr std::size_t max_sync_calls = 32768;
 
 [[noreturn]] void raise_badmatch(const term& v) { eval_error(tuple_of(a_badmatch, v)); }
 
@@ -292,6 +340,8 @@ void enter(const prepared_fun& p, frame& f) {
 
 bool match(ctx& c, const pat& p, const term& v, frame& f);
 term eval_sync(ctx& c, const node& n, frame& f);
+const clause_c* choose_clause(ctx& c, const compiled_fun& code, std::span<const term> args, frame& f);
+[[noreturn]] void raise_function_clause(std::span<const term> args);
 task<term> eval(ctx& c, const node& n, frame& f);
 task<term> apply_fun(ctx& c, term fun, std::vector<term> args);
 task<term> run_calls(ctx& c, term fun, const module_code* module, std::uint32_t index, std::vector<term> args);
@@ -406,24 +456,6 @@ bool match(ctx& c, const pat& p, const term& v, frame& f) {
 
 // ---- building values -------------------------------------------------------------------------------
 
-// Small argument arrays stay on the C++ stack.
-struct arg_buffer {
-  std::array<term, 6> inline_;
-  std::vector<term> heap_;
-  std::size_t n = 0;
-  explicit arg_buffer(std::size_t count) : n(count) {
-    if (count > inline_.size()) heap_.resize(count);
-  }
-  term& operator[](std::size_t i) { return n > inline_.size() ? heap_[i] : inline_[i]; }
-  std::span<const term> span() const { return n > inline_.size() ? std::span<const term>(heap_) : std::span<const term>(inline_.data(), n); }
-  std::vector<term> to_vector() {
-    std::vector<term> v;
-    v.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) v.push_back(std::move((*this)[i]));
-    return v;
-  }
-};
-
 term build_map(ctx& c, const node& n, frame& f, const term* base, std::span<const term> keys, std::span<const term> vals) {
   std::vector<std::pair<term, term>> entries;
   if (base) {
@@ -477,6 +509,59 @@ term make_closure(ctx& c, const node& n, frame& f) {
 }
 
 // ---- synchronous evaluation (nothing below suspends) --------------------------------------------------
+
+// Counts a synchronous call's depth, on the way in and out (an error or a cut unwinds it).
+struct sync_depth {
+  explicit sync_depth(ctx& c) : c_(c) {
+    if (++c.depth > max_call_depth) {
+      --c.depth;
+      eval_error(a_system_limit);
+    }
+    c.sync_reached = std::max(c.sync_reached, c.depth);
+  }
+  ~sync_depth() { --c_.depth; }
+  sync_depth(const sync_depth&) = delete;
+  sync_depth& operator=(const sync_depth&) = delete;
+
+ private:
+  ctx& c_;
+};
+
+// A call of c.sync_fun with `args` and the self-calls its body makes in tail position, as one
+// loop; `nested`: a self-call inside the run (counted here; the run's first call was counted
+// by its caller).
+term run_sync(ctx& c, std::span<const term> args, bool nested) {
+  const prepared_fun& p = *c.sync_fun;
+  const compiled_fun& code = *p.code;
+  std::optional<sync_depth> depth;
+  if (nested) {
+    if (++c.sync_count > max_sync_calls) throw sync_cut{false};
+    depth.emplace(c);
+    if (sync_stack_deep()) throw sync_cut{true};
+    (void)otpp::detail::consume_reduction();
+  }
+  std::vector<term> own;  // tail-call arguments
+  for (;;) {
+    frame f(code.nslots);
+    for (const auto& [slot, value] : p.captured) {
+      f.slots[slot] = value;
+      f.bound[slot] = 1;
+    }
+    if (code.self_read) {
+      f.slots[*code.self_slot] = p.fun;
+      f.bound[*code.self_slot] = 1;
+    }
+    const clause_c* chosen = choose_clause(c, code, args, f);
+    if (!chosen) raise_function_clause(args);
+    term r = eval_sync(c, *chosen->body, f);
+    if (!c.sync_has_tail) return r;
+    c.sync_has_tail = false;
+    if (++c.sync_count > max_sync_calls) throw sync_cut{false, !nested};
+    own.swap(c.sync_tail_args);
+    args = own;
+    (void)otpp::detail::consume_reduction();
+  }
+}
 
 term eval_sync(ctx& c, const node& n, frame& f) {
   switch (n.kind) {
@@ -540,6 +625,30 @@ term eval_sync(ctx& c, const node& n, frame& f) {
       return v;
     }
     case nk::make_fun: return make_closure(c, n, f);
+    case nk::case_: {
+      term v = eval_sync(c, *n.a, f);
+      int i = select(c, n.clauses, v, f);
+      if (i < 0) eval_error(tuple_of(a_case_clause, v));
+      return eval_sync(c, *n.clauses[static_cast<std::size_t>(i)].body, f);
+    }
+    case nk::if_: {
+      for (const auto& cl : n.clauses)
+        if (guard_true(c, cl, f)) return eval_sync(c, *cl.body, f);
+      eval_error(a_if_clause);
+    }
+    case nk::call_fun: {
+      // Only a synchronous run's self-calls come here (every other call suspends).
+      if (!n.self_call || c.sync_fun == nullptr) break;
+      arg_buffer a(n.kids.size());
+      for (std::size_t i = 0; i < n.kids.size(); ++i) a[i] = eval_sync(c, *n.kids[i], f);
+      if (n.tail) {
+        c.sync_tail_args.clear();
+        for (std::size_t i = 0; i < n.kids.size(); ++i) c.sync_tail_args.push_back(std::move(a[i]));
+        c.sync_has_tail = true;
+        return term();
+      }
+      return run_sync(c, a.span(), true);
+    }
     case nk::catch_: {
       // Not reached: catch is compiled as suspending only when its body is; a pure body runs
       // here.
@@ -914,7 +1023,7 @@ task<term> eval_call_fun(ctx& c, const node& n, frame& f) {
 }
 
 task<term> eval_comprehension(ctx& c, const node& n, frame& f) {
-  std::vector<term> out;
+  list_builder out;
   bit_writer w;
   // An explicit stack of generator positions walks the nested loops without recursion.
   struct level {
@@ -1039,7 +1148,7 @@ task<term> eval_comprehension(ctx& c, const node& n, frame& f) {
     if (q == 0) break;
     --q;
   }
-  if (n.kind == nk::lc) co_return term::list(std::move(out));
+  if (n.kind == nk::lc) co_return out.finish();
   co_return w.finish();
 }
 
@@ -1163,6 +1272,8 @@ task<term> run_calls(ctx& c, term fun, const module_code* module, std::uint32_t 
   // The module of a closure's code, held while it runs (a module function's caller holds its
   // module).
   std::shared_ptr<const module_code> keep;
+  // The depth from which synchronous runs were tried before one of this call's was cut.
+  std::optional<std::size_t> restore_sync_from;
   for (;;) {
     const compiled_fun* code = nullptr;
     const module_code::function* mf = nullptr;
@@ -1200,6 +1311,44 @@ task<term> run_calls(ctx& c, term fun, const module_code* module, std::uint32_t 
       co_await c.self.maybe_yield();
     }
 
+    if (p && code->sync_calls && c.depth > c.sync_from) {
+      // A fun that suspends only by calling itself: the whole call as one C++ recursion, unless
+      // it grows too deep or too long; then as coroutines, with synchronous runs tried again
+      // only deeper down (below the depth the cut run reached, or a few calls down).
+      std::size_t cut_from = 0;
+      bool resume = false;
+      std::size_t trail_mark = c.trail.size();
+      try {
+        c.sync_fun = p;
+        c.sync_count = 0;
+        c.sync_reached = c.depth;
+        c.sync_has_tail = false;
+        term r = run_sync(c, args, false);
+        c.sync_fun = nullptr;
+        --c.depth;
+        co_return r;
+      } catch (const sync_cut& cut) {
+        cut_from = cut.stack ? c.sync_reached : c.depth + 3;
+        resume = cut.resume;
+      } catch (...) {
+        c.sync_fun = nullptr;
+        --c.depth;
+        throw;
+      }
+      c.sync_fun = nullptr;
+      c.sync_has_tail = false;
+      c.trail.resize(trail_mark);
+      if (resume) {
+        // The next call of the loop, after the scheduler's turn (the run spent the budget).
+        --c.depth;
+        args = std::move(c.sync_tail_args);
+        c.sync_tail_args.clear();
+        continue;
+      }
+      if (!restore_sync_from) restore_sync_from = c.sync_from;
+      c.sync_from = std::max(c.sync_from, cut_from);
+    }
+
     frame f(code->nslots);
     if (p) {
       enter(*p, f);
@@ -1222,6 +1371,10 @@ task<term> run_calls(ctx& c, term fun, const module_code* module, std::uint32_t 
       failure = std::current_exception();
     }
     --c.depth;
+    if (restore_sync_from) {
+      c.sync_from = *restore_sync_from;
+      restore_sync_from.reset();
+    }
     // Returning (or unwinding) through many levels nests C++ calls too: unwind the stack by
     // yielding when it is deep.
     if (stack_deep()) co_await c.self.yield();

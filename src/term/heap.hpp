@@ -18,26 +18,17 @@ namespace otpp::detail {
 /// Which object a boxed term points to.
 enum class object_type : std::uint8_t { big, tuple, list, map, bits, pid, port, ref, fun };
 
-/// Common header. Objects are immutable after construction; only `refs` changes.
-struct alignas(8) heap_object {
-  std::atomic<std::uint32_t> refs{1};
+/// Common header (the reference count comes first, from term.hpp). Objects are immutable
+/// after construction; only `refs` changes.
+struct alignas(8) heap_object : refcounted {
   object_type type;
 
   explicit heap_object(object_type t) noexcept : type(t) {}
 
-  void retain() noexcept { refs.fetch_add(1, std::memory_order_relaxed); }
-  void release() noexcept {
-    // A count of one means no other owner exists who could race with us, so the atomic
-    // read-modify-write can be skipped.
-    if (refs.load(std::memory_order_acquire) == 1 ||
-        refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      destroy(this);
-    }
-  }
   static void destroy(heap_object* h) noexcept;
 
   // Access to term internals (heap_object is term's friend).
-  [[nodiscard]] static heap_object* of(const term& t) noexcept { return t.value_.h; }
+  [[nodiscard]] static heap_object* of(const term& t) noexcept { return static_cast<heap_object*>(t.value_.h); }
   [[nodiscard]] static bool boxed(const term& t) noexcept { return t.boxed_; }
   /// Wraps an object whose single reference the new term takes over.
   [[nodiscard]] static term adopt(term::kind k, heap_object* h) noexcept { return term(k, h); }
@@ -121,7 +112,6 @@ struct fun_object : heap_object {
 
 // ---- builders used by term.cpp and the codec -----------------------------------------------
 
-/// A tuple from `n` terms, moved out of `first`.
 /// A heap object of type `T` with `extra` bytes after it (a container's elements), built
 /// in place from `args`; its one reference belongs to the caller (heap_object::adopt).
 template <class T, class... Args>
@@ -130,6 +120,7 @@ T* alloc_object(std::size_t extra, Args&&... args) {
   return new (mem) T(std::forward<Args>(args)...);
 }
 
+/// A tuple from `n` terms, moved out of `first`.
 [[nodiscard]] term make_tuple(term* first, std::size_t n);
 /// A list from `n` (> 0) terms moved out of `first` and a tail that is not a non-empty list.
 [[nodiscard]] term make_list(term* first, std::size_t n, term tail);

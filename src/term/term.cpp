@@ -706,8 +706,7 @@ term::term(const otpp::reference& r) : kind_(kind::reference), boxed_(true) {
   value_.h = alloc_object<ref_object>(0, r);
 }
 
-void term::retain(detail::heap_object* h) noexcept { h->retain(); }
-void term::release(detail::heap_object* h) noexcept { h->release(); }
+void detail::destroy_object(refcounted* h) noexcept { heap_object::destroy(static_cast<heap_object*>(h)); }
 
 // ---- construction --------------------------------------------------------------------------
 
@@ -990,7 +989,7 @@ term term::binary_slice(std::size_t offset, std::size_t size) const {
     s->keeper = b->keeper;
   } else {
     // Point at the owner of the bytes, so chains of slices do not keep slices alive.
-    heap_object* owner = b->parent != nullptr ? b->parent : value_.h;
+    heap_object* owner = b->parent != nullptr ? b->parent : heap_object::of(*this);
     owner->retain();
     s->parent = owner;
   }

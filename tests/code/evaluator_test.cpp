@@ -4,6 +4,7 @@
 
 #include "code_fixture.hpp"
 #include "otpp/code/erl_eval_fun.hpp"
+#include "otpp/code/erl_parse.hpp"
 #include "support/eventually.hpp"
 
 namespace {
@@ -18,6 +19,14 @@ std::vector<term> forms(const std::vector<std::string>& texts) {
   for (auto& c : test::erl_reference(texts, false)) out.push_back(c.exprs);
   EXPECT_EQ(out.size(), texts.size());
   return out;
+}
+
+// Abstract format of a text, read by the project's parser (for code whose parse is not in
+// question).
+term parsed(const char* text) {
+  auto r = code::parse_exprs(text);
+  EXPECT_TRUE(r) << text;
+  return r ? *r.value : term();
 }
 
 // Receives {run, Fun} and applies it to 10 (the fun itself waits for a message).
@@ -176,6 +185,68 @@ TEST_F(code_test, fib_20_through_a_named_fun_gives_6765) {
   EXPECT_EQ(to_string(run_exprs(f[0])), "{value,6765}");
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
   std::printf("fib(20) interpreted: %lld us\n", static_cast<long long>(us));
+}
+
+// A named fun that calls only itself runs as one C++ recursion; these check that it gives the
+// same values and errors when that recursion is cut short and carried on as coroutines.
+TEST_F(code_test, self_recursive_funs_give_their_values_however_deep_or_long_they_run) {
+  // Deeper than one synchronous run's stack, longer than its share of calls, a loop of tail
+  // calls far past that share, and recursion through case and if.
+  EXPECT_EQ(to_string(run_exprs(parsed("F = fun S(0) -> 0; S(N) -> N + S(N - 1) end, F(60000)."))),
+            "{value,1800030000}");
+  EXPECT_EQ(to_string(run_exprs(parsed(
+                "F = fun Fib(N) when N < 2 -> N; Fib(N) -> Fib(N - 1) + Fib(N - 2) end, F(25)."))),
+            "{value,75025}");
+  EXPECT_EQ(to_string(run_exprs(parsed("F = fun L(0, A) -> A; L(N, A) -> L(N - 1, A + 2) end, F(1000000, 0)."))),
+            "{value,2000000}");
+  EXPECT_EQ(to_string(run_exprs(parsed(
+                "F = fun S(N) -> case N of 0 -> 0; _ -> if N rem 2 =:= 0 -> N + S(N - 1); true -> S(N - 1) end end end, "
+                "F(100)."))),
+            "{value,2550}");
+}
+
+TEST_F(code_test, errors_deep_in_a_self_recursive_fun_are_erlangs) {
+  EXPECT_EQ(to_string(run_exprs(parsed("F = fun S(0) -> 1 div 0; S(N) -> 1 + S(N - 1) end, F(10)."))),
+            "{error,badarith}");
+  term stack;
+  EXPECT_EQ(to_string(run_exprs(parsed("F = fun S(1) -> 1 + S(a); S(0) -> 0 end, F(1)."), &stack)),
+            "{error,function_clause}");
+  EXPECT_EQ(to_string(stack), "[{erl_eval,'-inside-an-interpreted-fun-',[a],[]}]");
+  EXPECT_EQ(to_string(run_exprs(parsed("F = fun S(0) -> throw(bottom); S(N) -> S(N - 1) + 1 end, catch F(5)."))),
+            "{value,bottom}");
+  // Its own name as a value, and captured by a fun it makes.
+  EXPECT_EQ(to_string(run_exprs(parsed("F = fun S(0) -> S; S(N) -> S(N - 1) end, G = F(3), G(0) =:= G."))),
+            "{value,true}");
+  EXPECT_EQ(to_string(run_exprs(parsed("F = fun S(0) -> fun() -> S end; S(N) -> S(N - 1) end, G = F(3), is_function(G(), 1)."))),
+            "{value,true}");
+}
+
+TEST_F(code_test, a_self_recursive_fun_that_sends_sends_each_message_once) {
+  // Deep enough that a synchronous run would be cut and run again from its start.
+  EXPECT_EQ(to_string(run_exprs(parsed("F = fun S(0) -> 0; S(N) -> self() ! N, 1 + S(N - 1) end, F(30000), "
+                                       "Count = fun C(K) -> receive _ -> C(K + 1) after 0 -> K end end, Count(0)."))),
+            "{value,30000}");
+}
+
+TEST_F(code_test, a_long_pure_recursion_lets_other_processes_run_and_can_be_killed) {
+  // fib(40) takes minutes; two of them fill both workers.
+  term exprs = parsed("F = fun Fib(N) when N < 2 -> N; Fib(N) -> Fib(N - 1) + Fib(N - 2) end, F(40).");
+  scoped_process me(node_->rt());
+  std::vector<std::pair<pid, reference>> busy;
+  for (int i = 0; i < 2; ++i) {
+    pid p = node_->rt().spawn(eval_forever, exprs);
+    busy.emplace_back(p, me.monitor(p));
+  }
+  node_->rt().spawn(say_running, me.self());
+  auto r = me.receive_for(30s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(to_string(*r), "still_running");
+  for (const auto& [p, mref] : busy) {
+    me.exit(p, atoms::kill);
+    auto down = me.receive_for(30s);
+    ASSERT_TRUE(down);
+    EXPECT_EQ(to_string(*down), to_string(tuple_of(atoms::DOWN, mref, atoms::process, p, atoms::killed)));
+  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -64,7 +65,27 @@ struct fun_value {
 
 namespace detail {
 struct heap_object;
+
+/// The head of every heap object behind a boxed term (term/heap.hpp has the rest): its
+/// reference count, here so that copying and dropping a term count without a call.
+struct refcounted {
+  std::atomic<std::uint32_t> refs{1};
+
+  void retain() noexcept { refs.fetch_add(1, std::memory_order_relaxed); }
+  void release() noexcept;
+};
+
+/// Destroys an object whose last reference went (out of line: it walks the object's kind).
+void destroy_object(refcounted* h) noexcept;
+
+inline void refcounted::release() noexcept {
+  // A count of one means no other owner exists who could race with us, so the atomic
+  // read-modify-write can be skipped.
+  if (refs.load(std::memory_order_acquire) == 1 || refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    destroy_object(this);
+  }
 }
+}  // namespace detail
 
 /// Any Erlang term. Copying is cheap: immediates (small integers, floats, atoms, []) are held
 /// inline, everything else is a reference-counted, immutable heap object shared between copies.
@@ -260,9 +281,9 @@ class term {
 
  private:
   friend struct detail::heap_object;
-  explicit term(kind k, detail::heap_object* h) noexcept : kind_(k), boxed_(true) { value_.h = h; }
-  static void retain(detail::heap_object* h) noexcept;
-  static void release(detail::heap_object* h) noexcept;
+  explicit term(kind k, detail::refcounted* h) noexcept : kind_(k), boxed_(true) { value_.h = h; }
+  static void retain(detail::refcounted* h) noexcept { h->retain(); }
+  static void release(detail::refcounted* h) noexcept { h->release(); }
   [[nodiscard]] bool is_boxed() const noexcept { return boxed_; }
 
   kind kind_;
@@ -271,7 +292,7 @@ class term {
     std::int64_t i;
     double d;
     std::uint32_t a;
-    detail::heap_object* h;
+    detail::refcounted* h;
   } value_;
 };
 

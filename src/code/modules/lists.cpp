@@ -6,6 +6,7 @@
 
 #include "code/modules/support.hpp"
 #include "otpp/code/fun_call.hpp"
+#include "otpp/term/list_builder.hpp"
 #include "otpp/term/print.hpp"
 
 namespace otpp::code::lib {
@@ -63,20 +64,20 @@ term seq(const term& from, const term& to, const term& incr, const term& bad = a
   if (!from.is_small_integer() || !to.is_small_integer() || !incr.is_small_integer())
     function_clause();
   std::int64_t f = from.small_integer(), t = to.small_integer(), i = incr.small_integer();
-  std::vector<term> out;
+  list_builder out;
   if (i > 0) {
     if (f - i > t) fail(bad);
     if (t >= f) out.reserve(static_cast<std::size_t>((t - f) / i + 1));
-    for (std::int64_t x = f; x <= t; x += i) out.emplace_back(static_cast<long long>(x));
+    for (std::int64_t x = f; x <= t; x += i) out.push_back(term(static_cast<long long>(x)));
   } else if (i < 0) {
     if (f - i < t) fail(bad);
     if (f >= t) out.reserve(static_cast<std::size_t>((f - t) / -i + 1));
-    for (std::int64_t x = f; x >= t; x += i) out.emplace_back(static_cast<long long>(x));
+    for (std::int64_t x = f; x >= t; x += i) out.push_back(term(static_cast<long long>(x)));
   } else {
     if (f != t) fail(bad);
     out.push_back(from);
   }
-  return list(std::move(out));
+  return out.finish();
 }
 
 term thing_to_chars(const term& t) {
