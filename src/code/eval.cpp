@@ -714,21 +714,27 @@ struct deferred : otpp::detail::awaitable_base {
 // them here and runs apply_fun as its child, without a coroutine frame of its own; in tail
 // position it hands the call to the running apply loop at once.
 struct evaluate : otpp::detail::awaitable_base {
-  evaluate(ctx& c, const node& n, frame& f) : c_(c), n_(n), f_(f) {}
+  evaluate(ctx& c, const node& n, frame& f) : c_(c), n_(&n), f_(f) {}
   evaluate(evaluate&& o) noexcept
       : c_(o.c_), n_(o.n_), f_(o.f_), t_(std::move(o.t_)), fun_(std::move(o.fun_)), args_(std::move(o.args_)),
         call_(o.call_), handed_(o.handed_) {
     o.t_.reset();
   }
   bool await_ready() {
-    if (!n_.suspends) return true;
-    if (n_.kind != nk::call_fun || n_.a->suspends) return false;
-    for (const node* k : n_.kids)
+    // A block whose expressions before the last cannot suspend (`P ! M, receive ... end`,
+    // `From ! N, loop()`): they run here, and only the last is awaited.
+    while (n_->kind == nk::block && n_->suspends && plain_prefix(*n_)) {
+      for (std::size_t i = 0; i + 1 < n_->kids.size(); ++i) (void)eval_sync(c_, *n_->kids[i], f_);
+      n_ = n_->kids.back();
+    }
+    if (!n_->suspends) return true;
+    if (n_->kind != nk::call_fun || n_->a->suspends) return false;
+    for (const node* k : n_->kids)
       if (k->suspends) return false;
-    fun_ = eval_sync(c_, *n_.a, f_);
-    args_.reserve(n_.kids.size());
-    for (const node* k : n_.kids) args_.push_back(eval_sync(c_, *k, f_));
-    if (n_.tail && fun_.is_fun() && !fun_.fun_content().is_export) {
+    fun_ = eval_sync(c_, *n_->a, f_);
+    args_.reserve(n_->kids.size());
+    for (const node* k : n_->kids) args_.push_back(eval_sync(c_, *k, f_));
+    if (n_->tail && fun_.is_fun() && !fun_.fun_content().is_export) {
       c_.has_tail = true;
       c_.tail_fun = std::move(fun_);
       c_.tail_args = std::move(args_);
@@ -739,21 +745,26 @@ struct evaluate : otpp::detail::awaitable_base {
     return false;
   }
   std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) {
-    t_.emplace(call_ ? apply_fun(c_, std::move(fun_), std::move(args_)) : eval(c_, n_, f_));
+    t_.emplace(call_ ? apply_fun(c_, std::move(fun_), std::move(args_)) : eval(c_, *n_, f_));
     return t_->await_suspend(h);
   }
   term await_resume() {
     if (t_) return t_->await_resume();
     if (handed_) return term();
-    return eval_sync(c_, n_, f_);
+    return eval_sync(c_, *n_, f_);
   }
   ~evaluate() {
     if (t_) bury(std::move(*t_));
   }
+  static bool plain_prefix(const node& block) {
+    for (std::size_t i = 0; i + 1 < block.kids.size(); ++i)
+      if (block.kids[i]->suspends) return false;
+    return true;
+  }
 
  private:
   ctx& c_;
-  const node& n_;
+  const node* n_;
   frame& f_;
   std::optional<task<term>> t_;
   term fun_;

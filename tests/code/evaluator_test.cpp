@@ -211,7 +211,7 @@ TEST_F(code_test, errors_deep_in_a_self_recursive_fun_are_erlangs) {
   term stack;
   EXPECT_EQ(to_string(run_exprs(parsed("F = fun S(1) -> 1 + S(a); S(0) -> 0 end, F(1)."), &stack)),
             "{error,function_clause}");
-  EXPECT_EQ(to_string(stack), "[{erl_eval,'-inside-an-interpreted-fun-',[a],[]}]");
+  EXPECT_EQ(to_string(stack), "[{erl_eval,'-inside-an-interpreted-fun-',[[a]],[]}]");
   EXPECT_EQ(to_string(run_exprs(parsed("F = fun S(0) -> throw(bottom); S(N) -> S(N - 1) + 1 end, catch F(5)."))),
             "{value,bottom}");
   // Its own name as a value, and captured by a fun it makes.
