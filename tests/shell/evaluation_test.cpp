@@ -247,3 +247,26 @@ TEST_F(shell_eval, defmodule_defines_a_module_on_the_node_and_redefining_replace
 }
 
 }  // namespace
+
+namespace {
+
+using shell_dictionary = otpp::test::shell_session;
+
+TEST_F(shell_dictionary, process_put_get_and_delete_act_on_the_shell_processes_own_dictionary) {
+  EXPECT_EQ(run("Process.put(:colour, :red)"), "nil");
+  EXPECT_EQ(run("Process.put(:colour, :blue)"), ":red");
+  EXPECT_EQ(run("Process.get(:colour)"), ":blue");
+  EXPECT_EQ(run("Process.get(:size)"), "nil");
+  EXPECT_EQ(run("Process.get(:size, 3)"), "3");
+  EXPECT_EQ(run(":erlang.get(:size)"), ":undefined");
+  EXPECT_EQ(run("Process.get_keys(:blue)"), "[:colour]");
+  EXPECT_EQ(run(":erlang.process_info(self(), :dictionary)"), "{:dictionary, [colour: :blue]}");
+  // Another process has a dictionary of its own.
+  EXPECT_EQ(run("parent = self(); spawn(fn -> send(parent, {:seen, Process.get(:colour)}) end); "
+                "receive do {:seen, c} -> c end"),
+            "nil");
+  EXPECT_EQ(run("Process.delete(:colour)"), ":blue");
+  EXPECT_EQ(run("Process.get()"), "[]");
+}
+
+}  // namespace
