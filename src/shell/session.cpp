@@ -91,46 +91,6 @@ bool has_module(otp::node& node, atom m) {
   return false;
 }
 
-// For `badarg` of a BIF, which argument was wrong and why, as OTP's erl_erts_errors words it
-// for the BIFs a shell user meets most.
-std::vector<std::pair<int, std::string>> argument_errors(const term& reason, const term& stack) {
-  std::vector<std::pair<int, std::string>> out;
-  if (!reason.is_atom(atoms::badarg) || !stack.is_list() || stack.is_nil()) return out;
-  const term& top = *stack.list_elements().begin();
-  if (!top.is_tuple() || top.tuple_size() != 4 || !top[0].is_atom(atoms::erlang) || !top[1].is_atom() ||
-      !top[2].is_proper_list())
-    return out;
-  const std::vector<term> a(top[2].list_elements().begin(), top[2].list_elements().end());
-  const std::string_view f = top[1].atom_value().name();
-  auto is_list = [](const term& t) { return t.is_list() && t.is_proper_list(); };
-  if ((f == "hd" || f == "tl") && a.size() == 1) {
-    out.emplace_back(1, "not a nonempty list");
-  } else if (f == "length" && a.size() == 1) {
-    out.emplace_back(1, "not a list");
-  } else if ((f == "element" && a.size() == 2) || (f == "setelement" && a.size() == 3)) {
-    if (!a[0].is_integer())
-      out.emplace_back(1, "not an integer");
-    else if (a[1].is_tuple())
-      out.emplace_back(1, "out of range");
-    if (!a[1].is_tuple()) out.emplace_back(2, "not a tuple");
-  } else if (f == "tuple_size" && a.size() == 1) {
-    out.emplace_back(1, "not a tuple");
-  } else if (f == "map_size" && a.size() == 1) {
-    out.emplace_back(1, "not a map");
-  } else if ((f == "atom_to_binary" || f == "atom_to_list") && !a.empty() && !a[0].is_atom()) {
-    out.emplace_back(1, "not an atom");
-  } else if ((f == "list_to_atom" || f == "list_to_existing_atom" || f == "list_to_tuple") && a.size() == 1 &&
-             !is_list(a[0])) {
-    out.emplace_back(1, "not a list");
-  } else if ((f == "binary_to_atom" || f == "binary_to_existing_atom" || f == "byte_size") && !a.empty() &&
-             !a[0].is_binary()) {
-    out.emplace_back(1, "not a binary");
-  } else if ((f == "integer_to_binary" || f == "integer_to_list") && !a.empty() && !a[0].is_integer()) {
-    out.emplace_back(1, "not an integer");
-  }
-  return out;
-}
-
 std::string snippet(std::string_view text, std::size_t line, std::size_t column, std::size_t first_line) {
   // The source line with a caret under the column, as Elixir 1.14 prints it.
   const std::size_t rel = line >= first_line ? line - first_line + 1 : 1;
@@ -157,6 +117,7 @@ session::session(otp::node& node, sinks io) : node_(node), io_(std::move(io)) {
   numbers_ = std::make_shared<node_numbers>(node_.name());
   if (!node_.exports().find(atoms::erlang, atom("apply"), 2)) code::install(node_);
   detail::add_helpers(node_.exports());
+  detail::add_halt(node_.exports());
 
   format_.print = print_options(syntax::elixir);
   format_.print.node_number = node_numbers::numbering(numbers_);
@@ -363,7 +324,7 @@ session::outcome session::evaluate(const std::string& source, bool print_result)
   // As IEx prunes its stack traces: the evaluator's own frames are not the user's code.
   std::vector<stack_frame> frames = stack_from_term(stack).value_or(std::vector<stack_frame>{});
   std::erase_if(frames, [](const stack_frame& f) { return f.module.name() == "erl_eval"; });
-  io_.out(format_exception(cls, reason, frames, argument_errors(reason, stack), format_));
+  io_.out(format_exception(cls, reason, frames, bif_argument_errors(reason, stack), format_));
   return outcome::error;
 }
 
