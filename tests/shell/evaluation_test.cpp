@@ -270,3 +270,22 @@ TEST_F(shell_dictionary, process_put_get_and_delete_act_on_the_shell_processes_o
 }
 
 }  // namespace
+
+namespace {
+
+using shell_system = otpp::test::shell_session;
+
+TEST_F(shell_system, system_answers_the_environment_clocks_and_versions_as_in_iex) {
+  EXPECT_EQ(run("System.otp_release()"), "\"25\"");
+  EXPECT_EQ(run("System.version()"), "\"1.14.0\"");
+  EXPECT_EQ(run("System.get_env(\"OTPP_SURELY_UNSET_VARIABLE\")"), "nil");
+  EXPECT_EQ(run("System.get_env(\"OTPP_SURELY_UNSET_VARIABLE\", \"none\")"), "\"none\"");
+  EXPECT_EQ(run("System.get_env(\"PATH\") == System.get_env()[\"PATH\"]"), "true");
+  EXPECT_EQ(run("String.to_integer(System.pid()) > 0"), "true");
+  EXPECT_EQ(run("System.schedulers_online() >= 1"), "true");
+  EXPECT_EQ(run("t = System.monotonic_time(); is_integer(t) and t <= System.monotonic_time()"), "true");
+  EXPECT_EQ(run("abs(System.system_time(:second) - System.os_time(:second)) <= 1"), "true");
+  EXPECT_EQ(run("div(System.system_time(:millisecond), 1000) - System.system_time(:second) in [-1, 0]"), "true");
+}
+
+}  // namespace
