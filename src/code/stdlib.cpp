@@ -14,6 +14,7 @@ void add_stdlib(export_table& exports) {
   lib::add_elixir(exports);
   lib::add_elixir_data(exports);
   lib::add_distribution(exports);
+  lib::add_system(exports);
 }
 
 }  // namespace otpp::code

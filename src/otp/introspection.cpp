@@ -46,7 +46,7 @@ term info_item(const term& proplist, atom item) {
   if (item == a_messages) return term();
   if (item == a_current_function) return atoms::undefined;
   if (item == a_initial_call) return tuple_of(atoms::erlang, atom("apply"), term(2));
-  if (item == a_dictionary || item == a_garbage_collection) return term();
+  if (item == a_garbage_collection) return term();
   if (item == a_priority) return atom("normal");
   if (item == a_error_handler) return atom("error_handler");
   if (item == a_heap_size || item == a_total_heap_size || item == a_stack_size) {

@@ -616,7 +616,7 @@ chars pretty(const term& t, const print_options& o) {
   if (!(t.is_tuple() || t.is_list() || t.is_map() || t.is_bitstring()))
     return write_simple(t, o.enc);
   pnode n = print_length(t, o.depth, c);
-  int m = n.len;
+  int m = o.line_max_chars < 0 ? n.len : o.line_max_chars;
   int ll = o.line_length;
   if (ll == 0 || (n.len < ll - col && n.len <= m)) return written(n);
   int tind = 1;

@@ -202,6 +202,16 @@ void add_builtins(export_table& x) {
     }
     co_return atoms::ok;
   });
+  // The process dictionary of the calling process (erlang:put/2, get/0,1, get_keys/0,1, erase/0,1).
+  add_if_missing("erlang", "put", 2, [](process& self, term k, term v) -> task<term> {
+    co_return self.put(std::move(k), std::move(v));
+  });
+  add_if_missing("erlang", "get", 0, [](process& self) -> task<term> { co_return self.dictionary(); });
+  add_if_missing("erlang", "get", 1, [](process& self, term k) -> task<term> { co_return self.get(k); });
+  add_if_missing("erlang", "get_keys", 0, [](process& self) -> task<term> { co_return self.get_keys(); });
+  add_if_missing("erlang", "get_keys", 1, [](process& self, term v) -> task<term> { co_return self.get_keys(v); });
+  add_if_missing("erlang", "erase", 0, [](process& self) -> task<term> { co_return self.erase_dictionary(); });
+  add_if_missing("erlang", "erase", 1, [](process& self, term k) -> task<term> { co_return self.erase(k); });
   add_if_missing("erlang", "length", 1, [](term l) -> term {
     if (!l.is_proper_list()) throw error_exception(a_badarg);
     return term(static_cast<std::int64_t>(l.list_elements().size()));

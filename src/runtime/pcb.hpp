@@ -263,6 +263,8 @@ struct process_ext {
   term exit_reason;                ///< the reason once a kill is pending / it has exited
   std::optional<term> return_reason;  ///< process::exit_on_return
   bool report_crash = false;
+  /// The process dictionary (put/2, get/1, erase/1); hash order, as BEAM's is.
+  std::unordered_map<term, term> dictionary;
 };
 
 /// A scoped_process's parking place.

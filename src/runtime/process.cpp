@@ -148,6 +148,7 @@ std::size_t memory_of(const pcb* p) {
   if (p->ext) {
     bytes += sizeof(process_ext) + p->ext->links.size() * 48 + p->ext->monitors.size() * 120 +
              p->ext->monitored_by.size() * 96;
+    for (const auto& [k, v] : p->ext->dictionary) bytes += 48 + k.heap_size() + v.heap_size();
   }
   return bytes;
 }
@@ -166,6 +167,7 @@ void answer_info(pcb* p, const info_node& req) {
     for (const auto& [ref, m] : p->ext->monitors) info.monitors.push_back(m.shown);
     for (const auto& [ref, w] : p->ext->monitored_by) info.monitored_by.push_back(w.watcher);
   }
+  info.dictionary = p->facade.dictionary();
   info.registered_name = rt.name_of(rt.pid_of(p));
   if (req.messages) {
     info.messages.emplace();
@@ -799,5 +801,59 @@ std::size_t basic_process::message_queue_len() {
 }
 
 bool basic_process::is_alive(const pid& p) const { return pcb_->rt->is_alive(p); }
+
+term basic_process::put(term key, term value) {
+  auto& d = pcb_->extension().dictionary;
+  auto [it, added] = d.try_emplace(std::move(key), value);
+  if (added) return atoms::undefined;
+  return std::exchange(it->second, std::move(value));
+}
+
+term basic_process::get(const term& key) const {
+  if (!pcb_->ext) return atoms::undefined;
+  auto it = pcb_->ext->dictionary.find(key);
+  return it == pcb_->ext->dictionary.end() ? term(atoms::undefined) : it->second;
+}
+
+term basic_process::dictionary() const {
+  std::vector<term> out;
+  if (pcb_->ext) {
+    out.reserve(pcb_->ext->dictionary.size());
+    for (const auto& [k, v] : pcb_->ext->dictionary) out.push_back(tuple_of(k, v));
+  }
+  return term::list(std::move(out));
+}
+
+term basic_process::get_keys() const {
+  std::vector<term> out;
+  if (pcb_->ext) {
+    for (const auto& [k, v] : pcb_->ext->dictionary) out.push_back(k);
+  }
+  return term::list(std::move(out));
+}
+
+term basic_process::get_keys(const term& value) const {
+  std::vector<term> out;
+  if (pcb_->ext) {
+    for (const auto& [k, v] : pcb_->ext->dictionary)
+      if (exact_equal(v, value)) out.push_back(k);
+  }
+  return term::list(std::move(out));
+}
+
+term basic_process::erase(const term& key) {
+  if (!pcb_->ext) return atoms::undefined;
+  auto it = pcb_->ext->dictionary.find(key);
+  if (it == pcb_->ext->dictionary.end()) return atoms::undefined;
+  term old = std::move(it->second);
+  pcb_->ext->dictionary.erase(it);
+  return old;
+}
+
+term basic_process::erase_dictionary() {
+  term all = dictionary();
+  if (pcb_->ext) pcb_->ext->dictionary.clear();
+  return all;
+}
 
 }  // namespace otpp

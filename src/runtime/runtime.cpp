@@ -114,6 +114,10 @@ const atom& a_registered_name() {
   static const atom a("registered_name");
   return a;
 }
+const atom& a_dictionary() {
+  static const atom a("dictionary");
+  return a;
+}
 }  // namespace
 
 term process_info::to_term() const {
@@ -132,6 +136,7 @@ term process_info::to_term() const {
   items.push_back(tuple_of(atoms::group_leader, group_leader));
   items.push_back(tuple_of(a_memory(), static_cast<long long>(memory)));
   items.push_back(tuple_of(a_reductions(), static_cast<long long>(reductions)));
+  items.push_back(tuple_of(a_dictionary(), dictionary));
   if (messages) items.push_back(tuple_of(a_messages(), term::list(*messages)));
   return term::list(std::move(items));
 }
@@ -168,6 +173,8 @@ std::optional<process_info> process_info::from_term(const term& t) {
       info.reductions = std::uint64_t(*v.to_int64());
     } else if (key == a_registered_name() && v.is_atom()) {
       info.registered_name = v.atom_value();
+    } else if (key == a_dictionary() && v.is_proper_list()) {
+      info.dictionary = v;
     } else if (key == a_messages() && v.is_proper_list()) {
       info.messages.emplace(v.list_elements().begin(), v.list_elements().end());
     }

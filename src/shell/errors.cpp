@@ -453,4 +453,42 @@ double jaro_distance(std::string_view a, std::string_view b) {
          3;
 }
 
+std::vector<std::pair<int, std::string>> bif_argument_errors(const term& reason, const term& stack) {
+  std::vector<std::pair<int, std::string>> out;
+  if (!reason.is_atom(atoms::badarg) || !stack.is_list() || stack.is_nil()) return out;
+  const term& top = *stack.list_elements().begin();
+  if (!top.is_tuple() || top.tuple_size() != 4 || !top[0].is_atom(atoms::erlang) || !top[1].is_atom() ||
+      !top[2].is_proper_list())
+    return out;
+  const std::vector<term> a(top[2].list_elements().begin(), top[2].list_elements().end());
+  const std::string_view f = top[1].atom_value().name();
+  auto is_list = [](const term& t) { return t.is_list() && t.is_proper_list(); };
+  if ((f == "hd" || f == "tl") && a.size() == 1) {
+    out.emplace_back(1, "not a nonempty list");
+  } else if (f == "length" && a.size() == 1) {
+    out.emplace_back(1, "not a list");
+  } else if ((f == "element" && a.size() == 2) || (f == "setelement" && a.size() == 3)) {
+    if (!a[0].is_integer())
+      out.emplace_back(1, "not an integer");
+    else if (a[1].is_tuple())
+      out.emplace_back(1, "out of range");
+    if (!a[1].is_tuple()) out.emplace_back(2, "not a tuple");
+  } else if (f == "tuple_size" && a.size() == 1) {
+    out.emplace_back(1, "not a tuple");
+  } else if (f == "map_size" && a.size() == 1) {
+    out.emplace_back(1, "not a map");
+  } else if ((f == "atom_to_binary" || f == "atom_to_list") && !a.empty() && !a[0].is_atom()) {
+    out.emplace_back(1, "not an atom");
+  } else if ((f == "list_to_atom" || f == "list_to_existing_atom" || f == "list_to_tuple") && a.size() == 1 &&
+             !is_list(a[0])) {
+    out.emplace_back(1, "not a list");
+  } else if ((f == "binary_to_atom" || f == "binary_to_existing_atom" || f == "byte_size") && !a.empty() &&
+             !a[0].is_binary()) {
+    out.emplace_back(1, "not a binary");
+  } else if ((f == "integer_to_binary" || f == "integer_to_list") && !a.empty() && !a[0].is_integer()) {
+    out.emplace_back(1, "not an integer");
+  }
+  return out;
+}
+
 }  // namespace otpp::shell

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -350,6 +351,20 @@ term resolve_helper_calls(const term& t) {
     return term::list(std::move(items));
   }
   return t;
+}
+
+void add_halt(export_table& x) {
+  auto halt = [](term status) -> term {
+    // Output was written with write(2); nothing is buffered that the exit would lose.
+    if (status.is_atom(atom("abort"))) std::abort();
+    int code = 1;
+    if (auto n = status.to_int64(); n && *n >= 0) code = static_cast<int>(*n & 0xFF);
+    std::_Exit(code);
+  };
+  x.add("erlang", "halt", [halt] { return halt(term(0)); });
+  x.add("erlang", "halt", [halt](term status) { return halt(status); });
+  x.add_elixir("System", "halt", [halt] { return halt(term(0)); });
+  x.add_elixir("System", "halt", [halt](term status) { return halt(status); });
 }
 
 void add_helpers(export_table& x) {

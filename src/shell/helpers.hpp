@@ -44,6 +44,10 @@ void forget_shell(const pid& shell);
 /// Registers IEx.Helpers in `exports` (once per table is enough; again is harmless).
 void add_helpers(export_table& exports);
 
+/// erlang:halt/0,1 and System.halt/0,1 as the shell's node has them: the whole program ends
+/// at once with the status given (0 by default; `abort` aborts, a slogan string gives 1).
+void add_halt(export_table& exports);
+
 /// Helpers that iex defines as macros taking their argument unevaluated (`h Enum.map/2`);
 /// the lowering hands them the argument's source text.
 [[nodiscard]] bool helper_takes_source(std::string_view name, std::size_t arity);

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "otpp/otp/node.hpp"
+#include "otpp/shell/erl_session.hpp"
 #include "otpp/shell/session.hpp"
 #include "otpp/shell/shell.hpp"
 #include "otpp/term/unicode.hpp"
@@ -109,7 +110,7 @@ class console final : public io::output_sink {
 // the session: the evaluation in progress is interrupted, the input loop woken.
 class signal_watch {
  public:
-  signal_watch(session& s, console& c, std::atomic<bool>& evaluating, bool tty)
+  signal_watch(repl_session& s, console& c, std::atomic<bool>& evaluating, bool tty)
       : s_(s), c_(c), evaluating_(evaluating), tty_(tty) {
     thread_ = std::thread([this] { run(); });
   }
@@ -204,7 +205,7 @@ class signal_watch {
     }
   }
 
-  session& s_;
+  repl_session& s_;
   console& c_;
   std::atomic<bool>& evaluating_;
   bool tty_;
@@ -226,7 +227,7 @@ int exit_status(const signal_watch& w, bool all_ok) {
 
 class terminal_loop {
  public:
-  terminal_loop(session& s, console& c, signal_watch& w, std::atomic<bool>& evaluating)
+  terminal_loop(repl_session& s, console& c, signal_watch& w, std::atomic<bool>& evaluating)
       : s_(s), c_(c), w_(w), evaluating_(evaluating) {}
 
   int run() {
@@ -266,8 +267,9 @@ class terminal_loop {
       evaluating_ = true;
       auto r = s_.feed(text);
       evaluating_ = false;
-      if (r == session::outcome::error) all_ok = false;
+      if (r == repl_session::outcome::error) all_ok = false;
       s_.poll();
+      if (s_.quit_requested()) break;
     }
     if (w_.quit()) write_all(1, "\n");  // Ctrl-C may leave the cursor mid-line
     if (!history_file.empty()) ::history(hist, &ev, H_SAVE, history_file.c_str());
@@ -395,7 +397,7 @@ class terminal_loop {
     }
   }
 
-  session& s_;
+  repl_session& s_;
   console& c_;
   signal_watch& w_;
   std::atomic<bool>& evaluating_;
@@ -452,7 +454,7 @@ class line_reader {
   bool eof_ = false;
 };
 
-int pipe_loop(session& s, console& c, signal_watch& w, std::atomic<bool>& evaluating) {
+int pipe_loop(repl_session& s, console& c, signal_watch& w, std::atomic<bool>& evaluating) {
   // A link that kills the shell process while the script waits for input shows at once,
   // followed by a fresh prompt, as iex shows it.
   line_reader reader(c, w, [&] {
@@ -467,14 +469,14 @@ int pipe_loop(session& s, console& c, signal_watch& w, std::atomic<bool>& evalua
     evaluating = true;
     auto r = s.feed(*line);
     evaluating = false;
-    if (r == session::outcome::error) all_ok = false;
-    if (w.quit()) break;
+    if (r == repl_session::outcome::error) all_ok = false;
+    if (w.quit() || s.quit_requested()) break;
   }
   if (auto missing = s.abandon_input()) {
     c.write(*missing);
     all_ok = false;
   }
-  c.write("\n");
+  if (!s.quit_requested()) c.write(s.farewell());
   return exit_status(w, all_ok);
 }
 
@@ -508,6 +510,9 @@ void add_shell_options(CLI::App& app, shell_options& o) {
                  "TLS options for --proto-dist inet_tls, in erl's -ssl_dist_optfile format "
                  "([{server, Opts}, {client, Opts}].)");
   app.add_flag("--no-banner", o.no_banner, "Do not print the banner line");
+  app.add_flag("--erl", o.erl,
+               "An erl-style shell: Erlang syntax, 1> prompts, erl's results, errors and commands "
+               "(f(), b(), v(N), h(), flush(), q())");
 }
 
 int run_shell(const shell_options& o) {
@@ -562,12 +567,19 @@ int run_shell(const shell_options& o) {
 
   int status = 0;
   {
-    session s(*node, {[out](std::string_view text) { out->write(text); },
-                      [](std::string_view text) { write_all(2, text); },
-                      [out]() -> std::optional<int> {
-                        if (auto g = out->geometry()) return g->first;
-                        return std::nullopt;
-                      }});
+    session::sinks sinks{[out](std::string_view text) { out->write(text); },
+                         [](std::string_view text) { write_all(2, text); },
+                         [out]() -> std::optional<int> {
+                           if (auto g = out->geometry()) return g->first;
+                           return std::nullopt;
+                         }};
+    std::unique_ptr<repl_session> shell;
+    if (o.erl) {
+      shell = std::make_unique<erl_session>(*node, std::move(sinks));
+    } else {
+      shell = std::make_unique<session>(*node, std::move(sinks));
+    }
+    repl_session& s = *shell;
     std::atomic<bool> evaluating{false};
     signal_watch watch(s, *out, evaluating, tty);
 
@@ -575,19 +587,21 @@ int run_shell(const shell_options& o) {
     for (const std::string& e : o.evals) {
       evaluating = true;
       auto r = s.feed(e, false);
+      // erl's -eval takes expressions without their final dot.
+      if (o.erl && r == repl_session::outcome::more) r = s.feed(".", false);
       evaluating = false;
-      if (r == session::outcome::more) {
+      if (r == repl_session::outcome::more) {
         if (auto missing = s.abandon_input()) out->write(*missing);
-        r = session::outcome::error;
+        r = repl_session::outcome::error;
       }
-      if (r == session::outcome::error) evals_ok = false;
+      if (r == repl_session::outcome::error) evals_ok = false;
       if (watch.quit()) break;
     }
-    if (o.halt || watch.quit()) {
+    if (o.halt || watch.quit() || s.quit_requested()) {
       s.poll();
       status = exit_status(watch, evals_ok);
     } else {
-      if (!o.no_banner) out->write(session::banner() + "\n");
+      if (!o.no_banner) out->write(s.greeting() + "\n");
       if (tty) {
         terminal_loop loop(s, *out, watch, evaluating);
         status = loop.run();

@@ -5,7 +5,9 @@
 #include "otpp/shell/session.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
+#include <vector>
 
 #include "helpers.hpp"
 #include "otpp/code/eval.hpp"
@@ -91,45 +93,70 @@ bool has_module(otp::node& node, atom m) {
   return false;
 }
 
-// For `badarg` of a BIF, which argument was wrong and why, as OTP's erl_erts_errors words it
-// for the BIFs a shell user meets most.
-std::vector<std::pair<int, std::string>> argument_errors(const term& reason, const term& stack) {
-  std::vector<std::pair<int, std::string>> out;
-  if (!reason.is_atom(atoms::badarg) || !stack.is_list() || stack.is_nil()) return out;
-  const term& top = *stack.list_elements().begin();
-  if (!top.is_tuple() || top.tuple_size() != 4 || !top[0].is_atom(atoms::erlang) || !top[1].is_atom() ||
-      !top[2].is_proper_list())
-    return out;
-  const std::vector<term> a(top[2].list_elements().begin(), top[2].list_elements().end());
-  const std::string_view f = top[1].atom_value().name();
-  auto is_list = [](const term& t) { return t.is_list() && t.is_proper_list(); };
-  if ((f == "hd" || f == "tl") && a.size() == 1) {
-    out.emplace_back(1, "not a nonempty list");
-  } else if (f == "length" && a.size() == 1) {
-    out.emplace_back(1, "not a list");
-  } else if ((f == "element" && a.size() == 2) || (f == "setelement" && a.size() == 3)) {
-    if (!a[0].is_integer())
-      out.emplace_back(1, "not an integer");
-    else if (a[1].is_tuple())
-      out.emplace_back(1, "out of range");
-    if (!a[1].is_tuple()) out.emplace_back(2, "not a tuple");
-  } else if (f == "tuple_size" && a.size() == 1) {
-    out.emplace_back(1, "not a tuple");
-  } else if (f == "map_size" && a.size() == 1) {
-    out.emplace_back(1, "not a map");
-  } else if ((f == "atom_to_binary" || f == "atom_to_list") && !a.empty() && !a[0].is_atom()) {
-    out.emplace_back(1, "not an atom");
-  } else if ((f == "list_to_atom" || f == "list_to_existing_atom" || f == "list_to_tuple") && a.size() == 1 &&
-             !is_list(a[0])) {
-    out.emplace_back(1, "not a list");
-  } else if ((f == "binary_to_atom" || f == "binary_to_existing_atom" || f == "byte_size") && !a.empty() &&
-             !a[0].is_binary()) {
-    out.emplace_back(1, "not a binary");
-  } else if ((f == "integer_to_binary" || f == "integer_to_list") && !a.empty() && !a[0].is_integer()) {
-    out.emplace_back(1, "not an integer");
+// The modules an input defines (`otpp_module:define(Name, ...)` calls, nested ones too), with the
+// line of each `defmodule`.
+void defined_modules(const term& t, std::vector<std::pair<atom, term>>& out) {
+  if (t.is_tuple()) {
+    if (t.tuple_size() == 4 && t[0].is_atom(atom("call")) && t[2].is_tuple() && t[2].tuple_size() == 4 &&
+        t[2][0].is_atom(atom("remote")) && t[2][2].is_tuple() && t[2][2].tuple_size() == 3 &&
+        t[2][2][2].is_atom(atom("otpp_module")) && t[2][3].is_tuple() && t[2][3].tuple_size() == 3 &&
+        t[2][3][2].is_atom(atom("define")) && t[3].is_proper_list() && !t[3].is_nil()) {
+      const term& name = *t[3].list_elements().begin();
+      if (name.is_tuple() && name.tuple_size() == 3 && name[2].is_atom()) out.emplace_back(name[2].atom_value(), t[1]);
+    }
+    for (std::size_t i = 0; i < t.tuple_size(); ++i) defined_modules(t[i], out);
+  } else if (t.is_list() && !t.is_nil() && t.is_proper_list()) {
+    for (const term& x : t.list_elements()) defined_modules(x, out);
   }
-  return out;
 }
+
+// Variables a clause binds and nothing reads (Elixir's "variable "x" is unused"), found in the
+// lowered forms: each binding of an Elixir variable is an Erlang variable of its own
+// (`_x@3`), so one bound inside a clause (fn, case, receive, ...) and seen only once is unused.
+// Variables the prompt itself binds are the shell's, never unused; the lowering's own
+// temporaries have no Elixir name (`_@4`) or one it may leave unread (`_stacktrace@5`).
+class unused_variables {
+ public:
+  explicit unused_variables(const term& forms) {
+    count(forms, false);
+  }
+  /// `{Elixir name, line}` of each unused variable, in the order they appear.
+  [[nodiscard]] std::vector<std::pair<std::string, term>> found() const {
+    std::vector<std::pair<std::string, term>> out;
+    for (const auto& [name, line] : in_clauses_) {
+      auto it = uses_.find(name);
+      if (it == uses_.end() || it->second != 1) continue;
+      std::string base = elixir_name(name);
+      if (base.empty() || base.starts_with("_") || base == "stacktrace" || base == "reason") continue;
+      if (std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.first == base && o.second == line; })) continue;
+      out.emplace_back(std::move(base), line);
+    }
+    return out;
+  }
+
+ private:
+  // `_x@3` -> `x`; anything else (a name the user could not write) -> "".
+  static std::string elixir_name(std::string_view erlang) {
+    const auto at = erlang.rfind('@');
+    if (!erlang.starts_with("_") || at == std::string_view::npos || at < 1) return {};
+    return std::string(erlang.substr(1, at - 1));
+  }
+  void count(const term& t, bool in_clause) {
+    if (t.is_tuple()) {
+      if (t.tuple_size() == 3 && t[0].is_atom(atom("var")) && t[2].is_atom()) {
+        const std::string name(t[2].atom_value().name());
+        if (++uses_[name] == 1 && in_clause) in_clauses_.emplace_back(name, t[1]);
+        return;
+      }
+      const bool clause = t.tuple_size() == 5 && t[0].is_atom(atom("clause"));
+      for (std::size_t i = 0; i < t.tuple_size(); ++i) count(t[i], in_clause || clause);
+    } else if (t.is_list() && !t.is_nil() && t.is_proper_list()) {
+      for (const term& x : t.list_elements()) count(x, in_clause);
+    }
+  }
+  std::map<std::string, int> uses_;
+  std::vector<std::pair<std::string, term>> in_clauses_;
+};
 
 std::string snippet(std::string_view text, std::size_t line, std::size_t column, std::size_t first_line) {
   // The source line with a caret under the column, as Elixir 1.14 prints it.
@@ -157,6 +184,7 @@ session::session(otp::node& node, sinks io) : node_(node), io_(std::move(io)) {
   numbers_ = std::make_shared<node_numbers>(node_.name());
   if (!node_.exports().find(atoms::erlang, atom("apply"), 2)) code::install(node_);
   detail::add_helpers(node_.exports());
+  detail::add_halt(node_.exports());
 
   format_.print = print_options(syntax::elixir);
   format_.print.node_number = node_numbers::numbering(numbers_);
@@ -323,6 +351,20 @@ session::outcome session::evaluate(const std::string& source, bool print_result)
   auto& ok = std::get<code::elixir_lowered>(lowered);
   if (ok.exprs.is_nil()) return outcome::empty;
   const term exprs = detail::resolve_helper_calls(ok.exprs);
+  // As Elixir's compiler warns, on standard error, before the input runs.
+  for (const auto& [name, line] : unused_variables(exprs).found()) {
+    if (io_.err)
+      io_.err("warning: variable \"" + name +
+              "\" is unused (if the variable is not meant to be used, prefix it with an underscore)\n  iex:" +
+              std::to_string(line.to_int64().value_or(static_cast<std::int64_t>(counter_))) + "\n\n");
+  }
+  std::vector<std::pair<atom, term>> modules;
+  defined_modules(exprs, modules);
+  for (const auto& [m, line] : modules) {
+    if (!has_module(node_, m) || !io_.err) continue;
+    io_.err("warning: redefining module " + inspect(term(m)) + " (current version defined in memory)\n  iex:" +
+            std::to_string(line.to_int64().value_or(static_cast<std::int64_t>(counter_))) + "\n\n");
+  }
   const reference ref = driver_->make_ref();
   pid shell;
   reference mref;
@@ -363,7 +405,7 @@ session::outcome session::evaluate(const std::string& source, bool print_result)
   // As IEx prunes its stack traces: the evaluator's own frames are not the user's code.
   std::vector<stack_frame> frames = stack_from_term(stack).value_or(std::vector<stack_frame>{});
   std::erase_if(frames, [](const stack_frame& f) { return f.module.name() == "erl_eval"; });
-  io_.out(format_exception(cls, reason, frames, argument_errors(reason, stack), format_));
+  io_.out(format_exception(cls, reason, frames, bif_argument_errors(reason, stack), format_));
   return outcome::error;
 }
 

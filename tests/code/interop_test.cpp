@@ -1,6 +1,6 @@
 // Funs made on real BEAM nodes run on otpp: the lesson's two funs typed into a real iex against
 // the lesson's kate (examples/lesson/kate.cpp), a fun from erl serving many messages in a
-// receive loop, erpc with a fun, and a fun of a compiled module refused as BEAM refuses it.
+// receive loop, erpc with a fun (and its process dictionary), and a fun of a compiled module refused as BEAM refuses it.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -45,7 +45,7 @@ TEST_F(funs_interop, the_lessons_funs_typed_in_a_real_iex_run_on_otpp_kate) {
   EXPECT_EQ(kate->output().find("Hi, my name is Kate"), std::string::npos) << kate->output();
 }
 
-TEST_F(funs_interop, a_fun_from_erl_serves_many_messages_in_a_receive_loop_and_erpc_runs_funs) {
+TEST_F(funs_interop, a_fun_from_erl_serves_many_messages_in_a_receive_loop_and_erpc_runs_funs_with_their_own_dictionary) {
   std::string kate_name = unique_name("kate") + "@localhost";
   auto kate = start_kate(kate_name);
   auto erl = start_erl();
@@ -66,6 +66,16 @@ TEST_F(funs_interop, a_fun_from_erl_serves_many_messages_in_a_receive_loop_and_e
   auto failed = erl->eval("catch erpc:call(" + k + ", fun() -> 1 = 2 end).");
   ASSERT_TRUE(failed);
   EXPECT_NE(failed->find("{badmatch,2}"), std::string::npos) << *failed;
+  // The process dictionary: a fun's own, and another process's through process_info over rpc.
+  auto dict = erl->eval("erpc:call(" + k + ", fun() -> undefined = put(k, 1), 1 = put(k, 2), {get(k), get_keys(2), get()} end).");
+  ASSERT_TRUE(dict);
+  EXPECT_EQ(*dict, "{2,[k],[{k,2}]}");
+  EXPECT_EQ(erl->eval("rpc:call(" + k + ", erlang, get, [k])."), "undefined");
+  auto info = erl->eval("Q = spawn(" + k + ", fun() -> put(colour, red), receive {From, go} -> From ! ready, "
+                        "receive stop -> ok end end end), Q ! {self(), go}, receive ready -> ok end, "
+                        "rpc:call(" + k + ", erlang, process_info, [Q, dictionary]).");
+  ASSERT_TRUE(info);
+  EXPECT_EQ(*info, "{dictionary,[{colour,red}]}");
 }
 
 TEST_F(funs_interop, a_fun_of_a_compiled_module_is_refused_as_beam_refuses_it_and_kate_keeps_serving) {

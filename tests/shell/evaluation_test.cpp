@@ -247,3 +247,45 @@ TEST_F(shell_eval, defmodule_defines_a_module_on_the_node_and_redefining_replace
 }
 
 }  // namespace
+
+namespace {
+
+using shell_dictionary = otpp::test::shell_session;
+
+TEST_F(shell_dictionary, process_put_get_and_delete_act_on_the_shell_processes_own_dictionary) {
+  EXPECT_EQ(run("Process.put(:colour, :red)"), "nil");
+  EXPECT_EQ(run("Process.put(:colour, :blue)"), ":red");
+  EXPECT_EQ(run("Process.get(:colour)"), ":blue");
+  EXPECT_EQ(run("Process.get(:size)"), "nil");
+  EXPECT_EQ(run("Process.get(:size, 3)"), "3");
+  EXPECT_EQ(run(":erlang.get(:size)"), ":undefined");
+  EXPECT_EQ(run("Process.get_keys(:blue)"), "[:colour]");
+  EXPECT_EQ(run(":erlang.process_info(self(), :dictionary)"), "{:dictionary, [colour: :blue]}");
+  // Another process has a dictionary of its own.
+  EXPECT_EQ(run("parent = self(); spawn(fn -> send(parent, {:seen, Process.get(:colour)}) end); "
+                "receive do {:seen, c} -> c end"),
+            "nil");
+  EXPECT_EQ(run("Process.delete(:colour)"), ":blue");
+  EXPECT_EQ(run("Process.get()"), "[]");
+}
+
+}  // namespace
+
+namespace {
+
+using shell_system = otpp::test::shell_session;
+
+TEST_F(shell_system, system_answers_the_environment_clocks_and_versions_as_in_iex) {
+  EXPECT_EQ(run("System.otp_release()"), "\"25\"");
+  EXPECT_EQ(run("System.version()"), "\"1.14.0\"");
+  EXPECT_EQ(run("System.get_env(\"OTPP_SURELY_UNSET_VARIABLE\")"), "nil");
+  EXPECT_EQ(run("System.get_env(\"OTPP_SURELY_UNSET_VARIABLE\", \"none\")"), "\"none\"");
+  EXPECT_EQ(run("System.get_env(\"PATH\") == System.get_env()[\"PATH\"]"), "true");
+  EXPECT_EQ(run("String.to_integer(System.pid()) > 0"), "true");
+  EXPECT_EQ(run("System.schedulers_online() >= 1"), "true");
+  EXPECT_EQ(run("t = System.monotonic_time(); is_integer(t) and t <= System.monotonic_time()"), "true");
+  EXPECT_EQ(run("abs(System.system_time(:second) - System.os_time(:second)) <= 1"), "true");
+  EXPECT_EQ(run("div(System.system_time(:millisecond), 1000) - System.system_time(:second) in [-1, 0]"), "true");
+}
+
+}  // namespace

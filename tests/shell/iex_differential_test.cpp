@@ -7,6 +7,7 @@
 #include <chrono>
 #include <regex>
 #include <string>
+#include <vector>
 
 #include "support/child_process.hpp"
 #include "support/erl_peer.hpp"
@@ -22,9 +23,9 @@ const std::string otpp_bin = std::string(OTPP_BIN_DIR) + "/otpp";
 
 // What a shell printed for `input` on its standard input, until it ended.
 std::string run_script(std::vector<std::string> argv, const std::string& input,
-                       std::map<std::string, std::string> env = {}) {
+                       std::map<std::string, std::string> env = {}, bool with_stderr = false) {
   env.emplace("OTPP_HISTORY", "");
-  child_process p({std::move(argv), std::move(env), false});
+  child_process p({std::move(argv), std::move(env), with_stderr});
   p.write_stdin(input);
   p.close_stdin();
   (void)otpp::test::eventually([&] { return !p.running(); }, 60s);
@@ -151,6 +152,41 @@ TEST(shell_against_iex, the_lessons_language_prints_as_in_iex) {
   const std::string ours = normalized(run_script(otpp_argv(), language_script));
   ASSERT_NE(theirs.find("iex(1)> [2, 4]"), std::string::npos) << theirs;
   EXPECT_EQ(ours, theirs);
+}
+
+TEST(shell_against_iex, unused_variables_and_redefined_modules_warn_on_standard_error_as_in_iex) {
+  const std::string script =
+      "Enum.map([1, 2], fn x -> 1 end)\n"
+      "case 5 do\n  y -> :ok\nend\n"
+      "Enum.map([1], fn _z -> 2 end)\n"
+      "defmodule Kate do\n  def a, do: 1\nend\n"
+      "defmodule Kate do\n  def a, do: 2\nend\n"
+      "Kate.a()\n";
+  // Standard error reaches the pipe on its own schedule (iex's comes in bursts): the warnings
+  // are compared in their order, the rest of the text apart. The module's bytes differ (BEAM's
+  // and otpp's).
+  const std::regex warning(R"(warning: [^\n]*\n  iex:\d+\n\n)");
+  auto warnings = [&](const std::string& text) {
+    std::vector<std::string> out;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), warning); it != std::sregex_iterator(); ++it)
+      out.push_back(it->str());
+    return out;
+  };
+  auto rest = [&](const std::string& text) {
+    return std::regex_replace(normalized(std::regex_replace(text, warning, "")), std::regex(R"(<<70, 79, 82, 49,[^>]*>>)"),
+                              "<<...>>");
+  };
+  const std::string theirs = run_script(iex_argv(), script, {}, true);
+  const std::string ours = run_script(otpp_argv(), script, {}, true);
+  const std::vector<std::string> expected = {
+      "warning: variable \"x\" is unused (if the variable is not meant to be used, prefix it with an underscore)\n"
+      "  iex:1\n\n",
+      "warning: variable \"y\" is unused (if the variable is not meant to be used, prefix it with an underscore)\n"
+      "  iex:3\n\n",
+      "warning: redefining module Kate (current version defined in memory)\n  iex:5\n\n"};
+  ASSERT_EQ(warnings(theirs), expected) << theirs;
+  EXPECT_EQ(warnings(ours), expected) << ours;
+  EXPECT_EQ(rest(ours), rest(theirs));
 }
 
 // Kate, a real Elixir node with the lesson's module; stopped by the test.

@@ -70,6 +70,25 @@ TEST(shell_pipe, multi_line_expressions_continue_with_the_continuation_prompt) {
   EXPECT_EQ(r.status, 0);
 }
 
+TEST(shell_pipe, system_halt_ends_the_shell_at_once_with_its_status) {
+  auto r = run_otpp({"--no-banner"}, "1\nSystem.halt(3)\n:never_reached\n");
+  EXPECT_EQ(r.output, "otpp(1)> 1\notpp(2)> ");
+  EXPECT_EQ(r.status, 3);
+}
+
+TEST(shell_pipe, the_erl_shell_reads_erlang_and_its_status_says_whether_all_succeeded) {
+  auto ok = run_otpp({"--erl", "--no-banner"}, "X = 1 +\n 2.\nX * 2.\n");
+  EXPECT_EQ(ok.output, "1> 3\n2> 6\n3> *** Terminating erlang (nonode@nohost)\n");
+  EXPECT_EQ(ok.status, 0);
+  auto failed = run_otpp({"--erl", "--no-banner"}, "hd([]).\nok.\n");
+  EXPECT_EQ(failed.status, 1);
+  auto halted = run_otpp({"--erl", "--no-banner"}, "halt(4).\n");
+  EXPECT_EQ(halted.status, 4);
+  auto evals = run_otpp({"--erl", "--eval", "io:format(\"~p~n\", [lists:sum([1, 2])])", "--halt"}, "");
+  EXPECT_EQ(evals.output, "3\n");
+  EXPECT_EQ(evals.status, 0);
+}
+
 TEST(shell_pipe, unfinished_input_at_the_end_is_an_error) {
   auto r = run_otpp({"--no-banner"}, "{1,\n");
   EXPECT_NE(r.output.find("TokenMissingError"), std::string::npos) << r.output;

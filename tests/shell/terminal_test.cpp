@@ -1,5 +1,6 @@
 // The otpp shell at a real terminal (tmux), for what only a terminal has: Tab completion, the
-// BREAK menu Ctrl-C opens, and history kept across sessions.
+// BREAK menu Ctrl-C opens, history kept across sessions, and the erl-style shell as a person
+// types into it.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -79,6 +80,20 @@ TEST(shell_terminal, history_persists_across_sessions) {
   EXPECT_TRUE(sh.wait_for("otpp(1)> :remember_me", 10s)) << sh.screen();
   sh.key("C-d");
   std::remove(history.c_str());
+}
+
+TEST(shell_terminal, the_erl_shell_reads_erlang_prints_as_erl_and_q_ends_it) {
+  tmux_pane sh({otpp_bin, "--erl"}, {{"OTPP_HISTORY", ""}});
+  ASSERT_TRUE(sh.wait_for("Eshell otpp", 30s)) << sh.screen();
+  ASSERT_TRUE(sh.wait_for("1> ", 10s)) << sh.screen();
+  sh.line("X = lists:sum([1, 2, 3]),");
+  sh.line("io:format(\"sum ~p~n\", [X]), X * 7.");
+  ASSERT_TRUE(sh.wait_for("sum 6\n42\n2> ", 10s)) << sh.screen();
+  sh.line("hd([]).");
+  ASSERT_TRUE(sh.wait_for("** exception error: bad argument\n     in function  hd/1", 10s)) << sh.screen();
+  ASSERT_TRUE(sh.wait_for("3> ", 10s)) << sh.screen();
+  sh.line("q().");
+  EXPECT_TRUE(otpp::test::eventually([&] { return !sh.running(); }, 10s)) << sh.screen();
 }
 
 }  // namespace

@@ -46,6 +46,9 @@ struct print_options {
   int depth = -1;        ///< < 0: unlimited
   encoding enc = encoding::latin1;
   bool strings = true;  ///< print printable lists as strings (`~lp` turns this off)
+  /// Widest a line's own text may be before its elements go on lines of their own (< 0: no
+  /// limit, as `~p`; the erl shell prints results with 60).
+  int line_max_chars = -1;
   const otpp::node_numbering* numbering = nullptr;  ///< the printing node's, or every node is 0
 };
 

@@ -371,6 +371,8 @@ struct process_info {
   std::uint64_t reductions = 0;
   /// The queued messages, oldest first; only when asked for (process_info(P, messages)).
   std::optional<std::vector<term>> messages;
+  /// The process dictionary, `[{Key, Value}]` (process_info(P, dictionary)).
+  term dictionary;
 
   /// The Erlang proplist (`[{status, waiting}, {message_queue_len, 0}, ...]`).
   [[nodiscard]] term to_term() const;
@@ -475,6 +477,22 @@ class basic_process {
   reference start_timer(std::chrono::milliseconds delay, const pid& to, term msg) const;
   /// Time left, or nullopt if the timer already fired or never existed.
   std::optional<std::chrono::milliseconds> cancel_timer(const reference& timer) const;
+
+  // -- the process dictionary --
+  /// `put(Key, Value)`: the value `key` had, or `undefined`.
+  term put(term key, term value);
+  /// `get(Key)`: the value of `key`, or `undefined`.
+  [[nodiscard]] term get(const term& key) const;
+  /// `get()`: every `{Key, Value}` of the dictionary (in no particular order, as on BEAM).
+  [[nodiscard]] term dictionary() const;
+  /// `get_keys()`: every key.
+  [[nodiscard]] term get_keys() const;
+  /// `get_keys(Value)`: the keys whose value is `value` (`=:=`).
+  [[nodiscard]] term get_keys(const term& value) const;
+  /// `erase(Key)`: the value `key` had, or `undefined`; the key is gone.
+  term erase(const term& key);
+  /// `erase()`: the whole dictionary, as dictionary() had it; it is empty afterwards.
+  term erase_dictionary();
 
   // -- this process --
   /// Every queued message, removed from the queue (the shell's `flush()`).

@@ -121,6 +121,11 @@ struct format_context {
 /// Reads an Erlang stack trace term (`[{M, F, ArgsOrArity, Location}]`); nullopt if `t` is not one.
 [[nodiscard]] std::optional<std::vector<stack_frame>> stack_from_term(const term& t);
 
+/// For `badarg` raised by a BIF (the stack's top frame `{erlang, F, Args, _}`): which argument
+/// was wrong and why, as OTP's erl_erts_errors words it for the BIFs a shell user meets most
+/// (1-based). Empty for any other error.
+[[nodiscard]] std::vector<std::pair<int, std::string>> bif_argument_errors(const term& reason, const term& stack);
+
 /// `String.jaro_distance/2` of Elixir 1.14 (how iex ranks "Did you mean" candidates):
 /// 0.0 (nothing in common) to 1.0 (equal).
 [[nodiscard]] double jaro_distance(std::string_view a, std::string_view b);

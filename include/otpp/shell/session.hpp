@@ -18,13 +18,14 @@
 #include "otpp/code/elixir.hpp"
 #include "otpp/otp/node.hpp"
 #include "otpp/runtime/scoped_process.hpp"
+#include "otpp/shell/repl_session.hpp"
 #include "otpp/shell/errors.hpp"
 #include "otpp/shell/logger.hpp"
 #include "otpp/term/node_numbers.hpp"
 
 namespace otpp::shell {
 
-class session {
+class session final : public repl_session {
  public:
   /// Where the session writes: results and errors (`out`), warnings (`err`).
   struct sinks {
@@ -39,43 +40,35 @@ class session {
   /// the node's export table, and starts the shell process with the node's io server as
   /// group leader.
   session(otp::node& node, sinks io);
-  ~session();
-  session(const session&) = delete;
-  session& operator=(const session&) = delete;
-
-  enum class outcome : std::uint8_t {
-    more,   ///< the input so far is incomplete: ask for another line
-    ok,     ///< evaluated; the result was printed
-    error,  ///< a syntax error or an exception was printed
-    empty,  ///< nothing to evaluate (a blank line)
-  };
+  ~session() override;
 
   /// One line of input (without its newline). Evaluates when the input so far makes a
   /// complete expression, printing the result (`print_result`) or the error.
-  outcome feed(std::string_view line, bool print_result = true);
+  outcome feed(std::string_view line, bool print_result = true) override;
   /// Whether a started expression awaits more lines.
   [[nodiscard]] bool continuing() const noexcept { return !pending_.empty(); }
   /// Drops a started expression (end of input); returns the error text iex would show, if any.
-  std::optional<std::string> abandon_input();
+  std::optional<std::string> abandon_input() override;
 
   /// `otpp(alex@localhost)1> `, `otpp(1)> `, or `...(1)> ` while continuing.
-  [[nodiscard]] std::string prompt() const;
+  [[nodiscard]] std::string prompt() const override;
   /// The line printed when the shell (re)starts.
   [[nodiscard]] static std::string banner();
+  [[nodiscard]] std::string greeting() const override { return banner(); }
 
   /// Takes in pending signals of the shell process without waiting. If an exit signal
   /// killed it (a linked process died), prints `** (EXIT from ...) shell process exited
   /// with reason: ...`, starts a new shell process (new pid, no bindings, counter 1) and
   /// returns true. Log lines the last expression caused print first. Owner thread only.
-  bool poll();
+  bool poll() override;
 
   /// Ends the evaluation in progress (Ctrl-C): the shell process is killed. Thread-safe.
-  void interrupt();
+  void interrupt() override;
 
   /// The shell process.
   [[nodiscard]] pid self() const;
   [[nodiscard]] std::size_t counter() const noexcept { return counter_; }
-  [[nodiscard]] otp::node& node() noexcept { return node_; }
+  [[nodiscard]] otp::node& node() noexcept override { return node_; }
   [[nodiscard]] node_numbers& numbers() noexcept { return *numbers_; }
   /// How terms and errors print in this session.
   [[nodiscard]] const format_context& format() const noexcept { return format_; }
@@ -88,7 +81,7 @@ class session {
   /// Completions of `word` (the text before the cursor, back to the last delimiter):
   /// variables, modules of the export table (`En` -> `Enum`) and their functions (`Enum.ma`
   /// -> `Enum.map`), helpers. Sorted, without duplicates.
-  [[nodiscard]] std::vector<std::string> complete(std::string_view word) const;
+  [[nodiscard]] std::vector<std::string> complete(std::string_view word) const override;
 
   struct state;  ///< what the shell's helpers share with the session (results for v/1)
 

@@ -1,6 +1,7 @@
 // The interactive shell's entry point: `otpp [--sname N | --name N] [--cookie C]
 // [--proto-dist inet_tls --ssl-dist-optfile F] [--eval E]...`
-// starts a node with an iex-like prompt (the default mode of the `otpp` executable).
+// starts a node with an iex-like prompt (the default mode of the `otpp` executable), or with
+// `--erl` an erl-like one.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +37,8 @@ struct shell_options {
   std::string ssl_dist_optfile;
   /// `--no-banner`: skip the "Interactive otpp" line.
   bool no_banner = false;
+  /// `--erl`: an erl-style shell (Erlang syntax, `1>` prompts) instead of the iex-style one.
+  bool erl = false;
 };
 
 /// Adds the shell's flags to `app` (the `otpp` executable's top level), filling `options`.

@@ -524,6 +524,21 @@ void add_elixir(export_table& x) {
     else badarg();
     co_return self.send_after(std::chrono::milliseconds(ms), to, msg);
   });
+  // The process dictionary, as Elixir wraps erlang:put/get/erase (undefined reads as nil).
+  auto nillify = [](term t) { return t.is_atom(atoms::undefined) ? term(atoms::nil) : t; };
+  x.add_elixir(P, "put", [nillify](process& self, term k, term v) -> task<term> {
+    co_return nillify(self.put(std::move(k), std::move(v)));
+  });
+  x.add_elixir(P, "get", [](process& self) -> task<term> { co_return self.dictionary(); });
+  x.add_elixir(P, "get", [nillify](process& self, term k) -> task<term> { co_return nillify(self.get(k)); });
+  x.add_elixir(P, "get", [](process& self, term k, term d) -> task<term> {
+    term v = self.get(k);
+    if (v.is_atom(atoms::undefined)) v = d;
+    co_return v;
+  });
+  x.add_elixir(P, "delete", [nillify](process& self, term k) -> task<term> { co_return nillify(self.erase(k)); });
+  x.add_elixir(P, "get_keys", [](process& self) -> task<term> { co_return self.get_keys(); });
+  x.add_elixir(P, "get_keys", [](process& self, term v) -> task<term> { co_return self.get_keys(v); });
   x.add_elixir(P, "whereis", [](process& self, term name) -> task<term> {
     if (!name.is_atom()) badarg();
     auto p = self.rt().whereis(name.atom_value());

@@ -240,30 +240,6 @@ task<term> spawn_args(process& self, atom node, term m, term f, term args, bool 
   co_return term(s.pid);
 }
 
-std::int64_t time_in(std::chrono::nanoseconds ns, const term& unit) {
-  auto n = ns.count();
-  if (unit.is_atom()) {
-    std::string_view u = unit.atom_value().name();
-    if (u == "second" || u == "seconds") return n / 1000000000;
-    if (u == "millisecond" || u == "milli_seconds") return n / 1000000;
-    if (u == "microsecond" || u == "micro_seconds") return n / 1000;
-    if (u == "nanosecond" || u == "nano_seconds" || u == "native" || u == "perf_counter")
-      return n;
-  } else if (auto per_second = unit.to_int64(); per_second && *per_second > 0) {
-    return static_cast<std::int64_t>(static_cast<long double>(n) * *per_second / 1e9L);
-  }
-  badarg();
-}
-
-std::chrono::nanoseconds since_epoch() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::system_clock::now().time_since_epoch());
-}
-
-std::chrono::nanoseconds monotonic(const process& self) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(self.rt().now().time_since_epoch());
-}
-
 }  // namespace
 
 void add_erlang(export_table& x) {

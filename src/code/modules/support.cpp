@@ -1,10 +1,12 @@
 // Shared helpers of the library modules: errors, argument checks, arithmetic (through
-// otpp::arith), text and Elixir's exceptions and enumerables.
+// otpp::arith), time units, text and Elixir's exceptions and enumerables.
 #include "code/modules/support.hpp"
 
+#include <chrono>
 #include <cmath>
 
 #include "otpp/otp/io_format.hpp"
+#include "otpp/runtime/runtime.hpp"
 #include "otpp/term/arith.hpp"
 #include "otpp/term/print.hpp"
 
@@ -179,5 +181,30 @@ enumerable::enumerable(const term& t) {
       {atom("description"), bin("")}};
   fail(term::map(std::move(fields)));
 }
+
+std::int64_t time_in(std::chrono::nanoseconds ns, const term& unit) {
+  auto n = ns.count();
+  if (unit.is_atom()) {
+    std::string_view u = unit.atom_value().name();
+    if (u == "second" || u == "seconds") return n / 1000000000;
+    if (u == "millisecond" || u == "milli_seconds") return n / 1000000;
+    if (u == "microsecond" || u == "micro_seconds") return n / 1000;
+    if (u == "nanosecond" || u == "nano_seconds" || u == "native" || u == "perf_counter")
+      return n;
+  } else if (auto per_second = unit.to_int64(); per_second && *per_second > 0) {
+    return static_cast<std::int64_t>(static_cast<long double>(n) * *per_second / 1e9L);
+  }
+  badarg();
+}
+
+std::chrono::nanoseconds since_epoch() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+}
+
+std::chrono::nanoseconds monotonic(const process& self) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(self.rt().now().time_since_epoch());
+}
+
 
 }  // namespace otpp::code::lib

@@ -2,6 +2,7 @@
 // raises badarith (over otpp::arith), UTF-8 text in and out of terms, Elixir exceptions and enumerables.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -74,6 +75,15 @@ inline const atom step("step");
 /// A list of code points.
 [[nodiscard]] term char_list(std::u32string_view cps);
 
+// ---- time --------------------------------------------------------------------------------------
+/// `ns` in a time unit (second, millisecond, microsecond, nanosecond, native, perf_counter, their
+/// old plural forms, or parts per second); badarg for anything else.
+[[nodiscard]] std::int64_t time_in(std::chrono::nanoseconds ns, const term& unit);
+/// Time since the Unix epoch (erlang:system_time/0's clock).
+[[nodiscard]] std::chrono::nanoseconds since_epoch();
+/// The node's monotonic time (erlang:monotonic_time/0's clock).
+[[nodiscard]] std::chrono::nanoseconds monotonic(const process& self);
+
 // ---- Elixir ------------------------------------------------------------------------------------
 /// An Elixir exception as raised: `%Module{message: Message}` (plus `extra` fields).
 [[nodiscard]] term elixir_exception(std::string_view module, std::string_view message,
@@ -118,5 +128,6 @@ void add_enum(export_table& x);    // Elixir: Enum, List
 void add_elixir(export_table& x);  // Elixir: Kernel, IO, String, Map, Integer, Process, Node
 void add_elixir_data(export_table& x);  // Elixir: Access, Keyword, Tuple, Atom, Range, exceptions
 void add_distribution(export_table& x);  // rpc, erpc, net_kernel, net_adm, node monitoring, Process.info
+void add_system(export_table& x);  // Elixir: System
 
 }  // namespace otpp::code::lib
