@@ -123,7 +123,9 @@ TEST_F(sending, deep_iolists_from_erl_arrive_whole_and_echo_back_equal) {
   for (int n : {3000, 100000}) {
     const std::string name = n == 3000 ? "D3" : "D100";
     ASSERT_EQ(erl->eval("{deep, " + quoted(a->name_text()) + "} ! {self(), " + name + "}, ok."), "ok");
-    auto got = a->signals.wait_for_kind("deliver_named", [](const term& t) { return t[1].is_atom(atom("deep")); });
+    // Decoding 100,000 levels takes seconds in a sanitized Debug build: a bound of two minutes.
+    auto got = a->signals.wait_for_kind("deliver_named", [](const term& t) { return t[1].is_atom(atom("deep")); },
+                                        std::chrono::seconds(120));
     ASSERT_TRUE(got) << name << "\n" << a->log->all();
     term expected;
     for (int x = 1; x <= n; ++x) expected = list_of(expected, x);
@@ -147,7 +149,9 @@ TEST_F(sending, a_term_100000_levels_deep_crosses_between_otpp_nodes_equal) {
   term t;
   for (int i = 1; i <= 100000; ++i) t = list_of(t, i);
   a->engine->send(pa, pb, t);
-  auto got = b->signals.wait_for_kind("deliver", [&](const term& x) { return is_deliver_to(x, pb); });
+  // Encoding and decoding 100,000 levels takes seconds in a sanitized Debug build.
+  auto got = b->signals.wait_for_kind("deliver", [&](const term& x) { return is_deliver_to(x, pb); },
+                                      std::chrono::seconds(120));
   ASSERT_TRUE(got) << a->log->all() << b->log->all();
   EXPECT_TRUE(exact_equal((*got)[2], t));
 }
