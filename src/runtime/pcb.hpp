@@ -263,6 +263,8 @@ struct process_ext {
   term exit_reason;                ///< the reason once a kill is pending / it has exited
   std::optional<term> return_reason;  ///< process::exit_on_return
   bool report_crash = false;
+  std::optional<term> initial_call;      ///< {M, F, A} when spawned from one (process_info)
+  std::optional<term> current_function;  ///< {M, F, A} the process says it runs now
 };
 
 /// A scoped_process's parking place.
