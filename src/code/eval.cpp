@@ -895,6 +895,9 @@ task<term> eval_receive(ctx& c, const node& n, frame& f) {
       eval_error(atom("timeout_value"));
     }
   }
+  // process_info's current_function, as BEAM shows a process waiting in erl_eval's receive.
+  static const term waiting_in = tuple_of(atom("prim_eval"), atom("receive"), term(2));
+  c.self.set_current_function(waiting_in);
   int chosen = -1;
   auto matcher = [&](const term& msg) {
     chosen = select(c, n.clauses, msg, f);

@@ -2,10 +2,14 @@
 #include "otpp/code/stdlib.hpp"
 
 #include "code/modules/support.hpp"
+#include "otpp/otp/introspection.hpp"
 
 namespace otpp::code {
 
 void add_stdlib(export_table& exports) {
+  // The BIFs BEAM tools call over rpc (nodes/1, process_info/1,2, registered/0, ...) are the
+  // otp layer's; the library builds on them (Node.list/1 is erlang:nodes/1).
+  otp::add_introspection(exports);
   lib::add_erlang(exports);
   lib::add_lists(exports);
   lib::add_maps(exports);

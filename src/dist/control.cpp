@@ -42,6 +42,7 @@ std::string_view to_string(control_op op) noexcept {
     case control_op::alias_send_tt: return "ALIAS_SEND_TT";
     case control_op::unlink_id: return "UNLINK_ID";
     case control_op::unlink_id_ack: return "UNLINK_ID_ACK";
+    case control_op::altact_sig_send: return "ALTACT_SIG_SEND";
   }
   return "UNKNOWN";
 }
@@ -144,8 +145,14 @@ std::optional<term> reg_send(bytes& out, const pid& from, atom name, term msg) {
   return msg;
 }
 
-std::optional<term> alias_send(bytes& out, const pid& from, const reference& alias, term msg) {
-  op_header(out, 3, control_op::alias_send);
+std::optional<term> alias_send(bytes& out, std::uint64_t flags, const pid& from,
+                               const reference& alias, term msg) {
+  if (flags & dflag::altact_sig) {
+    op_header(out, 4, control_op::altact_sig_send);
+    small_int(out, altact::alias);
+  } else {
+    op_header(out, 3, control_op::alias_send);
+  }
   pid_ext(out, from);
   ref_ext(out, alias);
   return msg;
@@ -300,6 +307,7 @@ bool carries_payload(control_op op) {
     case control_op::spawn_request_tt:
     case control_op::alias_send:
     case control_op::alias_send_tt:
+    case control_op::altact_sig_send:
       return true;
     default:
       return false;
@@ -326,7 +334,7 @@ result<control_signal> parse_control(const term& control, const term* payload) {
   if (!control.is_tuple() || control.tuple_size() == 0 || !control[0].is_small_integer())
     return failure{"control message is not a tuple starting with an opcode"};
   auto raw = control[0].small_integer();
-  if (raw < 1 || raw > 36) return failure{"unknown control opcode " + std::to_string(raw)};
+  if (raw < 1 || raw > 37) return failure{"unknown control opcode " + std::to_string(raw)};
   auto op = static_cast<control_op>(raw);
   if (to_string(op) == "UNKNOWN") return failure{"unknown control opcode " + std::to_string(raw)};
   auto e = control.elements();
@@ -432,6 +440,34 @@ result<control_signal> parse_control(const term& control, const term* payload) {
     case control_op::alias_send_tt:
       if (!arity_is(op == control_op::alias_send ? 3 : 4) || !is_pid(1) || !is_ref(2)) return bad(op, "malformed");
       return control_signal{signal::alias_send{e[1].pid_value(), e[2].reference_value(), *payload}};
+    case control_op::altact_sig_send: {
+      // The tuple may grow in later releases: only a minimum size is checked.
+      if (n < 4 || !e[1].is_integer() || e[1].integer_is_negative() || !is_pid(2))
+        return bad(op, "malformed");
+      std::uint8_t flags = 0;
+      if (auto v = e[1].to_int64())
+        flags = static_cast<std::uint8_t>(*v & 0xff);
+      else if (auto mag = e[1].integer_magnitude(); !mag.empty())
+        flags = mag[0];
+      if ((flags & altact::token) && n < 5) return bad(op, "token flag without a token");
+      const pid from = e[2].pid_value();
+      const term& to = e[3];
+      const bool exit_signal = (flags & altact::exit) != 0;
+      if (flags & altact::alias) {
+        if (!to.is_reference() || (flags & altact::name))
+          return bad(op, "alias flag without a reference");
+        if (exit_signal) return control_signal{signal::exit_via{from, to, *payload}};
+        return control_signal{signal::alias_send{from, to.reference_value(), *payload}};
+      }
+      if (flags & altact::name) {
+        if (!to.is_atom()) return bad(op, "name flag without an atom");
+        if (exit_signal) return control_signal{signal::exit_via{from, to, *payload}};
+        return control_signal{signal::reg_send{from, to.atom_value(), *payload}};
+      }
+      if (!to.is_pid()) return bad(op, "receiver is not a pid");
+      if (exit_signal) return control_signal{signal::exit{from, to.pid_value(), *payload, true}};
+      return control_signal{signal::send{from, to.pid_value(), *payload}};
+    }
   }
   return bad(op, "unsupported");
 }

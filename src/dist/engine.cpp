@@ -198,6 +198,9 @@ void engine::impl::dispatch(connection& c, control_signal&& s) {
         } else if constexpr (std::is_same_v<T, signal::exit>) {
           if (!is_local(sig.to) || stale(sig.to)) return;
           if (sink) sink->exit(sig.from, sig.to, std::move(sig.reason), sig.is_exit2);
+        } else if constexpr (std::is_same_v<T, signal::exit_via>) {
+          if (sig.target.is_reference() && sig.target.reference_value().node != self.name_) return;
+          if (sink) sink->exit_via(sig.from, sig.target, std::move(sig.reason));
         } else if constexpr (std::is_same_v<T, signal::monitor>) {
           // net_kernel is the engine itself: it exists for as long as the connection does.
           if (sig.target.is_atom(atoms::net_kernel)) return;
@@ -278,8 +281,8 @@ void engine::send_alias(const pid& from, const reference& alias, term msg) {
     if (impl_->sink) impl_->sink->deliver_alias(alias, std::move(msg));
     return;
   }
-  impl_->post_signal(alias.node, [from, alias, msg = std::move(msg)](bytes& out, std::uint64_t) {
-    return encode::alias_send(out, from, alias, msg);
+  impl_->post_signal(alias.node, [from, alias, msg = std::move(msg)](bytes& out, std::uint64_t f) {
+    return encode::alias_send(out, f, from, alias, msg);
   });
 }
 

@@ -37,6 +37,8 @@ std::string flags_to_string(std::uint64_t flags) {
       {dflag::name_me, "NAME_ME"},
       {dflag::v4_nc, "V4_NC"},
       {dflag::alias, "ALIAS"},
+      {dflag::local_ext, "LOCAL_EXT"},
+      {dflag::altact_sig, "ALTACT_SIG"},
   };
   std::string out;
   std::uint64_t rest = flags;

@@ -23,7 +23,9 @@ void engine::impl::handle_net_kernel(const std::shared_ptr<peer>& p, const term&
     alias = tag.list_tail().reference_value();
   pid me = engine_pid();
   if (alias) {
-    post_signal(p->name, [me, a = *alias, reply](bytes& out, std::uint64_t) { return encode::alias_send(out, me, a, reply); });
+    post_signal(p->name, [me, a = *alias, reply](bytes& out, std::uint64_t f) {
+      return encode::alias_send(out, f, me, a, reply);
+    });
   } else {
     post_signal(p->name, [me, from, reply](bytes& out, std::uint64_t f) { return encode::send(out, f, me, from, reply); });
   }

@@ -44,7 +44,12 @@ term info_item(const term& proplist, atom item) {
     if (kv[0].is_atom(item)) return kv[1];
   if (item == a_registered_name) return term();  // [] when it has no name
   if (item == a_messages) return term();
-  if (item == a_current_function) return atoms::undefined;
+  if (item == a_current_function) {
+    // Where the process never said: the function it was spawned in, the nearest known.
+    for (const term& kv : proplist.list_elements())
+      if (kv[0].is_atom(a_initial_call)) return kv[1];
+    return atoms::undefined;
+  }
   if (item == a_initial_call) return tuple_of(atoms::erlang, atom("apply"), term(2));
   if (item == a_garbage_collection) return term();
   if (item == a_priority) return atom("normal");
@@ -94,6 +99,43 @@ task<std::size_t> processes_bytes(process& self) {
   co_return total;
 }
 
+// The #etop_info{} record observer_backend:etop_collect/1 sends (observer_backend.hrl):
+// {etop_info, Now, NProcs, WallClock, Runtime, RunQueue, AllocAreas, Memi, ProcInfo}, each
+// process an #etop_proc_info{}: {etop_proc_info, Pid, Memory, Reductions, Name, Runtime,
+// CurrentFunction, MessageQueueLen}, Name being the registered name or the initial call.
+// Runtime stays undefined (the CPU share shows 0), as in BEAM's first sample.
+task<term> etop_info(process& self) {
+  static const atom a_etop_info("etop_info"), a_etop_proc_info("etop_proc_info");
+  std::vector<term> procs;
+  std::size_t procs_bytes = 0;
+  for (const pid& p : self.rt().processes()) {
+    if (p == self.self()) continue;
+    auto info = co_await self.info(p);
+    if (!info) continue;
+    procs_bytes += info->memory;
+    term initial = info->initial_call.value_or(tuple_of(atoms::erlang, atom("apply"), term(2)));
+    term name = info->registered_name ? term(*info->registered_name) : initial;
+    term current = info->current_function.value_or(initial);
+    procs.push_back(term::tuple({a_etop_proc_info, p, term(i64(info->memory)),
+                                 term(static_cast<std::int64_t>(info->reductions)), name, term(0),
+                                 current, term(i64(info->message_queue_len))}));
+  }
+  std::size_t total = std::max(resident_bytes(), procs_bytes);
+  term memi = list_of(
+      tuple_of(atom("total"), term(i64(total))),
+      tuple_of(atom("processes"), term(i64(procs_bytes))), tuple_of(atom("ets"), term(0)),
+      tuple_of(atom("atom"), term(i64(atom::table_bytes()))), tuple_of(atom("code"), term(0)),
+      tuple_of(atom("binary"), term(i64(term::binary_memory()))));
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  term now = tuple_of(term(us / 1'000'000'000'000), term(us / 1'000'000 % 1'000'000),
+                      term(us % 1'000'000));
+  std::int64_t n = i64(procs.size());
+  co_return term::tuple({a_etop_info, now, term(n), atoms::undefined, atoms::undefined, term(0),
+                         term(), memi, term::list(std::move(procs))});
+}
+
 std::chrono::milliseconds cpu_time() {
   timespec ts{};
   ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -107,8 +149,10 @@ struct statistics_state {
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
 
-term nodes_of(process& self, const term& which) {
-  auto* s = services_of(self.rt());
+}  // namespace
+
+term nodes(runtime& rt, const term& which) {
+  auto* s = services_of(rt);
   dist::engine* e = s ? s->engine() : nullptr;
   std::vector<atom> visible = e ? e->nodes(false) : std::vector<atom>{};
   std::vector<atom> all = e ? e->nodes(true) : std::vector<atom>{};
@@ -122,9 +166,9 @@ term nodes_of(process& self, const term& which) {
     } else if (kind == atom("connected")) {
       out.insert(out.end(), all.begin(), all.end());
     } else if (kind == atom("this")) {
-      out.emplace_back(self.rt().node());
+      out.emplace_back(rt.node());
     } else if (kind == atom("known")) {
-      out.emplace_back(self.rt().node());
+      out.emplace_back(rt.node());
       out.insert(out.end(), all.begin(), all.end());
     } else {
       badarg();
@@ -148,6 +192,8 @@ term nodes_of(process& self, const term& which) {
   return term::list(std::move(unique));
 }
 
+namespace {
+
 term system_info(process& self, const term& key) {
   if (!key.is_atom()) badarg();
   const std::string_view k = key.atom_value().name();
@@ -163,7 +209,7 @@ term system_info(process& self, const term& key) {
   if (k == "process_limit") return term(i64(std::size_t{1} << 24));
   if (k == "port_count") return term(0);
   if (k == "port_limit") return term(65536);
-  if (k == "atom_count") return term(0);
+  if (k == "atom_count") return term(i64(atom::table_size()));
   if (k == "atom_limit") return term(1048576);
   if (k == "schedulers" || k == "schedulers_online" || k == "logical_processors" ||
       k == "logical_processors_online" || k == "logical_processors_available")
@@ -204,9 +250,14 @@ void add_introspection(export_table& x) {
   add_if_missing("erlang", "process_info", 1, [](process& self, term p) -> task<term> {
     if (!p.is_pid() || !self.rt().is_local(p.pid_value())) badarg();
     auto info = co_await self.info(p.pid_value());
-    term out = atoms::undefined;
-    if (info) out = info->to_term();
-    co_return out;
+    if (!info) co_return atoms::undefined;
+    // BEAM's list opens with current_function and initial_call, known or not.
+    term proplist = info->to_term();
+    std::vector<term> out{tuple_of(a_current_function, info_item(proplist, a_current_function)),
+                          tuple_of(a_initial_call, info_item(proplist, a_initial_call))};
+    for (const term& kv : proplist.list_elements())
+      if (!kv[0].is_atom(a_current_function) && !kv[0].is_atom(a_initial_call)) out.push_back(kv);
+    co_return term::list(std::move(out));
   });
   add_if_missing("erlang", "process_info", 2, [](process& self, term p, term items) -> task<term> {
     if (!p.is_pid() || !self.rt().is_local(p.pid_value())) badarg();
@@ -235,8 +286,9 @@ void add_introspection(export_table& x) {
   });
   add_if_missing("erlang", "system_info", 1,
                  [](process& self, term key) -> task<term> { co_return system_info(self, key); });
-  add_if_missing("erlang", "nodes", 1,
-                 [](process& self, term which) -> task<term> { co_return nodes_of(self, which); });
+  add_if_missing("erlang", "nodes", 1, [](process& self, term which) -> task<term> {
+    co_return nodes(self.rt(), which);
+  });
   // Node monitoring as net_kernel offers it, for the calling process.
   add_if_missing("net_kernel", "monitor_nodes", 1, [](process& self, term flag) -> task<term> {
     auto* s = services_of(self.rt());
@@ -254,8 +306,8 @@ void add_introspection(export_table& x) {
   auto disconnect = [](process& self, term node) -> task<term> {
     if (!node.is_atom()) badarg();
     auto* s = services_of(self.rt());
-    bool was = s && s->engine() && s->engine()->disconnect(node.atom_value());
-    co_return term::boolean(was);
+    if (!s || !s->engine()) co_return atom("ignored");  // not a distributed node
+    co_return term::boolean(s->engine()->disconnect(node.atom_value()));
   };
   add_if_missing("erlang", "disconnect_node", 1, disconnect);
   add_if_missing("net_kernel", "disconnect", 1, disconnect);
@@ -266,9 +318,9 @@ void add_introspection(export_table& x) {
                             tuple_of(atom("processes"), term(i64(procs))),
                             tuple_of(atom("processes_used"), term(i64(procs))),
                             tuple_of(atom("system"), term(i64(total - procs))),
-                            tuple_of(atom("atom"), term(0)),
-                            tuple_of(atom("atom_used"), term(0)),
-                            tuple_of(atom("binary"), term(0)),
+                            tuple_of(atom("atom"), term(i64(atom::table_bytes()))),
+                            tuple_of(atom("atom_used"), term(i64(atom::table_bytes()))),
+                            tuple_of(atom("binary"), term(i64(term::binary_memory()))),
                             tuple_of(atom("code"), term(0)),
                             tuple_of(atom("ets"), term(0))};
     co_return term::list(std::move(items));
@@ -283,9 +335,23 @@ void add_introspection(export_table& x) {
       std::size_t total = resident_bytes();
       co_return term(i64(total > procs ? total - procs : 0));
     }
-    if (k == "atom" || k == "atom_used" || k == "binary" || k == "code" || k == "ets") co_return term(0);
+    if (k == "atom" || k == "atom_used") co_return term(i64(atom::table_bytes()));
+    if (k == "binary") co_return term(i64(term::binary_memory()));
+    if (k == "code" || k == "ets") co_return term(0);
     badarg();
   });
+  // What etop runs on the node it watches: observer_backend:vsn/0 (its version check), then
+  // spawn_link(Node, observer_backend, etop_collect, [Collector]) each interval.
+  add_if_missing("observer_backend", "vsn", 0, [](process&) -> task<term> {
+    co_return tuple_of(atoms::ok, term::string("1.19"));
+  });
+  add_if_missing("observer_backend", "etop_collect", 1,
+                 [](process& self, term collector) -> task<term> {
+                   if (!collector.is_pid()) badarg();
+                   term info = co_await etop_info(self);
+                   self.send(collector.pid_value(), tuple_of(self.self(), std::move(info)));
+                   co_return atoms::ok;
+                 });
   add_if_missing("erlang", "statistics", 1, [](process& self, term what) -> task<term> {
     if (!what.is_atom()) badarg();
     std::string_view k = what.atom_value().name();

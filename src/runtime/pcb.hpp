@@ -265,6 +265,8 @@ struct process_ext {
   bool report_crash = false;
   /// The process dictionary (put/2, get/1, erase/1); hash order, as BEAM's is.
   std::unordered_map<term, term> dictionary;
+  std::optional<term> initial_call;      ///< {M, F, A} when spawned from one (process_info)
+  std::optional<term> current_function;  ///< {M, F, A} the process says it runs now
 };
 
 /// A scoped_process's parking place.

@@ -166,6 +166,8 @@ void answer_info(pcb* p, const info_node& req) {
     info.links.assign(p->ext->links.begin(), p->ext->links.end());
     for (const auto& [ref, m] : p->ext->monitors) info.monitors.push_back(m.shown);
     for (const auto& [ref, w] : p->ext->monitored_by) info.monitored_by.push_back(w.watcher);
+    info.initial_call = p->ext->initial_call;
+    info.current_function = p->ext->current_function;
   }
   info.dictionary = p->facade.dictionary();
   info.registered_name = rt.name_of(rt.pid_of(p));
@@ -527,6 +529,7 @@ spawned spawn_process(runtime_impl& rt, pcb* parent, const spawn_options& option
                     : parent             ? parent->group_leader
                                          : rt.default_group_leader();
   p->trap_exit = options.trap_exit;
+  if (options.initial_call) p->extension().initial_call = *options.initial_call;
   pcb* outer = std::exchange(spawning, p);
   try {
     process_task t = body.call(body.object, p->facade);
@@ -732,6 +735,9 @@ void basic_process::exit(const pid& to, term reason) const { pcb_->rt->send_exit
 
 bool basic_process::trap_exit(bool on) { return std::exchange(pcb_->trap_exit, on); }
 bool basic_process::trap_exit() const { return pcb_->trap_exit; }
+void basic_process::set_current_function(term mfa) {
+  pcb_->extension().current_function = std::move(mfa);
+}
 
 pid basic_process::group_leader() const { return pcb_->group_leader; }
 void basic_process::group_leader(const pid& leader) { pcb_->group_leader = leader; }

@@ -120,6 +120,8 @@ void runtime_impl::spawn_request(remote_spawn_request r) {
   }
   spawn_options o;
   o.group_leader = r.group_leader;
+  o.initial_call = term::tuple(
+      {r.module, r.function, term(static_cast<std::int64_t>(r.args.list_elements().size()))});
   if (r.link) o.link_to = r.from;
   if (r.monitor) o.monitored_by = std::pair{r.from, r.req_id};
   // The reply leaves once the process is complete and before it can run: everything it sends

@@ -118,10 +118,20 @@ const atom& a_dictionary() {
   static const atom a("dictionary");
   return a;
 }
+const atom& a_current_function() {
+  static const atom a("current_function");
+  return a;
+}
+const atom& a_initial_call() {
+  static const atom a("initial_call");
+  return a;
+}
 }  // namespace
 
 term process_info::to_term() const {
   std::vector<term> items;
+  if (current_function) items.push_back(tuple_of(a_current_function(), *current_function));
+  if (initial_call) items.push_back(tuple_of(a_initial_call(), *initial_call));
   if (registered_name) items.push_back(tuple_of(a_registered_name(), *registered_name));
   items.push_back(tuple_of(a_status(), status));
   items.push_back(tuple_of(a_mql(), static_cast<long long>(message_queue_len)));
@@ -171,6 +181,10 @@ std::optional<process_info> process_info::from_term(const term& t) {
       info.memory = std::size_t(*v.to_int64());
     } else if (key == a_reductions() && v.to_int64()) {
       info.reductions = std::uint64_t(*v.to_int64());
+    } else if (key == a_current_function()) {
+      info.current_function = v;
+    } else if (key == a_initial_call()) {
+      info.initial_call = v;
     } else if (key == a_registered_name() && v.is_atom()) {
       info.registered_name = v.atom_value();
     } else if (key == a_dictionary() && v.is_proper_list()) {

@@ -803,6 +803,19 @@ void runtime_impl::exit(const pid& from, const pid& to, term reason, bool is_exi
   signal(to, new exit_node(from, std::move(reason), !is_exit2));
 }
 
+void runtime_impl::exit_via(const pid& from, const term& target, term reason) {
+  std::optional<pid> owner;
+  if (target.is_atom()) {
+    owner = whereis(target.atom_value());
+  } else if (target.is_reference() && is_local_node(target.reference_value().node)) {
+    std::lock_guard lk(alias_mutex_);
+    auto it = aliases_.find(target.reference_value());
+    if (it != aliases_.end()) owner = it->second.owner;
+  }
+  if (owner && classify(*owner) == where::local)
+    signal(*owner, new exit_node(from, std::move(reason), false));
+}
+
 void runtime_impl::monitor(const pid& watcher, const term& target, const reference& ref) {
   std::optional<pid> local;
   if (target.is_pid()) {

@@ -148,6 +148,7 @@ class runtime_impl final : public remote_signals {
   void link(const pid& from, const pid& to) override;
   void unlink(const pid& from, const pid& to, std::uint64_t id) override;
   void unlink_ack(const pid& from, const pid& to, std::uint64_t id) override;
+  void exit_via(const pid& from, const term& target, term reason) override;
   void exit(const pid& from, const pid& to, term reason, bool is_exit2) override;
   void monitor(const pid& watcher, const term& target, const reference& ref) override;
   void demonitor(const pid& watcher, const term& target, const reference& ref) override;

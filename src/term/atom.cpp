@@ -54,6 +54,7 @@ using detail::chunk_size;
 using detail::chunk_count;
 
 constinit std::atomic<std::uint32_t> g_count{atoms::predefined_count};
+constinit std::atomic<std::size_t> g_name_bytes{0};  ///< names of the atoms added at run time
 constinit std::mutex g_mutex;
 
 // Open addressing; a slot holds index + 1 (0 = empty). A full table is replaced by a bigger
@@ -210,6 +211,7 @@ std::uint32_t add_locked(hash_index* idx, std::string_view s, std::uint16_t char
   atom_entry& e = entries[index & (chunk_size - 1)];
   e.data = store_name(s);
   e.size = static_cast<std::uint32_t>(s.size());
+  g_name_bytes.fetch_add(s.size(), std::memory_order_relaxed);
   e.chars = chars;
   e.latin1 = latin1;
   if ((idx->used + 1) * 2 > idx->mask + 1) {
@@ -358,6 +360,16 @@ int compare(atom a, atom b) noexcept {
 }
 
 std::size_t atom::table_size() noexcept { return g_count.load(std::memory_order_acquire); }
+
+std::size_t atom::table_bytes() noexcept {
+  std::size_t count = g_count.load(std::memory_order_acquire);
+  std::size_t chunks = (count + chunk_size - 1) / chunk_size;
+  std::size_t bytes =
+      chunks * chunk_size * sizeof(atom_entry) + g_name_bytes.load(std::memory_order_relaxed);
+  if (const hash_index* idx = g_index.load(std::memory_order_acquire))
+    bytes += sizeof(hash_index) + std::size_t{idx->mask} * sizeof(std::atomic<std::uint32_t>);
+  return bytes;
+}
 
 // ---- budgets for atoms from untrusted sources -------------------------------------------------
 

@@ -23,6 +23,10 @@ namespace {
 // Destroying a deeply nested term recursively could overflow the stack; past a modest depth
 // objects are queued and destroyed by the outermost call instead.
 thread_local int tl_destroy_depth = 0;
+
+// Bytes of the binaries alive that own more than 64 bytes inline (term::binary_memory).
+constinit std::atomic<std::size_t> g_binary_bytes{0};
+constexpr std::size_t heap_binary_max = 64;
 thread_local std::vector<heap_object*>* tl_pending = nullptr;
 
 void destroy_one(heap_object* h) noexcept {
@@ -55,6 +59,8 @@ void destroy_one(heap_object* h) noexcept {
     case object_type::bits: {
       auto* b = static_cast<bits_object*>(h);
       if (b->parent != nullptr) b->parent->release();
+      else if (b->size > heap_binary_max && b->data == b->inline_bytes())
+        g_binary_bytes.fetch_sub(b->size, std::memory_order_relaxed);
       b->~bits_object();
       break;
     }
@@ -666,6 +672,7 @@ term make_map(std::pair<term, term>* first, std::size_t n) {
 term make_binary_uninit(std::size_t n, unsigned bits, std::uint8_t** out) {
   auto* b = alloc_object<bits_object>(n, nullptr, n, n == 0 ? 8u : bits);
   b->data = b->inline_bytes();
+  if (n > heap_binary_max) g_binary_bytes.fetch_add(n, std::memory_order_relaxed);
   *out = b->inline_bytes();
   return heap_object::adopt(term::kind::bitstring, b);
 }
@@ -805,6 +812,10 @@ term term::binary(std::span<const std::uint8_t> bytes) {
   term t = make_binary_uninit(bytes.size(), 8, &out);
   if (!bytes.empty()) std::memcpy(out, bytes.data(), bytes.size());
   return t;
+}
+
+std::size_t term::binary_memory() noexcept {
+  return g_binary_bytes.load(std::memory_order_relaxed);
 }
 
 term term::binary(std::string_view bytes) {

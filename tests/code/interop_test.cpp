@@ -1,6 +1,7 @@
 // Funs made on real BEAM nodes run on otpp: the lesson's two funs typed into a real iex against
 // the lesson's kate (examples/lesson/kate.cpp), a fun from erl serving many messages in a
-// receive loop, erpc with a fun (and its process dictionary), and a fun of a compiled module refused as BEAM refuses it.
+// receive loop (process_info shows it as BEAM would), erpc with a fun (and its process
+// dictionary), and a fun of a compiled module refused as BEAM refuses it.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -60,6 +61,13 @@ TEST_F(funs_interop, a_fun_from_erl_serves_many_messages_in_a_receive_loop_and_e
       "lists:seq(0, 1999)).");
   ASSERT_TRUE(served);
   EXPECT_EQ(*served, "true");
+  // As BEAM shows a fun spawned from erl that waits in erl_eval's receive.
+  auto info = erl->eval("W = fun W(0) -> gave_up; W(I) -> case rpc:call(" + k +
+                        ", erlang, process_info, [P, [initial_call, current_function]]) of "
+                        "[_, {current_function, {prim_eval, 'receive', 2}}] = R -> R; "
+                        "_ -> timer:sleep(20), W(I - 1) end end, W(100).");
+  ASSERT_TRUE(info);
+  EXPECT_EQ(*info, "[{initial_call,{erlang,apply,2}},{current_function,{prim_eval,'receive',2}}]");
   auto rpc = erl->eval("X = 6, erpc:call(" + k + ", fun() -> X * 7 end).");
   ASSERT_TRUE(rpc);
   EXPECT_EQ(*rpc, "42");

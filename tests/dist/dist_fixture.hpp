@@ -10,8 +10,10 @@
 #include <thread>
 #include <vector>
 
+#include "dist/blocking_socket.hpp"
 #include "otpp/dist/engine.hpp"
 #include "otpp/dist/epmd.hpp"
+#include "otpp/dist/handshake.hpp"
 #include "support/captured_log.hpp"
 #include "support/erl_peer.hpp"
 #include "support/eventually.hpp"
@@ -75,6 +77,44 @@ class dist_test : public ::testing::Test {
     return e;
   }
 };
+
+using dist::detail::blocking_socket;
+
+/// A raw connection to `n` that has passed the handshake as node `me` with `flags`: a peer
+/// whose frames a test writes byte by byte.
+inline std::optional<blocking_socket> handshaken(test_node& n, std::uint16_t epmd,
+                                                 const std::string& me, const std::string& cookie,
+                                                 std::uint64_t flags = dist::dflag::otpp_default) {
+  auto where = dist::epmd_port_please({"127.0.0.1", epmd, 3s},
+                                      n.name_text().substr(0, n.name_text().find('@')));
+  if (!where) return std::nullopt;
+  auto s = blocking_socket::connect("127.0.0.1", where->port, 3s);
+  if (!s) return std::nullopt;
+  dist::handshake_config c;
+  c.this_node = me;
+  c.cookie = cookie;
+  c.flags = flags;
+  c.peer_node = n.name_text();
+  auto h = dist::handshake::initiator(c);
+  while (h.current() == dist::handshake::state::in_progress) {
+    if (h.has_output() && !s->write_all(h.take_output(), 3s)) return std::nullopt;
+    auto len = s->read_exactly(2, 3s);
+    if (!len) return std::nullopt;
+    auto body = s->read_exactly(static_cast<std::size_t>(((*len)[0] << 8) | (*len)[1]), 3s);
+    if (!body) return std::nullopt;
+    h.receive(*len);
+    h.receive(*body);
+  }
+  if (h.current() != dist::handshake::state::done) return std::nullopt;
+  if (h.has_output() && !s->write_all(h.take_output(), 3s)) return std::nullopt;
+  return std::move(*s);
+}
+
+/// Whether the node closed the raw connection (end of stream within a few seconds).
+inline bool closed_by_peer(blocking_socket& s) {
+  auto r = s.read_to_end(1 << 20, 5s);
+  return r.ok();  // EOF reached
+}
 
 /// Erlang source text for an atom (quoted).
 inline std::string quoted(const std::string& s) { return "'" + s + "'"; }

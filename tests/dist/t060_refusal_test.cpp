@@ -3,48 +3,12 @@
 // connection, with a log line naming the peer, and the node goes on serving.
 #include <arpa/inet.h>
 
-#include "dist/blocking_socket.hpp"
 #include "dist/dist_fixture.hpp"
-#include "otpp/dist/handshake.hpp"
 #include "otpp/term/etf.hpp"
 
 using namespace otpp;
 using namespace otpp::test;
-using dist::detail::blocking_socket;
 
-namespace {
-// A raw connection to `n` that has passed the handshake as node `me` with `flags`.
-std::optional<blocking_socket> handshaken(test_node& n, std::uint16_t epmd, const std::string& me,
-                                          const std::string& cookie, std::uint64_t flags = dist::dflag::otpp_default) {
-  auto where = dist::epmd_port_please({"127.0.0.1", epmd, 3s}, n.name_text().substr(0, n.name_text().find('@')));
-  if (!where) return std::nullopt;
-  auto s = blocking_socket::connect("127.0.0.1", where->port, 3s);
-  if (!s) return std::nullopt;
-  dist::handshake_config c;
-  c.this_node = me;
-  c.cookie = cookie;
-  c.flags = flags;
-  c.peer_node = n.name_text();
-  auto h = dist::handshake::initiator(c);
-  while (h.current() == dist::handshake::state::in_progress) {
-    if (h.has_output() && !s->write_all(h.take_output(), 3s)) return std::nullopt;
-    auto len = s->read_exactly(2, 3s);
-    if (!len) return std::nullopt;
-    auto body = s->read_exactly(static_cast<std::size_t>(((*len)[0] << 8) | (*len)[1]), 3s);
-    if (!body) return std::nullopt;
-    h.receive(*len);
-    h.receive(*body);
-  }
-  if (h.current() != dist::handshake::state::done) return std::nullopt;
-  if (h.has_output() && !s->write_all(h.take_output(), 3s)) return std::nullopt;
-  return std::move(*s);
-}
-
-bool closed_by_peer(blocking_socket& s) {
-  auto r = s.read_to_end(1 << 20, 5s);
-  return r.ok();  // EOF reached
-}
-}  // namespace
 
 using refusal = dist_test;
 

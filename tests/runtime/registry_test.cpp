@@ -271,6 +271,32 @@ TEST(process_info, the_proplist_reads_back) {
   EXPECT_EQ(again->group_leader, info->group_leader);
 }
 
+TEST(process_info, shows_the_initial_call_given_at_spawn_and_the_current_function_a_process_sets) {
+  det d;
+  spawn_options o;
+  o.initial_call = tuple_of(atom("m"), atom("f"), term(2));
+  pid p = d.me.spawn_opt(o, [](process& self) -> process_task {
+    self.set_current_function(tuple_of(atom("m"), atom("waiting_here"), term(0)));
+    co_await self.receive(on(atom("stop")) >> [] {});
+  }).pid;
+  d.rt.run();
+  auto info = d.me.info(p);
+  ASSERT_TRUE(info);
+  ASSERT_TRUE(info->initial_call);
+  EXPECT_EQ(str(*info->initial_call), "{m,f,2}");
+  ASSERT_TRUE(info->current_function);
+  EXPECT_EQ(str(*info->current_function), "{m,waiting_here,0}");
+  auto again = process_info::from_term(info->to_term());
+  ASSERT_TRUE(again && again->initial_call && again->current_function);
+  EXPECT_EQ(str(*again->current_function), "{m,waiting_here,0}");
+  // A process spawned without one says nothing.
+  auto plain = d.me.info(d.me.spawn(idle));
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->initial_call);
+  EXPECT_FALSE(plain->current_function);
+  d.me.send(p, stop);
+}
+
 TEST(process_info, a_process_can_ask_about_itself_and_others) {
   det d;
   pid p = d.me.spawn([](process& self, pid report) -> process_task {

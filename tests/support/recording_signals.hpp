@@ -32,6 +32,9 @@ class recording_signals final : public remote_signals {
   void exit(const pid& from, const pid& to, term reason, bool is_exit2) override {
     add(tuple_of(atom(is_exit2 ? "exit2" : "exit"), from, to, std::move(reason)));
   }
+  void exit_via(const pid& from, const term& target, term reason) override {
+    add(tuple_of(atom("exit_via"), from, target, std::move(reason)));
+  }
   void monitor(const pid& watcher, const term& target, const reference& ref) override {
     add(tuple_of(atom("monitor"), watcher, target, ref));
   }

@@ -49,8 +49,18 @@ enum class control_op : std::uint8_t {
   alias_send_tt = 34,           ///< {34, FromPid, Alias, Token} + Message
   unlink_id = 35,               ///< {35, Id, FromPid, ToPid}
   unlink_id_ack = 36,           ///< {36, Id, FromPid, ToPid}
+  altact_sig_send = 37,         ///< {37, Flags, SenderPid, To[, Token]} + Message or Reason
 };
 [[nodiscard]] std::string_view to_string(control_op op) noexcept;
+
+/// ALTACT_SIG_SEND's Flags bits (the low byte counts; higher bits are for future use).
+namespace altact {
+inline constexpr std::uint8_t prio = 1;    ///< a priority message or exit signal
+inline constexpr std::uint8_t token = 2;   ///< a trace token follows To in the control tuple
+inline constexpr std::uint8_t alias = 4;   ///< To is an alias (a reference)
+inline constexpr std::uint8_t name = 8;    ///< To is a registered name (an atom)
+inline constexpr std::uint8_t exit = 16;   ///< an exit signal (the payload is its reason)
+}  // namespace altact
 
 /// SPAWN_REPLY flags.
 inline constexpr std::uint32_t spawn_reply_link = 1;
@@ -89,6 +99,12 @@ struct exit {
   pid from, to;
   term reason;
   bool is_exit2 = false;
+};
+/// An exit signal (as exit/2 sends) through an alias or a registered name (ALTACT_SIG_SEND).
+struct exit_via {
+  pid from;
+  term target;  ///< a reference (an alias) or an atom (a name)
+  term reason;
 };
 struct monitor {
   pid watcher;
@@ -131,10 +147,14 @@ using control_signal =
     std::variant<signal::send, signal::reg_send, signal::alias_send, signal::link, signal::unlink,
                  signal::unlink_ack, signal::exit, signal::monitor, signal::demonitor,
                  signal::monitor_exit, signal::group_leader, signal::spawn_request,
-                 signal::spawn_reply, signal::node_link>;
+                 signal::spawn_reply, signal::node_link, signal::exit_via>;
 
 /// Interprets a decoded control tuple and its payload (required exactly for the opcodes
 /// that carry one). Any shape OTP would not send is a failure naming what was wrong.
+/// ALTACT_SIG_SEND decodes to the signal it stands for: a message to a pid (send), a name
+/// (reg_send) or an alias (alias_send), an exit signal to a pid (exit, as EXIT2) or through an
+/// alias or a name (exit_via). Priority is not kept: no otpp process enables priority
+/// reception, and OTP delivers a priority message to such a receiver as an ordinary one.
 [[nodiscard]] result<control_signal> parse_control(const term& control, const term* payload);
 
 /// Decodes the body of a pass-through frame (after the 4-byte length: 112, 131 control
@@ -153,7 +173,9 @@ namespace encode {
 using bytes = std::vector<std::uint8_t>;
 [[nodiscard]] std::optional<term> send(bytes& out, std::uint64_t flags, const pid& from, const pid& to, term msg);
 [[nodiscard]] std::optional<term> reg_send(bytes& out, const pid& from, atom name, term msg);
-[[nodiscard]] std::optional<term> alias_send(bytes& out, const pid& from, const reference& alias, term msg);
+/// ALTACT_SIG_SEND with the alias flag when the peer agreed to DFLAG_ALTACT_SIG, else ALIAS_SEND.
+[[nodiscard]] std::optional<term> alias_send(bytes& out, std::uint64_t flags, const pid& from,
+                                             const reference& alias, term msg);
 [[nodiscard]] std::optional<term> link(bytes& out, const pid& from, const pid& to);
 [[nodiscard]] std::optional<term> unlink(bytes& out, std::uint64_t flags, const pid& from, const pid& to,
                                          std::uint64_t id);

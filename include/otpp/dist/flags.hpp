@@ -38,6 +38,10 @@ inline constexpr std::uint64_t spawn = 1ULL << 32;         ///< SPAWN_REQUEST / 
 inline constexpr std::uint64_t name_me = 1ULL << 33;       ///< dynamic node name requested
 inline constexpr std::uint64_t v4_nc = 1ULL << 34;         ///< 64-bit pids/ports, 5-word refs
 inline constexpr std::uint64_t alias = 1ULL << 35;         ///< ALIAS_SEND
+inline constexpr std::uint64_t local_ext = 1ULL << 36;     ///< internal to a BEAM node; never sent
+/// ALTACT_SIG_SEND (OTP 28): alias sends, priority messages and exit signals through aliases
+/// and names; OTP 28 deprecates ALIAS_SEND for it (removal planned for OTP 30).
+inline constexpr std::uint64_t altact_sig = 1ULL << 37;
 
 /// What OTP 25 refuses to connect without.
 inline constexpr std::uint64_t mandatory_25 =
@@ -51,7 +55,7 @@ inline constexpr std::uint64_t mandatory_26 = mandatory_25 | unlink_id | v4_nc;
 inline constexpr std::uint64_t otpp_default = mandatory_26 | mandatory_25_digest | published |
                                               dist_monitor | dist_monitor_name | unicode_io |
                                               small_atom_tags | send_sender | big_seqtrace_labels |
-                                              exit_payload | fragments | spawn | alias;
+                                              exit_payload | fragments | spawn | alias | altact_sig;
 }  // namespace dflag
 
 /// Flags as the peer means them: MANDATORY_25_DIGEST stands for the whole OTP 25 set.

@@ -6,11 +6,16 @@
 #pragma once
 
 #include "otpp/otp/exports.hpp"
+#include "otpp/runtime/runtime.hpp"
 
 namespace otpp::otp {
 
+/// erlang:nodes/1: `which` is visible, hidden, connected, this or known, or a list of them;
+/// each node once. Throws error_exception badarg for anything else.
+[[nodiscard]] term nodes(runtime& rt, const term& which);
+
 /// Registers the introspection functions in `exports` (entries already there are kept);
-/// add_builtins does.
+/// add_builtins does, and code::install (which builds on them: erlang:nodes/1 is Node.list/1).
 void add_introspection(export_table& exports);
 
 }  // namespace otpp::otp

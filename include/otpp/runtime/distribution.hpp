@@ -86,6 +86,10 @@ class remote_signals {
   virtual void unlink_ack(const pid& from, const pid& to, std::uint64_t id) = 0;
   /// An exit signal from remote `from` to local `to`: a broken link (EXIT) or `exit/2` (EXIT2).
   virtual void exit(const pid& from, const pid& to, term reason, bool is_exit2) = 0;
+  /// An exit signal as exit/2 sends it, from remote `from` through a local alias (a reference)
+  /// or registered name (an atom): it reaches the alias's owner or the name's process, and is
+  /// dropped when the alias is not active or the name not registered.
+  virtual void exit_via(const pid& from, const term& target, term reason) = 0;
   /// Remote `watcher` monitors local `target` (a pid or an atom name). If there is no such
   /// process the runtime answers at once with `monitor_exit(..., noproc)`.
   virtual void monitor(const pid& watcher, const term& target, const reference& ref) = 0;

@@ -253,6 +253,9 @@ struct spawn_options {
   std::optional<std::pair<pid, reference>> monitored_by;
   /// Start with trap_exit set.
   bool trap_exit = false;
+  /// `{Module, Function, Arity}` the process starts in, as process_info's initial_call shows
+  /// it (a SPAWN_REQUEST's function); unknown when absent.
+  std::optional<term> initial_call;
 };
 
 /// How a requester hears of its spawn_request (the `reply` option of erlang:spawn_request/5).
@@ -366,6 +369,10 @@ struct process_info {
   bool trap_exit = false;
   pid group_leader;
   std::optional<atom> registered_name;
+  /// `{Module, Function, Arity}` it was spawned in, and the one it last said it runs (see
+  /// basic_process::set_current_function); absent when unknown.
+  std::optional<term> initial_call;
+  std::optional<term> current_function;
   /// Bytes: control block, coroutine frame, queued messages, links and monitors.
   std::size_t memory = 0;
   std::uint64_t reductions = 0;
@@ -453,6 +460,9 @@ class basic_process {
   /// Sets trap_exit; returns the previous value.
   bool trap_exit(bool on);
   [[nodiscard]] bool trap_exit() const;
+  /// What process_info shows as current_function: `{Module, Function, Arity}` of the code this
+  /// process runs now (an interpreter says where it waits).
+  void set_current_function(term mfa);
 
   // -- group leader --
   [[nodiscard]] pid group_leader() const;

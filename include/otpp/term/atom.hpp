@@ -56,6 +56,9 @@ class atom {
 
   /// How many atoms are interned (for diagnostics and memory figures).
   [[nodiscard]] static std::size_t table_size() noexcept;
+  /// Bytes the atom table holds: its entries, the names added at run time and its index
+  /// (erlang:memory(atom)).
+  [[nodiscard]] static std::size_t table_bytes() noexcept;
 
  private:
   std::uint32_t index_ = 0;

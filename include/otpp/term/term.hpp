@@ -175,6 +175,10 @@ class term {
   /// A binary holding a copy of `bytes`.
   [[nodiscard]] static term binary(std::span<const std::uint8_t> bytes);
   [[nodiscard]] static term binary(std::string_view bytes);
+  /// Bytes of the binaries alive in this program that own more than 64 bytes (BEAM's
+  /// reference-counted binaries: erlang:memory(binary)); smaller ones count as part of the
+  /// memory of whoever holds them, as BEAM's heap binaries do. Thread-safe.
+  [[nodiscard]] static std::size_t binary_memory() noexcept;
   /// A bitstring whose last byte holds `bits_in_last_byte` (1..8) significant high bits.
   [[nodiscard]] static term bitstring(std::span<const std::uint8_t> bytes, unsigned bits_in_last_byte);
   /// A binary that shares `buffer` (no copy): bytes [offset, offset + size).

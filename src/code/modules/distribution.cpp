@@ -5,6 +5,7 @@
 
 #include "code/modules/support.hpp"
 #include "otpp/dist/engine.hpp"
+#include "otpp/otp/introspection.hpp"
 #include "otpp/otp/rpc.hpp"
 #include "otpp/otp/services.hpp"
 
@@ -53,45 +54,6 @@ term erpc_outcome(rpc::erpc_result r) {
   return term(atoms::nil);
 }
 
-// nodes/1's argument: a node type or a list of them.
-term nodes_of(const process& self, const term& which) {
-  dist::engine* engine = engine_of(self);
-  std::vector<term> kinds;
-  if (which.is_list()) {
-    auto xs = proper(which);
-    kinds.assign(xs.begin(), xs.end());
-  } else {
-    kinds.push_back(which);
-  }
-  bool visible = false;
-  bool hidden = false;
-  bool this_node = false;
-  for (const term& k : kinds) {
-    if (k.is_atom(atom("visible"))) {
-      visible = true;
-    } else if (k.is_atom(atom("hidden"))) {
-      hidden = true;
-    } else if (k.is_atom(atom("connected")) || k.is_atom(atom("known"))) {
-      visible = hidden = true;
-    } else if (k.is_atom(atom("this"))) {
-      this_node = true;
-    } else {
-      badarg();
-    }
-  }
-  std::vector<term> out;
-  if (this_node) out.emplace_back(self.rt().node());
-  if (engine) {
-    const auto all = engine->nodes(true);
-    const auto vis = engine->nodes(false);
-    for (atom n : all) {
-      const bool is_visible = std::find(vis.begin(), vis.end(), n) != vis.end();
-      if ((is_visible && visible) || (!is_visible && hidden)) out.emplace_back(n);
-    }
-  }
-  return term::list(std::move(out));
-}
-
 }  // namespace
 
 void add_distribution(export_table& x) {
@@ -117,9 +79,10 @@ void add_distribution(export_table& x) {
   // -- nodes --
   auto is_alive = [](process& self) -> task<term> { co_return boolean(engine_of(self) != nullptr); };
   x.add("erlang", "is_alive", is_alive);
-  auto nodes1 = [](process& self, term which) -> task<term> { co_return nodes_of(self, which); };
-  x.add("erlang", "nodes", nodes1);
-  x.add_elixir("Node", "list", nodes1);
+  // Node.list/1 and Node.disconnect/1 are erlang:nodes/1 and disconnect_node/1 (otp/introspection).
+  x.add_elixir("Node", "list", [](process& self, term which) -> task<term> {
+    co_return otp::nodes(self.rt(), which);
+  });
   auto connect = [](process& self, term n) -> task<term> {
     const atom node = atom_of(n);
     dist::engine* engine = engine_of(self);
@@ -127,14 +90,10 @@ void add_distribution(export_table& x) {
     co_return boolean(engine->connect(node));
   };
   x.add("net_kernel", "connect_node", connect);
-  auto disconnect = [](process& self, term n) -> task<term> {
-    const atom node = atom_of(n);
-    dist::engine* engine = engine_of(self);
-    if (!engine) co_return atom("ignored");
-    co_return boolean(engine->disconnect(node));
-  };
-  x.add("erlang", "disconnect_node", disconnect);
-  x.add_elixir("Node", "disconnect", disconnect);
+  if (auto d = x.find(atoms::erlang, atom("disconnect_node"), 1)) {
+    auto fn = std::get<export_table::function_fn>(d->fn);
+    x.add_elixir("Node", "disconnect", [fn](process& self, term n) { return fn(self, {n}); });
+  }
   if (auto ping = x.find(atom("Elixir.Node"), atom("ping"), 1)) {
     auto fn = std::get<export_table::function_fn>(ping->fn);
     x.add("net_adm", "ping", [fn](process& self, term n) { return fn(self, {n}); });

@@ -465,11 +465,6 @@ void add_erlang(export_table& x) {
     if (t.is_port()) return term(t.port_value().node);
     badarg();
   });
-  x.add("erlang", "is_process_alive", [](process& self, term p) -> task<term> {
-    const pid& target = pid_arg(p);
-    if (!self.rt().is_local(target)) badarg();
-    co_return boolean(self.is_alive(target));
-  });
   x.add("erlang", "register", [](process& self, term name, term p) -> task<term> {
     atom n = atom_arg(name);
     if (n == atoms::undefined || !self.rt().register_name(n, pid_arg(p))) badarg();
@@ -478,11 +473,6 @@ void add_erlang(export_table& x) {
   x.add("erlang", "unregister", [](process& self, term name) -> task<term> {
     if (!self.rt().unregister_name(atom_arg(name))) badarg();
     co_return atoms::true_;
-  });
-  x.add("erlang", "registered", [](process& self) -> task<term> {
-    std::vector<term> out;
-    for (atom n : self.rt().registered()) out.emplace_back(n);
-    co_return term::list(std::move(out));
   });
   x.add("erlang", "group_leader", [](process& self) -> task<term> { co_return self.group_leader(); });
   x.add("erlang", "spawn", [](process& self, term f) -> task<term> {
@@ -555,12 +545,6 @@ void add_erlang(export_table& x) {
     if (!flag.is_atom(a_trap_exit)) badarg();
     if (!value.is_atom(atoms::true_) && !value.is_atom(atoms::false_)) badarg();
     co_return boolean(self.trap_exit(value.is_atom(atoms::true_)));
-  });
-  x.add("erlang", "process_info", [](process& self, term p) -> task<term> {
-    auto info = co_await self.info(pid_arg(p));
-    term out = atoms::undefined;
-    if (info) out = info->to_term();
-    co_return out;
   });
   x.add("erlang", "make_ref", [](process& self) -> task<term> { co_return self.make_ref(); });
   x.add("erlang", "send_after", [](process& self, term t, term dest, term msg) -> task<term> {
