@@ -304,6 +304,18 @@ void engine::exit(const pid& from, const pid& to, term reason, bool is_exit2) {
   });
 }
 
+void engine::hold_writes() { ++held.depth; }
+
+void engine::release_writes() {
+  if (held.depth == 0 || --held.depth > 0) return;
+  auto peers = std::move(held.peers);
+  held.peers.clear();
+  for (auto& [e, p] : peers) {
+    std::lock_guard lock(p->mu);
+    if (!p->out.empty()) e->schedule_write_locked(*p);
+  }
+}
+
 void engine::monitor(const pid& watcher, const term& target, atom node, const reference& ref) {
   impl_->post_signal(node, [watcher, target, ref](bytes& out, std::uint64_t) { return encode::monitor(out, watcher, target, ref); });
 }

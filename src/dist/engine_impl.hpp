@@ -346,8 +346,22 @@ struct connection : std::enable_shared_from_this<connection> {
 
 // ---- sending (any thread) ----
 
+/// Writes a thread holds back (distribution::hold_writes): how deep, and the peers that have
+/// something queued meanwhile.
+struct held_writes {
+  int depth = 0;
+  std::vector<std::pair<engine::impl*, std::shared_ptr<peer>>> peers;
+};
+inline thread_local held_writes held;
+
 inline void engine::impl::schedule_write_locked(peer& p) {
   if (p.write_scheduled || !p.conn) return;
+  if (held.depth > 0) {
+    for (const auto& [e, q] : held.peers)
+      if (q.get() == &p) return;
+    held.peers.emplace_back(this, p.conn->pr);
+    return;
+  }
   p.conn->write_from_sender();
 }
 

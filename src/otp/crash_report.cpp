@@ -110,18 +110,20 @@ void report_crash(basic_process& dying, const term& reason) {
   dying.send(gl, std::move(request));
 }
 
-void log_error(basic_process& self, std::string_view format, term args) {
+void log_error(basic_process& self, std::string_view format, term args, std::string_view title) {
   static const atom log("log"), logger_proxy("logger_proxy"), gl_key("gl"), pid_key("pid"),
-      time_key("time");
+      time_key("time"), logger_formatter("logger_formatter"), title_key("title");
   const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
   const pid gl = self.group_leader();
-  term event = term::tuple(
-      {term(log), term(atoms::error), term::string(format), std::move(args),
-       term::map({{term(gl_key), term(gl)},
-                  {term(pid_key), term(self.self())},
-                  {term(time_key), term(static_cast<std::int64_t>(now))}})});
+  std::vector<std::pair<term, term>> meta{{term(gl_key), term(gl)},
+                                          {term(pid_key), term(self.self())},
+                                          {term(time_key), term(static_cast<std::int64_t>(now))}};
+  if (!title.empty())
+    meta.emplace_back(logger_formatter, term::map({{term(title_key), term::string(title)}}));
+  term event = term::tuple({term(log), term(atoms::error), term::string(format), std::move(args),
+                            term::map(std::move(meta))});
   if (auto proxy = self.rt().whereis(logger_proxy)) {
     self.send(*proxy, std::move(event));
     return;

@@ -1,6 +1,7 @@
 // gen_server call/cast/reply on the wire, as OTP 25's gen.erl does them.
 #include "otpp/otp/gen.hpp"
 
+#include "otpp/runtime/distribution.hpp"
 #include "otpp/runtime/runtime.hpp"
 #include "receive_timeout.hpp"
 
@@ -33,6 +34,17 @@ reference monitor_destination(basic_process& self, const destination& d) {
   if (auto n = std::get_if<atom>(&d.where)) return self.monitor(*n);
   auto& [name, node] = std::get<std::pair<atom, atom>>(d.where);
   return self.monitor(name, node);
+}
+
+// The call's monitor, then its request; to another node both leave in one write.
+reference monitor_and_send(basic_process& self, const destination& to, term msg) {
+  distribution* d = nullptr;
+  if (node_of(to, self.rt().node()) != self.rt().node()) d = self.rt().get_distribution();
+  if (d) d->hold_writes();
+  reference mref = monitor_destination(self, to);
+  (void)send(self, to, std::move(msg));
+  if (d) d->release_writes();
+  return mref;
 }
 
 term down_reason_to_exit(const term& reason, const destination& d, atom local) {
@@ -95,11 +107,9 @@ void cast(basic_process& self, const destination& to, term request) {
 task<call_result> call(process& self, destination to, term request,
                        std::chrono::milliseconds timeout, atom label) {
   atom local = self.rt().node();
-  reference mref = monitor_destination(self, to);
   reference al = self.alias();
   term tag = alias_tag(al);
-  (void)send(self, to,
-             term::tuple({label, tuple_of(self.self(), tag), std::move(request)}));
+  reference mref = monitor_and_send(self, to, term::tuple({label, tuple_of(self.self(), tag), std::move(request)}));
   auto wait = otp::detail::receive_timeout(timeout);
   call_result r = co_await self.receive(
       on(tag, _) >>
@@ -128,10 +138,9 @@ task<call_result> call(process& self, destination to, term request,
 call_result call(scoped_process& self, const destination& to, const term& request,
                  std::chrono::milliseconds timeout, atom label) {
   atom local = self.rt().node();
-  reference mref = monitor_destination(self, to);
   reference al = self.alias();
   term tag = alias_tag(al);
-  (void)send(self, to, term::tuple({label, tuple_of(self.self(), tag), request}));
+  reference mref = monitor_and_send(self, to, term::tuple({label, tuple_of(self.self(), tag), request}));
   auto wait = otp::detail::receive_timeout(timeout);
   call_result r = self.receive(
       on(tag, _) >>

@@ -23,8 +23,19 @@ const atom a_string("string");
 const atom a_report("report");
 const atom a_logger_proxy("logger_proxy");
 
-// "=ERROR REPORT==== 30-Nov-2026::10:59:21.357794 ===\n": the level in capitals, the event's
-// time (microseconds since the epoch; now when it has none) in local time.
+// The title logger_formatter's legacy header uses: the metadata's
+// `logger_formatter => #{title => Title}` (a supervisor's "SUPERVISOR REPORT"), if any.
+std::optional<std::string> title_of(const term& meta) {
+  static const atom logger_formatter("logger_formatter"), title("title");
+  const term* f = meta.is_map() ? meta.map_find(term(logger_formatter)) : nullptr;
+  const term* t = f && f->is_map() ? f->map_find(term(title)) : nullptr;
+  if (!t) return std::nullopt;
+  return io::characters_to_utf8(*t, io::encoding::unicode);
+}
+
+// "=ERROR REPORT==== 30-Nov-2026::10:59:21.357794 ===\n": the title (by default the level in
+// capitals and REPORT), the event's time (microseconds since the epoch; now when it has none)
+// in local time.
 std::string report_header(atom level, const term& meta) {
   using namespace std::chrono;
   std::int64_t micros = 0;
@@ -44,7 +55,8 @@ std::string report_header(atom level, const term& meta) {
   std::snprintf(stamp, sizeof stamp, "%d-%s-%d::%02d:%02d:%02d.%06lld", tm.tm_mday,
                 months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 static_cast<long long>(micros % 1000000));
-  return "=" + name + " REPORT==== " + stamp + " ===\n";
+  std::string title = title_of(meta).value_or(name + " REPORT");
+  return "=" + title + "==== " + stamp + " ===\n";
 }
 
 // The format's text (a character list, a binary or an atom), as UTF-8.

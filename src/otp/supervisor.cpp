@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <deque>
 #include <exception>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -61,6 +62,43 @@ const atom a_bad_return_value("bad_return_value");
 const atom a_state("state");
 const atom a_ignore("ignore");
 const atom a_invalid_child_spec("invalid_child_spec");
+const atom a_significant("significant");
+const atom a_max_children("max_children");
+const atom a_otpp_supervisor("otpp_supervisor");
+const atom a_otpp_dynamic_supervisor("otpp_dynamic_supervisor");
+const atom a_otpp_start_child("$otpp_start_child");
+const atom a_not_local("not_local");
+
+// C++ child specs on their way to a running supervisor of this process's node: a spec holds
+// C++ functions, so the call carries only a key (a reference) and the supervisor takes the
+// spec from here. A key a remote node makes up finds nothing.
+class pending_specs {
+ public:
+  void put(const reference& key, child_spec spec) {
+    std::lock_guard lk(m_);
+    specs_.emplace_back(key, std::move(spec));
+  }
+  std::optional<child_spec> take(const reference& key) {
+    std::lock_guard lk(m_);
+    for (auto it = specs_.begin(); it != specs_.end(); ++it) {
+      if (it->first == key) {
+        child_spec s = std::move(it->second);
+        specs_.erase(it);
+        return s;
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::mutex m_;
+  std::vector<std::pair<reference, child_spec>> specs_;
+};
+
+pending_specs& pending() {
+  static pending_specs p;
+  return p;
+}
 
 atom restart_atom(restart r) {
   switch (r) {
@@ -112,10 +150,31 @@ struct child {
   std::vector<term> extra;  // a simple_one_for_one child's start_child arguments
 };
 
+// What a DynamicSupervisor child spec (`{{M, F, A}, Restart, Shutdown, Type, Modules}`, as
+// DynamicSupervisor.start_child/2 validates it before its call) says, started as
+// M:F(Extra ++ A), or nullopt.
+std::optional<child_spec> from_dynamic_term(const term& t, const std::vector<term>& extra) {
+  if (!t.is_tuple() || t.tuple_size() != 5) return std::nullopt;
+  const term& mfa = t[0];
+  if (!mfa.is_tuple() || mfa.tuple_size() != 3 || !mfa[2].is_proper_list()) return std::nullopt;
+  std::vector<term> args = extra;
+  auto given = mfa[2].list_elements();
+  args.insert(args.end(), given.begin(), given.end());
+  // The 6-tuple form from_term reads, with the id DynamicSupervisor does without.
+  return from_term(term::tuple({atoms::undefined, tuple_of(mfa[0], mfa[1], term::list(std::move(args))),
+                                t[1], t[2], t[3], t[4]}));
+}
+
 class supervisor_server final : public gen_server::server {
  public:
   supervisor_server(flags f, std::vector<child_spec> specs, std::optional<atom> name)
       : flags_(f), specs_(std::move(specs)), name_(name) {}
+  supervisor_server(const dynamic_flags& f, std::optional<atom> name)
+      : flags_{strategy::one_for_one, f.intensity, f.period},
+        name_(name),
+        dynamic_(true),
+        max_children_(f.max_children),
+        extra_arguments_(f.extra_arguments) {}
 
   task<init_result> init(process& self) override {
     self.trap_exit(true);
@@ -158,7 +217,13 @@ class supervisor_server final : public gen_server::server {
     }
     if (req.is_tagged_tuple(a_delete_child, 2)) co_return reply(delete_child(req[1]));
     if (req.is_tagged_tuple(a_get_childspec, 2)) co_return reply(get_childspec(req[1]));
-    if (req.is_atom(a_get_callback_module)) co_return reply(atom("otpp_supervisor"));
+    if (req.is_tagged_tuple(a_otpp_start_child, 2) && req[1].is_reference()) {
+      auto spec = pending().take(req[1].reference_value());
+      if (!spec) co_return reply(tuple_of(atoms::error, atoms::badarg));
+      term r = co_await start_cpp_child(self, std::move(*spec));
+      co_return reply(std::move(r));
+    }
+    if (req.is_atom(a_get_callback_module)) co_return reply(module_name());
     co_return reply(tuple_of(atoms::error, atom("badcall")));
   }
 
@@ -188,6 +253,12 @@ class supervisor_server final : public gen_server::server {
   std::vector<child> children_;  // in start order
   std::deque<std::chrono::steady_clock::time_point> restarts_;
   pid self_pid_;
+  // Elixir's DynamicSupervisor: children by pid only, started with extra arguments.
+  bool dynamic_ = false;
+  std::optional<std::size_t> max_children_;
+  std::vector<term> extra_arguments_;
+
+  [[nodiscard]] atom module_name() const { return dynamic_ ? a_otpp_dynamic_supervisor : a_otpp_supervisor; }
 
   [[nodiscard]] atom strategy_atom() const {
     switch (flags_.strategy) {
@@ -198,9 +269,10 @@ class supervisor_server final : public gen_server::server {
     }
     return atom("one_for_one");
   }
+  // As supervisor.erl's supname/2: `{local, Name}`, or `{Pid, Module}` when unnamed.
   [[nodiscard]] term report_name() const {
     if (name_) return tuple_of(a_local, *name_);
-    return self_pid_;
+    return tuple_of(self_pid_, module_name());
   }
   [[nodiscard]] bool simple() const { return flags_.strategy == strategy::simple_one_for_one; }
 
@@ -213,17 +285,31 @@ class supervisor_server final : public gen_server::server {
                         [&](const child& c) { return c.spec.id == id; });
   }
 
-  // A supervisor report, as supervisor:report_error/4 makes it.
+  // The start MFA a report shows: a simple_one_for_one child's with its start_child arguments.
+  [[nodiscard]] term report_mfargs(const child& c) const {
+    const term& mfa = c.spec.start_mfa;
+    if (!mfa.is_tuple() || mfa.tuple_size() != 3 || !mfa[2].is_proper_list()) return mfa;
+    auto given = mfa[2].list_elements();
+    std::vector<term> args(given.begin(), given.end());
+    if (simple()) args.insert(args.end(), c.extra.begin(), c.extra.end());
+    return tuple_of(mfa[0], mfa[1], term::list(std::move(args)));
+  }
+
+  // A supervisor report, as supervisor:report_error/4 makes it (DynamicSupervisor's has no
+  // `significant`): printed under "=SUPERVISOR REPORT====", as OTP's default handler does.
   void report(process& self, atom context, const term& reason, const child& c) {
     self_pid_ = self.self();
-    term offender = list_of(tuple_of(a_pid, c.pid ? term(*c.pid) : term(atoms::undefined)),
-                            tuple_of(a_id, c.spec.id), tuple_of(a_mfargs, c.spec.start_mfa),
-                            tuple_of(a_restart_type, restart_atom(c.spec.restart)),
-                            tuple_of(a_shutdown, shutdown_term(c.spec)),
-                            tuple_of(a_child_type, c.spec.type == child_type::worker ? a_worker : a_supervisor));
+    std::vector<term> offender{tuple_of(a_pid, c.pid ? term(*c.pid) : term(atoms::undefined)),
+                               tuple_of(a_id, dynamic_ ? term(atoms::undefined) : c.spec.id),
+                               tuple_of(a_mfargs, report_mfargs(c)),
+                               tuple_of(a_restart_type, restart_atom(c.spec.restart))};
+    if (!dynamic_) offender.push_back(tuple_of(a_significant, atoms::false_));
+    offender.push_back(tuple_of(a_shutdown, shutdown_term(c.spec)));
+    offender.push_back(tuple_of(a_child_type, c.spec.type == child_type::worker ? a_worker : a_supervisor));
     otp::log_error(self,
                    "    supervisor: ~tp~n    errorContext: ~tp~n    reason: ~tp~n    offender: ~tp~n",
-                   list_of(report_name(), context, reason, offender));
+                   list_of(report_name(), context, reason, term::list(std::move(offender))),
+                   "SUPERVISOR REPORT");
   }
 
   task<gen_server::start_result> start_one(process& self, child& c) {
@@ -296,15 +382,19 @@ class supervisor_server final : public gen_server::server {
     bool restart_it = c.spec.restart == restart::permanent ||
                       (c.spec.restart == restart::transient && !is_normal_exit(reason));
     if (restart_it || !is_normal_exit(reason)) report(self, a_child_terminated, reason, c);
+    const otpp::pid dead = *c.pid;
     c.pid.reset();
     if (!restart_it) {
-      if (simple() || c.spec.restart == restart::temporary)
+      if (simple() || dynamic_ || c.spec.restart == restart::temporary)
         children_.erase(children_.begin() + static_cast<std::ptrdiff_t>(i));
       co_return true;
     }
     for (;;) {
       if (!add_restart()) {
-        report(self, a_shutdown, a_reached_max, children_[i]);
+        // The offender is the child as it ended (supervisor.erl reports it with its old pid).
+        child gone = children_[i];
+        gone.pid = dead;
+        report(self, a_shutdown, a_reached_max, gone);
         co_return false;
       }
       bool ok = co_await restart_from(self, i);
@@ -349,7 +439,7 @@ class supervisor_server final : public gen_server::server {
     // Newest first, as supervisor:which_children/1 lists them.
     for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
       const child& c = *it;
-      out.push_back(term::tuple({simple() ? term(atoms::undefined) : c.spec.id,
+      out.push_back(term::tuple({simple() || dynamic_ ? term(atoms::undefined) : c.spec.id,
                                  c.pid ? term(*c.pid) : term(atoms::undefined),
                                  c.spec.type == child_type::worker ? a_worker : a_supervisor,
                                  c.spec.modules}));
@@ -371,7 +461,50 @@ class supervisor_server final : public gen_server::server {
                    tuple_of(a_supervisors, sups), tuple_of(a_workers, workers));
   }
 
+  // A started child joins the list; `ignore` leaves a static spec behind (as OTP does).
+  task<term> start_and_keep(process& self, child c) {
+    gen_server::start_result r = co_await start_one(self, c);
+    if (r.ok()) {
+      term answer = tuple_of(atoms::ok, *r.pid);
+      children_.push_back(std::move(c));
+      co_return answer;
+    }
+    if (r.value.is_atom(a_ignore)) {
+      if (dynamic_) co_return r.value;  // DynamicSupervisor answers `ignore` as it is
+      if (!simple() && c.spec.restart != restart::temporary) children_.push_back(std::move(c));
+      co_return tuple_of(atoms::ok, atoms::undefined);
+    }
+    co_return r.value;
+  }
+
+  // DynamicSupervisor's `{start_child, {MFA, Restart, Shutdown, Type, Modules}}`.
+  task<term> start_dynamic_child(process& self, term arg) {
+    if (max_children_ && children_.size() >= *max_children_) co_return tuple_of(atoms::error, a_max_children);
+    auto spec = from_dynamic_term(arg, extra_arguments_);
+    if (!spec) co_return tuple_of(atoms::error, tuple_of(a_invalid_child_spec, arg));
+    child c{std::move(*spec), std::nullopt, {}};
+    co_return co_await start_and_keep(self, std::move(c));
+  }
+
+  // supervisor::start_child with a C++ spec: as Erlang's start_child with a spec (a dynamic
+  // supervisor gives it its extra arguments); a simple_one_for_one supervisor has its one spec.
+  task<term> start_cpp_child(process& self, child_spec spec) {
+    if (simple()) co_return tuple_of(atoms::error, a_simple_one_for_one);
+    if (dynamic_) {
+      if (max_children_ && children_.size() >= *max_children_) co_return tuple_of(atoms::error, a_max_children);
+      child c{std::move(spec), std::nullopt, extra_arguments_};
+      co_return co_await start_and_keep(self, std::move(c));
+    }
+    auto it = find_id(spec.id);
+    if (it != children_.end()) {
+      if (it->pid) co_return tuple_of(atoms::error, tuple_of(a_already_started, *it->pid));
+      co_return tuple_of(atoms::error, a_already_present);
+    }
+    co_return co_await start_and_keep(self, child{std::move(spec), std::nullopt, {}});
+  }
+
   task<term> start_child(process& self, term arg) {
+    if (dynamic_) co_return co_await start_dynamic_child(self, std::move(arg));
     child c;
     if (simple()) {
       if (!arg.is_proper_list()) co_return tuple_of(atoms::error, atoms::badarg);
@@ -388,31 +521,22 @@ class supervisor_server final : public gen_server::server {
       }
       c.spec = std::move(*spec);
     }
-    gen_server::start_result r = co_await start_one(self, c);
-    if (r.ok()) {
-      term answer = tuple_of(atoms::ok, *r.pid);
-      children_.push_back(std::move(c));
-      co_return answer;
-    }
-    if (r.value.is_atom(a_ignore)) {
-      if (!simple() && c.spec.restart != restart::temporary) children_.push_back(std::move(c));
-      co_return tuple_of(atoms::ok, atoms::undefined);
-    }
-    co_return r.value;
+    co_return co_await start_and_keep(self, std::move(c));
   }
 
   task<term> terminate_child(process& self, term id) {
-    auto it = simple() ? (id.is_pid() ? find_pid(id.pid_value()) : children_.end()) : find_id(id);
+    const bool by_pid = simple() || dynamic_;
+    auto it = by_pid ? (id.is_pid() ? find_pid(id.pid_value()) : children_.end()) : find_id(id);
     if (it == children_.end()) co_return tuple_of(atoms::error, a_not_found);
     std::size_t i = static_cast<std::size_t>(it - children_.begin());
     co_await shutdown_child(self, children_[i]);
-    if (simple() || children_[i].spec.restart == restart::temporary)
+    if (by_pid || children_[i].spec.restart == restart::temporary)
       children_.erase(children_.begin() + static_cast<std::ptrdiff_t>(i));
     co_return atoms::ok;
   }
 
   task<term> restart_child(process& self, term id) {
-    if (simple()) co_return tuple_of(atoms::error, a_simple_one_for_one);
+    if (simple() || dynamic_) co_return tuple_of(atoms::error, a_simple_one_for_one);
     auto it = find_id(id);
     if (it == children_.end()) co_return tuple_of(atoms::error, a_not_found);
     if (it->pid) co_return tuple_of(atoms::error, a_running);
@@ -423,7 +547,7 @@ class supervisor_server final : public gen_server::server {
   }
 
   term delete_child(const term& id) {
-    if (simple()) return tuple_of(atoms::error, a_simple_one_for_one);
+    if (simple() || dynamic_) return tuple_of(atoms::error, a_simple_one_for_one);
     auto it = find_id(id);
     if (it == children_.end()) return tuple_of(atoms::error, a_not_found);
     if (it->pid) return tuple_of(atoms::error, a_running);
@@ -435,6 +559,8 @@ class supervisor_server final : public gen_server::server {
     const child_spec* s = nullptr;
     if (simple()) {
       if (id.is_pid() && find_pid(id.pid_value()) != children_.end()) s = &*template_;
+    } else if (dynamic_) {
+      if (auto it = id.is_pid() ? find_pid(id.pid_value()) : children_.end(); it != children_.end()) s = &it->spec;
     } else if (auto it = find_id(id); it != children_.end()) {
       s = &it->spec;
     }
@@ -529,7 +655,12 @@ std::optional<child_spec> from_term(const term& spec) {
     s.type = child_type::supervisor;
   else if (!type_t.is_atom(a_worker))
     return std::nullopt;
-  s.modules = has_modules ? (modules.is_atom() ? list_of(modules) : modules) : list_of(m);
+  if (!has_modules)
+    s.modules = list_of(m);
+  else if (modules.is_atom() && !modules.is_atom(atom("dynamic")))
+    s.modules = list_of(modules);
+  else
+    s.modules = modules;
   return s;
 }
 
@@ -544,6 +675,61 @@ gen_server::start_result start(scoped_process& self, const flags& f,
                                const gen_server::start_options& options) {
   auto s = std::make_shared<supervisor_server>(f, std::move(children), options.name);
   return gen_server::start(self, std::move(s), options);
+}
+
+}  // namespace otpp::supervisor
+
+namespace otpp::supervisor {
+
+namespace {
+
+// Whether `to` is a process of this node (a C++ spec cannot travel).
+bool is_local(const basic_process& self, const gen::destination& to) {
+  if (auto p = std::get_if<pid>(&to.where)) return self.rt().is_local(*p);
+  if (std::holds_alternative<atom>(to.where)) return true;
+  return std::get<std::pair<atom, atom>>(to.where).second == self.rt().node();
+}
+
+term start_child_request(const reference& key) { return tuple_of(a_otpp_start_child, key); }
+
+}  // namespace
+
+task<gen_server::start_result> start_dynamic(process& self, dynamic_flags f, gen_server::start_options options) {
+  auto s = std::make_shared<supervisor_server>(f, options.name);
+  return gen_server::start(self, std::move(s), options);
+}
+
+gen_server::start_result start_dynamic(scoped_process& self, const dynamic_flags& f,
+                                       const gen_server::start_options& options) {
+  auto s = std::make_shared<supervisor_server>(f, options.name);
+  return gen_server::start(self, std::move(s), options);
+}
+
+task<term> start_child(process& self, gen::destination sup, child_spec spec) {
+  if (!is_local(self, sup)) co_return tuple_of(atoms::error, a_not_local);
+  reference key = self.make_ref();
+  pending().put(key, std::move(spec));
+  gen::call_result r = co_await gen::call(self, sup, start_child_request(key), gen_server::infinity);
+  // Not taken when the supervisor was not there (or not a supervisor).
+  bool left = pending().take(key).has_value();
+  if (r.ok() && !left) co_return std::move(*r.reply);
+  if (r.ok()) co_return tuple_of(atoms::error, atoms::badarg);
+  self.exit(tuple_of(r.exit_reason, tuple_of(atom("gen_server"), atoms::call,
+                                              list_of(sup.to_term(), atom("start_child"), atoms::infinity))));
+}
+
+term start_child(scoped_process& self, const gen::destination& sup, child_spec spec) {
+  if (!is_local(self, sup)) return tuple_of(atoms::error, a_not_local);
+  reference key = self.make_ref();
+  pending().put(key, std::move(spec));
+  gen::call_result r = gen::call(self, sup, start_child_request(key), gen_server::infinity);
+  bool left = pending().take(key).has_value();
+  if (r.ok() && !left) return std::move(*r.reply);
+  if (r.ok()) return tuple_of(atoms::error, atoms::badarg);
+  term reason = tuple_of(r.exit_reason, tuple_of(atom("gen_server"), atoms::call,
+                                                 list_of(sup.to_term(), atom("start_child"), atoms::infinity)));
+  self.exit(reason);
+  throw process_exited(reason);
 }
 
 }  // namespace otpp::supervisor

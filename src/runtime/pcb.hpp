@@ -7,6 +7,7 @@
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <type_traits>
@@ -16,6 +17,7 @@
 
 #include "otpp/runtime/process.hpp"
 #include "otpp/term/term.hpp"
+#include "runtime/memory.hpp"
 
 namespace otpp::detail {
 
@@ -55,6 +57,7 @@ enum class signal_kind : std::uint8_t {
   timeout,       ///< the receive timer `seq` fired
   node_down,     ///< the connection to `node` is gone
   spawn_reply,   ///< the answer to this process's spawn request `req_id`
+  alias_message, ///< a message sent to the alias `alias` (taken only while it is active)
 };
 
 struct mail_node {
@@ -68,6 +71,15 @@ struct mail_node {
 
 struct message_node : mail_node {
   explicit message_node(term m) noexcept : mail_node(signal_kind::message), msg(std::move(m)) {}
+  term msg;
+};
+
+/// A message to an alias of the owner. The owner checks, when it takes it, that the alias is
+/// still active (as erts does), so a reply that comes after unalias is dropped.
+struct alias_message_node : mail_node {
+  alias_message_node(const reference& a, term m) noexcept
+      : mail_node(signal_kind::alias_message), alias(a), msg(std::move(m)) {}
+  reference alias;
   term msg;
 };
 
@@ -235,7 +247,9 @@ enum class run_state : std::uint8_t {
 
 struct monitor_entry {
   pid target;         ///< resolved local pid, or the remote pid (empty for a remote name)
-  term shown;         ///< what DOWN shows: the pid or {Name, Node}
+  term shown;         ///< what DOWN shows: the pid or {Name, Node}; [] for the target pid
+  /// What DOWN shows (a monitor of a local pid leaves `shown` empty: no term to make per call).
+  [[nodiscard]] term shown_term() const { return shown.is_nil() ? term(target) : shown; }
   term remote_target; ///< for a remote monitor: the pid or name as sent in MONITOR_P
   atom node;          ///< node of the target
 };
@@ -251,12 +265,34 @@ struct watcher_entry {
   term target;  ///< how the watcher named this process (pid, or atom name)
 };
 
+/// The runtime's small-object pools for the node-based containers of a process (a monitor
+/// made and dropped per gen_server call allocates a node each time).
+template <class T>
+struct pool_allocator {
+  using value_type = T;
+  pool_allocator() noexcept = default;
+  template <class U>
+  pool_allocator(const pool_allocator<U>&) noexcept {}  // NOLINT(google-explicit-constructor)
+  T* allocate(std::size_t n) { return static_cast<T*>(memory::allocate(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) noexcept { memory::deallocate(p, n * sizeof(T)); }
+  friend bool operator==(const pool_allocator&, const pool_allocator&) noexcept { return true; }
+};
+
+template <class K, class V, class H>
+using pooled_map = std::unordered_map<K, V, H, std::equal_to<K>, pool_allocator<std::pair<const K, V>>>;
+
+/// An active alias of a process.
+struct alias_entry {
+  reference ref;
+  bool once;  ///< deactivated by the first message it takes
+};
+
 /// What most processes never need, allocated on first use. Owner only.
 struct process_ext {
   std::unordered_set<pid, pid_hash> links;
-  std::unordered_map<reference, monitor_entry, ref_hash> monitors;      ///< this process watches
-  std::unordered_map<reference, watcher_entry, ref_hash> monitored_by;  ///< watchers of this one
-  std::vector<reference> aliases;
+  pooled_map<reference, monitor_entry, ref_hash> monitors;      ///< this process watches
+  pooled_map<reference, watcher_entry, ref_hash> monitored_by;  ///< watchers of this one
+  std::vector<alias_entry> aliases;  ///< few at a time: a call has one, briefly
   std::unordered_map<reference, pending_spawn, ref_hash> spawn_requests;  ///< awaiting a reply
   std::vector<atom> remote_nodes;  ///< nodes this process is listed under (node_down index)
   mail_node* deferred = nullptr;   ///< signals left unprocessed when a kill came in

@@ -51,6 +51,7 @@ void free_node(mail_node* n) noexcept {
     case signal_kind::timeout: delete static_cast<timeout_node*>(n); return;
     case signal_kind::node_down: delete static_cast<node_down_node*>(n); return;
     case signal_kind::spawn_reply: delete static_cast<spawn_reply_node*>(n); return;
+    case signal_kind::alias_message: delete static_cast<alias_message_node*>(n); return;
   }
 }
 
@@ -123,7 +124,7 @@ void handle_node_down(pcb* p, atom node) {
   for (const pid& l : broken) handle_exit(p, l, term(atoms::noconnection), true);
   for (auto it = x.monitors.begin(); it != x.monitors.end();) {
     if (it->second.node == node && !p->rt->is_local_node(node)) {
-      append_message(p, down_message(it->first, it->second.shown, term(atoms::noconnection)));
+      append_message(p, down_message(it->first, it->second.shown_term(), term(atoms::noconnection)));
       it = x.monitors.erase(it);
     } else {
       ++it;
@@ -164,7 +165,7 @@ void answer_info(pcb* p, const info_node& req) {
   info.reductions = p->reductions;
   if (p->ext) {
     info.links.assign(p->ext->links.begin(), p->ext->links.end());
-    for (const auto& [ref, m] : p->ext->monitors) info.monitors.push_back(m.shown);
+    for (const auto& [ref, m] : p->ext->monitors) info.monitors.push_back(m.shown_term());
     for (const auto& [ref, w] : p->ext->monitored_by) info.monitored_by.push_back(w.watcher);
     info.initial_call = p->ext->initial_call;
     info.current_function = p->ext->current_function;
@@ -221,7 +222,7 @@ void handle_signal(pcb* p, mail_node* n) {
       if (p->ext) {
         auto it = p->ext->monitors.find(d->ref);
         if (it != p->ext->monitors.end()) {
-          append_message(p, down_message(d->ref, it->second.shown, d->reason));
+          append_message(p, down_message(d->ref, it->second.shown_term(), d->reason));
           p->ext->monitors.erase(it);
         }
       }
@@ -244,6 +245,19 @@ void handle_signal(pcb* p, mail_node* n) {
     case signal_kind::spawn_reply:
       handle_spawn_reply(p, *static_cast<spawn_reply_node*>(n));
       break;
+    case signal_kind::alias_message: {
+      auto* a = static_cast<alias_message_node*>(n);
+      if (!p->ext) break;
+      auto& aliases = p->ext->aliases;
+      for (auto it = aliases.begin(); it != aliases.end(); ++it) {
+        if (it->ref == a->alias) {
+          if (it->once) aliases.erase(it);
+          append_message(p, std::move(a->msg));
+          break;
+        }
+      }
+      break;
+    }
   }
   free_node(n);
 }
@@ -389,7 +403,6 @@ void exit_process(pcb* p, term reason, bool report, bool keep_slot) {
     rt.flush_outbox(p);
   }
   if (process_ext* x = p->ext) {
-    for (const reference& a : x->aliases) rt.remove_alias(a);
     x->aliases.clear();
     for (const pid& l : x->links) rt.send_exit(me, l, reason, true);
     x->links.clear();
@@ -406,7 +419,7 @@ void exit_process(pcb* p, term reason, bool report, bool keep_slot) {
     for (const auto& [ref, m] : x->monitors) {
       if (rt.is_local_node(m.node)) {
         if (m.target.id != 0 || m.target.serial != 0) {
-          rt.signal(m.target, new monitor_node(signal_kind::demonitor, me, ref, term(m.target)));
+          rt.signal(m.target, new monitor_node(signal_kind::demonitor, me, ref, term()));
         }
       } else if (distribution* d = rt.dist()) {
         d->demonitor(me, m.remote_target, m.node, ref);
@@ -642,8 +655,9 @@ reference basic_process::monitor(const pid& target) {
   auto& monitors = pcb_->extension().monitors;
   switch (rt.classify(target)) {
     case runtime_impl::where::local:
-      monitors[ref] = detail::monitor_entry{target, term(target), term(), rt.node()};
-      rt.signal(target, new detail::monitor_node(detail::signal_kind::monitor, me, ref, term(target)));
+      // No terms made: DOWN shows the pid, and only a remote watcher needs its own naming.
+      monitors[ref] = detail::monitor_entry{target, term(), term(), rt.node()};
+      rt.signal(target, new detail::monitor_node(detail::signal_kind::monitor, me, ref, term()));
       break;
     case runtime_impl::where::stale:
       monitors[ref] = detail::monitor_entry{pid{}, term(target), term(), rt.node()};
@@ -703,7 +717,7 @@ bool basic_process::demonitor(const reference& ref, bool flush) {
       const pid me = self();
       if (rt.is_local_node(m.node)) {
         if (m.target.id != 0 || m.target.serial != 0) {
-          rt.signal(m.target, new detail::monitor_node(detail::signal_kind::demonitor, me, ref, term(m.target)));
+          rt.signal(m.target, new detail::monitor_node(detail::signal_kind::demonitor, me, ref, term()));
         }
       } else if (distribution* d = rt.dist()) {
         d->demonitor(me, m.remote_target, m.node, ref);
@@ -759,16 +773,22 @@ void basic_process::group_leader(const pid& leader, const pid& of) const {
 reference basic_process::make_ref() const { return pcb_->rt->make_ref(); }
 
 reference basic_process::alias(bool reply_once) {
-  reference ref = pcb_->rt->make_ref();
-  pcb_->rt->add_alias(ref, self(), reply_once);
-  pcb_->extension().aliases.push_back(ref);
+  reference ref = pcb_->rt->make_alias_ref(pcb_);
+  pcb_->extension().aliases.push_back(detail::alias_entry{ref, reply_once});
   return ref;
 }
 
 bool basic_process::unalias(const reference& a) {
   if (!pcb_->ext) return false;
-  std::erase(pcb_->ext->aliases, a);
-  return pcb_->rt->remove_alias(a);
+  auto& aliases = pcb_->ext->aliases;
+  // The newest first: a call unaliases the alias it made last.
+  for (auto it = aliases.rbegin(); it != aliases.rend(); ++it) {
+    if (it->ref == a) {
+      aliases.erase(std::next(it).base());
+      return true;
+    }
+  }
+  return false;
 }
 
 bool basic_process::register_name(atom name) { return pcb_->rt->register_name(name, self()); }

@@ -113,6 +113,14 @@ reference runtime_impl::make_ref() noexcept {
   return r;
 }
 
+reference runtime_impl::make_alias_ref(const pcb* owner) noexcept {
+  reference r = make_ref();
+  r.length = 5;
+  r.words[3] = owner->id;
+  r.words[4] = owner->serial();
+  return r;
+}
+
 // ---- process table -----------------------------------------------------------------------------
 
 pcb* runtime_impl::slot(std::uint32_t id) const noexcept {
@@ -382,16 +390,15 @@ void runtime_impl::send_alias(pcb* from, const reference& alias, term msg) {
     if (distribution* d = dist()) d->send_alias(from ? pid_of(from) : pid{}, alias, std::move(msg));
     return;
   }
-  std::optional<pid> owner_pid;
-  {
-    std::lock_guard lk(alias_mutex_);
-    auto it = aliases_.find(alias);
-    if (it != aliases_.end()) {
-      owner_pid = it->second.owner;
-      if (it->second.once) aliases_.erase(it);
-    }
-  }
-  if (owner_pid) send_message(from, *owner_pid, std::move(msg));
+  // Only references made by make_alias_ref name a process; the owner decides whether the
+  // alias is active.
+  if (alias.length != 5) return;
+  const pid owner{alias.node, alias.words[3], alias.words[4], alias.creation};
+  if (from && from->outbox) flush_outbox(from);
+  pcb* t = acquire(owner);
+  if (!t) return;
+  push(t, new alias_message_node(alias, std::move(msg)), owner);
+  release(t);
 }
 
 void runtime_impl::send_exit(const pid& from, const pid& to, term reason, bool from_link) {
@@ -481,18 +488,6 @@ std::vector<atom> runtime_impl::registered() const {
   out.reserve(names_.size());
   for (const auto& [name, p] : names_) out.push_back(name);
   return out;
-}
-
-// ---- aliases -----------------------------------------------------------------------------------
-
-void runtime_impl::add_alias(const reference& r, const pid& o, bool once) {
-  std::lock_guard lk(alias_mutex_);
-  aliases_[r] = alias_entry{o, once};
-}
-
-bool runtime_impl::remove_alias(const reference& r) {
-  std::lock_guard lk(alias_mutex_);
-  return aliases_.erase(r) != 0;
 }
 
 // ---- node_down index ---------------------------------------------------------------------------

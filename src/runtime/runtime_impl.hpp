@@ -2,8 +2,8 @@
 // timers, the distribution plug and the node_down index. Shared by the runtime sources.
 //
 // Lock order (never take an earlier one while holding a later one):
-//   spawn_hook_mutex_ | crash_reporter_mutex_ | table_mutex_ | registry_mutex_ | alias_mutex_
-//   | touch_mutex_ | timer_mutex_
+//   spawn_hook_mutex_ | crash_reporter_mutex_ | table_mutex_ | registry_mutex_ | touch_mutex_
+//   | timer_mutex_
 // The two hook locks are held shared only while their hook (the layer above's code) runs, and
 // exclusively only to replace the hook; the others are never held while pushing into a
 // mailbox or calling the distribution layer.
@@ -59,6 +59,9 @@ class runtime_impl final : public remote_signals {
     return pid{node(), p->id, p->serial(), creation()};
   }
   [[nodiscard]] reference make_ref() noexcept;
+  /// A reference that names `owner` (its slot and serial in two more words, as erts makes
+  /// the references of aliases), so a message to it goes straight to that process.
+  [[nodiscard]] reference make_alias_ref(const pcb* owner) noexcept;
 
   // ---- process table ----
   [[nodiscard]] pcb* slot(std::uint32_t id) const noexcept;
@@ -101,10 +104,6 @@ class runtime_impl final : public remote_signals {
   [[nodiscard]] std::optional<pid> whereis(atom name) const;
   [[nodiscard]] std::optional<atom> name_of(const pid& p) const;
   [[nodiscard]] std::vector<atom> registered() const;
-
-  // ---- aliases ----
-  void add_alias(const reference& r, const pid& owner, bool once);
-  bool remove_alias(const reference& r);
 
   // ---- timers ----
   [[nodiscard]] std::chrono::steady_clock::time_point now() const noexcept;
@@ -200,14 +199,6 @@ class runtime_impl final : public remote_signals {
   mutable std::shared_mutex registry_mutex_;
   std::unordered_map<atom, pid> names_;
   std::unordered_map<pid, atom, pid_hash> names_by_pid_;
-
-  // aliases
-  struct alias_entry {
-    pid owner;
-    bool once;
-  };
-  std::mutex alias_mutex_;
-  std::unordered_map<reference, alias_entry, ref_hash> aliases_;
 
   // remote index
   std::mutex touch_mutex_;

@@ -1,7 +1,12 @@
 // Scenario 190, supervisors: a C++ supervisor restarting children by strategy, seen from a real
 // erl (its monitors get the DOWN with the crash reason; past the restart intensity the supervisor
-// exits with `shutdown` and reports it), and Erlang's `supervisor` module called against it.
+// exits with `shutdown` and reports it as erl's own supervisor does), Erlang's `supervisor`
+// module called against it, and Elixir's DynamicSupervisor calls from a real iex.
 #include <gtest/gtest.h>
+
+#include <regex>
+#include <string>
+#include <vector>
 
 #include "otp_fixture.hpp"
 #include "otpp/otp/supervisor.hpp"
@@ -52,6 +57,7 @@ class supervisors : public ::testing::Test {
   static inline std::shared_ptr<io::string_output_sink> out;
   static inline std::unique_ptr<otp::node> cpp;
   static inline std::unique_ptr<otpp::test::erl_peer> erl;
+  static inline std::unique_ptr<otpp::test::iex_peer> iex;
   static inline std::string cpp_name;
 
   static void SetUpTestSuite() {
@@ -66,24 +72,41 @@ class supervisors : public ::testing::Test {
       auto r = co_await gen_server::start(self, std::make_shared<worker_server>());
       co_return r.value;
     });
+    cpp->exports().add("cpp_worker", "start_named", [](process& self, term name) -> task<term> {
+      gen_server::start_options o;
+      if (name.is_atom()) o.name = name.atom_value();
+      auto r = co_await gen_server::start(self, std::make_shared<worker_server>(), o);
+      co_return r.value;
+    });
     erl = std::make_unique<otpp::test::erl_peer>(otpp::test::unique_name("erl"), epmd->port(),
                                                  otpp::test::test_cookie);
     ASSERT_TRUE(erl->ready()) << erl->process().output();
+    iex = std::make_unique<otpp::test::iex_peer>(otpp::test::unique_name("iex"), epmd->port(),
+                                                 "otpp_test_cookie");
+    ASSERT_TRUE(iex->ready()) << iex->process().output();
   }
   static void TearDownTestSuite() {
+    iex.reset();
     erl.reset();
     cpp.reset();
     epmd.reset();
     out.reset();
   }
   void SetUp() override {
-    if (!cpp || !erl || !erl->ready()) GTEST_SKIP() << "the suite's nodes did not start";
+    if (!cpp || !erl || !erl->ready() || !iex || !iex->ready()) GTEST_SKIP() << "the suite's nodes did not start";
   }
 
   std::string erl_eval(const std::string& expr) {
     auto r = erl->eval(expr);
     EXPECT_TRUE(r) << erl->process().output();
     return r.value_or("");
+  }
+  std::string iex_eval(const std::string& line) {
+    auto r = iex->eval(line);
+    EXPECT_TRUE(r) << iex->process().output();
+    std::string s = r.value_or("");
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
   }
   std::string node() const { return "'" + cpp_name + "'"; }
   std::optional<pid> whereis(const char* name) const { return cpp->rt().whereis(atom(name)); }
@@ -236,6 +259,136 @@ TEST_F(supervisors, a_simple_one_for_one_supervisor_starts_children_with_erlangs
   EXPECT_EQ(erl_eval("supervisor:terminate_child(" + s + ", DynF)."), "ok");
   EXPECT_EQ(erl_eval("length(supervisor:which_children(" + s + "))."), "1");
   gen_server::stop(me, atom("sup_f"));
+}
+
+}  // namespace
+
+namespace {
+
+// The "=SUPERVISOR REPORT" blocks of a node's output that name `sup`, with the time stamps and
+// pids (which differ from node to node) blanked.
+std::vector<std::string> supervisor_reports(const std::string& output, const std::string& sup) {
+  std::vector<std::string> blocks;
+  for (std::size_t at = output.find("=SUPERVISOR REPORT"); at != std::string::npos;
+       at = output.find("=SUPERVISOR REPORT", at + 1)) {
+    std::size_t end = output.find("\n\n", at);
+    std::string block = output.substr(at, end == std::string::npos ? std::string::npos : end + 2 - at);
+    if (block.find(sup) == std::string::npos) continue;
+    block = std::regex_replace(block, std::regex("==== [^=]* ==="), "==== T ===");
+    block = std::regex_replace(block, std::regex("<[0-9]+\\.[0-9]+\\.[0-9]+>"), "<P>");
+    blocks.push_back(block);
+  }
+  return blocks;
+}
+
+using namespace otpp;
+
+TEST_F(supervisors, a_cpp_supervisors_reports_read_as_erls_supervisor_reports) {
+  // erl's own supervisor with a child that exits with what it is sent, crashed past its
+  // intensity: two child_terminated reports and the shutdown one.
+  erl_eval(R"(Forms = [begin {ok, T, _} = erl_scan:string(S), {ok, F} = erl_parse:parse_form(T), F end || S <- ["-module(otpp_rsup).", "-export([init/1, start_child/0]).", "init(Spec) -> {ok, Spec}.", "start_child() -> {ok, spawn_link(fun() -> receive R -> exit(R) end end)}."]], {ok, otpp_rsup, Bin} = compile:forms(Forms), {module, otpp_rsup} = code:load_binary(otpp_rsup, "otpp_rsup.erl", Bin), ok.)");
+  erl_eval("{ok, RS} = supervisor:start_link({local, rep_sup}, otpp_rsup, {#{intensity => 1, period => 10}, "
+           "[#{id => w, start => {otpp_rsup, start_child, []}}]}), unlink(RS), MR = monitor(process, RS), ok.");
+  erl_eval("[{w, RW1, _, _}] = supervisor:which_children(rep_sup), RW1 ! boom, ok.");
+  ASSERT_TRUE(erl->wait_for_output("errorContext: child_terminated", 5s)) << erl->process().output();
+  erl_eval("[{w, RW2, _, _}] = supervisor:which_children(rep_sup), RW2 ! {bang, [1, 2, 3]}, ok.");
+  EXPECT_EQ(erl_eval("receive {'DOWN', MR, _, _, Why} -> Why after 5000 -> no_down end."), "shutdown");
+  ASSERT_TRUE(erl->wait_for_output("reached_max_restart_intensity", 5s)) << erl->process().output();
+
+  // The same supervisor in C++.
+  scoped_process me(cpp->rt());
+  supervisor::child_spec spec;
+  spec.id = atom("w");
+  spec.start_mfa = tuple_of(atom("otpp_rsup"), atom("start_child"), term::list({}));
+  spec.modules = list_of(atom("otpp_rsup"));
+  spec.start = [](process& self, std::vector<term>) -> task<gen_server::start_result> {
+    pid p = self.spawn_link([](process& child) -> process_task {
+      term why = co_await child.receive();
+      child.exit(why);
+    });
+    co_return gen_server::start_result{p, tuple_of(atoms::ok, p)};
+  };
+  auto sup = supervisor::start(me, {.strategy = supervisor::strategy::one_for_one, .intensity = 1, .period = 10s},
+                               {spec}, {.name = atom("rep_sup"), .link = false});
+  ASSERT_TRUE(sup.ok()) << to_string(sup.value);
+  auto mon = me.monitor(*sup.pid);
+  auto child_pid = [&] {
+    term kids = gen_server::call(me, atom("rep_sup"), atom("which_children"));
+    return kids.list_elements()[0][1].pid_value();
+  };
+  me.send(child_pid(), atom("boom"));
+  ASSERT_TRUE(eventually([&] { return supervisor_reports(out->text(), "rep_sup").size() == 1; })) << out->text();
+  me.send(child_pid(), tuple_of(atom("bang"), list_of(term(1), term(2), term(3))));
+  auto reason = me.receive(on(atoms::DOWN, mon, ignore, ignore, _) >> [](term r) { return r; },
+                           after(5s, [] { return term(); }));
+  EXPECT_EQ(reason, term(atoms::shutdown));
+  ASSERT_TRUE(eventually([&] { return supervisor_reports(out->text(), "rep_sup").size() == 3; })) << out->text();
+
+  auto theirs = supervisor_reports(erl->process().output(), "rep_sup");
+  auto ours = supervisor_reports(out->text(), "rep_sup");
+  ASSERT_EQ(theirs.size(), 3u) << erl->process().output();
+  EXPECT_EQ(ours, theirs);
+}
+
+TEST_F(supervisors, elixirs_dynamic_supervisor_calls_start_list_count_and_terminate_children_of_a_cpp_one) {
+  scoped_process me(cpp->rt());
+  auto sup = supervisor::start_dynamic(me, {.max_children = 2}, {.name = atom("dyn_sup")});
+  ASSERT_TRUE(sup.ok()) << to_string(sup.value);
+  const std::string s = "{:dyn_sup, :\"" + cpp_name + "\"}";
+  EXPECT_EQ(iex_eval("{:ok, p1} = DynamicSupervisor.start_child(" + s +
+                     ", %{id: :one, start: {:cpp_worker, :start_link, []}}); GenServer.call(p1, :ping)"),
+            ":pong");
+  // A C++ spec on the running supervisor.
+  term second = supervisor::start_child(me, atom("dyn_sup"), named_worker("two", atom("dyn_second")));
+  ASSERT_TRUE(second.is_tagged_tuple(atoms::ok, 2)) << to_string(second);
+  EXPECT_EQ(iex_eval("DynamicSupervisor.start_child(" + s + ", %{id: :three, start: {:cpp_worker, :start_link, []}})"),
+            "{:error, :max_children}");
+  EXPECT_EQ(iex_eval("DynamicSupervisor.count_children(" + s + ")"),
+            "%{active: 2, specs: 2, supervisors: 0, workers: 2}");
+  EXPECT_EQ(iex_eval("DynamicSupervisor.which_children(" + s +
+                     ") |> Enum.map(fn {id, p, t, m} -> {id, is_pid(p), t, m} end) |> Enum.sort()"),
+            "[{:undefined, true, :worker, []}, {:undefined, true, :worker, [:cpp_worker]}]");
+  EXPECT_EQ(iex_eval("DynamicSupervisor.terminate_child(" + s + ", p1)"), ":ok");
+  EXPECT_EQ(iex_eval("DynamicSupervisor.terminate_child(" + s + ", p1)"), "{:error, :not_found}");
+  EXPECT_EQ(iex_eval("DynamicSupervisor.count_children(" + s + ")"),
+            "%{active: 1, specs: 1, supervisors: 0, workers: 1}");
+  // A permanent child that crashes is restarted; the C++ spec's name comes back.
+  auto first = whereis("dyn_second");
+  ASSERT_TRUE(first);
+  gen_server::cast(me, atom("dyn_second"), a_crash);
+  EXPECT_TRUE(eventually([&] {
+    auto again = whereis("dyn_second");
+    return again && *again != *first;
+  }));
+  gen_server::stop(me, atom("dyn_sup"));
+  EXPECT_FALSE(whereis("dyn_second"));
+}
+
+TEST_F(supervisors, a_dynamic_supervisor_prepends_its_extra_arguments_and_takes_cpp_specs_while_running) {
+  scoped_process me(cpp->rt());
+  auto sup = supervisor::start_dynamic(me, {.extra_arguments = {atom("dyn_extra")}}, {.name = atom("dyn_sup_x")});
+  ASSERT_TRUE(sup.ok()) << to_string(sup.value);
+  const std::string s = "{:dyn_sup_x, :\"" + cpp_name + "\"}";
+  EXPECT_EQ(iex_eval("{:ok, _} = DynamicSupervisor.start_child(" + s +
+                     ", %{id: :x, start: {:cpp_worker, :start_named, []}, restart: :temporary}); "
+                     "GenServer.call({:dyn_extra, :\"" + cpp_name + "\"}, :ping)"),
+            ":pong");
+  // The C++ start function is handed the extra arguments too.
+  supervisor::child_spec spec;
+  spec.id = atom("y");
+  std::vector<term> seen;
+  spec.start = [&seen](process& self, std::vector<term> extra) -> task<gen_server::start_result> {
+    seen = extra;
+    return gen_server::start(self, std::make_shared<worker_server>());
+  };
+  term r = supervisor::start_child(me, atom("dyn_sup_x"), spec);
+  EXPECT_TRUE(r.is_tagged_tuple(atoms::ok, 2)) << to_string(r);
+  EXPECT_EQ(seen, std::vector<term>{term(atom("dyn_extra"))});
+  // A spec cannot go to a supervisor on another node; a missing one exits the caller.
+  EXPECT_EQ(supervisor::start_child(me, gen::destination(atom("dyn_sup_x"), atom(iex->node())), spec),
+            tuple_of(atoms::error, atom("not_local")));
+  gen_server::stop(me, atom("dyn_sup_x"));
+  EXPECT_THROW((void)supervisor::start_child(me, atom("no_such_sup"), spec), process_exited);
 }
 
 }  // namespace

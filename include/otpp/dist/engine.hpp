@@ -183,6 +183,8 @@ class engine final : public distribution {
   void monitor_exit(const term& target, const pid& watcher, const reference& ref, term reason) override;
   void group_leader(const pid& from, const pid& to, const pid& leader) override;
   void spawn_request(atom node, const remote_spawn_request& r) override;
+  void hold_writes() override;
+  void release_writes() override;
   void spawn_reply(const pid& to, const reference& req_id, term result, bool link,
                    bool monitor) override;
 

@@ -19,11 +19,13 @@ void report_crash(basic_process& dying, const term& reason);
 ///   {log, error, "Error in process ~p on node ~p with exit value:~n~p~n", [Pid, Node, Value],
 ///    #{error_logger => #{emulator => true, tag => error}, gl => GL, pid => Pid, time => T}}
 /// (`gl` left out when null; "on node ~p" only when `node` is alive).
+[[nodiscard]] term emulator_error_event(atom node, const pid& who, const pid* gl, const term& reason);
+
 /// An error report of `self` (a behaviour's: a gen_server terminating, a supervisor giving up),
 /// `{log, error, Format, Args, Meta}` as logger:error/2 makes it: to the local `logger_proxy`
-/// when one is registered, else printed through `self`'s group leader, else on stderr.
-void log_error(basic_process& self, std::string_view format, term args);
-
-[[nodiscard]] term emulator_error_event(atom node, const pid& who, const pid* gl, const term& reason);
+/// when one is registered, else printed through `self`'s group leader, else on stderr. A
+/// `title` goes in the metadata as `logger_formatter => #{title => Title}` (the header then
+/// reads `=SUPERVISOR REPORT====` where it would read `=ERROR REPORT====`).
+void log_error(basic_process& self, std::string_view format, term args, std::string_view title = {});
 
 }  // namespace otpp::otp

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "otpp/otp/gen_server.hpp"
@@ -72,6 +73,14 @@ struct child_spec {
 /// with Pid linked to the caller). nullopt for a malformed spec.
 [[nodiscard]] std::optional<child_spec> from_term(const term& spec);
 
+/// Elixir's DynamicSupervisor flags (`DynamicSupervisor.init/1`'s options).
+struct dynamic_flags {
+  int intensity = 3;                                    ///< max_restarts
+  std::chrono::milliseconds period = std::chrono::seconds(5);  ///< max_seconds
+  std::optional<std::size_t> max_children{};           ///< nullopt: infinity
+  std::vector<term> extra_arguments{};                  ///< prepended to each child's arguments
+};
+
 /// supervisor:start_link/3: starts the supervisor and its children in order; a child that
 /// fails to start makes the start fail with `{shutdown, {failed_to_start_child, Id, Reason}}`.
 [[nodiscard]] task<gen_server::start_result> start(process& self, flags f,
@@ -80,5 +89,23 @@ struct child_spec {
 [[nodiscard]] gen_server::start_result start(scoped_process& self, const flags& f,
                                              std::vector<child_spec> children,
                                              const gen_server::start_options& options = {});
+
+/// DynamicSupervisor.start_link/1: a supervisor that starts with no children and answers
+/// Elixir's DynamicSupervisor calls (`start_child` with `{MFA, Restart, Shutdown, Type,
+/// Modules}`, `which_children`, `count_children`, `terminate_child` by pid) and Erlang's
+/// `supervisor` module's. Children are one_for_one; past `max_children` a start gives
+/// `{error, max_children}`.
+[[nodiscard]] task<gen_server::start_result> start_dynamic(process& self, dynamic_flags f,
+                                                           gen_server::start_options options = {});
+[[nodiscard]] gen_server::start_result start_dynamic(scoped_process& self, const dynamic_flags& f,
+                                                     const gen_server::start_options& options = {});
+
+/// supervisor:start_child/2 with a C++ child spec, on a running supervisor of this node (a
+/// spec holds C++ functions, so a supervisor on another node gives `{error, not_local}`):
+/// `{ok, Pid}`, `{error, {already_started, Pid}}`, `{error, already_present}`,
+/// `{error, max_children}` or the start's error. A dynamic supervisor hands the start
+/// function its extra arguments. Exits as gen_server:call does when `sup` is not there.
+[[nodiscard]] task<term> start_child(process& self, gen::destination sup, child_spec spec);
+[[nodiscard]] term start_child(scoped_process& self, const gen::destination& sup, child_spec spec);
 
 }  // namespace otpp::supervisor

@@ -63,6 +63,12 @@ class distribution {
   /// monitor (as `link` / `monitor` say) are in place, or an error atom.
   virtual void spawn_reply(const pid& to, const reference& req_id, term result, bool link,
                            bool monitor) = 0;
+
+  /// Signals this thread queues from now until the matching `release_writes` leave together
+  /// (one write per connection) rather than each as it is queued: a gen_server call's
+  /// MONITOR_P and its request travel in one packet. Calls nest; the order is kept.
+  virtual void hold_writes() {}
+  virtual void release_writes() {}
 };
 
 /// Implemented by the runtime; the distribution layer calls it for every signal that arrives
