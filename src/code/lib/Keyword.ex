@@ -4,12 +4,8 @@ defmodule Keyword do
   def new(pairs), do: new(pairs, fn pair -> pair end)
 
   def new(pairs, transform) when is_function(transform, 1) do
-    put_pairs(Enum.map(pairs, transform), [])
-  end
-
-  defp put_pairs([], acc), do: :lists.reverse(acc)
-  defp put_pairs([{key, value} | rest], acc) when is_atom(key) do
-    put_pairs(rest, [{key, value} | Keyword.delete(acc, key)])
+    # The last of duplicated keys prevails.
+    :lists.foldl(fn {key, value}, acc -> put_new(acc, key, value) end, [], :lists.reverse(Enum.map(pairs, transform)))
   end
 
   def from_keys(keys, value) when is_list(keys) do
@@ -173,17 +169,18 @@ defmodule Keyword do
   end
 
   def merge(keywords1, keywords2, fun) when is_list(keywords1) and is_list(keywords2) and is_function(fun, 3) do
-    merge_with(keywords1, keywords2, fun, [])
+    keys = for {key, _} <- keywords2, do: key
+    kept = for {key, _} = pair <- keywords1, not :lists.member(key, keys), do: pair
+    kept ++ merge_with(keywords2, keywords1, fun)
   end
 
-  defp merge_with([], rest, _fun, acc), do: :lists.reverse(acc, rest)
-  defp merge_with([{key, value1} | rest1], keywords2, fun, acc) do
-    case :lists.keyfind(key, 1, keywords2) do
-      {^key, value2} ->
-        merge_with(rest1, :lists.keydelete(key, 1, keywords2), fun, [{key, fun.(key, value1, value2)} | acc])
+  # Each entry of the second list meets the first unmatched entry of its key in the first.
+  defp merge_with([], _keywords1, _fun), do: []
 
-      false ->
-        merge_with(rest1, keywords2, fun, [{key, value1} | acc])
+  defp merge_with([{key, value2} | rest], keywords1, fun) do
+    case :lists.keytake(key, 1, keywords1) do
+      {:value, {^key, value1}, others} -> [{key, fun.(key, value1, value2)} | merge_with(rest, others, fun)]
+      false -> [{key, value2} | merge_with(rest, keywords1, fun)]
     end
   end
 
@@ -223,7 +220,7 @@ defmodule Keyword do
         {:ok, :lists.reverse(defaults) ++ keywords}
 
       unknown ->
-        {:error, Enum.uniq(unknown)}
+        {:error, :lists.reverse(Enum.uniq(unknown))}
     end
   end
 

@@ -29,7 +29,11 @@ defmodule List do
 
   def keysort(list, position, sorter \\ :asc)
   def keysort(list, position, :asc), do: :lists.keysort(position + 1, list)
-  def keysort(list, position, sorter), do: Enum.sort_by(list, &elem(&1, position), sorter)
+  def keysort(list, position, sorter) when is_function(sorter, 2) do
+    :lists.sort(fn left, right -> sorter.(elem(left, position), elem(right, position)) end, list)
+  end
+
+  def keysort(list, position, sorter), do: Enum.sort_by(list, fn tuple -> elem(tuple, position) end, sorter)
 
   def improper?(list) when is_list(list) and length(list) >= 0, do: false
   def improper?(list) when is_list(list), do: true
@@ -46,7 +50,7 @@ defmodule List do
   def to_integer(charlist), do: :erlang.list_to_integer(charlist)
   def to_integer(charlist, base), do: :erlang.list_to_integer(charlist, base)
   def to_string(list) when is_list(list), do: IO.chardata_to_string(list)
-  def to_charlist(list) when is_list(list), do: :unicode.characters_to_list(list)
+  def to_charlist(list) when is_list(list), do: String.to_charlist(IO.chardata_to_string(list))
 
   def ascii_printable?(list, limit \\ :infinity)
   def ascii_printable?(list, limit) when is_list(list), do: ascii_printable_list?(list, limit)

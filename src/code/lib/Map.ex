@@ -15,6 +15,8 @@ defmodule Map do
   def size(map), do: map_size(map)
 
   def equal?(map1, map2) when is_map(map1) and is_map(map2), do: map1 === map2
+  def equal?(map1, map2) when is_map(map1), do: :erlang.error({:badmap, map2})
+  def equal?(map1, _map2), do: :erlang.error({:badmap, map1})
 
   def drop(map, keys) when is_map(map), do: :maps.without(Enum.to_list(keys), map)
   def drop(non_map, _keys), do: :erlang.error({:badmap, non_map})
