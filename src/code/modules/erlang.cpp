@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <random>
 
 #include "code/modules/support.hpp"
 #include "otpp/code/fun_call.hpp"
@@ -16,6 +17,11 @@
 namespace otpp::code::lib {
 
 namespace {
+
+std::mt19937_64& random_engine() {
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  return engine;
+}
 
 const atom a_apply("apply");
 const atom a_trap_exit("trap_exit");
@@ -395,6 +401,13 @@ void add_erlang(export_table& x) {
     auto r = small(range);
     if (r < 1) badarg();
     return integer(static_cast<std::int64_t>(t.hash() % static_cast<std::uint64_t>(r)));
+  });
+  // rand's default algorithm's interface (exsss there): a generator per thread, seeded once.
+  x.add("rand", "uniform", []() { return term(std::uniform_real_distribution<double>(0.0, 1.0)(random_engine())); });
+  x.add("rand", "uniform", [](term n) {
+    if (!n.is_small_integer() || n.small_integer() < 1) function_clause();
+    std::int64_t high = n.small_integer();
+    return integer(std::uniform_int_distribution<std::int64_t>(1, high)(random_engine()));
   });
 
   // ---- maps ----------------------------------------------------------------------------------
