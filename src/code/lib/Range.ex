@@ -1,6 +1,9 @@
 # The functions of Elixir's Range beyond Range.new (src/code/modules/elixir_data.cpp), written
 # from Range's documented behaviour.
 defmodule Range do
+  def __struct__, do: %{__struct__: Range, first: nil, last: nil, step: nil}
+  def __struct__(fields), do: Enum.reduce(fields, __struct__(), fn {key, value}, acc -> Map.replace!(acc, key, value) end)
+
   def range?(%{__struct__: Range, first: first, last: last, step: step})
       when is_integer(first) and is_integer(last) and is_integer(step),
       do: true
