@@ -53,6 +53,11 @@ TEST_F(library_autoload, a_real_erl_calls_a_source_function_over_rpc) {
   auto failed = erl->eval("rpc:call(" + k + ", 'Elixir.Keyword', 'fetch!', [[], a]).");
   ASSERT_TRUE(failed);
   EXPECT_NE(failed->find("badkey"), std::string::npos) << *failed;
+  // The monitor belongs to rpc's process on otpp; the process runs on erl.
+  auto spawned = erl->eval("{P, R} = rpc:call(" + k + ", 'Elixir.Node', spawn_monitor, [node(), erlang, node, []]), "
+                           "{node(P) =:= node(), is_reference(R)}.");
+  ASSERT_TRUE(spawned);
+  EXPECT_EQ(*spawned, "{true,true}") << "Node.spawn_monitor/4 from otpp to the erl node";
   auto missing = erl->eval("rpc:call(" + k + ", 'Elixir.Keyword', no_such_function, []).");
   ASSERT_TRUE(missing);
   EXPECT_NE(missing->find("undef"), std::string::npos) << *missing;

@@ -560,6 +560,12 @@ void add_erlang(export_table& x) {
   x.add("erlang", "spawn_monitor", [](process& self, term m, term f, term a) -> task<term> {
     co_return co_await spawn_args(self, self.rt().node(), m, f, a, false, true);
   });
+  x.add("erlang", "spawn_monitor", [](process& self, term n, term f) -> task<term> {
+    co_return co_await spawn_fun(self, atom_arg(n), std::move(f), false, true);
+  });
+  x.add("erlang", "spawn_monitor", [](process& self, term n, term m, term f, term a) -> task<term> {
+    co_return co_await spawn_args(self, atom_arg(n), m, f, a, false, true);
+  });
   x.add("erlang", "link", [](process& self, term p) -> task<term> {
     self.link(pid_arg(p));
     co_return atoms::true_;
