@@ -101,7 +101,8 @@ class export_table {
   /// What find does when it finds nothing, as BEAM's error handler asks the code server to
   /// load a module on an undefined call: `hook(module)` may load more of `module` (it runs
   /// outside the table's lock and may add entries) and answers whether it did; find then looks
-  /// once more. Set once, before the table is shared between threads.
+  /// once more. It is asked again on every miss, its own look-ups included, so it must answer
+  /// false for what it already loaded. Set once, before the table is shared between threads.
   void set_autoload(std::function<bool(atom module)> hook);
   /// Runs the autoload hook for `module` (what code:ensure_loaded asks): whether it loaded any.
   bool autoload(atom module) const;
