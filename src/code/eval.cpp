@@ -19,6 +19,7 @@
 
 #include "otpp/code/eval_str.hpp"
 #include "otpp/code/fun_wire.hpp"
+#include "otpp/code/library.hpp"
 #include "otpp/code/module_loader.hpp"
 #include "otpp/code/stdlib.hpp"
 
@@ -1584,6 +1585,7 @@ void install(export_table& exports) {
 
 void install(otp::node& node) {
   install(node.exports());
+  install_library(node.services());
   install_eval_str(node);
   install_fun_wire(node);
 }

@@ -12,9 +12,11 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "code/compiled.hpp"
+#include "otpp/code/elixir.hpp"
 #include "otpp/code/erl_parse.hpp"
 #include "otpp/code/eval.hpp"
 #include "otpp/otp/services.hpp"
@@ -305,7 +307,10 @@ term beam_like_binary(const module_source& m, const term& forms) {
   return term::binary(std::span<const std::uint8_t>(out));
 }
 
-expected<atom, term> load(otp::node_services& services, const term& forms, term* binary) {
+// `extend`: the module's functions join those the table already has of its name (a library
+// module part C++, part source) instead of replacing the module; module_info and __info__
+// are then left to the C++ part.
+expected<atom, term> load(otp::node_services& services, const term& forms, term* binary, bool extend = false) {
   export_table& exports = services.exports();
   auto read = read_forms(forms);
   if (!read) return read.error();
@@ -401,7 +406,7 @@ expected<atom, term> load(otp::node_services& services, const term& forms, term*
       return otpp::detail::run_plain(self, fn, std::move(args));
     });
   };
-  if (!has(a_module_info, 0)) {
+  if (!extend && !has(a_module_info, 0)) {
     entries.push_back({m->name, a_module_info, 0, plain([facts](std::vector<term>&) {
                          std::vector<term> info;
                          for (atom k : {a_module, a_exports, a_attributes, a_compile, a_md5})
@@ -409,11 +414,11 @@ expected<atom, term> load(otp::node_services& services, const term& forms, term*
                          return term::list(std::move(info));
                        })});
   }
-  if (!has(a_module_info, 1)) {
+  if (!extend && !has(a_module_info, 1)) {
     entries.push_back({m->name, a_module_info, 1,
                        plain([facts](std::vector<term>& a) { return module_info(*facts, a[0]); })});
   }
-  if (elixir && !has(a_info, 1)) {
+  if (!extend && elixir && !has(a_info, 1)) {
     entries.push_back({m->name, a_info, 1, plain([facts](std::vector<term>& a) { return elixir_info(*facts, a[0]); })});
   }
 
@@ -424,7 +429,11 @@ expected<atom, term> load(otp::node_services& services, const term& forms, term*
     // Held before its entries go, or the old code would be freed with them.
     slot.old = slot.current.lock();
     slot.current = code;
-    exports.replace_module(m->name, std::move(entries));
+    if (extend) {
+      exports.add_entries(std::move(entries));
+    } else {
+      exports.replace_module(m->name, std::move(entries));
+    }
   }
   if (binary) *binary = beam_like_binary(src, forms);
   return m->name;
@@ -462,6 +471,19 @@ std::optional<term> normalise(const term& e) {
   std::string_view tag = e[0].atom_value().name();
   if ((tag == "integer" || tag == "float" || tag == "atom" || tag == "char" || tag == "string") && e.tuple_size() == 3) return e[2];
   if (tag == "nil") return term();
+  if (tag == "bin" && e.tuple_size() == 3 && e[2].is_proper_list()) {
+    std::string bytes;
+    for (const term& el : e[2].list_elements()) {
+      if (!el.is_tuple() || el.tuple_size() != 5 || !el[2].is_tuple() || el[2].tuple_size() != 3 ||
+          !el[2][0].is_atom(atom("string")) || !el[2][2].is_proper_list())
+        return std::nullopt;
+      for (const term& ch : el[2][2].list_elements()) {
+        if (!ch.is_small_integer()) return std::nullopt;
+        bytes.push_back(static_cast<char>(ch.small_integer()));
+      }
+    }
+    return term::binary(bytes);
+  }
   if (tag == "cons" && e.tuple_size() == 4) {
     auto h = normalise(e[2]);
     auto t = normalise(e[3]);
@@ -590,6 +612,22 @@ expected<atom, term> load_erlang_source(otp::node& node, std::string_view text) 
   return load_erlang_source(node.services(), text);
 }
 
+expected<atom, term> extend_module_from_elixir(otp::node_services& services, std::string_view text) {
+  auto outcome = lower_elixir(text);
+  if (auto* e = std::get_if<elixir_error>(&outcome)) return term::string(e->describe("nofile"));
+  auto* lowered = std::get_if<elixir_lowered>(&outcome);
+  if (!lowered) return term::string("incomplete source");
+  // The text is one `defmodule`, lowered to otpp_module:define(Name, Forms, Last).
+  const term& exprs = lowered->exprs;
+  if (!exprs.is_proper_list() || exprs.list_elements().size() != 1) return term::string("not one defmodule");
+  const term& call = exprs.list_elements()[0];
+  if (!is_form(call, a_call, 4) || !call[3].is_proper_list() || call[3].list_elements().size() != 3)
+    return term::string("not one defmodule");
+  auto forms = normalise(call[3].list_elements()[1]);
+  if (!forms) return term::string("forms that are not a literal");
+  return load(services, *forms, nullptr, true);
+}
+
 term define_module(otp::node_services& services, const term& forms, const term& last) {
   term binary;
   auto r = load(services, forms, &binary);
@@ -616,6 +654,7 @@ term is_loaded(otp::node_services& services, const term& m) {
 }
 
 term ensure_loaded(otp::node_services& services, const term& m) {
+  if (m.is_atom()) (void)services.exports().autoload(m.atom_value());
   if (is_loaded(services, m).is_atom(atoms::false_)) return tuple_of(atoms::error, atom("nofile"));
   return tuple_of(a_module, m);
 }

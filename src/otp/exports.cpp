@@ -36,14 +36,7 @@ std::string export_table::elixir_module(std::string_view module) {
 
 void export_table::add_entry(entry e) {
   std::unique_lock lock(mu_);
-  auto& v = table_[{e.module.index(), e.function.index()}];
-  for (auto& existing : v) {
-    if (existing.arity == e.arity) {
-      existing = std::move(e);
-      return;
-    }
-  }
-  v.push_back(std::move(e));
+  insert_locked(std::move(e));
 }
 
 void export_table::remove(atom module, atom function) {
@@ -54,19 +47,37 @@ void export_table::remove(atom module, atom function) {
 void export_table::replace_module(atom module, std::vector<entry> entries) {
   std::unique_lock lock(mu_);
   std::erase_if(table_, [&](const auto& kv) { return kv.first.first == module.index(); });
-  for (auto& e : entries) {
-    auto& v = table_[{e.module.index(), e.function.index()}];
-    auto same = std::find_if(v.begin(), v.end(), [&](const entry& x) { return x.arity == e.arity; });
-    if (same != v.end()) {
-      *same = std::move(e);
-    } else {
-      v.push_back(std::move(e));
-    }
+  for (auto& e : entries) insert_locked(std::move(e));
+}
+
+void export_table::add_entries(std::vector<entry> entries) {
+  std::unique_lock lock(mu_);
+  for (auto& e : entries) insert_locked(std::move(e));
+}
+
+void export_table::insert_locked(entry e) {
+  auto& v = table_[{e.module.index(), e.function.index()}];
+  auto same = std::find_if(v.begin(), v.end(), [&](const entry& x) { return x.arity == e.arity; });
+  if (same != v.end()) {
+    *same = std::move(e);
+  } else {
+    v.push_back(std::move(e));
   }
 }
 
+void export_table::set_autoload(std::function<bool(atom module)> hook) { autoload_ = std::move(hook); }
+
+bool export_table::autoload(atom module) const { return autoload_ && autoload_(module); }
+
 std::optional<export_table::entry> export_table::find(atom module, atom function,
                                                       std::size_t arity) const {
+  if (auto e = find_loaded(module, function, arity)) return e;
+  if (!autoload(module)) return std::nullopt;
+  return find_loaded(module, function, arity);
+}
+
+std::optional<export_table::entry> export_table::find_loaded(atom module, atom function,
+                                                             std::size_t arity) const {
   std::shared_lock lock(mu_);
   auto it = table_.find({module.index(), function.index()});
   if (it == table_.end()) return std::nullopt;

@@ -1074,6 +1074,8 @@ class elixir_layout {
       if (set && set->is_map()) {
         std::vector<term> keys;
         for (const auto& [k, v] : set->map_entries()) keys.push_back(k);
+        // [] alone would print as a charlist ('').
+        if (keys.empty()) return docs_.text("MapSet.new([])");
         return docs_.concat({docs_.text("MapSet.new("), list(term::list(keys), limit), docs_.text(")")});
       }
       name = {};

@@ -73,6 +73,30 @@ TEST(export_table, elixir_modules_are_spelled_with_the_elixir_prefix) {
   EXPECT_EQ(export_table::elixir_module("Elixir.Kate"), "Elixir.Kate");
 }
 
+TEST(export_table, a_miss_runs_the_autoload_hook_which_may_add_to_a_module_and_find_looks_again) {
+  export_table x;
+  x.add("m", "kept", plain2);
+  std::vector<std::string> asked;
+  bool loaded = false;
+  x.set_autoload([&](atom module) {
+    asked.emplace_back(module.name());
+    if (module != atom("m") || loaded) return false;
+    loaded = true;
+    export_table::entry e = *x.find(atom("m"), atom("kept"), 2);
+    e.function = atom("added");
+    e.arity = 1;
+    x.add_entries({e});
+    return true;
+  });
+  EXPECT_TRUE(x.find(atom("m"), atom("kept"), 2));
+  EXPECT_TRUE(asked.empty()) << "a hit asks nothing";
+  EXPECT_TRUE(x.find(atom("m"), atom("added"), 1));
+  EXPECT_TRUE(x.find(atom("m"), atom("kept"), 2)) << "adding entries leaves the module's others";
+  EXPECT_FALSE(x.find(atom("other"), atom("f"), 0));
+  EXPECT_FALSE(x.find(atom("m"), atom("missing"), 0)) << "a second miss finds nothing more";
+  EXPECT_EQ(asked, (std::vector<std::string>{"m", "other", "m"}));
+}
+
 TEST(export_table, undef_is_reported_as_erlang_reports_it) {
   EXPECT_EQ(to_string(export_table::undef_reason(atom("m"), atom("f"), list_of(1))),
             "{undef,[{m,f,[1],[]}]}");

@@ -37,6 +37,12 @@ namespace otpp::code {
 [[nodiscard]] expected<atom, term> load_erlang_source(otp::node_services& services, std::string_view text);
 [[nodiscard]] expected<atom, term> load_erlang_source(otp::node& node, std::string_view text);
 
+/// Loads the one `defmodule` of Elixir source `text` as an extension of the module of its name:
+/// its public functions join the export table's entries of that module (replacing those of the
+/// same name and arity), the others stay, so a module can be part C++ and part source. The
+/// module's name, or why not (lowering or load_forms's error). Thread-safe.
+[[nodiscard]] expected<atom, term> extend_module_from_elixir(otp::node_services& services, std::string_view text);
+
 /// What `defmodule` answers, `{module, Name, Binary, Last}`, for the module loaded from `forms`:
 /// Binary is a BEAM-shaped container (`FOR1`...`BEAM`, an atom chunk and the abstract code),
 /// so it prints as iex prints a compiled module. Raises error:Reason (load_forms's error).

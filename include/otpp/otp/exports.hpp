@@ -94,6 +94,18 @@ class export_table {
   /// loading a new version of a module does: a caller finds the old or the new module, never
   /// a mix or none. Thread-safe.
   void replace_module(atom module, std::vector<entry> entries);
+  /// Adds `entries` in one step, each replacing an entry of the same name and arity, leaving the
+  /// rest of their module as it is (a module part C++ and part loaded code). Thread-safe.
+  void add_entries(std::vector<entry> entries);
+
+  /// What find does when it finds nothing, as BEAM's error handler asks the code server to
+  /// load a module on an undefined call: `hook(module)` may load more of `module` (it runs
+  /// outside the table's lock and may add entries) and answers whether it did; find then looks
+  /// once more. It is asked again on every miss, its own look-ups included, so it must answer
+  /// false for what it already loaded. Set once, before the table is shared between threads.
+  void set_autoload(std::function<bool(atom module)> hook);
+  /// Runs the autoload hook for `module` (what code:ensure_loaded asks): whether it loaded any.
+  bool autoload(atom module) const;
 
   /// The entry for `module:function/arity` (an exact arity before an any-arity one), or
   /// nullopt. Thread-safe; the copy stays valid after the table changes.
@@ -138,6 +150,10 @@ class export_table {
       return (static_cast<std::size_t>(k.first) << 32) ^ k.second;
     }
   };
+  void insert_locked(entry e);  // with mu_ held
+  [[nodiscard]] std::optional<entry> find_loaded(atom module, atom function, std::size_t arity) const;
+
+  std::function<bool(atom)> autoload_;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::pair<std::uint32_t, std::uint32_t>, std::vector<entry>, key_hash> table_;
 };

@@ -216,7 +216,9 @@ const term& map_arg(const term& m) {
 }
 
 term map_put(const term& m, const term& k, term v) {
-  entries e(map_arg(m).map_entries().begin(), m.map_entries().end());
+  // Checked before either iterator is taken (argument evaluation order is unspecified).
+  const auto& all = map_arg(m).map_entries();
+  entries e(all.begin(), all.end());
   e.emplace_back(k, std::move(v));
   return term::map(std::move(e));
 }

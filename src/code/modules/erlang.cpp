@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <random>
 
 #include "code/modules/support.hpp"
 #include "otpp/code/fun_call.hpp"
@@ -16,6 +17,25 @@
 namespace otpp::code::lib {
 
 namespace {
+
+// One item of erlang:fun_info/2. A closure's name is not kept here; its index stands for it.
+term fun_info_item(const fun_value& v, atom item) {
+  std::string_view k = item.name();
+  if (k == "arity") return integer(static_cast<std::int64_t>(v.arity));
+  if (k == "module") return v.module;
+  if (k == "type") return atom(v.is_export ? "external" : "local");
+  if (k == "name") return v.is_export ? v.function : atom("-fun-" + std::to_string(v.index) + "-");
+  if (k == "env") return v.is_export ? term() : term::list(v.free_vars);
+  if (k == "index" || k == "new_index") return v.is_export ? term(atoms::undefined) : integer(static_cast<std::int64_t>(v.index));
+  if (k == "pid") return v.is_export ? term(atoms::undefined) : term(v.creator);
+  if (k == "refs" || k == "uniq" || k == "new_uniq") return atoms::undefined;
+  badarg();
+}
+
+std::mt19937_64& random_engine() {
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  return engine;
+}
 
 const atom a_apply("apply");
 const atom a_trap_exit("trap_exit");
@@ -396,6 +416,31 @@ void add_erlang(export_table& x) {
     if (r < 1) badarg();
     return integer(static_cast<std::int64_t>(t.hash() % static_cast<std::uint64_t>(r)));
   });
+  // ---- funs ----------------------------------------------------------------------------------
+  x.add("erlang", "make_fun", [](term m, term f, term a) {
+    if (!m.is_atom() || !f.is_atom() || !a.is_small_integer() || a.small_integer() < 0 || a.small_integer() > 255) badarg();
+    return term::export_fun(m.atom_value(), f.atom_value(), static_cast<std::uint32_t>(a.small_integer()));
+  });
+  x.add("erlang", "fun_info", [](term f, term item) {
+    if (!f.is_fun() || !item.is_atom()) badarg();
+    return tuple_of(item, fun_info_item(f.fun_content(), item.atom_value()));
+  });
+  x.add("erlang", "fun_info", [](term f) {
+    if (!f.is_fun()) badarg();
+    const fun_value& v = f.fun_content();
+    std::vector<term> items;
+    for (const char* k : {"module", "name", "arity", "env", "type"})
+      items.push_back(tuple_of(atom(k), fun_info_item(v, atom(k))));
+    return term::list(std::move(items));
+  });
+
+  // rand:uniform/0,1 from a generator per thread, seeded once.
+  x.add("rand", "uniform", []() { return term(std::uniform_real_distribution<double>(0.0, 1.0)(random_engine())); });
+  x.add("rand", "uniform", [](term n) {
+    if (!n.is_small_integer() || n.small_integer() < 1) function_clause();
+    std::int64_t high = n.small_integer();
+    return integer(std::uniform_int_distribution<std::int64_t>(1, high)(random_engine()));
+  });
 
   // ---- maps ----------------------------------------------------------------------------------
   x.add("erlang", "map_size", [](term m) {
@@ -504,6 +549,12 @@ void add_erlang(export_table& x) {
   });
   x.add("erlang", "spawn_monitor", [](process& self, term m, term f, term a) -> task<term> {
     co_return co_await spawn_args(self, self.rt().node(), m, f, a, false, true);
+  });
+  x.add("erlang", "spawn_monitor", [](process& self, term n, term f) -> task<term> {
+    co_return co_await spawn_fun(self, atom_arg(n), std::move(f), false, true);
+  });
+  x.add("erlang", "spawn_monitor", [](process& self, term n, term m, term f, term a) -> task<term> {
+    co_return co_await spawn_args(self, atom_arg(n), m, f, a, false, true);
   });
   x.add("erlang", "link", [](process& self, term p) -> task<term> {
     self.link(pid_arg(p));

@@ -167,6 +167,15 @@ enumerable::enumerable(const term& t) {
       return;
     }
   }
+  // A MapSet (src/code/lib/MapSet.ex) enumerates its members, the keys of its map.
+  if (const term* s = t.is_map() ? field(t, a::struct_) : nullptr; s && s->is_atom(atom("Elixir.MapSet"))) {
+    if (const term* m = field(t, atom("map")); m && m->is_map()) {
+      owned_.reserve(m->map_entries().size());
+      for (const auto& [k, v] : m->map_entries()) owned_.push_back(k);
+      items_ = owned_;
+      return;
+    }
+  }
   if (t.is_map() && !field(t, a::struct_)) {
     owned_.reserve(t.map_entries().size());
     for (const auto& [k, v] : t.map_entries()) owned_.push_back(term::tuple({k, v}));

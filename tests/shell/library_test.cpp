@@ -1,0 +1,79 @@
+// The library modules' functions against real Elixir 1.14: every expression of
+// library_cases.txt evaluated by `elixir` and by the otpp shell prints the same `inspect` of
+// its value, or the same exception and message.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/child_process.hpp"
+#include "support/eventually.hpp"
+
+namespace {
+
+using otpp::test::child_process;
+using namespace std::chrono_literals;
+
+std::vector<std::string> cases() {
+  std::ifstream in(std::string(OTPP_SOURCE_DIR) + "/tests/shell/library_cases.txt");
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty() && line[0] != '#') out.push_back(line);
+  return out;
+}
+
+// One program running every case in a fun of its own, printing `N inspect-of-value` or
+// `N raised Module: message` per case, so one failure cannot hide the others.
+std::string program(const std::vector<std::string>& exprs) {
+  std::string p = "cases = [\n";
+  for (std::size_t i = 0; i < exprs.size(); ++i)
+    p += "  {" + std::to_string(i) + ", fn -> " + exprs[i] + " end}" + (i + 1 < exprs.size() ? ",\n" : "\n");
+  p += "]\n"
+       "for {i, f} <- cases do\n"
+       "  r = try do\n"
+       "    inspect(f.())\n"
+       "  rescue\n"
+       "    e -> \"raised \" <> inspect(e.__struct__) <> \": \" <> Exception.message(e)\n"
+       "  catch\n"
+       "    k, v -> \"caught #{inspect(k)} #{inspect(v)}\"\n"
+       "  end\n"
+       "  IO.puts(\"#{i} #{r}\")\n"
+       "end\n";
+  return p;
+}
+
+// Each case's printed line, by number.
+std::map<int, std::string> run(std::vector<std::string> argv) {
+  child_process p({std::move(argv), {{"OTPP_HISTORY", ""}}, false});
+  (void)otpp::test::eventually([&] { return !p.running(); }, 120s);
+  (void)p.wait();
+  (void)p.wait_for(std::string(1, '\0'), 2s);  // until the reader saw the end of output
+  std::map<int, std::string> lines;
+  std::istringstream in(p.output());
+  for (std::string line; std::getline(in, line);) {
+    auto space = line.find(' ');
+    if (space == std::string::npos || space == 0 || line.find_first_not_of("0123456789") != space) continue;
+    lines[std::stoi(line.substr(0, space))] = line.substr(space + 1);
+  }
+  return lines;
+}
+
+TEST(library_against_elixir, every_case_prints_what_elixir_prints) {
+  auto exprs = cases();
+  ASSERT_GT(exprs.size(), 200U);
+  std::string text = program(exprs);
+  std::string path = ::testing::TempDir() + "otpp_library_cases.exs";
+  std::ofstream(path) << text;
+  auto reference = run({"elixir", path});
+  auto ours = run({std::string(OTPP_BIN_DIR) + "/otpp", "--no-banner", "--eval", text, "--halt"});
+  ASSERT_EQ(reference.size(), exprs.size()) << "elixir did not run every case";
+  for (std::size_t i = 0; i < exprs.size(); ++i) {
+    int n = static_cast<int>(i);
+    EXPECT_EQ(ours[n], reference[n]) << exprs[i];
+  }
+}
+
+}  // namespace
