@@ -131,20 +131,12 @@ run_term() {
   ratios "$work/otpp_term.txt" "$work/beam_term.txt"
 }
 
-# bench/reference/beam/run.sh, printing its figures. Its remote part starts a detached sink node
-# named after the script's pid and halts it with a cast that sometimes does not leave before the
-# source node halts (2 runs in 7 here); a leftover idle BEAM node costs later figures up to a
-# fifth on two cores. So the sink of the reference run started here is stopped by its pid.
+# bench/reference/beam/run.sh, printing its figures (it stops the port mapper and sink node it
+# starts by their pids, so no idle BEAM node is left to slow later figures).
 run_beam_ref() {
   local area=$1 out=$2
-  "$beam_ref" "$area" >"$out" &
-  local ref_pid=$!
-  wait "$ref_pid" || true
+  "$beam_ref" "$area" >"$out" || true
   cat "$out"
-  local left
-  for left in $(pgrep -f -- "-sname bt?sink${ref_pid}@localhost" || true); do
-    kill "$left" 2>/dev/null || true
-  done
 }
 
 # TLS distribution: otpp's remote figures over TLS and over plain TCP in the same run, and

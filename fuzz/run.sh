@@ -3,7 +3,8 @@
 # a bounded time with a seed corpus: the golden term vectors for term_decode, generated
 # handshake transcripts and control frames (fuzz/seed_gen.cpp) for handshake and control, the
 # parser test cases (tests/code/erl_parse_cases.txt) for erl_parse.
-# Usage: fuzz/run.sh <target> [seconds]      e.g. fuzz/run.sh term_decode 60
+# Usage: fuzz/run.sh <target> [seconds [libFuzzer flags...]]   e.g. fuzz/run.sh term_decode 60
+#        fuzz/run.sh epmd 36000 -runs=10000000                   (stops at whichever comes first)
 #        fuzz/run.sh --build                 builds every target (and the seeds) only
 # The build directory is $OTPP_FUZZ_BUILD (default build-fuzz/); configuring and building hold
 # a lock on it, so parallel runs never race. With OTPP_FUZZ_PREBUILT=1 a run skips the build
@@ -39,6 +40,12 @@ build_targets() {
   mkdir -p "$build/seeds/elixir_lower"
   perl -ne 'chomp; s/\\n/\n/g; open(my $f, ">", "'"$build/seeds/elixir_lower"'/seed$.") or die; print $f $_; close $f' \
     "$root/fuzz/elixir_lower.seeds"
+  # Funs as erl_eval makes them (when erl is installed): the fun_eval target's seeds.
+  if command -v escript >/dev/null; then
+    mkdir -p "$build/seeds/fun_eval"
+    escript "$root/fuzz/fun_eval_seeds.escript" "$root/fuzz/fun_eval.seeds" "$build/seeds/fun_eval" ||
+      echo "fuzz/run.sh: no fun_eval seeds (escript failed)" >&2
+  fi
   if [[ -x $build/bin/fuzz_seed_gen ]]; then
     "$build/bin/fuzz_seed_gen" "$build/seeds"
   fi
@@ -46,7 +53,8 @@ build_targets() {
 }
 
 if [[ $target == --build ]]; then
-  build_targets term_decode_fuzz handshake_fuzz control_fuzz erl_parse_fuzz elixir_lower_fuzz epmd_fuzz fuzz_seed_gen
+  build_targets term_decode_fuzz handshake_fuzz control_fuzz erl_parse_fuzz elixir_lower_fuzz epmd_fuzz fun_eval_fuzz \
+    fuzz_seed_gen
   exit 0
 fi
 if [[ ${OTPP_FUZZ_PREBUILT:-0} != 1 ]]; then
@@ -66,4 +74,4 @@ fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 exec "$build/bin/${target}_fuzz" -max_total_time="$seconds" -max_len=4096 -rss_limit_mb=2048 \
-  -timeout=20 -print_final_stats=1 -artifact_prefix="$build/artifacts/" "${dict[@]}" "$corpus" "$seeds"
+  -timeout=20 -print_final_stats=1 -artifact_prefix="$build/artifacts/" "${dict[@]}" "${@:3}" "$corpus" "$seeds"

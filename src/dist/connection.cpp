@@ -344,14 +344,20 @@ asio::awaitable<void> engine::impl::inbound(tcp::socket accepted) {
     auto st = h.current();
     if (st == handshake::state::done || st == handshake::state::failed) break;
     if (st == handshake::state::need_status) {
-      auto name = atom::try_make(h.peer_node());
-      if (!name) {
+      // The claimed name is the peer's word until its cookie is checked: it stays text, and
+      // becomes an atom here only if it is one already (a node we know of; a peer table
+      // entry needs its atom). A name new to this process is interned once the handshake
+      // succeeds, so unauthenticated peers cannot fill the atom table.
+      if (!atom::is_valid_text(h.peer_node())) {
         h.answer_status(handshake_status::not_allowed);
         continue;
       }
-      p = get_peer(*name);
-      auto status = decide_status(p, claimed);
-      alive_replaced = status == handshake_status::alive;
+      auto status = handshake_status::ok;  // an unknown name: nobody dials it, no connection
+      if (auto name = atom::existing(h.peer_node())) {
+        p = get_peer(*name);
+        status = decide_status(p, claimed);
+        alive_replaced = status == handshake_status::alive;
+      }
       h.answer_status(status);
       continue;
     }
@@ -365,6 +371,17 @@ asio::awaitable<void> engine::impl::inbound(tcp::socket accepted) {
   deadline.cancel();
   if (stopping) co_return;
   std::string peer_name = h.peer_node().empty() ? "an unknown node" : h.peer_node();
+  if (h.current() == handshake::state::done && !p) {
+    // The peer proved its cookie under a name new to this process: now it is an atom.
+    if (auto name = atom::try_make(h.peer_node())) {
+      p = get_peer(*name);
+      claim_after_handshake(p);
+      claimed = true;
+    } else {
+      log("refused connection from " + peer_name + ": the atom table is full");
+      co_return;
+    }
+  }
   if (h.current() == handshake::state::done && p) {
     if (alive_replaced) {
       // The peer restarted: its old connection is dead even if TCP has not noticed.
@@ -388,6 +405,23 @@ asio::awaitable<void> engine::impl::inbound(tcp::socket accepted) {
     log("connection attempt from " + peer_name + " ended: " + why);
   }
   if (p && claimed) fail_peer(p, "handshake failed", false);
+}
+
+void engine::impl::claim_after_handshake(const std::shared_ptr<peer>& p) {
+  {
+    std::lock_guard lock(p->mu);
+    if (p->st == peer::state::up) return;  // a connection came up meanwhile: install() drops ours
+    if (p->st == peer::state::idle) p->st = peer::state::connecting;
+  }
+  // Our own attempt, if one began meanwhile, gives way: the peer already counts on this one.
+  p->attempt = 0;
+  if (p->attempt_socket) {
+    asio::error_code ignored;
+    p->attempt_socket->close(ignored);
+    p->attempt_socket.reset();
+  }
+  p->inbound_pending = true;
+  p->waiting_after_nok = false;
 }
 
 void engine::impl::install(const std::shared_ptr<peer>& p, tcp::socket sock, handshake& h,
@@ -451,10 +485,11 @@ void engine::impl::on_connection_closed(connection& c, const std::string& reason
 connection::connection(engine::impl& e, std::shared_ptr<peer> p, tcp::socket s, std::uint64_t agreed,
                        std::unique_ptr<detail::tls_session> t)
     : eng(e), pr(std::move(p)), sock(std::move(s)), tls(std::move(t)), flags(agreed), ticker(eng.io),
+      new_atoms(e.opt().max_atoms_per_peer, &e.peer_atoms),
       decoder(frame_decoder::limits{e.opt().max_message_size, 256,
                                     e.opt().max_pending_fragment_bytes ? e.opt().max_pending_fragment_bytes
                                                                        : e.opt().max_message_size,
-                                    &e.peer_atoms}) {
+                                    &new_atoms}) {
   rbuf = std::make_shared<std::vector<std::uint8_t>>(read_buffer_size);
 }
 

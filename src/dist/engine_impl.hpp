@@ -154,7 +154,8 @@ struct io_driver final : io_poller {
 
 struct engine::impl {
   engine& self;
-  // Atoms new to the process that this node's peers may still introduce (shared by connections).
+  // The ceiling on atoms new to the process that all of this node's peers together may
+  // introduce; each connection's own share draws on it.
   atom_budget peer_atoms;
   // Driven by one thread at a time (io_driver), though not always the same one: concurrency
   // hint 1 keeps asio's locking (other threads post to it) and lets it skip waking other
@@ -246,6 +247,9 @@ struct engine::impl {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> inbound(tcp::socket sock);
   handshake_status decide_status(const std::shared_ptr<peer>& p, bool& claimed);
+  // An accepted handshake under a name that was no atom when its status was given now holds
+  // the peer, as decide_status's `ok` would have (I/O thread).
+  void claim_after_handshake(const std::shared_ptr<peer>& p);
   void install(const std::shared_ptr<peer>& p, tcp::socket sock, handshake& h,
                std::unique_ptr<detail::tls_session> tls_session);
   void fail_peer(const std::shared_ptr<peer>& p, const std::string& reason, bool was_up);
@@ -280,6 +284,7 @@ struct connection : std::enable_shared_from_this<connection> {
   std::vector<std::uint8_t> tls_stage;  // small chunks gathered into one record
   std::uint64_t flags;
   asio::steady_timer ticker;
+  atom_budget new_atoms;  // this connection's share of the atoms peers may add (before decoder)
   frame_decoder decoder;
   // The read buffer is shared with the large binaries decoded from it (they become slices
   // of it, not copies); while any of them lives, reading goes on in a fresh buffer.

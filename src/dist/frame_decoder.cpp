@@ -98,8 +98,12 @@ result<std::optional<control_signal>> frame_decoder::decode_terms(
 }
 
 std::string frame_decoder::atom_budget_text() const {
-  return "a new atom exceeds the budget of " + std::to_string(limits_.new_atoms->limit()) +
-         " atoms this node's peers may add";
+  const atom_budget& b = *limits_.new_atoms;
+  if (b.ceiling_reached() && b.ceiling())
+    return "a new atom exceeds the ceiling of " + std::to_string(b.ceiling()->limit()) +
+           " atoms all peers together may add";
+  return "a new atom exceeds the budget of " + std::to_string(b.limit()) + " atoms " +
+         (b.ceiling() ? "one connection may add" : "this node's peers may add");
 }
 
 result<std::optional<control_signal>> frame_decoder::decode(
@@ -109,7 +113,7 @@ result<std::optional<control_signal>> frame_decoder::decode(
   // The term decoder's failure for a spent budget is a resource limit, not a protocol error.
   if (!r && !limit_exceeded_ && limits_.new_atoms && limits_.new_atoms->spent() &&
       r.error().find("atoms peers may add") != std::string::npos)
-    return over_limit(r.error());
+    return over_limit(atom_budget_text());
   return r;
 }
 

@@ -334,6 +334,11 @@ std::optional<atom> atom::existing(std::string_view utf8) {
   return as_optional(probe(index_locked(), utf8, h));
 }
 
+bool atom::is_valid_text(std::string_view utf8) noexcept {
+  const std::ptrdiff_t chars = detail::utf8_length(utf8);
+  return chars >= 0 && chars <= 255;
+}
+
 atom atom::from_latin1(std::string_view latin1) {
   if (latin1.size() > 255) throw std::invalid_argument("atom text is longer than 255 characters");
   std::uint32_t a = detail::intern_latin1(latin1);
@@ -373,7 +378,7 @@ std::size_t atom::table_bytes() noexcept {
 
 // ---- budgets for atoms from untrusted sources -------------------------------------------------
 
-bool atom_budget::take() noexcept {
+bool atom_budget::take_own() noexcept {
   std::size_t n = used_.load(std::memory_order_relaxed);
   do {
     if (n >= limit_) {
@@ -382,6 +387,16 @@ bool atom_budget::take() noexcept {
     }
   } while (!used_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
   return true;
+}
+
+bool atom_budget::take() noexcept {
+  if (!take_own()) return false;
+  if (ceiling_ == nullptr || ceiling_->take()) return true;
+  // The ceiling refused: this budget gives its unit back, so used() counts interned atoms.
+  used_.fetch_sub(1, std::memory_order_relaxed);
+  ceiling_spent_.store(true, std::memory_order_relaxed);
+  spent_.store(true, std::memory_order_relaxed);
+  return false;
 }
 
 std::optional<atom> atom_budget::intern(std::string_view utf8) noexcept {

@@ -72,18 +72,14 @@ TEST_F(refusal, a_hostile_frame_length_closes_only_that_connection) {
   EXPECT_TRUE(a->engine->is_connected(b->name()));
 }
 
-TEST_F(refusal, a_peer_flooding_new_atoms_is_cut_off_at_the_budget_and_others_still_connect) {
-  auto a = start_node("a", [](dist::engine_options& o) { o.max_peer_atoms = 2000; });
-  ASSERT_TRUE(a);
-  const std::string me = unique_name("flood") + "@localhost";
-  auto s = handshaken(*a, epmd_port(), me, cookie);
-  ASSERT_TRUE(s);
-  // SEND {2, '', To} with a tuple of 100 atoms nobody interned, written by hand: encoding them
-  // with the codec would intern them in this process, which the node shares.
-  const std::vector<std::uint8_t> control = etf::encode(tuple_of(2, atoms::empty, a->make_pid()));
-  const std::string prefix = unique_name("fresh");
+namespace {
+// Sends `n` frames, each a SEND {2, '', To} of a tuple of 100 atoms nobody interned
+// (`<prefix>_<frame>_<i>`), until the node closes the connection; whether it did. Written by
+// hand: encoding them with the codec would intern them in this process, which the node shares.
+bool flood_new_atoms(blocking_socket& s, test_node& to, const std::string& prefix, int frames = 100) {
+  const std::vector<std::uint8_t> control = etf::encode(tuple_of(2, atoms::empty, to.make_pid()));
   bool closed = false;
-  for (int m = 0; m < 100 && !closed; ++m) {
+  for (int m = 0; m < frames && !closed; ++m) {
     // Reserved up front: g++ 12 at -O2 misreads inserts into a 5-byte vector (-Warray-bounds).
     std::vector<std::uint8_t> frame;
     frame.reserve(4096);
@@ -98,21 +94,79 @@ TEST_F(refusal, a_peer_flooding_new_atoms_is_cut_off_at_the_budget_and_others_st
     }
     const auto len = static_cast<std::uint32_t>(frame.size() - 4);
     for (int i = 0; i < 4; ++i) frame[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(len >> (24 - 8 * i));
-    closed = !s->write_all(frame, 3s);
+    closed = !s.write_all(frame, 3s);
   }
-  EXPECT_TRUE(closed_by_peer(*s));
-  EXPECT_TRUE(eventually([&] { return a->log->contains(me, "budget of 2000 atoms"); })) << a->log->all();
-  EXPECT_FALSE(atom::existing(prefix + "_40_0")) << "atoms past the budget were interned";
-  // The node keeps its own atoms and takes new peers, otpp and erl.
+  return closed || closed_by_peer(s);
+}
+}  // namespace
+
+TEST_F(refusal, a_peer_flooding_new_atoms_is_cut_off_at_its_share_and_a_later_erl_still_sends_new_atoms) {
+  auto a = start_node("a", [](dist::engine_options& o) { o.max_atoms_per_peer = 2000; });
+  ASSERT_TRUE(a);
+  const std::string me = unique_name("flood") + "@localhost";
+  auto s = handshaken(*a, epmd_port(), me, cookie);
+  ASSERT_TRUE(s);
+  const std::string prefix = unique_name("fresh");
+  EXPECT_TRUE(flood_new_atoms(*s, *a, prefix));
+  EXPECT_TRUE(eventually([&] { return a->log->contains(me, "budget of 2000 atoms one connection may add"); }))
+      << a->log->all();
+  EXPECT_FALSE(atom::existing(prefix + "_40_0")) << "atoms past the share were interned";
+  // The node keeps its own atoms and takes new peers, otpp and erl; erl's connection has a
+  // share of its own, so the atoms it brings (global's protocol, then ours) get through.
   EXPECT_NO_THROW((void)atom(unique_name("local_after_the_flood")));
   auto b = start_node("b");
   ASSERT_TRUE(b);
   EXPECT_EQ(b->engine->ping(a->name()), atoms::pong);
-  // erl gets through the handshake. (What it sends next may carry atoms this bare engine never
-  // interned, e.g. global's protocol, and the exhausted budget then closes that connection: the
-  // budget is per node, so a node flooded to its limit takes new peers that send known atoms.)
   auto erl = start_erl();
-  EXPECT_EQ(erl->eval("net_kernel:connect_node(" + quoted(a->name_text()) + ")."), "true");
+  const std::string novel = unique_name("novel_from_erl");
+  ASSERT_FALSE(atom::existing(novel));
+  EXPECT_EQ(erl->eval("{soak_box, " + quoted(a->name_text()) + "} ! list_to_atom(\"" + novel + "\"), ok."), "ok");
+  auto got = a->signals.wait_for_kind("deliver_named", [&](const term& t) {
+    return t[2].is_atom() && t[2].atom_value().name() == novel;
+  });
+  EXPECT_TRUE(got) << a->log->all();
+}
+
+TEST_F(refusal, peers_flooding_in_turn_are_cut_at_the_node_wide_ceiling) {
+  auto a = start_node("a", [](dist::engine_options& o) {
+    o.max_atoms_per_peer = 1500;
+    o.max_peer_atoms = 2000;
+  });
+  ASSERT_TRUE(a);
+  const std::string first = unique_name("flood") + "@localhost";
+  auto s1 = handshaken(*a, epmd_port(), first, cookie);
+  ASSERT_TRUE(s1);
+  EXPECT_TRUE(flood_new_atoms(*s1, *a, unique_name("fresh")));
+  EXPECT_TRUE(eventually([&] { return a->log->contains(first, "budget of 1500 atoms"); })) << a->log->all();
+  const std::string second = unique_name("flood") + "@localhost";
+  auto s2 = handshaken(*a, epmd_port(), second, cookie);
+  ASSERT_TRUE(s2);
+  EXPECT_TRUE(flood_new_atoms(*s2, *a, unique_name("fresh")));
+  EXPECT_TRUE(eventually([&] { return a->log->contains(second, "ceiling of 2000 atoms all peers together"); }))
+      << a->log->all();
+  // Known atoms still flow once the ceiling is reached.
+  auto b = start_node("b");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->engine->ping(a->name()), atoms::pong);
+}
+
+TEST_F(refusal, claimed_names_with_a_wrong_cookie_leave_the_atom_table_as_it_was) {
+  auto a = start_node("a");
+  ASSERT_TRUE(a);
+  const std::string prefix = unique_name("unproven");
+  const std::size_t before = atom::table_size();
+  for (int i = 0; i < 40; ++i)
+    EXPECT_FALSE(handshaken(*a, epmd_port(), prefix + "_" + std::to_string(i) + "@localhost", "not_the_cookie"));
+  EXPECT_TRUE(eventually([&] { return a->log->contains("refused connection from " + prefix + "_39@localhost", "cookie"); }))
+      << a->log->all();
+  EXPECT_EQ(atom::table_size(), before);
+  EXPECT_FALSE(atom::existing(prefix + "_0@localhost"));
+  // A peer that proves the cookie under a name new to the process connects as ever.
+  const std::string proven = unique_name("proven") + "@localhost";
+  ASSERT_FALSE(atom::existing(proven));
+  auto s = handshaken(*a, epmd_port(), proven, cookie);
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(eventually([&] { return a->engine->is_connected(atom(proven)); }));
 }
 
 TEST_F(refusal, a_malformed_control_message_closes_only_that_connection) {

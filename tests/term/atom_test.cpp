@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include "otpp/term/atom.hpp"
 
 namespace otpp {
@@ -132,6 +134,39 @@ TEST(atom, many_threads_interning_the_same_names_agree) {
 
 TEST(atom, hashing_an_atom_uses_its_index) {
   EXPECT_EQ(std::hash<atom>{}(atoms::ok), atoms::ok.index());
+}
+
+TEST(atom, is_valid_text_checks_without_interning) {
+  const std::string fresh = "never_interned_" + std::to_string(::getpid()) + "_validity";
+  EXPECT_TRUE(atom::is_valid_text(fresh));
+  EXPECT_FALSE(atom::existing(fresh));
+  EXPECT_FALSE(atom::is_valid_text(std::string(256, 'a')));
+  EXPECT_FALSE(atom::is_valid_text("\xff"));
+}
+
+TEST(atom_budget, a_share_is_cut_at_its_limit_while_known_atoms_stay_free) {
+  atom_budget ceiling(100);
+  atom_budget share(3, &ceiling);
+  const std::string p = "share_" + std::to_string(::getpid()) + "_";
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(share.intern(p + std::to_string(i)));
+  EXPECT_FALSE(share.intern(p + "3"));
+  EXPECT_TRUE(share.spent());
+  EXPECT_FALSE(share.ceiling_reached());
+  EXPECT_FALSE(atom::existing(p + "3"));
+  EXPECT_TRUE(share.intern(p + "0")) << "an atom interned already costs nothing";
+  EXPECT_EQ(ceiling.used(), 3u);
+}
+
+TEST(atom_budget, shares_together_are_cut_at_the_ceiling) {
+  atom_budget ceiling(4);
+  atom_budget first(3, &ceiling), second(3, &ceiling);
+  const std::string p = "ceiling_" + std::to_string(::getpid()) + "_";
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(first.intern(p + "a" + std::to_string(i)));
+  EXPECT_TRUE(second.intern(p + "b0"));
+  EXPECT_FALSE(second.intern(p + "b1"));
+  EXPECT_TRUE(second.ceiling_reached());
+  EXPECT_EQ(second.used(), 1u) << "a unit the ceiling refused is not counted";
+  EXPECT_FALSE(atom::existing(p + "b1"));
 }
 
 }  // namespace

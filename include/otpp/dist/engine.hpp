@@ -58,9 +58,13 @@ struct engine_options {
   /// Bound on the bytes of all messages one peer has in flight as fragments together; past
   /// it that connection is closed. 0 means max_message_size (as much as one message).
   std::size_t max_pending_fragment_bytes = 0;
-  /// Bound on the atoms this node's peers together may add to the process's atom table (it
-  /// holds 1,048,576, as BEAM's default); a connection whose message needs one more is closed.
-  /// What is left of the table stays for the node's own atoms and new peers' names.
+  /// Bound on the atoms one connection may add to the process's atom table (names new to
+  /// the process; known ones cost nothing): the connection whose message needs one more is
+  /// closed with a log line, and other peers go on.
+  std::size_t max_atoms_per_peer = std::size_t{1} << 16;
+  /// Ceiling on the atoms all of this node's peers together may add (the table holds
+  /// 1,048,576, as BEAM's default): what is left stays for the node's own atoms and, when
+  /// flooding peers have spent it, for the names of peers that prove their cookie.
   std::size_t max_peer_atoms = std::size_t{1} << 19;
   /// Messages larger than this travel in fragments of this size (when the peer agrees).
   std::size_t fragment_size = std::size_t{256} << 10;

@@ -27,8 +27,8 @@ class frame_decoder {
     /// Bound on the bytes of all fragmented messages in flight together, so a peer cannot
     /// hold max_pending_sequences times max_message_size.
     std::size_t max_pending_bytes = std::size_t{1} << 30;
-    /// Bound on the atoms new to this process that frames may introduce (usually shared by
-    /// all connections of a node); none when null. Not owned.
+    /// Bound on the atoms new to this process that frames may introduce (usually the
+    /// connection's share, drawing on a node-wide ceiling); none when null. Not owned.
     atom_budget* new_atoms = nullptr;
   };
   frame_decoder() = default;

@@ -30,6 +30,10 @@ class atom {
   /// (`list_to_existing_atom`).
   [[nodiscard]] static std::optional<atom> existing(std::string_view utf8);
 
+  /// Whether `utf8` could be an atom's text (valid UTF-8, at most 255 characters), without
+  /// interning it: for names a peer claims before it has proved who it is.
+  [[nodiscard]] static bool is_valid_text(std::string_view utf8) noexcept;
+
   /// Interns text given in Latin-1 (each byte one character), as old ATOM_EXT carries it.
   [[nodiscard]] static atom from_latin1(std::string_view latin1);
 
@@ -64,12 +68,17 @@ class atom {
   std::uint32_t index_ = 0;
 };
 
-/// A bound on the atoms one untrusted source (a node's peers) may add to the process-wide
-/// table, so that names others choose can never fill it: the node keeps room for its own atoms
-/// and for new peers. Names interned already cost nothing. Thread-safe.
+/// A bound on the atoms one untrusted source (a peer's connection) may add to the
+/// process-wide table, so that names others choose can never fill it: the node keeps room for
+/// its own atoms and for new peers. Budgets nest: a connection's share draws on a node-wide
+/// ceiling too, so one peer that overflows its share is cut while others go on, and all peers
+/// together stay below the ceiling. Names interned already cost nothing. Thread-safe.
 class atom_budget {
  public:
-  explicit atom_budget(std::size_t limit) noexcept : limit_(limit) {}
+  /// A budget of `limit` new atoms; with a `ceiling`, each new atom also takes one from it
+  /// (not owned; it must outlive this budget).
+  explicit atom_budget(std::size_t limit, atom_budget* ceiling = nullptr) noexcept
+      : limit_(limit), ceiling_(ceiling) {}
   atom_budget(const atom_budget&) = delete;
   atom_budget& operator=(const atom_budget&) = delete;
 
@@ -79,17 +88,23 @@ class atom_budget {
   /// The same for Latin-1 text (each byte one character), as old ATOM_EXT carries it.
   [[nodiscard]] std::optional<atom> intern_latin1(std::string_view latin1) noexcept;
 
-  /// Whether a new atom was refused for want of budget.
+  /// Whether a new atom was refused for want of budget (this one's or its ceiling's).
   [[nodiscard]] bool spent() const noexcept { return spent_.load(std::memory_order_relaxed); }
+  /// Whether that refusal came from the ceiling while this budget still had room.
+  [[nodiscard]] bool ceiling_reached() const noexcept { return ceiling_spent_.load(std::memory_order_relaxed); }
   [[nodiscard]] std::size_t limit() const noexcept { return limit_; }
+  [[nodiscard]] const atom_budget* ceiling() const noexcept { return ceiling_; }
   /// New atoms interned through this budget so far.
   [[nodiscard]] std::size_t used() const noexcept { return used_.load(std::memory_order_relaxed); }
 
  private:
   bool take() noexcept;
+  bool take_own() noexcept;
   std::size_t limit_;
+  atom_budget* ceiling_;
   std::atomic<std::size_t> used_{0};
   std::atomic<bool> spent_{false};
+  std::atomic<bool> ceiling_spent_{false};
 };
 
 /// Term order between atoms: by name, character by character (code point order).
