@@ -644,7 +644,11 @@ class compiler {
   // them, and nothing sends (a run cut short is run again, which must not be seen).
   bool sync_capable(compiled_fun& f) {
     for (const auto& n : nodes_)
-      if (n->kind == nk::bif && (n->name == atom("!") || n->name == atom("send"))) return false;
+      // Sends and exit signals are seen by other processes: code that makes them cannot be run
+      // again from its start after a cut.
+      if (n->kind == nk::bif && (n->name == atom("!") || n->name == atom("send") ||
+                                 (n->name == atom("exit") && n->kids.size() == 2)))
+        return false;
     return std::all_of(f.clauses.begin(), f.clauses.end(), [](const clause_c& c) { return mark_sync(c.body); });
   }
 

@@ -228,6 +228,15 @@ TEST_F(code_test, a_self_recursive_fun_that_sends_sends_each_message_once) {
             "{value,30000}");
 }
 
+TEST_F(code_test, a_self_recursive_fun_that_sends_exit_signals_sends_each_once) {
+  // exit/2 to a process that traps exits is a message it counts, as a send is.
+  EXPECT_EQ(to_string(run_exprs(parsed("process_flag(trap_exit, true), "
+                                       "F = fun S(0) -> 0; S(N) -> exit(self(), {n, N}), 1 + S(N - 1) end, F(30000), "
+                                       "Count = fun C(K) -> receive {'EXIT', _, {n, _}} -> C(K + 1) after 0 -> K end end, "
+                                       "Count(0)."))),
+            "{value,30000}");
+}
+
 TEST_F(code_test, a_long_pure_recursion_lets_other_processes_run_and_can_be_killed) {
   // fib(40) takes minutes; two of them fill both workers.
   term exprs = parsed("F = fun Fib(N) when N < 2 -> N; Fib(N) -> Fib(N - 1) + Fib(N - 2) end, F(40).");
