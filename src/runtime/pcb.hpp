@@ -89,6 +89,9 @@ struct exit_node : mail_node {
   pid from;
   term reason;
   bool from_link;  ///< a link broke (vs exit/2)
+  /// Sent through this alias of the target: taken only while the alias is active, as a
+  /// message to it is.
+  std::optional<reference> via_alias;
 };
 
 struct link_node : mail_node {

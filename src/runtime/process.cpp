@@ -1,6 +1,7 @@
 // What happens inside one process: signals taken from the mailbox and handled by Erlang's
 // rules, selective receive with a save point, a turn on a worker, and the exit path that
 // tells links and monitors.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -189,6 +190,11 @@ void handle_signal(pcb* p, mail_node* n) {
       return;
     case signal_kind::exit: {
       auto* e = static_cast<exit_node*>(n);
+      if (e->via_alias) {
+        bool active = p->ext && std::any_of(p->ext->aliases.begin(), p->ext->aliases.end(),
+                                            [&](const auto& a) { return a.ref == *e->via_alias; });
+        if (!active) break;
+      }
       handle_exit(p, e->from, e->reason, e->from_link);
       break;
     }

@@ -799,16 +799,20 @@ void runtime_impl::exit(const pid& from, const pid& to, term reason, bool is_exi
 }
 
 void runtime_impl::exit_via(const pid& from, const term& target, term reason) {
-  std::optional<pid> owner;
   if (target.is_atom()) {
-    owner = whereis(target.atom_value());
-  } else if (target.is_reference() && is_local_node(target.reference_value().node)) {
-    std::lock_guard lk(alias_mutex_);
-    auto it = aliases_.find(target.reference_value());
-    if (it != aliases_.end()) owner = it->second.owner;
+    auto owner = whereis(target.atom_value());
+    if (owner && classify(*owner) == where::local) signal(*owner, new exit_node(from, std::move(reason), false));
+    return;
   }
-  if (owner && classify(*owner) == where::local)
-    signal(*owner, new exit_node(from, std::move(reason), false));
+  // Only references made by make_alias_ref name a process; its owner checks, when it takes
+  // the signal, that the alias is still active.
+  if (!target.is_reference()) return;
+  const reference& alias = target.reference_value();
+  if (!is_local_node(alias.node) || alias.length != 5) return;
+  const pid owner{alias.node, alias.words[3], alias.words[4], alias.creation};
+  auto* e = new exit_node(from, std::move(reason), false);
+  e->via_alias = alias;
+  signal(owner, e);
 }
 
 void runtime_impl::monitor(const pid& watcher, const term& target, const reference& ref) {

@@ -112,6 +112,23 @@ TEST(aliases, a_message_still_queued_when_its_alias_is_removed_is_dropped) {
   EXPECT_EQ(d.me.receive_for(10ms), std::nullopt);
 }
 
+TEST(aliases, an_exit_signal_through_an_alias_arrives_only_while_the_alias_is_active) {
+  // OTP 28's ALTACT_SIG_SEND can carry an exit signal to an alias: it reaches the owner as
+  // exit/2 would, and not at all once the alias is gone.
+  det d;
+  d.me.trap_exit(true);
+  reference a = d.me.alias();
+  term via(a);
+  pid from = d.me.self();
+  d.rt.remote().exit_via(from, via, atom("first"));
+  auto got = d.me.receive_for(1s);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(str(got), "{'EXIT'," + str(term(from)) + ",first}");
+  EXPECT_TRUE(d.me.unalias(a));
+  d.rt.remote().exit_via(from, via, atom("second"));
+  EXPECT_EQ(d.me.receive_for(100ms), std::nullopt);
+}
+
 TEST(aliases, a_reply_once_alias_takes_one_message) {
   det d;
   reference a = d.me.alias(true);
