@@ -79,11 +79,11 @@ TEST_F(funs_interop, a_fun_from_erl_serves_many_messages_in_a_receive_loop_and_e
   ASSERT_TRUE(dict);
   EXPECT_EQ(*dict, "{2,[k],[{k,2}]}");
   EXPECT_EQ(erl->eval("rpc:call(" + k + ", erlang, get, [k])."), "undefined");
-  auto info = erl->eval("Q = spawn(" + k + ", fun() -> put(colour, red), receive {From, go} -> From ! ready, "
-                        "receive stop -> ok end end end), Q ! {self(), go}, receive ready -> ok end, "
-                        "rpc:call(" + k + ", erlang, process_info, [Q, dictionary]).");
-  ASSERT_TRUE(info);
-  EXPECT_EQ(*info, "{dictionary,[{colour,red}]}");
+  auto dict_info = erl->eval("Q = spawn(" + k + ", fun() -> put(colour, red), receive {From, go} -> From ! ready, "
+                             "receive stop -> ok end end end), Q ! {self(), go}, receive ready -> ok end, "
+                             "rpc:call(" + k + ", erlang, process_info, [Q, dictionary]).");
+  ASSERT_TRUE(dict_info);
+  EXPECT_EQ(*dict_info, "{dictionary,[{colour,red}]}");
 }
 
 TEST_F(funs_interop, a_fun_of_a_compiled_module_is_refused_as_beam_refuses_it_and_kate_keeps_serving) {
