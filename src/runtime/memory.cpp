@@ -13,6 +13,17 @@
 #include <new>
 #include <vector>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define OTPP_LEAK_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define OTPP_LEAK_SANITIZER 1
+#endif
+#endif
+#ifdef OTPP_LEAK_SANITIZER
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
@@ -49,6 +60,11 @@ struct batch {
 void* commit(std::size_t bytes) {
   void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
+#ifdef OTPP_LEAK_SANITIZER
+  // Pooled objects (a process's coroutine frame) may hold the only pointer to heap memory:
+  // LeakSanitizer must scan the pages as it scans the heap, or it reports that memory leaked.
+  __lsan_register_root_region(p, bytes);
+#endif
   if (::madvise(p, bytes, MADV_POPULATE_WRITE) != 0) {
     // Older kernels: the pages fault in one by one on first use.
   }
@@ -194,6 +210,9 @@ void free_pages(void* p, std::size_t bytes) noexcept {
   if constexpr (!pooled) {
     ::operator delete(p, std::align_val_t(64));
   } else {
+#ifdef OTPP_LEAK_SANITIZER
+    __lsan_unregister_root_region(p, bytes);
+#endif
     ::munmap(p, bytes);
   }
 }
