@@ -246,7 +246,7 @@ erl_session::erl_session(otp::node& node, session::sinks io) : node_(node), io_(
 }
 
 erl_session::~erl_session() {
-  if (driver_) driver_->exit(current_, term(atoms::kill));
+  if (driver_) driver_->exit(shell_.process(), term(atoms::kill));
   driver_.reset();
 }
 
@@ -254,15 +254,10 @@ void erl_session::start_process() {
   spawn_options o;
   o.monitor = true;
   spawned s = driver_->spawn_opt(o, erl_shell_process, driver_->self());
-  std::lock_guard lock(pid_mu_);
-  current_ = s.pid;
-  current_monitor_ = *s.monitor;
+  shell_.set(s.pid, *s.monitor);
 }
 
-pid erl_session::self() const {
-  std::lock_guard lock(pid_mu_);
-  return current_;
-}
+pid erl_session::self() const { return shell_.process(); }
 
 std::string erl_session::greeting() const { return "Eshell otpp " OTPP_VERSION "  (abort with ^C)"; }
 
@@ -311,7 +306,7 @@ std::optional<std::string> erl_session::abandon_input() {
 }
 
 bool erl_session::poll() {
-  const reference mref = current_monitor_;
+  const reference mref = shell_.get().second;
   auto down = driver_->receive(
       match_if([&](const term& t) {
         return t.is_tuple() && t.tuple_size() == 5 && t[0].is_atom(atoms::DOWN) && t[1].is_reference() &&
@@ -392,13 +387,9 @@ bool erl_session::shell_command(const term& expr, term& value) {
 
 erl_session::eval_result erl_session::evaluate(const term& expr) {
   const reference ref = driver_->make_ref();
-  pid shell;
-  reference mref;
-  {
-    std::lock_guard lock(pid_mu_);
-    shell = current_;
-    mref = current_monitor_;
-  }
+  const auto held = shell_.get();
+  const pid shell = held.first;
+  const reference mref = held.second;
   driver_->send(shell, term::tuple({a_eval, ref, term::list({expr}), bindings_.to_term()}));
   term reply = driver_->receive(
       match_if([&](const term& t) {

@@ -220,11 +220,9 @@ session::session(otp::node& node, sinks io) : node_(node), io_(std::move(io)) {
 }
 
 session::~session() {
-  {
-    std::lock_guard lock(pid_mu_);
-    detail::forget_shell(current_);
-  }
-  if (driver_) driver_->exit(current_, term(atoms::kill));
+  const pid shell = shell_.process();
+  detail::forget_shell(shell);
+  if (driver_) driver_->exit(shell, term(atoms::kill));
   logger_.reset();
   driver_.reset();
 }
@@ -240,15 +238,10 @@ void session::start_process() {
   }
   scope_ = {};
   scope_.imports.push_back({atom(detail::helpers_module), {}, {}});
-  std::lock_guard lock(pid_mu_);
-  current_ = s.pid;
-  current_monitor_ = *s.monitor;
+  shell_.set(s.pid, *s.monitor);
 }
 
-pid session::self() const {
-  std::lock_guard lock(pid_mu_);
-  return current_;
-}
+pid session::self() const { return shell_.process(); }
 
 std::string session::inspect_result(const term& t) const {
   print_options o = print_options::iex();
@@ -271,12 +264,7 @@ std::string session::prompt() const {
 
 void session::interrupt() {
   interrupted_ = true;
-  pid p;
-  {
-    std::lock_guard lock(pid_mu_);
-    p = current_;
-  }
-  node_.rt().exit(p, term(atoms::kill));
+  node_.rt().exit(shell_.process(), term(atoms::kill));
 }
 
 code::elixir_options session::lowering_options() const {
@@ -304,7 +292,7 @@ void session::restart(const term& reason, const pid& dead) {
 }
 
 bool session::take_down(std::chrono::milliseconds wait) {
-  const reference mref = current_monitor_;
+  const reference mref = shell_.get().second;
   auto down = driver_->receive(
       match_if([&](const term& t) {
         return t.is_tuple() && t.tuple_size() == 5 && t[0].is_atom(atoms::DOWN) && t[1].is_reference() &&
@@ -366,13 +354,9 @@ session::outcome session::evaluate(const std::string& source, bool print_result)
             std::to_string(line.to_int64().value_or(static_cast<std::int64_t>(counter_))) + "\n\n");
   }
   const reference ref = driver_->make_ref();
-  pid shell;
-  reference mref;
-  {
-    std::lock_guard lock(pid_mu_);
-    shell = current_;
-    mref = current_monitor_;
-  }
+  const auto held = shell_.get();
+  const pid shell = held.first;
+  const reference mref = held.second;
   driver_->send(shell, tuple_of(a_eval, ref, exprs));
   term reply = driver_->receive(
       match_if([&](const term& t) {

@@ -78,9 +78,7 @@ class erl_session final : public repl_session {
   otp::node& node_;
   session::sinks io_;
   std::unique_ptr<scoped_process> driver_;
-  mutable std::mutex pid_mu_;  // guards current_ for interrupt() from other threads
-  pid current_;
-  reference current_monitor_;
+  shell_process_slot shell_;
   code::bindings bindings_;
   std::map<std::size_t, command> history_;  ///< the last 20 commands, by number
   std::size_t counter_ = 1;

@@ -3,10 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+#include "otpp/term/term.hpp"
 
 namespace otpp::otp {
 class node;
@@ -49,6 +53,30 @@ class repl_session {
   [[nodiscard]] virtual bool quit_requested() const noexcept { return false; }
 
  protected:
+  /// The process a session evaluates in and the monitor its driver holds on it, replaced when
+  /// a link kills it; interrupt() reads it from other threads.
+  class shell_process_slot {
+   public:
+    void set(const pid& p, const reference& monitor) {
+      std::lock_guard lock(mu_);
+      pid_ = p;
+      monitor_ = monitor;
+    }
+    [[nodiscard]] pid process() const {
+      std::lock_guard lock(mu_);
+      return pid_;
+    }
+    [[nodiscard]] std::pair<pid, reference> get() const {
+      std::lock_guard lock(mu_);
+      return {pid_, monitor_};
+    }
+
+   private:
+    mutable std::mutex mu_;
+    pid pid_;
+    reference monitor_;
+  };
+
   repl_session() = default;
   repl_session(const repl_session&) = delete;
   repl_session& operator=(const repl_session&) = delete;

@@ -99,9 +99,7 @@ class session final : public repl_session {
   format_context format_;
   std::shared_ptr<state> state_;
   std::unique_ptr<scoped_process> driver_;  // sends inputs to the shell process, hears back
-  mutable std::mutex pid_mu_;               // guards current_ for interrupt() from other threads
-  pid current_;
-  reference current_monitor_;
+  shell_process_slot shell_;
   code::elixir_scope scope_;
   std::size_t counter_ = 1;
   std::string pending_;
