@@ -578,6 +578,7 @@ bool connection::write_some_tls(bool& done) {
   // 256 KiB of records per send; chunks under 4 KiB share records of up to 16 KiB, since a
   // record per small message would cost its own header, tag and cipher call.
   constexpr std::size_t batch = 256 * 1024, record = 16 * 1024, own_record = 4 * 1024;
+  std::lock_guard session(tls_mu);
   done = false;
   for (;;) {
     if (tls->pending_output() > 0) {
@@ -630,17 +631,6 @@ void connection::write_from_sender() {
     schedule_io_flush();
     return;
   }
-  // A TLS session is used by whoever drives the I/O, one at a time (drive_mu): a sender
-  // writes through it only when it can hold that role for this write (a try, so the lock
-  // order, driver before peer, cannot deadlock); else the driver writes, as in a burst.
-  std::unique_lock<std::mutex> driving;
-  if (tls) {
-    driving = std::unique_lock(eng.driver.drive_mu, std::try_to_lock);
-    if (!driving) {
-      schedule_io_flush();
-      return;
-    }
-  }
   last_direct_write = now;
   pr->out.take(writing);
   bool done = false;
@@ -669,7 +659,7 @@ void connection::flush() {
       recycle_written();
       if (pr->conn.get() != this) return;
       pr->out.take(writing);
-      if (writing.empty() && !(tls && tls->pending_output() > 0)) {
+      if (writing.empty() && !(tls && tls_output_pending())) {
         pr->write_scheduled = false;
         return;
       }
@@ -698,7 +688,10 @@ void connection::close(const std::string& reason) {
     std::lock_guard lock(pr->mu);
     if (closed) return;
     closed = true;
-    if (tls) tls->shutdown();  // close_notify, as inet_tls_dist ends a connection
+    if (tls) {
+      std::lock_guard session(tls_mu);
+      tls->shutdown();  // close_notify, as inet_tls_dist ends a connection
+    }
     asio::error_code ignored;
     sock.shutdown(tcp::socket::shutdown_both, ignored);
     sock.close(ignored);
@@ -758,11 +751,11 @@ asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> self) {
         std::memcpy(big->data(), buf.data() + c.rpos + 4, have);
         c.rpos = c.rend = 0;
         if (c.tls) {
-          if (!co_await c.tls->read_exact(c.sock, std::span<std::uint8_t>(big->data() + have, len - have))) {
-            if (!c.closed) c.close("connection closed (TLS: " + c.tls->error_text() + ")");
-            co_return;
+          while (have < len) {
+            std::size_t n = co_await tls_read_some(self, big->data() + have, len - have);
+            if (n == 0) co_return;  // closed
+            have += n;
           }
-          c.flush_tls_answers();
         } else {
           auto [ec, n] = co_await asio::async_read(c.sock, asio::buffer(big->data() + have, len - have), nothrow_awaitable);
           if (ec) {
@@ -819,7 +812,13 @@ asio::awaitable<std::size_t> connection::tls_read_some(std::shared_ptr<connectio
   auto& c = *self;
   for (;;) {
     std::size_t got = 0;
-    auto st = c.tls->read(into, size, got);
+    detail::tls_session::status st;
+    std::string why;
+    {
+      std::lock_guard session(c.tls_mu);
+      st = c.tls->read(into, size, got);
+      if (st == detail::tls_session::status::failed) why = c.tls->error_text();
+    }
     if (st == detail::tls_session::status::ok) {
       c.flush_tls_answers();
       co_return got;
@@ -829,20 +828,25 @@ asio::awaitable<std::size_t> connection::tls_read_some(std::shared_ptr<connectio
       co_return 0;
     }
     if (st == detail::tls_session::status::failed) {
-      if (!c.closed) c.close("read failed: " + c.tls->error_text());
+      if (!c.closed) c.close("read failed: " + why);
       co_return 0;
     }
-    auto [ec] = co_await c.sock.async_wait(tcp::socket::wait_read, nothrow_awaitable);
+    auto received = co_await c.tls->receive(c.sock);
     if (c.closed) co_return 0;
-    if (ec) {
-      c.close("read failed: " + ec.message());
+    if (!received) {
+      c.close("read failed: " + received.error());
       co_return 0;
     }
   }
 }
 
+bool connection::tls_output_pending() {
+  std::lock_guard session(tls_mu);
+  return tls->pending_output() > 0;
+}
+
 void connection::flush_tls_answers() {
-  if (tls->pending_output() == 0) return;
+  if (!tls_output_pending()) return;
   std::lock_guard lock(pr->mu);
   if (!pr->write_scheduled && !closed) schedule_io_flush();
 }

@@ -12,8 +12,7 @@
 //   io_driver::drive_mu  (held while driving: every handler runs under it)
 //   engine::impl::peers_mu  (the node table)
 //   peer::mu  (one peer's queue and state; a connection's `closed` is set under it)
-// (A sender writing through TLS try-locks drive_mu while holding peer::mu: a try never waits,
-// so it cannot deadlock; see connection::write_from_sender.)
+//   connection::tls_mu  (a TLS connection's session: held for one read or write through it)
 // engine::impl::callbacks_mu and io_driver::standby_mu are taken with none of the last two
 // held, and take nothing else.
 #pragma once
@@ -278,10 +277,12 @@ struct connection : std::enable_shared_from_this<connection> {
   engine::impl& eng;
   std::shared_ptr<peer> pr;
   tcp::socket sock;
-  // TLS distribution: the session all bytes go through (I/O thread only, so senders never
-  // write directly); null on plain TCP.
+  // TLS distribution: the session all bytes go through; null on plain TCP. The I/O thread
+  // reads through it and a sender or the I/O thread writes, each holding `tls_mu` for the
+  // call, so a sender's write never waits for the I/O thread to wake up.
   std::unique_ptr<detail::tls_session> tls;
-  std::vector<std::uint8_t> tls_stage;  // small chunks gathered into one record
+  std::mutex tls_mu;
+  std::vector<std::uint8_t> tls_stage;  // small chunks gathered into one record (the writer's)
   std::uint64_t flags;
   asio::steady_timer ticker;
   atom_budget new_atoms;  // this connection's share of the atoms peers may add (before decoder)
@@ -313,8 +314,11 @@ struct connection : std::enable_shared_from_this<connection> {
   // Writes as much of `writing` as the socket takes now, with one sendmsg per up to 512
   // chunks. Returns false on a socket error; `done` tells whether everything went out.
   bool write_some(bool& done);
-  // The same through TLS: chunks encrypted into the session's buffer, sent in one call.
+  // The same through TLS: chunks encrypted into the session's buffer, sent in one call
+  // (takes tls_mu).
   bool write_some_tls(bool& done);
+  // Whether the TLS session holds encrypted bytes not sent yet (takes tls_mu).
+  bool tls_output_pending();
 
   // Returns written batch buffers for reuse (peer mutex held).
   void recycle_written();
@@ -345,7 +349,7 @@ struct connection : std::enable_shared_from_this<connection> {
   // connection.
   static asio::awaitable<std::size_t> tls_read_some(std::shared_ptr<connection> self, std::uint8_t* into,
                                                     std::size_t size);
-  // After a read, what TLS itself must answer (a key update) goes out.
+  // After a read, what TLS itself must answer (a key update) goes out (tls_mu not held).
   void flush_tls_answers();
 };
 

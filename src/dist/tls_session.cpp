@@ -5,6 +5,7 @@
 #include <openssl/x509v3.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -122,12 +123,14 @@ tls_context::~tls_context() {
   SSL_CTX_free(client_);
 }
 
-// The session's write side: OpenSSL appends records to the session's output buffer, which
-// the connection's writer sends with one system call for many of them.
+// The session's transport as OpenSSL sees it: records are read from the session's input (which
+// its owner fills) and appended to its output buffer, which the connection's writer sends with
+// one system call for many of them.
 struct tls_bio {
   static BIO_METHOD* method() {
     static BIO_METHOD* m = [] {
-      BIO_METHOD* made = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "otpp distribution output");
+      BIO_METHOD* made = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "otpp distribution transport");
+      BIO_meth_set_read(made, read);
       BIO_meth_set_write(made, write);
       BIO_meth_set_ctrl(made, ctrl);
       BIO_meth_set_create(made, create);
@@ -139,20 +142,42 @@ struct tls_bio {
     BIO_set_init(b, 1);
     return 1;
   }
+  static int read(BIO* b, char* into, int len) {
+    auto* s = static_cast<tls_session*>(BIO_get_data(b));
+    BIO_clear_retry_flags(b);
+    std::size_t have = s->in_end_ - s->in_begin_;
+    if (have == 0) {
+      if (s->in_closed_) return 0;
+      BIO_set_retry_read(b);
+      return -1;
+    }
+    std::size_t n = std::min(have, static_cast<std::size_t>(len));
+    std::memcpy(into, s->in_.data() + s->in_begin_, n);
+    s->in_begin_ += n;
+    return static_cast<int>(n);
+  }
   static int write(BIO* b, const char* data, int len) {
     auto* s = static_cast<tls_session*>(BIO_get_data(b));
     s->out_.insert(s->out_.end(), data, data + len);
     return len;
   }
-  static long ctrl(BIO*, int cmd, long, void*) { return cmd == BIO_CTRL_FLUSH ? 1 : 0; }
+  static long ctrl(BIO* b, int cmd, long, void*) {
+    auto* s = static_cast<tls_session*>(BIO_get_data(b));
+    switch (cmd) {
+      case BIO_CTRL_FLUSH: return 1;
+      case BIO_CTRL_PENDING: return static_cast<long>(s->in_end_ - s->in_begin_);
+      // OpenSSL tells a peer's close from a read that would block by this.
+      case BIO_CTRL_EOF: return s->in_closed_ && s->in_begin_ == s->in_end_;
+      default: return 0;
+    }
+  }
 };
 
-tls_session::tls_session(const tls_context& ctx, int fd, bool server) : fd_(fd) {
+tls_session::tls_session(const tls_context& ctx, int fd, bool server) : fd_(fd), in_(input_size) {
   ssl_ = SSL_new(server ? ctx.server() : ctx.client());
-  BIO* in = BIO_new_socket(fd, BIO_NOCLOSE);
-  BIO* out = BIO_new(tls_bio::method());
-  BIO_set_data(out, this);
-  SSL_set_bio(ssl_, in, out);
+  BIO* transport = BIO_new(tls_bio::method());
+  BIO_set_data(transport, this);
+  SSL_set_bio(ssl_, transport, transport);  // one BIO both ways: one reference, which ssl_ takes
   if (server) {
     SSL_set_accept_state(ssl_);
   } else {
@@ -208,10 +233,9 @@ asio::awaitable<result<success>> tls_session::handshake(asio::ip::tcp::socket& s
     }
     if (!why.empty()) co_return failure{why};
     if (err == SSL_ERROR_NONE) co_return success{};
-    auto [ec] = co_await sock.async_wait(err == SSL_ERROR_WANT_WRITE ? asio::ip::tcp::socket::wait_write
-                                                                     : asio::ip::tcp::socket::wait_read,
-                                         nothrow_awaitable);
-    if (ec) co_return failure{"the connection failed: " + ec.message()};
+    // Output never waits (it all went out above), so OpenSSL wants input.
+    auto received = co_await receive(sock);
+    if (!received) co_return failure{received.error()};
   }
 }
 
@@ -233,14 +257,31 @@ asio::awaitable<bool> tls_session::read_exact(asio::ip::tcp::socket& sock, std::
     have += got;
     if (st == status::closed || st == status::failed) co_return false;
     if (st == status::want_read) {
-      auto [ec] = co_await sock.async_wait(asio::ip::tcp::socket::wait_read, nothrow_awaitable);
-      if (ec) {
-        error_ = "the connection failed: " + ec.message();
+      auto received = co_await receive(sock);
+      if (!received) {
+        error_ = received.error();
         co_return false;
       }
     }
   }
   co_return true;
+}
+
+asio::awaitable<result<success>> tls_session::receive(asio::ip::tcp::socket& sock) {
+  if (in_begin_ == in_end_) {
+    in_begin_ = in_end_ = 0;
+  } else if (in_.size() - in_end_ < max_record) {
+    // Too little room left for a whole record: move the partial one to the front.
+    std::memmove(in_.data(), in_.data() + in_begin_, in_end_ - in_begin_);
+    in_end_ -= in_begin_;
+    in_begin_ = 0;
+  }
+  auto [ec, n] = co_await sock.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+                                               nothrow_awaitable);
+  in_end_ += n;
+  if (ec == asio::error::eof) in_closed_ = true;
+  else if (ec) co_return failure{"the connection failed: " + ec.message()};
+  co_return success{};
 }
 
 tls_session::status tls_session::read(std::uint8_t* into, std::size_t size, std::size_t& got) {
@@ -252,6 +293,7 @@ tls_session::status tls_session::read(std::uint8_t* into, std::size_t size, std:
     int r = SSL_read_ex(ssl_, into + got, size - got, &n);
     if (r == 1) {
       got += n;
+      if (in_begin_ == in_end_ && !SSL_has_pending(ssl_)) break;  // nothing more at hand
       continue;
     }
     int err = SSL_get_error(ssl_, r);

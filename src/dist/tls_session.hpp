@@ -1,8 +1,8 @@
 // OpenSSL under the distribution's connections (inet_tls_dist): the server and client
-// contexts made from tls_options, and one TLS session per connection. A session reads
-// ciphertext straight from its non-blocking socket and encrypts into a buffer of its own,
-// which its owner sends with one system call for many records; the owner's I/O thread is
-// the only one to touch a session.
+// contexts made from tls_options, and one TLS session per connection. A session decrypts
+// from a buffer its owner fills with Asio's reads of the socket, and encrypts into a buffer
+// of its own, which its owner sends with one system call for many records; the owner's I/O
+// thread is the only one to touch a session.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -42,7 +42,7 @@ class tls_context {
 /// One connection's TLS. I/O thread only.
 class tls_session {
  public:
-  /// `fd` must be non-blocking; it stays owned by its socket.
+  /// `fd` is the connection's socket, which the session writes to; it stays owned by its socket.
   tls_session(const tls_context& ctx, int fd, bool server);
   ~tls_session();
   tls_session(const tls_session&) = delete;
@@ -58,10 +58,15 @@ class tls_session {
   /// Reads exactly `into.size()` bytes; false when the connection failed or closed.
   asio::awaitable<bool> read_exact(asio::ip::tcp::socket& sock, std::span<std::uint8_t> into);
 
+  /// Reads what the socket has (waiting until it has something) into the session's input,
+  /// for `read` to decrypt; fails with why when the connection failed (a peer's close is
+  /// seen by `read`). The session's reader only, and never at the same time as `read`.
+  asio::awaitable<result<success>> receive(asio::ip::tcp::socket& sock);
+
   // ---- the established connection (non-blocking) ----
   enum class status : std::uint8_t { ok, want_read, closed, failed };
   /// Decrypts up to `size` bytes into `into` (as many records as are at hand); `got` says how
-  /// many. want_read: nothing arrived yet, wait until the socket is readable.
+  /// many. want_read: no whole record is at hand, `receive` more.
   status read(std::uint8_t* into, std::size_t size, std::size_t& got);
   /// Encrypts `data` into the output buffer (never blocks, never fails short of memory).
   void encrypt(std::span<const std::uint8_t> data);
@@ -77,9 +82,17 @@ class tls_session {
 
  private:
   friend struct tls_bio;
+  // The input holds many records (a bulk transfer's reads are large) and always room for one.
+  static constexpr std::size_t input_size = 256 * 1024, max_record = 16 * 1024 + 512;
   status fail(int ret);
   SSL* ssl_ = nullptr;
   int fd_;
+  // Ciphertext read and not yet taken by OpenSSL (the reader's only). Asio reads the socket
+  // rather than OpenSSL: its reads skip the system call that would find the socket empty
+  // after a short read, which OpenSSL's own reads make on every message.
+  std::vector<std::uint8_t> in_;
+  std::size_t in_begin_ = 0, in_end_ = 0;
+  bool in_closed_ = false;  // the peer closed its side: OpenSSL reads end of file after in_
   std::vector<std::uint8_t> out_;
   std::size_t out_sent_ = 0;
   std::string error_;
