@@ -1,6 +1,7 @@
 // Scenario 050, large messages: a 50 MB binary crosses in fragments (131 69/70) in both
 // directions between otpp and erl and between two otpp nodes.
 #include "dist/dist_fixture.hpp"
+#include "support/slowdown.hpp"
 
 using namespace otpp;
 using namespace otpp::test;
@@ -31,11 +32,13 @@ TEST_F(fragments, fifty_megabytes_cross_between_otpp_nodes) {
   pid pa = a->make_pid(), pb = b->make_pid();
   a->engine->send(pa, pb, tuple_of(atom("big"), big_binary()));
   a->engine->send(pa, pb, atom("after_big"));
-  auto got = b->signals.wait_for_kind("deliver", {}, 60s);
+  // Copying, framing, reading and reassembling 50 MB: a sanitizer's instrumentation of every
+  // byte moved makes that many times longer.
+  auto got = b->signals.wait_for_kind("deliver", {}, scaled(60s));
   ASSERT_TRUE(got);
   ASSERT_TRUE((*got)[2].is_tagged_tuple(atom("big"), 2));
   EXPECT_TRUE(same_pattern((*got)[2][1]));
-  auto next = b->signals.wait_for_kind("deliver", {}, 10s);
+  auto next = b->signals.wait_for_kind("deliver", {}, scaled(10s));
   ASSERT_TRUE(next);
   EXPECT_EQ((*next)[2], atom("after_big"));
 }
@@ -47,7 +50,9 @@ TEST_F(fragments, fifty_megabytes_from_otpp_reach_erl) {
   ASSERT_EQ(erl->eval("register(tester, self())."), "true");
   pid pa = a->make_pid();
   a->engine->send_named(pa, atom("tester"), atom(erl->node()), tuple_of(atom("big"), big_binary()));
-  EXPECT_EQ(erl->eval("receive {big, B} -> {byte_size(B), binary:at(B, 12345), binary:last(B)} after 30000 -> timeout end.", 60s),
+  EXPECT_EQ(erl->eval("receive {big, B} -> {byte_size(B), binary:at(B, 12345), binary:last(B)} after " +
+                          std::to_string(scaled(30s).count()) + " -> timeout end.",
+                      scaled(60s)),
             "{" + std::to_string(big) + "," + std::to_string(static_cast<std::uint8_t>(12345 * 31 + 7)) + "," +
                 std::to_string(static_cast<std::uint8_t>((big - 1) * 31 + 7)) + "}");
 }
@@ -57,7 +62,7 @@ TEST_F(fragments, fifty_megabytes_from_erl_reach_otpp) {
   auto erl = start_erl();
   ASSERT_TRUE(a && erl->ready());
   EXPECT_EQ(erl->eval("B = binary:copy(<<7,8,9,10,11>>, 10000000), {kate, " + quoted(a->name_text()) + "} ! {big, B}, ok.", 60s), "ok");
-  auto got = a->signals.wait_for_kind("deliver_named", [](const term& t) { return t[1].is_atom(atom("kate")); }, 60s);
+  auto got = a->signals.wait_for_kind("deliver_named", [](const term& t) { return t[1].is_atom(atom("kate")); }, scaled(60s));
   ASSERT_TRUE(got);
   const term& b = (*got)[2][1];
   ASSERT_TRUE(b.is_binary());
