@@ -25,13 +25,14 @@ namespace otpp::test {
 using namespace std::chrono_literals;
 
 /// A real `iex --sname NAME@localhost` reading expressions from a pipe: `eval` sends one line
-/// and returns what iex printed up to its next prompt.
+/// and returns what iex printed up to its next prompt. `erl_flags` go to its emulator
+/// (`iex --erl "..."`), e.g. TLS distribution's; they must not contain spaces.
 class iex_peer {
  public:
-  iex_peer(std::string name, std::uint16_t epmd_port, std::string cookie)
+  iex_peer(std::string name, std::uint16_t epmd_port, std::string cookie, const std::vector<std::string>& erl_flags = {})
       : name_(std::move(name) + "@localhost"),
         process_(child_process::options{
-            {"iex", "--sname", name_, "--cookie", cookie, "--erl", "-start_epmd false"},
+            {"iex", "--sname", name_, "--cookie", cookie, "--erl", emulator_flags(erl_flags)},
             {{"ERL_EPMD_PORT", std::to_string(epmd_port)}},
             true}) {
     auto first = process_.wait_for(prompt(1), 60s);
@@ -60,6 +61,11 @@ class iex_peer {
   }
 
  private:
+  static std::string emulator_flags(const std::vector<std::string>& more) {
+    std::string flags = "-start_epmd false";
+    for (const auto& f : more) flags += " " + f;
+    return flags;
+  }
   std::string prompt(int n) const { return "iex(" + name_ + ")" + std::to_string(n) + "> "; }
   std::string name_;
   child_process process_;
