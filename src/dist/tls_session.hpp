@@ -1,8 +1,8 @@
 // OpenSSL under the distribution's connections (inet_tls_dist): the server and client
 // contexts made from tls_options, and one TLS session per connection. A session decrypts
 // from a buffer its owner fills with Asio's reads of the socket, and encrypts into a buffer
-// of its own, which its owner sends with one system call for many records; the owner's I/O
-// thread is the only one to touch a session.
+// of its own, which its owner sends with one system call for many records. One thread at a
+// time uses a session; its owner sees to that (connection::tls_mu).
 #pragma once
 
 #include <openssl/ssl.h>
@@ -39,7 +39,8 @@ class tls_context {
   SSL_CTX* client_ = nullptr;
 };
 
-/// One connection's TLS. I/O thread only.
+/// One connection's TLS. One thread at a time: the setup coroutine, then whoever holds the
+/// connection's tls_mu (the I/O thread's reads, a sender's or the I/O thread's writes).
 class tls_session {
  public:
   /// `fd` is the connection's socket, which the session writes to; it stays owned by its socket.
