@@ -4,7 +4,9 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -766,9 +768,13 @@ term term::integer_from_magnitude(bool negative, std::span<const std::uint8_t> l
 term term::tuple(std::vector<term> elements) { return make_tuple(elements.data(), elements.size()); }
 
 term term::tuple(std::initializer_list<term> elements) {
-  std::vector<term> v(elements);
-  return make_tuple(v.data(), v.size());
+  // Copied straight into the tuple (the list's elements are const): no vector in between.
+  auto* t = alloc_object<tuple_object>(elements.size() * sizeof(term), static_cast<std::uint32_t>(elements.size()));
+  std::uninitialized_copy(elements.begin(), elements.end(), t->data());
+  return heap_object::adopt(term::kind::tuple, t);
 }
+
+term term::tuple_from(std::span<term> elements) { return make_tuple(elements.data(), elements.size()); }
 
 term term::list(std::vector<term> elements, term tail) {
   if (tail.kind_ == kind::list) {
@@ -783,6 +789,15 @@ term term::list(std::vector<term> elements, term tail) {
 }
 
 term term::list(std::initializer_list<term> elements) { return list(std::vector<term>(elements)); }
+
+term term::list_from(std::span<term> elements, term tail) {
+  if (tail.kind_ == kind::list) {
+    std::vector<term> all(std::make_move_iterator(elements.begin()), std::make_move_iterator(elements.end()));
+    return list(std::move(all), std::move(tail));
+  }
+  if (elements.empty()) return tail;
+  return make_list(elements.data(), elements.size(), std::move(tail));
+}
 
 term term::string(std::string_view utf8) {
   std::vector<term> cps;
@@ -1072,7 +1087,15 @@ std::size_t term::heap_size() const noexcept {
 // ---- comparison ------------------------------------------------------------------------------
 
 bool operator==(const reference& a, const reference& b) noexcept {
-  return a.node == b.node && compare_refs(a, b) == 0;
+  // compare_refs()'s equality without its ordering of node names (monitor and alias lookups).
+  if (a.node != b.node || a.creation != b.creation) return false;
+  if (a.length == b.length && a.length <= a.words.size())
+    return std::equal(a.words.begin(), a.words.begin() + a.length, b.words.begin());
+  const std::size_t n = std::max(a.length, b.length);
+  for (std::size_t i = 0; i < n && i < a.words.size(); ++i) {
+    if ((i < a.length ? a.words[i] : 0) != (i < b.length ? b.words[i] : 0)) return false;
+  }
+  return true;
 }
 
 int compare(const term& a, const term& b) noexcept { return compare_terms(a, b, false, 0); }
