@@ -5,7 +5,8 @@
 # limit_ratio.* = otpp / loopback TCP).
 # Usage: bench/run.sh [term|local|remote|rpc|gen|tls|eval|cluster|all]
 #   gen: otpp_gen_bench (gen_server calls, local and remote), three runs, medians, beside the
-#        beam.gen.* lines of the reference's local and remote runs.
+#        beam.gen.* lines of the reference's local and remote runs and the floor.tcp_* round
+#        trips of bench/reference/limit/tcp_ping_pong.cc (what raw loopback TCP allows).
 #   term: otpp_term_bench, and the same term mix through term_to_binary/binary_to_term in erl;
 #         both count rates per CPU-second, so a shared machine's load does not skew the ratio.
 #   tls:  otpp_remote_bench over TLS distribution (certificates from the reference's
@@ -211,19 +212,33 @@ medians() {
       printf "%s=%s\n", k, a[int((n + 1) / 2)] } }' "$@" | sort
 }
 
-# gen_server calls: otpp's and BEAM's, three runs each, medians.
+# gen_server calls: otpp's and BEAM's, three runs each, medians; beside them the floor of a
+# remote call on this machine (bench/reference/limit/tcp_ping_pong.cc: sequential round trips
+# between two threads over loopback TCP, blocking, through epoll, and busy polling) and the
+# remote rate as a share of it (floor_ratio.*).
 run_gen() {
   configure
   build_target otpp_gen_bench
+  g++ -O2 -pthread "$root/bench/reference/limit/tcp_ping_pong.cc" -o "$work/tcp_ping_pong"
   local i
   for i in 1 2 3; do
     "$build/bin/otpp_gen_bench" >"$work/otpp_gen$i.txt"
+    "$work/tcp_ping_pong" >"$work/floor$i.txt"
     if [[ -x $beam_ref ]]; then
       run_beam_ref local "$work/beam_local$i.txt" | grep '^beam\.gen\.' >"$work/beam_gen$i.txt" || true
       run_beam_ref remote "$work/beam_remote$i.txt" | grep '^beam\.gen\.' >>"$work/beam_gen$i.txt" || true
     fi
   done
   medians "$work"/otpp_gen?.txt | tee "$work/otpp_gen.txt"
+  medians "$work"/floor?.txt | tee "$work/floor.txt"
+  awk -F= '
+    /^otpp\.gen\.remote_calls_per_s=/ { o = $2 }
+    /^floor\.tcp_round_trips_per_s=/ { b = $2 }
+    /^floor\.tcp_busy_round_trips_per_s=/ { p = $2 }
+    END {
+      if (b > 0 && o > 0) printf "floor_ratio.gen.remote_calls_per_s=%.2f\n", o / b
+      if (p > 0 && o > 0) printf "floor_ratio.gen.remote_calls_per_s_busy=%.2f\n", o / p
+    }' "$work/otpp_gen.txt" "$work/floor.txt"
   if [[ -x $beam_ref ]]; then
     medians "$work"/beam_gen?.txt | tee "$work/beam_gen.txt"
     ratios "$work/otpp_gen.txt" "$work/beam_gen.txt"

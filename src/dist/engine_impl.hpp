@@ -358,6 +358,8 @@ struct connection : std::enable_shared_from_this<connection> {
 /// Writes a thread holds back (distribution::hold_writes): how deep, and the peers that have
 /// something queued meanwhile.
 struct held_writes {
+  /// Queued bytes past which a held connection is written anyway.
+  static constexpr std::size_t limit = 64 * 1024;
   int depth = 0;
   std::vector<std::pair<engine::impl*, std::shared_ptr<peer>>> peers;
 };
@@ -365,7 +367,8 @@ inline thread_local held_writes held;
 
 inline void engine::impl::schedule_write_locked(peer& p) {
   if (p.write_scheduled || !p.conn) return;
-  if (held.depth > 0) {
+  // Held back up to a bound: a process streaming to a node within one turn writes as it goes.
+  if (held.depth > 0 && p.out.queued_bytes() < held_writes::limit) {
     for (const auto& [e, q] : held.peers)
       if (q.get() == &p) return;
     held.peers.emplace_back(this, p.conn->pr);

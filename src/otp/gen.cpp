@@ -21,7 +21,10 @@ std::optional<reference> alias_of(const term& tag) {
   return std::nullopt;
 }
 
-term alias_tag(const reference& alias) { return term::list({atoms::alias}, term(alias)); }
+term alias_tag(const reference& alias) {
+  term head[1] = {term(atoms::alias)};
+  return term::list_from(head, term(alias));
+}
 
 std::optional<atom> node_of(const destination& d, atom local) {
   if (auto p = std::get_if<pid>(&d.where)) return p->node;
@@ -109,7 +112,7 @@ task<call_result> call(process& self, destination to, term request,
   atom local = self.rt().node();
   reference al = self.alias();
   term tag = alias_tag(al);
-  reference mref = monitor_and_send(self, to, term::tuple({label, tuple_of(self.self(), tag), std::move(request)}));
+  reference mref = monitor_and_send(self, to, tuple_of(label, tuple_of(self.self_term(), tag), std::move(request)));
   auto wait = otp::detail::receive_timeout(timeout);
   call_result r = co_await self.receive(
       on(tag, _) >>
@@ -140,7 +143,7 @@ call_result call(scoped_process& self, const destination& to, const term& reques
   atom local = self.rt().node();
   reference al = self.alias();
   term tag = alias_tag(al);
-  reference mref = monitor_and_send(self, to, term::tuple({label, tuple_of(self.self(), tag), request}));
+  reference mref = monitor_and_send(self, to, tuple_of(label, tuple_of(self.self_term(), tag), request));
   auto wait = otp::detail::receive_timeout(timeout);
   call_result r = self.receive(
       on(tag, _) >>

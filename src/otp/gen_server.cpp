@@ -214,8 +214,8 @@ struct server_loop {
       std::exception_ptr failed;
       try {
         if (auto call = gen::parse_call(msg)) {
-          caller = call->from;
-          a = co_await s->handle_call(self, std::move(call->request), call->from);
+          caller = std::move(call->from);
+          a = co_await s->handle_call(self, std::move(call->request), *caller);
         } else if (auto cast = gen::parse_cast(msg)) {
           a = co_await s->handle_cast(self, std::move(*cast));
         } else {

@@ -16,8 +16,9 @@ inline constexpr bool pooled = false;
 inline constexpr bool pooled = true;
 #endif
 
-/// Objects up to this size come from the pools.
-inline constexpr std::size_t max_small = 1024;
+/// Objects up to this size come from the pools. Coroutine frames of a few KiB are common (a
+/// gen_server call's is over 1 KiB), and malloc frees chunks of that size on its slow path.
+inline constexpr std::size_t max_small = 4096;
 
 /// Any thread. `size` must be passed back to `deallocate`.
 [[nodiscard]] void* allocate(std::size_t size);

@@ -306,6 +306,7 @@ struct process_ext {
   std::unordered_map<term, term> dictionary;
   std::optional<term> initial_call;      ///< {M, F, A} when spawned from one (process_info)
   std::optional<term> current_function;  ///< {M, F, A} the process says it runs now
+  term self_term;  ///< the pid as a term, once asked for (basic_process::self_term)
 };
 
 /// A scoped_process's parking place.

@@ -340,7 +340,9 @@ void receive_suspend(pcb* p, receive_matcher_base& m, std::coroutine_handle<> h)
   if (p->kill_pending || p->state == run_state::ready) return;
   p->state = run_state::receiving;
   p->matcher = &m;
-  if (m.timeout.count() > 0) p->rt->arm_receive_timer(p, m.timeout);
+  // The timeout's timer is armed only when the process parks (runtime_impl::before_park):
+  // most waits of a call end while its worker still watches the process, and then the
+  // timer would be armed and cancelled for nothing.
 }
 
 void yield_suspend(pcb* p, std::coroutine_handle<> h) noexcept {
@@ -478,6 +480,26 @@ void die_from_signal(pcb* p) {
 
 }  // namespace
 
+namespace {
+
+// What a process sends to other nodes during one turn leaves when the turn ends, in one write
+// per connection (the distribution bounds what it holds), as BEAM flushes a process's
+// distribution output once the process is scheduled out: a gen_server call's DEMONITOR_P
+// then travels with the next call's MONITOR_P and request instead of in a write of its own.
+struct hold_remote_writes {
+  distribution* d;
+  explicit hold_remote_writes(distribution* x) : d(x) {
+    if (d) d->hold_writes();
+  }
+  ~hold_remote_writes() {
+    if (d) d->release_writes();
+  }
+  hold_remote_writes(const hold_remote_writes&) = delete;
+  hold_remote_writes& operator=(const hold_remote_writes&) = delete;
+};
+
+}  // namespace
+
 scheduler::turn_result run_turn(pcb* p) {
   runtime_impl& rt = *p->rt;
   current_process = p;
@@ -485,6 +507,8 @@ scheduler::turn_result run_turn(pcb* p) {
   struct clear_current {
     ~clear_current() { current_process = nullptr; }
   } clear;
+  hold_remote_writes held(rt.dist());
+  bool ran = false;
   for (;;) {
     if (p->state == run_state::receiving) {
       bool resume = false;
@@ -500,7 +524,12 @@ scheduler::turn_result run_turn(pcb* p) {
         die_from_signal(p);
         return scheduler::turn_result::exited;
       }
-      if (!resume) return scheduler::turn_result::waiting;  // the scheduler parks it
+      if (!resume) {
+        // Woken by something it does not take: its timeout runs from now on, whether or not
+        // its worker ever parks it (a busy worker would not).
+        if (!ran) rt.before_park(p);
+        return scheduler::turn_result::waiting;  // the scheduler parks it
+      }
       rt.disarm_receive_timer(p);
       p->matcher = nullptr;
     } else {
@@ -512,6 +541,7 @@ scheduler::turn_result run_turn(pcb* p) {
       }
     }
     p->state = run_state::running;
+    ran = true;
     p->resume_point.resume();
     rt.flush_outbox(p);  // batched messages leave when the process stops running
     if (p->root.done()) {
@@ -608,6 +638,12 @@ using detail::pcb;
 using detail::runtime_impl;
 
 pid basic_process::self() const noexcept { return pcb_->rt->pid_of(pcb_); }
+const term& basic_process::self_term() const {
+  term& t = pcb_->extension().self_term;
+  const pid me = self();
+  if (t.is_nil() || t.pid_value() != me) t = term(me);  // made again if the node got a name since
+  return t;
+}
 runtime& basic_process::rt() const noexcept { return pcb_->rt->owner; }
 detail::runtime_impl& basic_process::impl() const noexcept { return *pcb_->rt; }
 

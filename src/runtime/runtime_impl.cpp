@@ -560,6 +560,11 @@ void runtime_impl::arm_receive_timer(pcb* p, std::chrono::nanoseconds timeout) {
   if (earlier && !options.deterministic) timer_cv_.notify_one();
 }
 
+void runtime_impl::before_park(pcb* p) {
+  if (p->state != run_state::receiving || p->recv_timer || !p->matcher) return;
+  if (p->matcher->timeout.count() > 0) arm_receive_timer(p, p->matcher->timeout);
+}
+
 void runtime_impl::disarm_receive_timer(pcb* p) noexcept {
   timer_entry* e = std::exchange(p->recv_timer, nullptr);
   if (!e) return;

@@ -110,6 +110,9 @@ class runtime_impl final : public remote_signals {
   [[nodiscard]] std::uint64_t deadline_tick(std::chrono::nanoseconds from_now) const noexcept;
   /// Arms a receive timeout for `p` (owner only).
   void arm_receive_timer(pcb* p, std::chrono::nanoseconds timeout);
+  /// Before a process waiting in receive parks (or has waited unparked for a while): arms its
+  /// receive timeout, counted from now, if it has one and it is not armed yet.
+  void before_park(pcb* p);
   /// Disarms and frees `p`'s receive timer (owner only).
   void disarm_receive_timer(pcb* p) noexcept;
   reference start_send_timer(std::chrono::milliseconds delay, const pid& to, term msg, bool wrap_timeout);

@@ -26,6 +26,9 @@ thread_local void* tl_worker = nullptr;
 
 /// A run-next slot may be used this many times in a row before the queue gets a turn.
 constexpr unsigned max_next_streak = 32;
+/// Turns of other processes after which a watched process is parked even though its worker
+/// is busy: its receive timeout (armed when it parks) must not wait for the worker to idle.
+constexpr std::uint64_t max_watched_turns = 16;
 /// Spins of an idle worker before it sleeps.
 constexpr unsigned idle_spins = 64;
 /// The longest an idle worker waits in the poller before it looks around again (a bound
@@ -223,6 +226,7 @@ bool scheduler::run_once() {
   switch (run_turn(p)) {
     case turn_result::requeue: push_global(p); break;
     case turn_result::waiting:
+      rt_.before_park(p);
       if (!p->mailbox.try_block()) push_global(p);  // something arrived: look again
       break;
     case turn_result::parked:
@@ -231,24 +235,38 @@ bool scheduler::run_once() {
   return true;
 }
 
+namespace {
+template <class T, std::size_t N>
+void remove_at(T (&a)[N], unsigned i, unsigned n) noexcept {
+  for (unsigned k = i + 1; k < n; ++k) a[k - 1] = a[k];
+}
+}  // namespace
+
+bool scheduler::park_oldest_watched(worker& w) {
+  pcb* oldest = w.watched[0];
+  remove_at(w.watched, 0, w.nwatched);
+  remove_at(w.watched_since, 0, w.nwatched);
+  --w.nwatched;
+  rt_.before_park(oldest);
+  if (oldest->mailbox.try_block()) return true;
+  push_local(w, oldest);
+  notify_one();
+  return false;
+}
+
 void scheduler::watch(worker& w, pcb* p) {
-  if (w.nwatched == worker::max_watched) {
-    pcb* oldest = w.watched[0];
-    for (unsigned i = 1; i < w.nwatched; ++i) w.watched[i - 1] = w.watched[i];
-    --w.nwatched;
-    if (!oldest->mailbox.try_block()) {
-      push_local(w, oldest);
-      notify_one();
-    }
-  }
-  w.watched[w.nwatched++] = p;
+  if (w.nwatched == worker::max_watched) (void)park_oldest_watched(w);
+  w.watched[w.nwatched] = p;
+  w.watched_since[w.nwatched] = w.turns;
+  ++w.nwatched;
 }
 
 pcb* scheduler::take_watched_ready(worker& w) {
   for (unsigned i = 0; i < w.nwatched; ++i) {
     pcb* p = w.watched[i];
     if (p->mailbox.has_signals()) {
-      for (unsigned k = i + 1; k < w.nwatched; ++k) w.watched[k - 1] = w.watched[k];
+      remove_at(w.watched, i, w.nwatched);
+      remove_at(w.watched_since, i, w.nwatched);
       --w.nwatched;
       return p;
     }
@@ -260,6 +278,7 @@ bool scheduler::park_watched(worker& w) {
   bool queued = false;
   for (unsigned i = 0; i < w.nwatched; ++i) {
     pcb* p = w.watched[i];
+    rt_.before_park(p);
     if (!p->mailbox.try_block()) {
       push_local(w, p);
       queued = true;
@@ -299,6 +318,7 @@ void scheduler::run(worker* w, pcb* p) {
     case turn_result::parked:
     case turn_result::exited: break;
   }
+  if (w->nwatched != 0 && w->turns - w->watched_since[0] > max_watched_turns) (void)park_oldest_watched(*w);
 }
 
 pcb* scheduler::find_work(worker& w) {

@@ -117,6 +117,7 @@ class scheduler {
     /// worker looks at their mailboxes itself, and parks them before it sleeps.
     static constexpr unsigned max_watched = 8;
     pcb* watched[max_watched] = {};
+    std::uint64_t watched_since[max_watched] = {};  ///< the worker's `turns` when watching began
     unsigned nwatched = 0;
     std::uint64_t turns = 0;
     unsigned next_streak = 0;
@@ -136,6 +137,9 @@ class scheduler {
   /// True when the queue was empty before.
   bool push_local(worker& w, pcb* p);
   void watch(worker& w, pcb* p);
+  /// Parks the oldest watched process (its receive timer armed first); false when something
+  /// arrived meanwhile and it went to the queue instead.
+  bool park_oldest_watched(worker& w);
   /// A watched process whose mailbox got something, removed from the watch list.
   pcb* take_watched_ready(worker& w);
   /// Parks every watched process (those that got signals meanwhile go to the queue).

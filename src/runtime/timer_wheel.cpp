@@ -4,7 +4,12 @@
 
 #include <bit>
 
+#include "runtime/memory.hpp"
+
 namespace otpp::detail {
+
+void* timer_entry::operator new(std::size_t size) { return memory::allocate(size); }
+void timer_entry::operator delete(void* p, std::size_t size) noexcept { memory::deallocate(p, size); }
 
 namespace {
 unsigned digit(std::uint64_t t, unsigned level) noexcept {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -28,6 +29,9 @@ struct timer_entry {
   bool by_name = false;
   term msg;
   reference ref;          ///< send: the timer reference
+  // From the runtime's pools, as mailbox nodes are (a receive with a timeout arms one).
+  static void* operator new(std::size_t size);
+  static void operator delete(void* p, std::size_t size) noexcept;
 };
 
 class timer_wheel {

@@ -4,7 +4,9 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -270,9 +272,13 @@ term term::integer_from_magnitude(bool negative, std::span<const std::uint8_t> l
 term term::tuple(std::vector<term> elements) { return make_tuple(elements.data(), elements.size()); }
 
 term term::tuple(std::initializer_list<term> elements) {
-  std::vector<term> v(elements);
-  return make_tuple(v.data(), v.size());
+  // Copied straight into the tuple (the list's elements are const): no vector in between.
+  auto* t = alloc_object<tuple_object>(elements.size() * sizeof(term), static_cast<std::uint32_t>(elements.size()));
+  std::uninitialized_copy(elements.begin(), elements.end(), t->data());
+  return heap_object::adopt(term::kind::tuple, t);
 }
+
+term term::tuple_from(std::span<term> elements) { return make_tuple(elements.data(), elements.size()); }
 
 term term::list(std::vector<term> elements, term tail) {
   if (tail.kind_ == kind::list) {
@@ -287,6 +293,15 @@ term term::list(std::vector<term> elements, term tail) {
 }
 
 term term::list(std::initializer_list<term> elements) { return list(std::vector<term>(elements)); }
+
+term term::list_from(std::span<term> elements, term tail) {
+  if (tail.kind_ == kind::list) {
+    std::vector<term> all(std::make_move_iterator(elements.begin()), std::make_move_iterator(elements.end()));
+    return list(std::move(all), std::move(tail));
+  }
+  if (elements.empty()) return tail;
+  return make_list(elements.data(), elements.size(), std::move(tail));
+}
 
 term term::string(std::string_view utf8) {
   std::vector<term> cps;

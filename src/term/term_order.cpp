@@ -517,7 +517,15 @@ bool equal_exact(const term& a, const term& b, std::size_t depth) noexcept {
 // ---- comparison ------------------------------------------------------------------------------
 
 bool operator==(const reference& a, const reference& b) noexcept {
-  return a.node == b.node && compare_refs(a, b) == 0;
+  // compare_refs()'s equality without its ordering of node names (monitor and alias lookups).
+  if (a.node != b.node || a.creation != b.creation) return false;
+  if (a.length == b.length && a.length <= a.words.size())
+    return std::equal(a.words.begin(), a.words.begin() + a.length, b.words.begin());
+  const std::size_t n = std::max(a.length, b.length);
+  for (std::size_t i = 0; i < n && i < a.words.size(); ++i) {
+    if ((i < a.length ? a.words[i] : 0) != (i < b.length ? b.words[i] : 0)) return false;
+  }
+  return true;
 }
 
 int compare(const term& a, const term& b) noexcept { return compare_terms(a, b, false, 0); }

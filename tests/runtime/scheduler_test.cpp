@@ -76,6 +76,43 @@ TEST(budget, maybe_yield_lets_other_processes_run_on_one_worker) {
   done = true;
 }
 
+// A receive's timer is armed only when the waiting process parks, and a worker that never
+// idles parks nobody: it must still arm the timers of the processes waiting on it.
+TEST(timeouts, a_receive_times_out_while_its_worker_stays_busy) {
+  runtime rt(threaded(1));
+  scoped_process me(rt);
+  std::atomic<bool> done{false};
+  me.spawn([&done](process& self) -> process_task {
+    while (!done.load()) co_await self.yield();
+  });
+  me.spawn([](process& self, pid report) -> process_task {
+    atom r = co_await self.receive(on(ping) >> [] { return ping; }, after(20ms, [] { return atoms::timeout; }));
+    self.send(report, r);
+  }, me.self());
+  EXPECT_EQ(str(me.receive_for(10s)), "timeout");
+  done = true;
+}
+
+TEST(timeouts, a_receive_times_out_while_messages_it_does_not_take_keep_coming) {
+  runtime rt(threaded(1));
+  scoped_process me(rt);
+  std::atomic<bool> done{false};
+  pid waiter = me.spawn([](process& self, pid report) -> process_task {
+    atom r = co_await self.receive(on(ping) >> [] { return ping; }, after(20ms, [] { return atoms::timeout; }));
+    self.send(report, r);
+    co_await self.receive(on(stop) >> [] { return true; });
+  }, me.self());
+  me.spawn([&done](process& self, pid to) -> process_task {
+    while (!done.load()) {
+      self.send(to, pong);
+      co_await self.yield();
+    }
+  }, waiter);
+  EXPECT_EQ(str(me.receive_for(10s)), "timeout");
+  done = true;
+  me.send(waiter, stop);
+}
+
 TEST(budget, yield_always_gives_way) {
   det d;
   std::vector<int> order;

@@ -396,6 +396,9 @@ class basic_process {
  public:
   /// This process's pid (Erlang's `self()`).
   [[nodiscard]] pid self() const noexcept;
+  /// The same as a term, made once per process (a term holding a pid is a heap object:
+  /// code that puts `self()` into every message it sends shares this one).
+  [[nodiscard]] const term& self_term() const;
   [[nodiscard]] otpp::runtime& rt() const noexcept;
 
   // -- messages --

@@ -164,10 +164,15 @@ class term {
   [[nodiscard]] static term integer_from_magnitude(bool negative, std::span<const std::uint8_t> le_bytes);
   [[nodiscard]] static term tuple(std::vector<term> elements);
   [[nodiscard]] static term tuple(std::initializer_list<term> elements);
+  /// A tuple of `elements`, moved out of them (tuple_of builds on the stack and calls this:
+  /// no vector, and no reference counts taken and dropped again).
+  [[nodiscard]] static term tuple_from(std::span<term> elements);
   /// A proper list, or an improper one when `tail` is not []. A `tail` that is itself a list
   /// is flattened into the result.
   [[nodiscard]] static term list(std::vector<term> elements, term tail = term());
   [[nodiscard]] static term list(std::initializer_list<term> elements);
+  /// A list of `elements`, moved out of them, ending in `tail` (flattened as list() does).
+  [[nodiscard]] static term list_from(std::span<term> elements, term tail = term());
   /// An Erlang string (list of code points) from UTF-8 text.
   [[nodiscard]] static term string(std::string_view utf8);
   /// A map; a later duplicate key replaces an earlier one (as `maps:from_list/1`).
@@ -312,13 +317,15 @@ static_assert(sizeof(term) == 16, "a term is two words");
 /// Builds a tuple from any mix of values convertible to term: `tuple_of(atoms::ok, 42)`.
 template <class... Ts>
 [[nodiscard]] term tuple_of(Ts&&... values) {
-  return term::tuple(std::vector<term>{term(std::forward<Ts>(values))...});
+  std::array<term, sizeof...(Ts)> elements{term(std::forward<Ts>(values))...};
+  return term::tuple_from(elements);
 }
 
 /// Builds a proper list from any mix of values convertible to term.
 template <class... Ts>
 [[nodiscard]] term list_of(Ts&&... values) {
-  return term::list(std::vector<term>{term(std::forward<Ts>(values))...});
+  std::array<term, sizeof...(Ts)> elements{term(std::forward<Ts>(values))...};
+  return term::list_from(elements);
 }
 
 }  // namespace otpp
