@@ -9,6 +9,7 @@
 #include <iostream>
 #include <string>
 
+#include "../command_line.hpp"
 #include "otpp/code/eval.hpp"
 #include "otpp/otp/io.hpp"
 #include "otpp/otp/node.hpp"
@@ -63,25 +64,11 @@ inline task<term> receive_message_for_moebi(process& self, term message, term fr
 inline int run(int argc, char** argv, const char* default_name) {
   otp::node_options options;
   options.dist.name = std::string(default_name) + "@localhost";
-  const char* usage = "usage: %s [--sname NAME] [--cookie COOKIE]\n"
-                      "The lesson's chat: each line `NODE MESSAGE` sends MESSAGE to NODE's "
-                      "Chat.TaskSupervisor; serves until standard input closes.\n";
-  for (int i = 1; i < argc; i += 2) {
-    std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      std::printf(usage, argv[0]);
-      return 0;
-    }
-    if (i + 1 < argc && flag == "--sname") {
-      options.dist.name = argv[i + 1];
-      if (options.dist.name.find('@') == std::string::npos) options.dist.name += "@localhost";
-    } else if (i + 1 < argc && flag == "--cookie") {
-      options.dist.cookie = argv[i + 1];
-    } else {
-      std::fprintf(stderr, usage, argv[0]);
-      return 2;
-    }
-  }
+  CLI::App app;
+  examples::describe(app, "The lesson's chat: each line `NODE MESSAGE` sends MESSAGE to NODE's "
+                          "Chat.TaskSupervisor; serves until standard input closes.");
+  examples::add_node_flags(app, options);
+  CLI11_PARSE(app, argc, argv);
   options.services.task_supervisors = {"Elixir.Chat.TaskSupervisor"};
   auto node = otp::node::start(std::move(options));
   if (!node) {

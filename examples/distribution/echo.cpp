@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "../command_line.hpp"
 #include "otpp/dist/engine.hpp"
 #include "otpp/runtime/runtime.hpp"
 #include "otpp/runtime/scoped_process.hpp"
@@ -29,26 +30,28 @@ process_task echo(process& self) {
 int main(int argc, char** argv) {
   dist::engine_options options;
   std::string peer, text = "hello", proto_dist, optfile;
-  const char* usage = "usage: %s --sname NAME | --name NAME [--cookie C] [--net-ticktime S] [--proto-dist inet_tls --ssl-dist-optfile FILE] [--peer NODE] [TEXT]\n"
-                      "Without --peer, serves a registered echo process until killed; with it, sends TEXT\n"
-                      "to {echo, NODE} and prints the reply.\n";
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::printf(usage, argv[0]);
-      return 0;
-    }
-    if (a == "--sname" && i + 1 < argc) options.name = argv[++i];
-    else if (a == "--name" && i + 1 < argc) options.name = argv[++i], options.names = dist::name_kind::long_names;
-    else if (a == "--cookie" && i + 1 < argc) options.cookie = argv[++i];
-    else if (a == "--net-ticktime" && i + 1 < argc) options.net_ticktime = std::chrono::seconds(std::atoi(argv[++i]));
-    else if (a == "--peer" && i + 1 < argc) peer = argv[++i];
-    else if (a == "--proto-dist" && i + 1 < argc) proto_dist = argv[++i];
-    else if (a == "--ssl-dist-optfile" && i + 1 < argc) optfile = argv[++i];
-    else text = a;
-  }
+  CLI::App app;
+  examples::describe(app, "Without --peer, serves a registered echo process until killed; with it, sends TEXT "
+                          "to {echo, NODE} and prints the reply.");
+  auto* sname = app.add_option("--sname", options.name, "the node's short name");
+  app.add_option_function<std::string>(
+         "--name",
+         [&](const std::string& name) {
+           options.name = name;
+           options.names = dist::name_kind::long_names;
+         },
+         "the node's long name")
+      ->excludes(sname);
+  app.add_option("--cookie", options.cookie, "the distribution cookie");
+  app.add_option_function<int>(
+      "--net-ticktime", [&](int s) { options.net_ticktime = std::chrono::seconds(s); }, "seconds");
+  app.add_option("--proto-dist", proto_dist, "inet_tls for TLS distribution");
+  app.add_option("--ssl-dist-optfile", optfile, "the TLS options file (erl's -ssl_dist_optfile)");
+  app.add_option("--peer", peer, "the node to send TEXT to");
+  app.add_option("text", text, "what to send (default hello)");
+  CLI11_PARSE(app, argc, argv);
   if (options.name.empty()) {
-    std::fprintf(stderr, usage, argv[0]);
+    std::fprintf(stderr, "%s", app.help().c_str());
     return 2;
   }
   auto tls = dist::proto_dist_options(proto_dist, optfile);  // erl's -proto_dist, -ssl_dist_optfile

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string_view>
 
+#include "../command_line.hpp"
 #include "otpp/otp/node.hpp"
 #include "otpp/otp/supervisor.hpp"
 #include "otpp/otp/tasks.hpp"
@@ -40,11 +41,9 @@ struct counter : gen_server::server {
 };
 
 int main(int argc, char** argv) {
-  if (argc > 1) {  // takes no arguments
-    bool help = std::string_view(argv[1]) == "--help";
-    std::fprintf(help ? stdout : stderr, "usage: %s\nRuns a supervised gen_server and a task.\n", argv[0]);
-    return help ? 0 : 2;
-  }
+  CLI::App app;  // takes no arguments
+  examples::describe(app, "Runs a supervised gen_server and a task.");
+  CLI11_PARSE(app, argc, argv);
   auto node = otp::node::start({});  // not distributed: behaviours need no network
   if (!node) return 1;
   scoped_process me((*node)->rt());

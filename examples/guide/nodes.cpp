@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "../command_line.hpp"
 #include "otpp/dist/epmd.hpp"
 #include "otpp/otp/node.hpp"
 #include "otpp/runtime/scoped_process.hpp"
@@ -15,11 +16,9 @@ using namespace otpp;
 using namespace std::chrono_literals;
 
 int main(int argc, char** argv) {
-  if (argc > 1) {  // takes no arguments
-    bool help = std::string_view(argv[1]) == "--help";
-    std::fprintf(help ? stdout : stderr, "usage: %s\nStarts kate and alex in one program and connects them.\n", argv[0]);
-    return help ? 0 : 2;
-  }
+  CLI::App app;  // takes no arguments
+  examples::describe(app, "Starts kate and alex in one program and connects them.");
+  CLI11_PARSE(app, argc, argv);
   // A private port mapper on a free port, so this program runs beside anything else. A real
   // deployment leaves epmd_port unset: the node uses epmd on 4369, or starts one there itself.
   auto epmd = dist::epmd_server::start({.bind_address = "127.0.0.1", .port = 0, .log = {}, .quiet = true});

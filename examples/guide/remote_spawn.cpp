@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "../command_line.hpp"
 #include "otpp/dist/epmd.hpp"
 #include "otpp/otp/io.hpp"
 #include "otpp/otp/io_device.hpp"
@@ -47,11 +48,9 @@ process_task reply_sup(process& self) {
 }
 
 int main(int argc, char** argv) {
-  if (argc > 1) {  // takes no arguments
-    bool help = std::string_view(argv[1]) == "--help";
-    std::fprintf(help ? stdout : stderr, "usage: %s\nSpawns kate's exported functions from alex.\n", argv[0]);
-    return help ? 0 : 2;
-  }
+  CLI::App app;  // takes no arguments
+  examples::describe(app, "Spawns kate's exported functions from alex.");
+  CLI11_PARSE(app, argc, argv);
   auto epmd = dist::epmd_server::start({.bind_address = "127.0.0.1", .port = 0, .log = {}, .quiet = true});
   if (!epmd) return 1;
   auto options = [&](const char* name) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string_view>
 
+#include "../command_line.hpp"
 #include "otpp/dist/epmd.hpp"
 #include "otpp/otp/node.hpp"
 #include "otpp/otp/rpc.hpp"
@@ -16,11 +17,9 @@ using namespace otpp;
 using namespace std::chrono_literals;
 
 int main(int argc, char** argv) {
-  if (argc > 1) {  // takes no arguments
-    bool help = std::string_view(argv[1]) == "--help";
-    std::fprintf(help ? stdout : stderr, "usage: %s\nCalls kate's exported functions from alex by rpc.\n", argv[0]);
-    return help ? 0 : 2;
-  }
+  CLI::App app;  // takes no arguments
+  examples::describe(app, "Calls kate's exported functions from alex by rpc.");
+  CLI11_PARSE(app, argc, argv);
   auto epmd = dist::epmd_server::start({.bind_address = "127.0.0.1", .port = 0, .log = {}, .quiet = true});
   if (!epmd) return 1;
   auto options = [&](const char* name) {

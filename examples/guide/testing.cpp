@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "../command_line.hpp"
 #include "otpp/otp/rpc.hpp"
 #include "otpp/otp/test_cluster.hpp"
 #include "otpp/runtime/scoped_process.hpp"
@@ -24,11 +25,9 @@ void check(bool ok, const std::string& what) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1) {  // takes no arguments
-    bool help = std::string_view(argv[1]) == "--help";
-    std::fprintf(help ? stdout : stderr, "usage: %s\nTests kate, alex and a real erl in a test cluster (needs erl).\n", argv[0]);
-    return help ? 0 : 2;
-  }
+  CLI::App app;  // takes no arguments
+  examples::describe(app, "Tests kate, alex and a real erl in a test cluster (needs erl).");
+  CLI11_PARSE(app, argc, argv);
   try {
     otp::test_cluster cluster;  // a private port mapper; names like kate12345x0@localhost
     otp::node& kate = cluster.start_node("kate");

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "../command_line.hpp"
 #include "otpp/dist/epmd.hpp"
 #include "otpp/otp/node.hpp"
 #include "otpp/runtime/scoped_process.hpp"
@@ -35,14 +36,10 @@ std::string make_certificates(const std::string& d) {
 
 int main(int argc, char** argv) {
   std::string optfile;
-  if (argc == 3 && std::string_view(argv[1]) == "--ssl-dist-optfile") {
-    optfile = argv[2];
-  } else if (argc > 1) {
-    bool help = std::string_view(argv[1]) == "--help";
-    std::fprintf(help ? stdout : stderr,
-                 "usage: %s [--ssl-dist-optfile FILE]\nConnects kate and alex over TLS distribution.\n", argv[0]);
-    return help ? 0 : 2;
-  }
+  CLI::App app;
+  examples::describe(app, "Connects kate and alex over TLS distribution.");
+  app.add_option("--ssl-dist-optfile", optfile, "the TLS options file (default: certificates made here)");
+  CLI11_PARSE(app, argc, argv);
   auto dir = std::filesystem::temp_directory_path() / ("otpp-guide-tls-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   if (optfile.empty() && (optfile = make_certificates(dir.string())).empty()) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "../command_line.hpp"
 #include "otpp/otp/io.hpp"
 #include "otpp/otp/node.hpp"
 #include "otpp/otp/rpc.hpp"
@@ -53,25 +54,11 @@ int main(int argc, char** argv) {
   otp::node_options options;
   options.dist.name = "alex@localhost";
   std::string kate_name = "kate@localhost";
-  const char* usage = "usage: %s [--sname NAME] [--cookie COOKIE] [--kate NODE]\n"
-                      "Replays the lesson against kate (default kate@localhost), which must be running.\n";
-  for (int i = 1; i < argc; i += 2) {
-    std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      std::printf(usage, argv[0]);
-      return 0;
-    }
-    if (i + 1 < argc && flag == "--sname")
-      options.dist.name = argv[i + 1];
-    else if (i + 1 < argc && flag == "--cookie")
-      options.dist.cookie = argv[i + 1];
-    else if (i + 1 < argc && flag == "--kate")
-      kate_name = argv[i + 1];
-    else {
-      std::fprintf(stderr, usage, argv[0]);
-      return 2;
-    }
-  }
+  CLI::App app;
+  examples::describe(app, "Replays the lesson against kate, which must be running.");
+  examples::add_node_flags(app, options);
+  app.add_option("--kate", kate_name, "kate's node")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
   auto alex = otp::node::start(std::move(options));
   if (!alex) {
     std::fprintf(stderr, "alex: %s\n", alex.error().c_str());

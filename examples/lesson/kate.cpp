@@ -14,6 +14,7 @@
 #include <iostream>
 #include <string>
 
+#include "../command_line.hpp"
 #include "otpp/code/eval.hpp"
 #include "otpp/otp/io.hpp"
 #include "otpp/otp/node.hpp"
@@ -42,28 +43,12 @@ int main(int argc, char** argv) {
   otp::node_options options;
   options.dist.name = "kate@localhost";
   std::string proto_dist, optfile;  // erl's -proto_dist inet_tls -ssl_dist_optfile FILE
-  const char* usage = "usage: %s [--sname NAME] [--cookie COOKIE] [--proto-dist inet_tls --ssl-dist-optfile FILE]\n"
-                      "Serves the lesson's Kate and Chat modules (default kate@localhost) until "
-                      "standard input closes.\n";
-  for (int i = 1; i < argc; i += 2) {
-    std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      std::printf(usage, argv[0]);
-      return 0;
-    }
-    if (i + 1 < argc && flag == "--sname")
-      options.dist.name = argv[i + 1];
-    else if (i + 1 < argc && flag == "--cookie")
-      options.dist.cookie = argv[i + 1];
-    else if (i + 1 < argc && flag == "--proto-dist")
-      proto_dist = argv[i + 1];
-    else if (i + 1 < argc && flag == "--ssl-dist-optfile")
-      optfile = argv[i + 1];
-    else {
-      std::fprintf(stderr, usage, argv[0]);
-      return 2;
-    }
-  }
+  CLI::App app;
+  examples::describe(app, "Serves the lesson's Kate and Chat modules until standard input closes.");
+  examples::add_node_flags(app, options);
+  app.add_option("--proto-dist", proto_dist, "inet_tls for TLS distribution");
+  app.add_option("--ssl-dist-optfile", optfile, "the TLS options file (erl's -ssl_dist_optfile)");
+  CLI11_PARSE(app, argc, argv);
   auto tls = dist::proto_dist_options(proto_dist, optfile);
   if (!tls) {
     std::fprintf(stderr, "kate: %s\n", tls.error().c_str());

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <string>
 
+#include "../command_line.hpp"
 #include "otpp/code/eval.hpp"
 #include "otpp/otp/node.hpp"
 #include "otpp/otp/supervisor.hpp"
@@ -50,25 +51,10 @@ struct counter : gen_server::server {
 int main(int argc, char** argv) {
   otp::node_options options;
   options.dist.name = "cpp@localhost";
-  const char* usage = "usage: %s [--sname NAME] [--cookie COOKIE]\n"
-                      "Serves Elixir's Counter under Counter.Supervisor (default cpp@localhost) "
-                      "until standard input closes.\n";
-  for (int i = 1; i < argc; i += 2) {
-    std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      std::printf(usage, argv[0]);
-      return 0;
-    }
-    if (i + 1 < argc && flag == "--sname") {
-      options.dist.name = argv[i + 1];
-      if (options.dist.name.find('@') == std::string::npos) options.dist.name += "@localhost";
-    } else if (i + 1 < argc && flag == "--cookie") {
-      options.dist.cookie = argv[i + 1];
-    } else {
-      std::fprintf(stderr, usage, argv[0]);
-      return 2;
-    }
-  }
+  CLI::App app;
+  examples::describe(app, "Serves Elixir's Counter under Counter.Supervisor until standard input closes.");
+  examples::add_node_flags(app, options);
+  CLI11_PARSE(app, argc, argv);
   auto node = otp::node::start(std::move(options));
   if (!node) {
     std::fprintf(stderr, "otp_counter: %s\n", node.error().c_str());

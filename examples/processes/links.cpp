@@ -7,6 +7,7 @@
 #include <string_view>
 #include <stdexcept>
 
+#include "../command_line.hpp"
 #include "otpp/runtime/runtime.hpp"
 #include "otpp/runtime/scoped_process.hpp"
 #include "otpp/term/print.hpp"
@@ -40,11 +41,9 @@ void show(const char* what, const std::optional<otpp::term>& t) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1) {  // takes no arguments; --help says what it does
-    bool help = std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h";
-    (help ? std::cout : std::cerr) << "usage: " << argv[0] << "\nShows links, monitors and exit signals inside one runtime (no node, no peer).\n";
-    return help ? 0 : 2;
-  }
+  CLI::App app;  // takes no arguments
+  otpp::examples::describe(app, "Shows links, monitors and exit signals inside one runtime (no node, no peer).");
+  CLI11_PARSE(app, argc, argv);
   otpp::runtime rt;
   otpp::scoped_process supervisor(rt);
   supervisor.trap_exit(true);  // the EXIT arrives as a message

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <string_view>
 
+#include "../command_line.hpp"
 #include "otpp/runtime/runtime.hpp"
 #include "otpp/runtime/scoped_process.hpp"
 #include "otpp/term/print.hpp"
@@ -51,11 +52,9 @@ otpp::process_task pinger(otpp::process& self, otpp::pid report_to, int rounds) 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1) {  // takes no arguments; --help says what it does
-    bool help = std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h";
-    (help ? std::cout : std::cerr) << "usage: " << argv[0] << "\nShows spawn, send and selective receive inside one runtime (no node, no peer).\n";
-    return help ? 0 : 2;
-  }
+  CLI::App app;  // takes no arguments
+  otpp::examples::describe(app, "Shows spawn, send and selective receive inside one runtime (no node, no peer).");
+  CLI11_PARSE(app, argc, argv);
   otpp::runtime rt;                 // nonode@nohost, one scheduler thread per core
   otpp::scoped_process main_proc(rt);  // main() takes part as a process
 
