@@ -158,6 +158,9 @@ struct ctx {
   std::vector<term> sync_tail_args;
   // Calls at this depth or above run as coroutines (a synchronous run of theirs was cut short).
   std::size_t sync_from = 0;
+  // The source line of the operation the running function does now (set just before an
+  // operation that may fail), which a module function's stack frame names.
+  std::uint32_t line = 0;
 };
 
 // Ends a synchronous run that grew too deep for the C++ stack (`stack`) or ran too long to
@@ -570,6 +573,7 @@ term eval_sync(ctx& c, const node& n, frame& f) {
     case nk::var: return read_var(n, f);
     case nk::match: {
       term v = eval_sync(c, *n.a, f);
+      c.line = n.line;
       if (!match(c, *n.p, v, f)) raise_badmatch(v);
       c.trail.clear();
       return v;
@@ -610,6 +614,7 @@ term eval_sync(ctx& c, const node& n, frame& f) {
     case nk::bif: {
       arg_buffer a(n.kids.size());
       for (std::size_t i = 0; i < n.kids.size(); ++i) a[i] = eval_sync(c, *n.kids[i], f);
+      c.line = n.line;
       return n.fn(&c.self, a.span());
     }
     case nk::andalso:
@@ -628,11 +633,13 @@ term eval_sync(ctx& c, const node& n, frame& f) {
     case nk::make_fun: return make_closure(c, n, f);
     case nk::case_: {
       term v = eval_sync(c, *n.a, f);
+      c.line = n.line;
       int i = select(c, n.clauses, v, f);
       if (i < 0) eval_error(tuple_of(a_case_clause, v));
       return eval_sync(c, *n.clauses[static_cast<std::size_t>(i)].body, f);
     }
     case nk::if_: {
+      c.line = n.line;
       for (const auto& cl : n.clauses)
         if (guard_true(c, cl, f)) return eval_sync(c, *cl.body, f);
       eval_error(a_if_clause);
@@ -735,6 +742,7 @@ struct evaluate : otpp::detail::awaitable_base {
     fun_ = eval_sync(c_, *n_->a, f_);
     args_.reserve(n_->kids.size());
     for (const node* k : n_->kids) args_.push_back(eval_sync(c_, *k, f_));
+    c_.line = n_->line;
     if (n_->tail && fun_.is_fun() && !fun_.fun_content().is_export) {
       c_.has_tail = true;
       c_.tail_fun = std::move(fun_);
@@ -807,6 +815,7 @@ caught classify(std::exception_ptr e) {
 
 task<term> eval_match(ctx& c, const node& n, frame& f) {
   term v = OTPP_EVAL(c, *n.a, f);
+  c.line = n.line;
   if (!match(c, *n.p, v, f)) raise_badmatch(v);
   c.trail.clear();
   co_return v;
@@ -854,6 +863,7 @@ task<term> eval_bin(ctx& c, const node& n, frame& f) {
 task<term> eval_bif(ctx& c, const node& n, frame& f) {
   arg_buffer a(n.kids.size());
   for (std::size_t i = 0; i < n.kids.size(); ++i) a[i] = OTPP_EVAL(c, *n.kids[i], f);
+  c.line = n.line;
   co_return n.fn(&c.self, a.span());
 }
 
@@ -873,12 +883,14 @@ task<term> eval_block(ctx& c, const node& n, frame& f) {
 
 task<term> eval_case(ctx& c, const node& n, frame& f) {
   term v = OTPP_EVAL(c, *n.a, f);
+  c.line = n.line;
   int i = select(c, n.clauses, v, f);
   if (i < 0) eval_error(tuple_of(a_case_clause, v));
   co_return OTPP_EVAL(c, *n.clauses[static_cast<std::size_t>(i)].body, f);
 }
 
 task<term> eval_if(ctx& c, const node& n, frame& f) {
+  c.line = n.line;
   for (const auto& cl : n.clauses) {
     if (guard_true(c, cl, f)) co_return OTPP_EVAL(c, *cl.body, f);
   }
@@ -973,6 +985,7 @@ task<term> eval_call_remote(ctx& c, const node& n, frame& f) {
   std::vector<term> args;
   args.reserve(n.kids.size());
   for (const node* k : n.kids) args.push_back(OTPP_EVAL(c, *k, f));
+  c.line = n.line;
   co_return co_await deferred(call_mfa(c, n.mod, n.name, std::move(args)));
 }
 
@@ -981,6 +994,7 @@ task<term> eval_call_dyn(ctx& c, const node& n, frame& f) {
   term fn = OTPP_EVAL(c, *n.b, f);
   std::vector<term> args;
   for (const node* k : n.kids) args.push_back(OTPP_EVAL(c, *k, f));
+  c.line = n.line;
   if (!m.is_atom() || !fn.is_atom()) eval_error(tuple_of(a_badfun, tuple_of(m, fn)));
   co_return co_await deferred(call_mfa(c, m.atom_value(), fn.atom_value(), std::move(args)));
 }
@@ -991,6 +1005,7 @@ task<term> eval_call_local(ctx& c, const node& n, frame& f) {
     std::vector<term> args;
     args.reserve(n.kids.size());
     for (const node* k : n.kids) args.push_back(OTPP_EVAL(c, *k, f));
+    c.line = n.line;
     if (n.tail) {
       c.has_tail = true;
       c.tail_fun = term();
@@ -1022,10 +1037,12 @@ task<term> eval_call_fun(ctx& c, const node& n, frame& f) {
     args.assign(list.list_elements().begin(), list.list_elements().end());
     if (n.kind == nk::apply3) {
       if (!xs[0].is_atom() || !xs[1].is_atom()) bif_error(atoms::badarg, a_apply, xs);
+      c.line = n.line;
       co_return co_await deferred(call_mfa(c, xs[0].atom_value(), xs[1].atom_value(), std::move(args)));
     }
     fun = xs[0];
   }
+  c.line = n.line;
   if (n.tail && fun.is_fun() && !fun.fun_content().is_export) {
     // The running apply loop makes the call, in place of this frame.
     c.has_tail = true;
@@ -1261,9 +1278,27 @@ task<term> call_mfa(ctx& c, atom m, atom fn, std::vector<term> args) {
 // The deepest stack trace an error keeps, as BEAM's default backtrace_depth.
 constexpr std::size_t max_stack_frames = 8;
 
-// An error leaving function `fn` of `m`: its stack gets the function's frame, as BEAM's stack
-// trace names the compiled function (the evaluator's own erl_eval frames at the top go).
-[[noreturn]] void rethrow_in_function(const error_exception& x, const module_code& m, const module_code::function& fn) {
+// An error leaving function `fn` of `m` at source line `line`: its stack gets the function's
+// frame, with the module's file and that line as BEAM's has them, as BEAM's stack trace names
+// the compiled function (the evaluator's own erl_eval frames at the top go).
+// A module function's frame's location: `[{file, File}, {line, Line}]` ([] when not known).
+term frame_location(const module_code& m, std::uint32_t line) {
+  if (m.file.is_nil() || line == 0) return term();
+  return list_of(tuple_of(atom("file"), m.file), tuple_of(atom("line"), term(static_cast<std::int64_t>(line))));
+}
+
+// An arithmetic operator: compiled code runs it as an instruction, so BEAM's stack trace of
+// its failure starts at the function, without the operator's own frame.
+bool is_arith_frame(const term& frame) {
+  static const std::array<atom, 12> ops = {atom("+"),   atom("-"),   atom("*"),    atom("/"),
+                                           atom("div"), atom("rem"), atom("band"), atom("bor"),
+                                           atom("bxor"), atom("bsl"), atom("bsr"), atom("bnot")};
+  return frame.is_tuple() && frame.tuple_size() == 4 && frame[0].is_atom(atoms::erlang) && frame[1].is_atom() &&
+         frame[2].is_proper_list() && std::find(ops.begin(), ops.end(), frame[1].atom_value()) != ops.end();
+}
+
+[[noreturn]] void rethrow_in_function(const error_exception& x, const module_code& m, const module_code::function& fn,
+                                      std::uint32_t line) {
   // A full stack stays as it is (deep recursion unwinds without copying it at every level).
   if (x.stack().is_proper_list() && x.stack().list_elements().size() >= max_stack_frames &&
       !x.stack().list_elements()[0][0].is_atom(a_erl_eval))
@@ -1273,10 +1308,11 @@ constexpr std::size_t max_stack_frames = 8;
     auto es = x.stack().list_elements();
     std::size_t i = 0;
     while (i < es.size() && es[i].is_tuple() && es[i].tuple_size() == 4 && es[i][0].is_atom(a_erl_eval)) ++i;
+    if (i == 0 && es.size() == 1 && x.reason().is_atom(atom("badarith")) && is_arith_frame(es[0])) i = 1;
     frames.assign(es.begin() + static_cast<std::ptrdiff_t>(i), es.end());
   }
   if (frames.size() < max_stack_frames)
-    frames.push_back(term::tuple({m.name, fn.name, term(static_cast<std::int64_t>(fn.arity)), term()}));
+    frames.push_back(term::tuple({m.name, fn.name, term(static_cast<std::int64_t>(fn.arity)), frame_location(m, line)}));
   throw raised_error(x.reason(), term::list(std::move(frames)));
 }
 
@@ -1289,6 +1325,8 @@ task<term> run_calls(ctx& c, term fun, const module_code* module, std::uint32_t 
   std::shared_ptr<const module_code> keep;
   // The depth from which synchronous runs were tried before one of this call's was cut.
   std::optional<std::size_t> restore_sync_from;
+  // The caller's line, back when this call ends (its frame names it if this call fails).
+  const std::uint32_t caller_line = c.line;
   for (;;) {
     const compiled_fun* code = nullptr;
     const module_code::function* mf = nullptr;
@@ -1348,6 +1386,7 @@ task<term> run_calls(ctx& c, term fun, const module_code* module, std::uint32_t 
       } catch (...) {
         c.sync_fun = nullptr;
         --c.depth;
+        c.line = caller_line;
         throw;
       }
       c.sync_fun = nullptr;
@@ -1376,7 +1415,8 @@ task<term> run_calls(ctx& c, term fun, const module_code* module, std::uint32_t 
     if (!chosen) {
       --c.depth;
       if (!mf) raise_function_clause(args);
-      throw raised_error(a_function_clause, list_of(term::tuple({module->name, mf->name, term::list(args), term()})));
+      throw raised_error(a_function_clause,
+                         list_of(term::tuple({module->name, mf->name, term::list(args), frame_location(*module, mf->line)})));
     }
     term r;
     std::exception_ptr failure;
@@ -1394,11 +1434,13 @@ task<term> run_calls(ctx& c, term fun, const module_code* module, std::uint32_t 
     // yielding when it is deep.
     if (stack_deep()) co_await c.self.yield();
     if (failure) {
+      const std::uint32_t line = c.line;
+      c.line = caller_line;
       if (mf) {
         try {
           std::rethrow_exception(failure);
         } catch (const error_exception& x) {
-          rethrow_in_function(x, *module, *mf);
+          rethrow_in_function(x, *module, *mf, line);
         }
       }
       std::rethrow_exception(failure);
@@ -1414,6 +1456,7 @@ task<term> run_calls(ctx& c, term fun, const module_code* module, std::uint32_t 
       c.tail_args.clear();
       continue;
     }
+    c.line = caller_line;
     co_return r;
   }
 }

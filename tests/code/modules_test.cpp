@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "otp/otp_fixture.hpp"
 #include "otpp/code/elixir.hpp"
 #include "otpp/code/erl_parse.hpp"
@@ -376,6 +379,49 @@ end)");
   EXPECT_NE(missing->find("{:badrpc, {:EXIT, {:undef, [{Kate, :nope, [], []}"), std::string::npos) << *missing;
   // Nothing printed on kate: output went to iex, the caller's group leader.
   EXPECT_EQ(kate_out->text().find("Hi"), std::string::npos) << kate_out->text();
+}
+
+// Erlang source loaded on otpp from a file, and the same file compiled by a real erl: the
+// errors of their functions carry the same stack frames, file and line included.
+struct erlang_source_beside_erl : otpp::test::otp_test {};
+
+TEST_F(erlang_source_beside_erl, the_stack_frames_of_a_module_loaded_from_a_file_name_its_file_and_lines_as_erls_do) {
+  const std::string dir = std::filesystem::temp_directory_path() / otpp::test::unique_name("otpp_frames");
+  std::filesystem::create_directories(dir);
+  const std::string file = dir + "/frames.erl";
+  const std::string source = R"(-module(frames).
+-export([e/1, m/1, f/1, g/1, k/1]).
+
+e(X) ->
+    element(1, X).
+m(X) -> {ok, Y} = X, Y.
+f(X) ->
+    X + 1.
+g(X) -> f(X) * 2.
+k(a) -> 1.
+)";
+  std::ofstream(file) << source;
+  auto erl = start_erl();
+  ASSERT_TRUE(erl->ready());
+  ASSERT_EQ(erl->eval("{ok, frames} = compile:file(\"" + file + "\", [{outdir, \"" + dir +
+                      "\"}]), {module, frames} = code:load_abs(\"" + dir + "/frames\"), ok.")
+                .value_or("?"),
+            "ok");
+  auto node = start_node("kate", std::make_shared<io::string_output_sink>());
+  ASSERT_TRUE(node);
+  code::install(*node);
+  auto loaded = code::load_erlang_source(*node, source, file);
+  ASSERT_TRUE(loaded) << show(loaded.error());
+  // The frames of each failure down to the caller's (erl's shell and otpp's evaluator differ
+  // below), printed on one line.
+  const std::string frames =
+      "[lists:sublist(element(2, element(2, catch frames:F(A))), N) || {F, A, N} <- "
+      "[{e, a, 2}, {m, b, 1}, {g, a, 2}, {k, b, 1}]]";
+  auto theirs = erl->eval("io:format(\"~s~n\", [io_lib:print(" + frames + ", 1, 100000, -1)]).");
+  ASSERT_TRUE(theirs);
+  ASSERT_NE(theirs->find("{line,5}"), std::string::npos) << *theirs;
+  EXPECT_EQ(show(run_erlang(*node, frames + ".")), "{value," + theirs->substr(0, theirs->find('\n')) + "}");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
