@@ -229,17 +229,18 @@ end)")[0].is_atom(atom("value")));
   EXPECT_EQ(show(arith[1]), "badarith") << show(arith);
   ASSERT_TRUE(arith[2].is_proper_list()) << show(arith);
   auto frames = arith[2].list_elements();
-  ASSERT_GE(frames.size(), 3u) << show(arith);
-  EXPECT_EQ(show(frames[0][0]), "erlang");
-  EXPECT_EQ(show(frames[1]), "{'Elixir.M3',g,1,[]}");
-  EXPECT_EQ(show(frames[2]), "{'Elixir.M3',h,1,[]}");
+  ASSERT_GE(frames.size(), 2u) << show(arith);
+  // As BEAM's for the module defined in iex: the failing operator's line, then the caller's
+  // line of the call; an arithmetic operator has no frame of its own in compiled code.
+  EXPECT_EQ(show(frames[0]), "{'Elixir.M3',g,1,[{file,\"iex\"},{line,4}]}");
+  EXPECT_EQ(show(frames[1]), "{'Elixir.M3',h,1,[{file,\"iex\"},{line,3}]}");
   // f calls g in tail position: f's frame is gone, as on BEAM.
   term tail = iex("M3.f(1)");
-  EXPECT_EQ(show(tail[2].list_elements()[1]), "{'Elixir.M3',g,1,[]}") << show(tail);
-  EXPECT_EQ(tail[2].list_elements().size(), 2u) << show(tail);
+  EXPECT_EQ(show(tail[2].list_elements()[0]), "{'Elixir.M3',g,1,[{file,\"iex\"},{line,4}]}") << show(tail);
+  EXPECT_EQ(tail[2].list_elements().size(), 1u) << show(tail);
   term clause = iex("M3.f(:b)");
   EXPECT_EQ(show(clause[1]), "function_clause");
-  EXPECT_EQ(show(top_frame(clause)), "{'Elixir.M3',f,[b],[]}");
+  EXPECT_EQ(show(top_frame(clause)), "{'Elixir.M3',f,[b],[{file,\"iex\"},{line,2}]}");
   EXPECT_EQ(show(iex("M3.h(1.5) |> elem(0)")[1]), "badarith");
   EXPECT_EQ(show(iex("try do M3.h(2) catch :error, reason -> reason end")), "{value,badarith}");
 }
