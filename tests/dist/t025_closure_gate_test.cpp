@@ -21,7 +21,9 @@ void hold_waiting_messages(test_node& n, std::atomic<std::uint64_t>& connection,
   n.engine->set_closure_policy_factory([&connection, limit](const dist::engine::closure_peer& peer) {
     connection = peer.connection;
     dist::engine::closure_policy policy;
-    policy.must_wait = [](const term& payload) { return payload.is_tuple() && payload.tuple_size() > 0 && payload[0].is_atom(a_waits); };
+    policy.must_wait = [](const term& payload) {
+      return payload.is_tuple() && payload.tuple_size() > 0 && payload[0].is_atom(a_waits);
+    };
     policy.hold_limit = limit;
     return policy;
   });
@@ -32,9 +34,9 @@ void hold_waiting_messages(test_node& n, std::atomic<std::uint64_t>& connection,
 using closure_gate = dist_test;
 
 TEST_F(closure_gate, a_waiting_message_holds_back_later_ones_and_the_learners_pass_until_release) {
+  std::atomic<std::uint64_t> connection{0};  // outlives the nodes, whose policy writes it
   auto a = start_node("a"), b = start_node("b");
   ASSERT_TRUE(a && b);
-  std::atomic<std::uint64_t> connection{0};
   hold_waiting_messages(*a, connection, 60s);
   EXPECT_EQ(a->engine->ping(b->name()), atoms::pong);
   ASSERT_NE(connection.load(), 0u);
@@ -78,9 +80,9 @@ TEST_F(closure_gate, a_waiting_message_holds_back_later_ones_and_the_learners_pa
 }
 
 TEST_F(closure_gate, messages_queued_while_connecting_wait_and_go_in_order_after_the_hold_limit_with_a_log_line) {
+  std::atomic<std::uint64_t> connection{0};  // outlives the nodes, whose policy writes it
   auto a = start_node("a"), b = start_node("b");
   ASSERT_TRUE(a && b);
-  std::atomic<std::uint64_t> connection{0};
   hold_waiting_messages(*a, connection, 300ms);
   pid pa = a->make_pid(), pb = b->make_pid();
   // Sent before there is a connection: queued while it is made, then through the gate.
