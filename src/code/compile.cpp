@@ -71,6 +71,25 @@ const atom a_illegal_expr("illegal_expr"), a_illegal_pattern("illegal_pattern"),
 
 [[noreturn]] void malformed(atom what, const term& form) { eval_error(tuple_of(what, form)); }
 
+}  // namespace
+
+std::uint32_t anno_line(const term& anno) {
+  const term* at = &anno;
+  if (anno.is_proper_list()) {
+    at = nullptr;
+    for (const term& kv : anno.list_elements())
+      if (kv.is_tuple() && kv.tuple_size() == 2 && kv[0].is_atom(atom("location"))) at = &kv[1];
+    if (!at) return 0;
+  }
+  if (at->is_tuple() && at->tuple_size() == 2) at = &(*at)[0];
+  auto n = at->to_int64();
+  if (!n) return 0;
+  std::int64_t v = *n < 0 ? -*n : *n;
+  return v > 0xFFFFFFFF ? 0 : static_cast<std::uint32_t>(v);
+}
+
+namespace {
+
 /// Variable scopes: one per fun (frames are per fun); `bound` is what may be bound here.
 struct scope {
   scope* parent = nullptr;
@@ -183,9 +202,11 @@ class compiler {
   node* expr(const term& e, bool tail) {
     if (++depth_ > 2000) eval_error(atom("system_limit"));
     node* n = expr1(e, tail);
+    if (n->line == 0) n->line = anno_line(e[1]);
     --depth_;
     return n;
   }
+
 
   node* expr1(const term& e, bool tail) {
     if (!e.is_tuple() || e.tuple_size() < 2 || !e[0].is_atom()) malformed(a_illegal_expr, e);

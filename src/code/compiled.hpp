@@ -67,6 +67,7 @@ struct node {
   bool sync = false;
   term lit;               ///< literals; the clauses term of a fun; the line
   std::uint32_t slot = 0;
+  std::uint32_t line = 0;  ///< the source line of the expression (0: not known)
   atom name;              ///< variable name (for errors); function name
   atom mod;               ///< call_remote
   /// call_local inside a module: the module whose function `slot` is called (null: no local
@@ -139,12 +140,15 @@ struct module_code {
     std::uint32_t arity = 0;
     bool exported = false;
     std::shared_ptr<compiled_fun> code;
+    std::uint32_t line = 0;  ///< where it is defined (its function_clause frame names it)
   };
   atom name;
   std::uint64_t version = 0;  ///< unique per definition on this process
   /// `{otpp_module, Name, Version}`: what the funs its code makes carry as erl_eval's local
   /// function handler, so they are compiled again with this module's functions in scope.
   term local_handler;
+  /// The source file its stack frames name (a string, as `-file` gives it; [] when none).
+  term file;
   std::vector<function> functions;
 
   /// The index of `name/arity` among `functions`.
@@ -180,6 +184,10 @@ struct compiled_exprs {
 /// the old (previous) one; else null.
 [[nodiscard]] std::shared_ptr<const module_code> loaded_module(otp::node_services& services, atom name,
                                                                std::uint64_t version);
+
+/// The line of an annotation: `L`, `{L, Column}` or a list holding `{location, L | {L, C}}`
+/// (erl_anno; a generated line is negative). 0 when there is none.
+[[nodiscard]] std::uint32_t anno_line(const term& anno);
 
 [[nodiscard]] std::unique_ptr<compiled_exprs> compile_exprs(const term& exprs, const std::vector<atom>& bound);
 

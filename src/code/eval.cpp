@@ -267,6 +267,7 @@ term eval_sync(ctx& c, const node& n, frame& f) {
     case nk::var: return read_var(n, f);
     case nk::match: {
       term v = eval_sync(c, *n.a, f);
+      c.line = n.line;
       if (!match(c, *n.p, v, f)) raise_badmatch(v);
       c.trail.clear();
       return v;
@@ -307,6 +308,7 @@ term eval_sync(ctx& c, const node& n, frame& f) {
     case nk::bif: {
       arg_buffer a(n.kids.size());
       for (std::size_t i = 0; i < n.kids.size(); ++i) a[i] = eval_sync(c, *n.kids[i], f);
+      c.line = n.line;
       return n.fn(&c.self, a.span());
     }
     case nk::andalso:
@@ -325,11 +327,13 @@ term eval_sync(ctx& c, const node& n, frame& f) {
     case nk::make_fun: return make_closure(c, n, f);
     case nk::case_: {
       term v = eval_sync(c, *n.a, f);
+      c.line = n.line;
       int i = select(c, n.clauses, v, f);
       if (i < 0) eval_error(tuple_of(a_case_clause, v));
       return eval_sync(c, *n.clauses[static_cast<std::size_t>(i)].body, f);
     }
     case nk::if_: {
+      c.line = n.line;
       for (const auto& cl : n.clauses)
         if (guard_true(c, cl, f)) return eval_sync(c, *cl.body, f);
       eval_error(a_if_clause);
@@ -392,6 +396,7 @@ namespace {
 
 task<term> eval_match(ctx& c, const node& n, frame& f) {
   term v = OTPP_EVAL(c, *n.a, f);
+  c.line = n.line;
   if (!match(c, *n.p, v, f)) raise_badmatch(v);
   c.trail.clear();
   co_return v;
@@ -439,6 +444,7 @@ task<term> eval_bin(ctx& c, const node& n, frame& f) {
 task<term> eval_bif(ctx& c, const node& n, frame& f) {
   arg_buffer a(n.kids.size());
   for (std::size_t i = 0; i < n.kids.size(); ++i) a[i] = OTPP_EVAL(c, *n.kids[i], f);
+  c.line = n.line;
   co_return n.fn(&c.self, a.span());
 }
 
@@ -458,12 +464,14 @@ task<term> eval_block(ctx& c, const node& n, frame& f) {
 
 task<term> eval_case(ctx& c, const node& n, frame& f) {
   term v = OTPP_EVAL(c, *n.a, f);
+  c.line = n.line;
   int i = select(c, n.clauses, v, f);
   if (i < 0) eval_error(tuple_of(a_case_clause, v));
   co_return OTPP_EVAL(c, *n.clauses[static_cast<std::size_t>(i)].body, f);
 }
 
 task<term> eval_if(ctx& c, const node& n, frame& f) {
+  c.line = n.line;
   for (const auto& cl : n.clauses) {
     if (guard_true(c, cl, f)) co_return OTPP_EVAL(c, *cl.body, f);
   }

@@ -9,6 +9,7 @@ task<term> eval_call_remote(ctx& c, const node& n, frame& f) {
   std::vector<term> args;
   args.reserve(n.kids.size());
   for (const node* k : n.kids) args.push_back(OTPP_EVAL(c, *k, f));
+  c.line = n.line;
   co_return co_await deferred(call_mfa(c, n.mod, n.name, std::move(args)));
 }
 
@@ -17,6 +18,7 @@ task<term> eval_call_dyn(ctx& c, const node& n, frame& f) {
   term fn = OTPP_EVAL(c, *n.b, f);
   std::vector<term> args;
   for (const node* k : n.kids) args.push_back(OTPP_EVAL(c, *k, f));
+  c.line = n.line;
   if (!m.is_atom() || !fn.is_atom()) eval_error(tuple_of(a_badfun, tuple_of(m, fn)));
   co_return co_await deferred(call_mfa(c, m.atom_value(), fn.atom_value(), std::move(args)));
 }
@@ -27,6 +29,7 @@ task<term> eval_call_local(ctx& c, const node& n, frame& f) {
     std::vector<term> args;
     args.reserve(n.kids.size());
     for (const node* k : n.kids) args.push_back(OTPP_EVAL(c, *k, f));
+    c.line = n.line;
     if (n.tail) {
       c.has_tail = true;
       c.tail_fun = term();
@@ -58,10 +61,12 @@ task<term> eval_call_fun(ctx& c, const node& n, frame& f) {
     args.assign(list.list_elements().begin(), list.list_elements().end());
     if (n.kind == nk::apply3) {
       if (!xs[0].is_atom() || !xs[1].is_atom()) bif_error(atoms::badarg, a_apply, xs);
+      c.line = n.line;
       co_return co_await deferred(call_mfa(c, xs[0].atom_value(), xs[1].atom_value(), std::move(args)));
     }
     fun = xs[0];
   }
+  c.line = n.line;
   if (n.tail && fun.is_fun() && !fun.fun_content().is_export) {
     // The running apply loop makes the call, in place of this frame.
     c.has_tail = true;
@@ -111,9 +116,27 @@ namespace {
 // The deepest stack trace an error keeps, as BEAM's default backtrace_depth.
 constexpr std::size_t max_stack_frames = 8;
 
-// An error leaving function `fn` of `m`: its stack gets the function's frame, as BEAM's stack
-// trace names the compiled function (the evaluator's own erl_eval frames at the top go).
-[[noreturn]] void rethrow_in_function(const error_exception& x, const module_code& m, const module_code::function& fn) {
+// A module function's frame's location: `[{file, File}, {line, Line}]` ([] when not known).
+term frame_location(const module_code& m, std::uint32_t line) {
+  if (m.file.is_nil() || line == 0) return term();
+  return list_of(tuple_of(atom("file"), m.file), tuple_of(atom("line"), term(static_cast<std::int64_t>(line))));
+}
+
+// An arithmetic operator: compiled code runs it as an instruction, so BEAM's stack trace of
+// its failure starts at the function, without the operator's own frame.
+bool is_arith_frame(const term& frame) {
+  static const std::array<atom, 12> ops = {atom("+"),   atom("-"),   atom("*"),    atom("/"),
+                                           atom("div"), atom("rem"), atom("band"), atom("bor"),
+                                           atom("bxor"), atom("bsl"), atom("bsr"), atom("bnot")};
+  return frame.is_tuple() && frame.tuple_size() == 4 && frame[0].is_atom(atoms::erlang) && frame[1].is_atom() &&
+         frame[2].is_proper_list() && std::find(ops.begin(), ops.end(), frame[1].atom_value()) != ops.end();
+}
+
+// An error leaving function `fn` of `m` at source line `line`: its stack gets the function's
+// frame, with the module's file and that line as BEAM's has them, as BEAM's stack trace names
+// the compiled function (the evaluator's own erl_eval frames at the top go).
+[[noreturn]] void rethrow_in_function(const error_exception& x, const module_code& m, const module_code::function& fn,
+                                      std::uint32_t line) {
   // A full stack stays as it is (deep recursion unwinds without copying it at every level).
   if (x.stack().is_proper_list() && x.stack().list_elements().size() >= max_stack_frames &&
       !x.stack().list_elements()[0][0].is_atom(a_erl_eval))
@@ -123,10 +146,11 @@ constexpr std::size_t max_stack_frames = 8;
     auto es = x.stack().list_elements();
     std::size_t i = 0;
     while (i < es.size() && es[i].is_tuple() && es[i].tuple_size() == 4 && es[i][0].is_atom(a_erl_eval)) ++i;
+    if (i == 0 && es.size() == 1 && x.reason().is_atom(atom("badarith")) && is_arith_frame(es[0])) i = 1;
     frames.assign(es.begin() + static_cast<std::ptrdiff_t>(i), es.end());
   }
   if (frames.size() < max_stack_frames)
-    frames.push_back(term::tuple({m.name, fn.name, term(static_cast<std::int64_t>(fn.arity)), term()}));
+    frames.push_back(term::tuple({m.name, fn.name, term(static_cast<std::int64_t>(fn.arity)), frame_location(m, line)}));
   throw raised_error(x.reason(), term::list(std::move(frames)));
 }
 
@@ -141,6 +165,8 @@ task<term> run_calls(ctx& c, term fun, const module_code* module, std::uint32_t 
   std::shared_ptr<const module_code> keep;
   // The depth from which synchronous runs were tried before one of this call's was cut.
   std::optional<std::size_t> restore_sync_from;
+  // The caller's line, back when this call ends (its frame names it if this call fails).
+  const std::uint32_t caller_line = c.line;
   for (;;) {
     const compiled_fun* code = nullptr;
     const module_code::function* mf = nullptr;
@@ -200,6 +226,7 @@ task<term> run_calls(ctx& c, term fun, const module_code* module, std::uint32_t 
       } catch (...) {
         c.sync_fun = nullptr;
         --c.depth;
+        c.line = caller_line;
         throw;
       }
       c.sync_fun = nullptr;
@@ -228,7 +255,8 @@ task<term> run_calls(ctx& c, term fun, const module_code* module, std::uint32_t 
     if (!chosen) {
       --c.depth;
       if (!mf) raise_function_clause(args);
-      throw raised_error(a_function_clause, list_of(term::tuple({module->name, mf->name, term::list(args), term()})));
+      throw raised_error(a_function_clause,
+                         list_of(term::tuple({module->name, mf->name, term::list(args), frame_location(*module, mf->line)})));
     }
     term r;
     std::exception_ptr failure;
@@ -246,11 +274,13 @@ task<term> run_calls(ctx& c, term fun, const module_code* module, std::uint32_t 
     // yielding when it is deep.
     if (stack_deep()) co_await c.self.yield();
     if (failure) {
+      const std::uint32_t line = c.line;
+      c.line = caller_line;
       if (mf) {
         try {
           std::rethrow_exception(failure);
         } catch (const error_exception& x) {
-          rethrow_in_function(x, *module, *mf);
+          rethrow_in_function(x, *module, *mf, line);
         }
       }
       std::rethrow_exception(failure);
@@ -266,6 +296,7 @@ task<term> run_calls(ctx& c, term fun, const module_code* module, std::uint32_t 
       c.tail_args.clear();
       continue;
     }
+    c.line = caller_line;
     co_return r;
   }
 }

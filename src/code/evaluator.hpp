@@ -129,6 +129,9 @@ struct ctx {
   std::vector<term> sync_tail_args;
   // Calls at this depth or above run as coroutines (a synchronous run of theirs was cut short).
   std::size_t sync_from = 0;
+  // The source line of the operation the running function does now (set just before an
+  // operation that may fail), which a module function's stack frame names.
+  std::uint32_t line = 0;
 };
 
 // Ends a synchronous run that grew too deep for the C++ stack (`stack`) or ran too long to
@@ -233,6 +236,7 @@ struct evaluate : otpp::detail::awaitable_base {
     fun_ = eval_sync(c_, *n_->a, f_);
     args_.reserve(n_->kids.size());
     for (const node* k : n_->kids) args_.push_back(eval_sync(c_, *k, f_));
+    c_.line = n_->line;
     if (n_->tail && fun_.is_fun() && !fun_.fun_content().is_export) {
       c_.has_tail = true;
       c_.tail_fun = std::move(fun_);

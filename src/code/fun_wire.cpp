@@ -27,10 +27,17 @@ const atom a_none("none");
 // What one connection knows of its peer's erl_eval.
 struct peer_entry {
   enum class state : std::uint8_t { learning, known, not_beam };
+  explicit peer_entry(std::uint64_t c) : connection(c) {}
+  const std::uint64_t connection;  // the engine's name for the connection
   std::mutex mu;
   state st = state::learning;
   peer_erl_eval identity;
 };
+
+// How long messages holding funs wait for a new peer's identity before they go with this
+// node's own (the engine logs it); the learning itself goes on a while longer, for later funs.
+constexpr std::chrono::milliseconds identity_wait = std::chrono::seconds(5);
+constexpr std::chrono::milliseconds identity_learning = std::chrono::seconds(10);
 
 // The fun wire of one node: the entry of each peer's current connection.
 struct fun_wire_registry {
@@ -83,15 +90,22 @@ const term& identity_probe() {
   return exprs;
 }
 
-process_task learner(process& self, std::shared_ptr<peer_entry> entry, atom node) {
-  auto identity = co_await learn_erl_eval_identity(self, node);
-  std::lock_guard lock(entry->mu);
-  if (identity) {
-    entry->identity = std::move(*identity);
-    entry->st = peer_entry::state::known;
-  } else {
-    entry->st = peer_entry::state::not_beam;
+// Learns the identity of the peer of `entry`'s connection; the messages holding funs that
+// wait for it meanwhile go out once it is known. The probe's own rpc passes them.
+process_task learner(process& self, std::shared_ptr<peer_entry> entry, atom node, dist::engine* engine) {
+  engine->pass_closure_gate(node, entry->connection, self.self());
+  auto identity = co_await learn_erl_eval_identity(self, node, identity_learning);
+  const bool learned = identity.has_value();
+  {
+    std::lock_guard lock(entry->mu);
+    if (identity) {
+      entry->identity = std::move(*identity);
+      entry->st = peer_entry::state::known;
+    } else {
+      entry->st = peer_entry::state::not_beam;
+    }
   }
+  engine->release_closures(node, entry->connection, learned);
 }
 
 enum class wait_result : std::uint8_t { known, failed, pending };
@@ -226,32 +240,37 @@ void install_fun_wire(otp::node& n) {
   dist::engine* engine = n.engine();
   if (!engine) return;
   auto reg = n.services().use_extension<fun_wire_registry>();
-  engine->set_closure_rewriter_factory([reg](atom node, std::uint32_t) {
-    auto entry = std::make_shared<peer_entry>();
+  engine->set_closure_policy_factory([reg](const dist::engine::closure_peer& peer) {
+    auto entry = std::make_shared<peer_entry>(peer.connection);
+    // Hidden peers (erl_call, C nodes) may not answer an rpc at all and must not be sent one
+    // they did not ask for: their funs travel as they are.
+    if (peer.hidden) entry->st = peer_entry::state::not_beam;
     {
       std::lock_guard lock(reg->mu);
-      reg->peers[node] = entry;
+      reg->peers[peer.node] = entry;
     }
-    return std::make_shared<const etf::closure_rewriter>([entry](const fun_value& f) -> std::optional<term> {
+    dist::engine::closure_policy policy;
+    policy.rewriter = std::make_shared<const etf::closure_rewriter>([entry](const fun_value& f) -> std::optional<term> {
       std::lock_guard lock(entry->mu);
       if (entry->st != peer_entry::state::known) return std::nullopt;
       return with_identity(f, entry->identity);
     });
+    if (!peer.hidden) {
+      policy.must_wait = [](const term& payload) { return holds_erl_eval_closure(payload); };
+      policy.hold_limit = identity_wait;
+    }
+    return policy;
   });
   runtime* rt = &n.rt();
   engine->on_node_event([reg, rt, engine](const dist::node_event& ev) {
     if (!ev.up) return;
     auto entry = reg->find(ev.node);
     if (!entry) return;
-    // Hidden peers (erl_call, C nodes) may not answer an rpc at all and must not be sent one
-    // they did not ask for: their funs travel as they are.
-    auto visible = engine->nodes(false);
-    if (std::find(visible.begin(), visible.end(), ev.node) == visible.end()) {
+    {
       std::lock_guard lock(entry->mu);
-      entry->st = peer_entry::state::not_beam;
-      return;
+      if (entry->st != peer_entry::state::learning) return;
     }
-    (void)rt->spawn(learner, entry, ev.node);
+    (void)rt->spawn(learner, entry, ev.node, engine);
   });
 }
 

@@ -72,6 +72,7 @@ struct module_source {
   atom name;
   std::vector<std::pair<atom, std::size_t>> exports;  ///< in the order given, without repeats
   std::vector<term> attributes;                       ///< `{Name, [Value]}` for module_info
+  term file;                                          ///< `-file(File, Line).`: File; [] when none
   struct function {
     atom name;
     std::size_t arity;
@@ -124,6 +125,8 @@ expected<module_source, term> read_forms(const term& forms) {
             return lint_error(line_of(f), tuple_of(a_unsupported_form, f));
           m.imports.push_back({{e[0].atom_value(), static_cast<std::size_t>(e[1].small_integer())}, v[0].atom_value()});
         }
+      } else if (what == atom("file")) {
+        if (f[3].is_tuple() && f[3].tuple_size() == 2 && f[3][0].is_proper_list() && m.file.is_nil()) m.file = f[3][0];
       } else if (what == a_compile) {
         const term& v = f[3];
         auto options = v.is_proper_list() ? std::vector<term>(v.list_elements().begin(), v.list_elements().end())
@@ -310,11 +313,13 @@ term beam_like_binary(const module_source& m, const term& forms) {
 // `extend`: the module's functions join those the table already has of its name (a library
 // module part C++, part source) instead of replacing the module; module_info and __info__
 // are then left to the C++ part.
-expected<atom, term> load(otp::node_services& services, const term& forms, term* binary, bool extend = false) {
+expected<atom, term> load(otp::node_services& services, const term& forms, term* binary, bool extend = false,
+                          const term& default_file = term()) {
   export_table& exports = services.exports();
   auto read = read_forms(forms);
   if (!read) return read.error();
   module_source& src = *read;
+  if (src.file.is_nil()) src.file = default_file;
   local_calls calls(src, exports);
   for (auto& f : src.functions) {
     if (auto resolved = calls.resolve(f.clauses)) f.clauses = *resolved;
@@ -325,10 +330,11 @@ expected<atom, term> load(otp::node_services& services, const term& forms, term*
   m->name = src.name;
   m->version = next_version.fetch_add(1);
   m->local_handler = term::tuple({a_otpp_module, src.name, term(static_cast<std::int64_t>(m->version))});
+  m->file = src.file;
   for (const auto& f : src.functions) {
     bool exported = src.export_all ||
                     std::find(src.exports.begin(), src.exports.end(), std::pair{f.name, f.arity}) != src.exports.end();
-    m->functions.push_back({f.name, static_cast<std::uint32_t>(f.arity), exported, nullptr});
+    m->functions.push_back({f.name, static_cast<std::uint32_t>(f.arity), exported, nullptr, anno_line(f.line)});
   }
   for (std::size_t i = 0; i < src.functions.size(); ++i) {
     try {
@@ -612,6 +618,15 @@ expected<atom, term> load_erlang_source(otp::node& node, std::string_view text) 
   return load_erlang_source(node.services(), text);
 }
 
+expected<atom, term> load_erlang_source(otp::node_services& services, std::string_view text, std::string_view file) {
+  auto forms = read_erlang_forms(text);
+  if (!forms) return forms.error().reason;
+  return load(services, *forms, nullptr, false, term::string(file));
+}
+expected<atom, term> load_erlang_source(otp::node& node, std::string_view text, std::string_view file) {
+  return load_erlang_source(node.services(), text, file);
+}
+
 expected<atom, term> extend_module_from_elixir(otp::node_services& services, std::string_view text) {
   auto outcome = lower_elixir(text);
   if (auto* e = std::get_if<elixir_error>(&outcome)) return term::string(e->describe("nofile"));
@@ -630,7 +645,9 @@ expected<atom, term> extend_module_from_elixir(otp::node_services& services, std
 
 term define_module(otp::node_services& services, const term& forms, const term& last) {
   term binary;
-  auto r = load(services, forms, &binary);
+  // A defmodule the shell evaluates: its frames name the file "iex", as iex's do.
+  static const term shell_file = term::string("iex");
+  auto r = load(services, forms, &binary, false, shell_file);
   if (!r) throw raised_error(r.error(), list_of(term::tuple({a_otpp_module, atom("define"), term(3), term()})));
   return term::tuple({a_module, *r, binary, last});
 }

@@ -427,11 +427,14 @@ void engine::impl::claim_after_handshake(const std::shared_ptr<peer>& p) {
 void engine::impl::install(const std::shared_ptr<peer>& p, tcp::socket sock, handshake& h,
                            std::unique_ptr<detail::tls_session> tls_session) {
   auto c = std::make_shared<connection>(*this, p, std::move(sock), h.agreed_flags(), std::move(tls_session));
-  std::shared_ptr<const etf::closure_rewriter> rewriter;
+  closure_policy policy;
   {
     std::lock_guard lock(callbacks_mu);
-    if (closure_rewriters) rewriter = closure_rewriters(p->name, h.peer_creation());
+    if (closure_policies)
+      policy = closure_policies(
+          closure_peer{p->name, h.peer_creation(), !(h.peer_flags() & dflag::published), c->serial});
   }
+  const bool gated = static_cast<bool>(policy.must_wait);
   bool raced = false;
   {
     std::lock_guard lock(p->mu);
@@ -445,8 +448,13 @@ void engine::impl::install(const std::shared_ptr<peer>& p, tcp::socket sock, han
       p->write_scheduled = false;
       p->out.clear();
       p->out.configure(p->flags, opt().fragment_size);
-      p->out.set_closure_rewriter(std::move(rewriter));
-      for (auto& d : p->deferred) p->out.add([&](bytes& out) { return d(out, p->flags); });
+      p->out.set_closure_rewriter(std::move(policy.rewriter));
+      p->gate.reset();
+      if (policy.must_wait) p->gate = closure_gate{c->serial, std::move(policy.must_wait), {}, {}};
+      for (auto& d : p->deferred) {
+        if (p->gate) enqueue_gated_locked(*p, nullptr, std::move(d));
+        else p->out.add([&](bytes& out) { return d(out, p->flags); });
+      }
       p->deferred.clear();
       if (!p->out.empty()) schedule_write_locked(*p);
     }
@@ -461,11 +469,29 @@ void engine::impl::install(const std::shared_ptr<peer>& p, tcp::socket sock, han
   p->attempt_socket.reset();
   p->waiting_after_nok = false;
   p->inbound_pending = false;
+  if (gated) arm_gate_limit(p, c->serial, policy.hold_limit);
   c->start(h.take_leftover());
   auto waiters = std::move(p->connect_waiters);
   p->connect_waiters.clear();
   for (auto& w : waiters) w(true);
   notify_node(p->name, true, atoms::ok);
+}
+
+void engine::impl::arm_gate_limit(const std::shared_ptr<peer>& p, std::uint64_t connection,
+                                  std::chrono::milliseconds limit) {
+  auto timer = std::make_shared<asio::steady_timer>(io, limit);
+  timer->async_wait([this, p, connection, limit, timer](const asio::error_code& ec) {
+    if (ec || stopping) return;
+    std::size_t waited = 0;
+    {
+      std::lock_guard lock(p->mu);
+      if (!p->gate || p->gate->connection != connection) return;
+      waited = open_gate_locked(*p);
+    }
+    log("the erl_eval identity of " + std::string(p->name.name()) + " was not learned within " +
+        std::to_string(limit.count()) + " ms: " + std::to_string(waited) +
+        " waiting message(s) go with funs carrying this node's own");
+  });
 }
 
 void engine::impl::on_connection_closed(connection& c, const std::string& reason) {
@@ -484,7 +510,7 @@ void engine::impl::on_connection_closed(connection& c, const std::string& reason
 
 connection::connection(engine::impl& e, std::shared_ptr<peer> p, tcp::socket s, std::uint64_t agreed,
                        std::unique_ptr<detail::tls_session> t)
-    : eng(e), pr(std::move(p)), sock(std::move(s)), tls(std::move(t)), flags(agreed), ticker(eng.io),
+    : eng(e), serial(next_serial()), pr(std::move(p)), sock(std::move(s)), tls(std::move(t)), flags(agreed), ticker(eng.io),
       new_atoms(e.opt().max_atoms_per_peer, &e.peer_atoms),
       decoder(frame_decoder::limits{e.opt().max_message_size, 256,
                                     e.opt().max_pending_fragment_bytes ? e.opt().max_pending_fragment_bytes

@@ -2,6 +2,7 @@
 // runtime hands it (out to the peer's connection), and the control messages that arrive
 // (in to the runtime's remote_signals). The node table, one connection, the I/O driver and
 // net_kernel live in their own files (engine_impl.hpp says how they share state).
+#include <algorithm>
 #include <future>
 
 #include "engine_impl.hpp"
@@ -15,9 +16,55 @@ engine::~engine() { stop(); }
 void engine::set_remote_signals(remote_signals* sink) { impl_->sink = sink; }
 void engine::set_reference_factory(std::function<reference()> make_ref) { impl_->make_ref_fn = std::move(make_ref); }
 
-void engine::set_closure_rewriter_factory(closure_rewriter_factory factory) {
+void engine::set_closure_policy_factory(closure_policy_factory factory) {
   std::lock_guard lock(impl_->callbacks_mu);
-  impl_->closure_rewriters = std::move(factory);
+  impl_->closure_policies = std::move(factory);
+}
+
+void engine::release_closures(atom node, std::uint64_t connection, bool learned) {
+  auto p = impl_->find_peer(node);
+  if (!p) return;
+  std::size_t waited = 0;
+  {
+    std::lock_guard lock(p->mu);
+    if (!p->gate || p->gate->connection != connection) return;
+    waited = impl_->open_gate_locked(*p);
+  }
+  if (!learned && waited > 0)
+    impl_->log("the erl_eval identity of " + std::string(node.name()) + " is not known (it did not answer as a " +
+               "BEAM node does): " + std::to_string(waited) + " waiting message(s) go with funs carrying this node's own");
+}
+
+void engine::pass_closure_gate(atom node, std::uint64_t connection, const pid& sender) {
+  auto p = impl_->find_peer(node);
+  if (!p) return;
+  std::lock_guard lock(p->mu);
+  if (p->gate && p->gate->connection == connection) p->gate->passing.push_back(sender);
+}
+
+void engine::impl::enqueue_gated_locked(peer& p, const pid* sender, deferred_signal encode) {
+  closure_gate& g = *p.gate;
+  const bool passes = sender && std::find(g.passing.begin(), g.passing.end(), *sender) != g.passing.end();
+  // Behind a waiting frame everything waits (a message must not overtake an earlier one),
+  // but for the learner's own, which the waiting ones wait for.
+  if (!g.waiting.empty() && !passes) {
+    g.waiting.push_back(std::move(encode));
+    return;
+  }
+  const std::uint64_t f = p.flags;
+  if (!p.out.add([&](bytes& out) { return encode(out, f); }, &g.must_wait)) {
+    g.waiting.push_back(std::move(encode));
+    return;
+  }
+  schedule_write_locked(p);
+}
+
+std::size_t engine::impl::open_gate_locked(peer& p) {
+  auto waiting = std::move(p.gate->waiting);
+  p.gate.reset();
+  for (auto& d : waiting) p.out.add([&](bytes& out) { return d(out, p.flags); });
+  if (!p.out.empty()) schedule_write_locked(p);
+  return waiting.size();
 }
 
 bool engine::runs_embedded_epmd() const noexcept { return impl_->epmd != nullptr; }
@@ -116,6 +163,7 @@ void engine::stop() {
         p->st = peer::state::idle;
         p->out.clear();
         p->deferred.clear();
+        p->gate.reset();
       }
       if (c) c->close("node stopping");
       if (p->attempt_socket) p->attempt_socket->close(ignored);
@@ -183,7 +231,7 @@ void engine::impl::dispatch(connection& c, control_signal&& s) {
           if (!is_local(sig.to)) return;
           if (stale(sig.to)) {
             // A pid of an earlier incarnation: it is dead, say so as a dead process would.
-            post_signal(p->name, [from = sig.to, to = sig.from](bytes& out, std::uint64_t f) {
+            post_signal(p->name, engine_pid(), [from = sig.to, to = sig.from](bytes& out, std::uint64_t f) {
               return encode::exit(out, f, from, to, atoms::noproc, false);
             });
             return;
@@ -205,7 +253,7 @@ void engine::impl::dispatch(connection& c, control_signal&& s) {
           // net_kernel is the engine itself: it exists for as long as the connection does.
           if (sig.target.is_atom(atoms::net_kernel)) return;
           if (sig.target.is_pid() && (!is_local(sig.target.pid_value()) || stale(sig.target.pid_value()))) {
-            post_signal(p->name, [target = sig.target, watcher = sig.watcher, ref = sig.ref](bytes& out, std::uint64_t f) {
+            post_signal(p->name, engine_pid(), [target = sig.target, watcher = sig.watcher, ref = sig.ref](bytes& out, std::uint64_t f) {
               return encode::monitor_exit(out, f, target, watcher, ref, atoms::noproc);
             });
             return;
@@ -261,7 +309,7 @@ void engine::send(const pid& from, const pid& to, term msg) {
     if (impl_->sink) impl_->sink->deliver(to, std::move(msg));
     return;
   }
-  impl_->post_signal(to.node, [from, to, msg = std::move(msg)](bytes& out, std::uint64_t f) {
+  impl_->post_signal(to.node, from, [from, to, msg = std::move(msg)](bytes& out, std::uint64_t f) {
     return encode::send(out, f, from, to, msg);
   });
 }
@@ -271,7 +319,7 @@ void engine::send_named(const pid& from, atom name, atom node, term msg) {
     if (impl_->sink) impl_->sink->deliver_named(name, std::move(msg));
     return;
   }
-  impl_->post_signal(node, [from, name, msg = std::move(msg)](bytes& out, std::uint64_t) {
+  impl_->post_signal(node, from, [from, name, msg = std::move(msg)](bytes& out, std::uint64_t) {
     return encode::reg_send(out, from, name, msg);
   });
 }
@@ -281,25 +329,25 @@ void engine::send_alias(const pid& from, const reference& alias, term msg) {
     if (impl_->sink) impl_->sink->deliver_alias(alias, std::move(msg));
     return;
   }
-  impl_->post_signal(alias.node, [from, alias, msg = std::move(msg)](bytes& out, std::uint64_t f) {
+  impl_->post_signal(alias.node, from, [from, alias, msg = std::move(msg)](bytes& out, std::uint64_t f) {
     return encode::alias_send(out, f, from, alias, msg);
   });
 }
 
 void engine::link(const pid& from, const pid& to) {
-  impl_->post_signal(to.node, [from, to](bytes& out, std::uint64_t) { return encode::link(out, from, to); });
+  impl_->post_signal(to.node, from, [from, to](bytes& out, std::uint64_t) { return encode::link(out, from, to); });
 }
 
 void engine::unlink(const pid& from, const pid& to, std::uint64_t id) {
-  impl_->post_signal(to.node, [from, to, id](bytes& out, std::uint64_t f) { return encode::unlink(out, f, from, to, id); });
+  impl_->post_signal(to.node, from, [from, to, id](bytes& out, std::uint64_t f) { return encode::unlink(out, f, from, to, id); });
 }
 
 void engine::unlink_ack(const pid& from, const pid& to, std::uint64_t id) {
-  impl_->post_signal(to.node, [from, to, id](bytes& out, std::uint64_t) { return encode::unlink_ack(out, from, to, id); });
+  impl_->post_signal(to.node, from, [from, to, id](bytes& out, std::uint64_t) { return encode::unlink_ack(out, from, to, id); });
 }
 
 void engine::exit(const pid& from, const pid& to, term reason, bool is_exit2) {
-  impl_->post_signal(to.node, [from, to, reason = std::move(reason), is_exit2](bytes& out, std::uint64_t f) {
+  impl_->post_signal(to.node, from, [from, to, reason = std::move(reason), is_exit2](bytes& out, std::uint64_t f) {
     return encode::exit(out, f, from, to, reason, is_exit2);
   });
 }
@@ -317,21 +365,21 @@ void engine::release_writes() {
 }
 
 void engine::monitor(const pid& watcher, const term& target, atom node, const reference& ref) {
-  impl_->post_signal(node, [watcher, target, ref](bytes& out, std::uint64_t) { return encode::monitor(out, watcher, target, ref); });
+  impl_->post_signal(node, watcher, [watcher, target, ref](bytes& out, std::uint64_t) { return encode::monitor(out, watcher, target, ref); });
 }
 
 void engine::demonitor(const pid& watcher, const term& target, atom node, const reference& ref) {
-  impl_->post_signal(node, [watcher, target, ref](bytes& out, std::uint64_t) { return encode::demonitor(out, watcher, target, ref); });
+  impl_->post_signal(node, watcher, [watcher, target, ref](bytes& out, std::uint64_t) { return encode::demonitor(out, watcher, target, ref); });
 }
 
 void engine::monitor_exit(const term& target, const pid& watcher, const reference& ref, term reason) {
-  impl_->post_signal(watcher.node, [target, watcher, ref, reason = std::move(reason)](bytes& out, std::uint64_t f) {
+  impl_->post_signal(watcher.node, target.is_pid() ? target.pid_value() : impl_->engine_pid(), [target, watcher, ref, reason = std::move(reason)](bytes& out, std::uint64_t f) {
     return encode::monitor_exit(out, f, target, watcher, ref, reason);
   });
 }
 
-void engine::group_leader(const pid& /*from*/, const pid& to, const pid& leader) {
-  impl_->post_signal(to.node, [to, leader](bytes& out, std::uint64_t) { return encode::group_leader(out, leader, to); });
+void engine::group_leader(const pid& from, const pid& to, const pid& leader) {
+  impl_->post_signal(to.node, from, [to, leader](bytes& out, std::uint64_t) { return encode::group_leader(out, leader, to); });
 }
 
 void engine::spawn_reply(const pid& to, const reference& req_id, term result, bool link, bool monitor) {
@@ -340,7 +388,7 @@ void engine::spawn_reply(const pid& to, const reference& req_id, term result, bo
     if (link) flags |= spawn_reply_link;
     if (monitor) flags |= spawn_reply_monitor;
   }
-  impl_->post_signal(to.node, [req_id, to, flags, r = std::move(result)](bytes& out, std::uint64_t) {
+  impl_->post_signal(to.node, impl_->engine_pid(), [req_id, to, flags, r = std::move(result)](bytes& out, std::uint64_t) {
     return encode::spawn_reply(out, req_id, to, flags, r);
   });
 }
@@ -352,7 +400,7 @@ void engine::spawn_request(atom node, const remote_spawn_request& r) {
     if (m.sink) m.sink->spawn_reply(r.from, r.req_id, node == name_ ? atoms::badarg : atoms::noconnection, false, false);
     return;
   }
-  m.post_signal(node, [req = r.req_id, from = r.from, gl = r.group_leader, module = r.module, function = r.function,
+  m.post_signal(node, r.from, [req = r.req_id, from = r.from, gl = r.group_leader, module = r.module, function = r.function,
                        args = r.args, opts = r.opts](bytes& out, std::uint64_t) {
     return encode::spawn_request(out, req, from, gl, module, function, args, opts);
   });

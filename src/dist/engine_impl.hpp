@@ -57,6 +57,15 @@ using deferred_signal = std::function<std::optional<term>(bytes&, std::uint64_t)
 
 struct connection;
 
+/// Frames to a peer waiting until its connection's closure rewriter can say what closures
+/// become (engine::closure_policy): in the order sent, behind the first frame that had to wait.
+struct closure_gate {
+  std::uint64_t connection = 0;
+  std::function<bool(const term&)> must_wait;
+  std::vector<deferred_signal> waiting;
+  std::vector<pid> passing;  ///< senders whose frames go ahead (the learner)
+};
+
 /// Everything known about one other node. `mu` guards the fields above the line; the rest
 /// belongs to the I/O thread.
 struct peer {
@@ -70,6 +79,7 @@ struct peer {
   detail::out_queue out;
   bool write_scheduled = false;
   std::vector<deferred_signal> deferred;
+  std::optional<closure_gate> gate;  // while the connection's closure rewriter learns
   std::shared_ptr<connection> conn;
   // ---- I/O thread only ----
   std::uint64_t attempt = 0;                  // the outgoing attempt in flight (0: none)
@@ -178,7 +188,7 @@ struct engine::impl {
   std::mutex callbacks_mu;  // guards the callback tables below
   std::map<std::uint64_t, std::function<void(const node_event&)>> observers;
   std::uint64_t next_observer = 1;
-  closure_rewriter_factory closure_rewriters;
+  closure_policy_factory closure_policies;
 
   // ---- I/O thread only ----
   struct pending_ping {
@@ -236,9 +246,15 @@ struct engine::impl {
   }
 
   // ---- sending ----
+  // `sender`: the local process the signal is from (the engine's own pid for its answers).
   template <class Encode>
-  void post_signal(atom node, Encode&& encode);
+  void post_signal(atom node, const pid& sender, Encode&& encode);
   void schedule_write_locked(peer& p);
+  // Queues a signal to a peer whose closure gate is up (peer mutex held); `sender` null for
+  // signals queued while connecting.
+  void enqueue_gated_locked(peer& p, const pid* sender, deferred_signal encode);
+  // Lets the frames waiting at `p`'s gate go (peer mutex held); how many there were.
+  std::size_t open_gate_locked(peer& p);
 
   // ---- connection life ----
   void start_outgoing(const std::shared_ptr<peer>& p);
@@ -253,6 +269,8 @@ struct engine::impl {
                std::unique_ptr<detail::tls_session> tls_session);
   void fail_peer(const std::shared_ptr<peer>& p, const std::string& reason, bool was_up);
   void on_connection_closed(connection& c, const std::string& reason);
+  // Opens the closure gate of `connection` to `p` after `limit`, if it is still up then.
+  void arm_gate_limit(const std::shared_ptr<peer>& p, std::uint64_t connection, std::chrono::milliseconds limit);
   void notify_node(atom node, bool up, const term& reason);
 
   // ---- arriving signals ----
@@ -268,6 +286,10 @@ struct engine::impl {
 /// One established connection: the reader (frames in, dispatched), the writer (a sender's
 /// direct write, else the I/O thread's) and the ticks (connection.cpp).
 struct connection : std::enable_shared_from_this<connection> {
+  static std::uint64_t next_serial() {
+    static std::atomic<std::uint64_t> serials{1};
+    return serials++;
+  }
   static constexpr std::size_t read_buffer_size = 256 * 1024;
   static constexpr std::size_t own_buffer_threshold = 64 * 1024;
 
@@ -275,6 +297,7 @@ struct connection : std::enable_shared_from_this<connection> {
              std::unique_ptr<detail::tls_session> t);
 
   engine::impl& eng;
+  const std::uint64_t serial;  // names this connection to the closure policy
   std::shared_ptr<peer> pr;
   tcp::socket sock;
   // TLS distribution: the session all bytes go through; null on plain TCP. The I/O thread
@@ -378,12 +401,16 @@ inline void engine::impl::schedule_write_locked(peer& p) {
 }
 
 template <class Encode>
-void engine::impl::post_signal(atom node, Encode&& encode) {
+void engine::impl::post_signal(atom node, const pid& sender, Encode&& encode) {
   if (stopping.load(std::memory_order_relaxed) || !valid_peer_name(node)) return;
   auto p = get_peer(node);
   std::unique_lock lock(p->mu);
   switch (p->st) {
     case peer::state::up: {
+      if (p->gate) [[unlikely]] {
+        enqueue_gated_locked(*p, &sender, deferred_signal(std::forward<Encode>(encode)));
+        return;
+      }
       std::uint64_t f = p->flags;
       p->out.add([&](bytes& out) { return encode(out, f); });
       schedule_write_locked(*p);

@@ -23,11 +23,11 @@ void engine::impl::handle_net_kernel(const std::shared_ptr<peer>& p, const term&
     alias = tag.list_tail().reference_value();
   pid me = engine_pid();
   if (alias) {
-    post_signal(p->name, [me, a = *alias, reply](bytes& out, std::uint64_t f) {
+    post_signal(p->name, me, [me, a = *alias, reply](bytes& out, std::uint64_t f) {
       return encode::alias_send(out, f, me, a, reply);
     });
   } else {
-    post_signal(p->name, [me, from, reply](bytes& out, std::uint64_t f) { return encode::send(out, f, me, from, reply); });
+    post_signal(p->name, me, [me, from, reply](bytes& out, std::uint64_t f) { return encode::send(out, f, me, from, reply); });
   }
 }
 
@@ -105,7 +105,7 @@ void engine::ping_async(atom node, std::chrono::milliseconds timeout, std::funct
     pid me = m.engine_pid();
     term tag = term::list({atoms::alias}, term(ref));
     term call = tuple_of(atoms::gen_call, tuple_of(me, tag), tuple_of(atoms::is_auth, name_));
-    m.post_signal(node, [me, call](bytes& out, std::uint64_t) { return encode::reg_send(out, me, atoms::net_kernel, call); });
+    m.post_signal(node, me, [me, call](bytes& out, std::uint64_t) { return encode::reg_send(out, me, atoms::net_kernel, call); });
   });
 }
 

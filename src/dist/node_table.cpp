@@ -14,6 +14,7 @@ void engine::impl::fail_peer(const std::shared_ptr<peer>& p, const std::string& 
     p->conn.reset();
     p->st = peer::state::idle;
     p->deferred.clear();
+    p->gate.reset();
     p->out.clear();
     p->write_scheduled = false;
     if (old && !old->closed) {

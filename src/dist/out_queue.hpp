@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -47,9 +48,10 @@ class out_queue {
   }
 
   /// Appends one control message: `encode(bytes&)` appends the control term (without 131)
-  /// and returns the payload term, if any.
+  /// and returns the payload term, if any. With `must_wait`, a message whose payload it holds
+  /// true for is not queued (false).
   template <class Encode>
-  void add(Encode&& encode) {
+  bool add(Encode&& encode, const std::function<bool(const term&)>* must_wait = nullptr) {
     // With FRAGMENTS (or the atom cache) agreed, erts accepts only frames with a
     // distribution header: 131 68 0 (no atom cache references), then the terms without
     // their version bytes. Otherwise the pass-through form: 112, 131 control, 131 payload.
@@ -59,6 +61,10 @@ class out_queue {
     current_.resize(start + head);
     std::optional<term> payload = encode(current_);
     std::size_t ctrl_end = current_.size();
+    if (payload && must_wait && (*must_wait)(*payload)) {
+      current_.resize(start);
+      return false;
+    }
     if (payload) {
       auto opts = etf::dist_encoding();
       opts.rewrite_closure = rewriter_.get();
@@ -70,7 +76,7 @@ class out_queue {
         auto body = std::make_shared<std::vector<std::uint8_t>>(psize);
         etf::encode_into(*payload, body->data(), opts, false);
         add_fragments(ctrl, std::move(body));
-        return;
+        return true;
       }
       if (psize >= own_frame_threshold && payload->is_binary()) {
         // A large binary message: the frame's head here, the binary's bytes from the term.
@@ -87,7 +93,7 @@ class out_queue {
         bytes_ += frame.size() + n;
         closed_.push_back(out_chunk{std::move(frame), nullptr, 0, 0, term()});
         closed_.push_back(out_chunk{{}, nullptr, 0, n, std::move(*payload)});
-        return;
+        return true;
       }
       if (psize >= own_frame_threshold) {
         std::vector<std::uint8_t> frame;
@@ -101,7 +107,7 @@ class out_queue {
         close_batch();
         bytes_ += frame.size();
         closed_.push_back(out_chunk{std::move(frame), nullptr, 0, 0, term()});
-        return;
+        return true;
       }
       current_.resize(ctrl_end + psize);
       etf::encode_into(*payload, current_.data() + ctrl_end, opts, !header);
@@ -109,6 +115,7 @@ class out_queue {
     finish_header(current_, start, header);
     bytes_ += current_.size() - start;
     if (current_.size() >= batch_limit) close_batch();
+    return true;
   }
 
   /// A tick: an empty frame.

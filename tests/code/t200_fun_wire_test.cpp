@@ -119,6 +119,46 @@ TEST_F(fun_wire, an_otpp_fun_sent_in_a_message_is_called_by_the_erl_side) {
             "{[1021],[2432902008176640000],{module,erl_eval}}");
 }
 
+TEST_F(fun_wire, a_fun_sent_as_the_connection_is_made_runs_on_erl_and_keeps_its_place_among_messages) {
+  auto erl = start_erl();
+  scoped_process me(kate->rt());
+  atom erl_node(erl->node());
+  ASSERT_EQ(erl->eval("register(funbox, self()).").value_or("?"), "true");
+  ASSERT_FALSE(kate->engine()->is_connected(erl_node));
+  auto add = code::make_fun("fun(X) -> X + Y end.", code::bindings_of({{"Y", term(1000)}}), me.self());
+  ASSERT_TRUE(add);
+  // No waiting for the peer's erl_eval identity: the first message connects, the fun goes
+  // out once the identity is learned, and the messages after it wait behind it.
+  me.send(atom("funbox"), erl_node, term(1));
+  me.send(atom("funbox"), erl_node, tuple_of(atom("f"), *add));
+  for (int i = 2; i <= 20; ++i) me.send(atom("funbox"), erl_node, term(i));
+  // lists:map runs the fun's BEAM code: only a fun with erl's own identity gets there.
+  EXPECT_EQ(erl->eval("L = [receive M -> M after 10000 -> timeout end || _ <- lists:seq(1, 21)], "
+                      "[case X of {f, F} -> lists:map(F, [21]); _ -> X end || X <- L].")
+                .value_or("?"),
+            "[1,[1021],2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20]");
+}
+
+TEST_F(fun_wire, a_fun_spawned_on_erl_as_the_connection_is_made_runs_there) {
+  auto erl = start_erl();
+  scoped_process me(kate->rt());
+  atom erl_node(erl->node());
+  ASSERT_EQ(erl->eval("register(funbox, self()).").value_or("?"), "true");
+  ASSERT_FALSE(kate->engine()->is_connected(erl_node));
+  auto f = code::make_fun("fun() -> Parent ! {ran, node(), lists:map(fun(X) -> X * 2 end, [1, 2, 3])} end.",
+                          code::bindings_of({{"Parent", term(me.self())}}), me.self());
+  ASSERT_TRUE(f);
+  me.send(atom("funbox"), erl_node, atom("before"));
+  pid p = remote::spawn(me, erl_node, atom("erlang"), atom("apply"), {*f, term()});
+  EXPECT_EQ(p.node, erl_node);
+  me.send(atom("funbox"), erl_node, atom("after"));
+  auto reply = me.receive_for(10s);
+  ASSERT_TRUE(reply) << erl->process().output();
+  EXPECT_EQ(to_string(*reply), "{ran," + to_string(term(erl_node)) + ",[2,4,6]}");
+  EXPECT_EQ(erl->eval("[receive M -> M after 10000 -> timeout end || _ <- [1, 2]].").value_or("?"),
+            "[before,'after']");
+}
+
 TEST_F(fun_wire, an_otpp_fun_spawned_on_iex_runs_there_and_one_sent_there_is_mapped_by_enum) {
   auto iex = start_iex();
   scoped_process me(kate->rt());

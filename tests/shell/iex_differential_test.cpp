@@ -189,6 +189,35 @@ TEST(shell_against_iex, unused_variables_and_redefined_modules_warn_on_standard_
   EXPECT_EQ(rest(ours), rest(theirs));
 }
 
+TEST(shell_against_iex, an_error_in_a_defmodule_function_names_its_iex_lines_as_iex_does) {
+  const std::string script =
+      "defmodule Kate do\n"
+      "  def f(x) do\n"
+      "    x + 1\n"
+      "  end\n"
+      "  def g(x), do: f(x) * 2\n"
+      "  def m(x) do\n"
+      "    {:ok, y} = x\n"
+      "    y\n"
+      "  end\n"
+      "end\n"
+      "Kate.g(:a)\n"
+      "Kate.m(:b)\n"
+      "try do\n  Kate.f(:a)\nrescue\n  _ -> hd(__STACKTRACE__)\nend\n";
+  // The module's bytes differ (BEAM's and otpp's).
+  auto comparable = [](const std::string& text) {
+    return std::regex_replace(normalized(text), std::regex(R"(<<70, 79, 82, 49,[^>]*>>)"), "<<...>>");
+  };
+  const std::string theirs = comparable(run_script(iex_argv(), script));
+  const std::string ours = comparable(run_script(otpp_argv(), script));
+  ASSERT_NE(theirs.find("** (ArithmeticError) bad argument in arithmetic expression\n    iex:3: Kate.f/1\n"
+                        "    iex:5: Kate.g/1\n"),
+            std::string::npos)
+      << theirs;
+  ASSERT_NE(theirs.find("{Kate, :f, 1, [file: 'iex', line: 3]}"), std::string::npos) << theirs;
+  EXPECT_EQ(ours, theirs);
+}
+
 // Kate, a real Elixir node with the lesson's module; stopped by the test.
 struct elixir_kate {
   explicit elixir_kate(std::uint16_t epmd_port, const std::string& cookie)

@@ -245,4 +245,29 @@ TEST(shell_pipe, the_lesson_against_a_real_elixir_node) {
       << kate_node.output();
 }
 
+// A fun made in the shell and spawned on a BEAM node as the first thing the shell does there:
+// it carries the identity the peer's erl_eval gives its closures, learned as the connection
+// comes up, without the user waiting for anything.
+TEST(shell_pipe, a_fun_spawned_on_a_new_elixir_peer_as_the_first_action_runs_there) {
+  otpp::test::epmd_process epmd(otpp::test::free_port());
+  const std::string kate = otpp::test::unique_name("kate") + "@localhost";
+  const std::string alex = otpp::test::unique_name("alex") + "@localhost";
+  child_process kate_node({{"elixir", "--sname", kate, "--cookie", "lesson", "--erl",
+                            "-start_epmd false", "-e", "IO.puts(\"kate ready\")\nProcess.sleep(:infinity)\n"},
+                           {{"ERL_EPMD_PORT", std::to_string(epmd.port())}},
+                           true});
+  ASSERT_TRUE(kate_node.wait_for("kate ready", 30s)) << kate_node.output();
+  const std::string script = "me = self()\n"
+                             "Node.spawn(:\"" + kate + "\", fn -> IO.puts(\"hello from kate\"); "
+                             "send(me, {:ran, node(), Enum.map([1, 2], fn x -> x * 2 end)}) end)\n"
+                             "receive do {:ran, _, _} = r -> r after 10000 -> :timeout end\n";
+  auto r = run_otpp({"--sname", alex, "--cookie", "lesson", "--epmd-port",
+                     std::to_string(epmd.port()), "--no-banner"},
+                    script);
+  EXPECT_NE(r.output.find("#PID<100."), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("hello from kate\n"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("{:ran, :" + kate + ", [2, 4]}\n"), std::string::npos) << r.output;
+  EXPECT_EQ(r.status, 0) << r.output;
+}
+
 }  // namespace

@@ -5,7 +5,6 @@
 //
 //   code::install_fun_wire(node);                        // once, after the node starts
 //   term f = *code::make_fun("fun(X) -> X * N end.", code::bindings_of({{"N", 2}}), me.self());
-//   co_await code::await_peer_funs(self, atom("erl@localhost"), 5s);   // optional: see below
 //   self.send(remote_pid, f);                            // the peer can call f(21) -> 42
 #pragma once
 
@@ -59,8 +58,8 @@ struct peer_erl_eval {
 /// otherwise (export funs, other modules' closures, closures that already carry it).
 [[nodiscard]] std::optional<term> with_identity(const fun_value& f, const peer_erl_eval& peer);
 
-/// Whether `t` holds an erl_eval closure anywhere (what a sender to a BEAM node that has just
-/// been connected awaits await_peer_funs for before sending).
+/// Whether `t` holds an erl_eval closure anywhere (what a message to a BEAM node whose identity
+/// is not learned yet waits for).
 [[nodiscard]] bool holds_erl_eval_closure(const term& t);
 
 /// Asks `node` (one rpc to erl_eval:exprs/2) which identity its erl_eval closures carry.
@@ -70,13 +69,16 @@ struct peer_erl_eval {
 
 /// Makes every connection of `n` (a distributed node) rewrite erl_eval closures for its
 /// peer, and learn each peer's identity as the connection comes up. Until a peer's identity
-/// is known (one round trip after connecting) closures to it travel as they are; a caller
-/// that must not race this awaits `await_peer_funs` first. Call once, after the node starts.
+/// is known (one round trip after connecting) a message holding a closure waits, and the
+/// messages sent to that peer after it wait behind it, so order holds; after 5 s without an
+/// answer they go with this node's own identity (logged). Hidden peers are not asked: closures
+/// travel to them as they are. Call once, after the node starts.
 void install_fun_wire(otp::node& n);
 
 /// Connects to `node` if needed and waits until its erl_eval identity is known on the current
 /// connection (true), or the node is not a BEAM node, cannot be reached or `timeout` passes
-/// (false). Needs install_fun_wire.
+/// (false): for a caller that wants to know, since sending needs no waiting. Needs
+/// install_fun_wire.
 [[nodiscard]] task<bool> await_peer_funs(process& self, atom node, std::chrono::milliseconds timeout);
 [[nodiscard]] bool await_peer_funs(scoped_process& self, atom node, std::chrono::milliseconds timeout);
 

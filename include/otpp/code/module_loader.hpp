@@ -36,6 +36,12 @@ namespace otpp::code {
 /// does not parse gives `{Line, erl_parse, Message}` (or erl_scan), Message a string.
 [[nodiscard]] expected<atom, term> load_erlang_source(otp::node_services& services, std::string_view text);
 [[nodiscard]] expected<atom, term> load_erlang_source(otp::node& node, std::string_view text);
+/// The same for the text of the file named `file`: the module's stack frames name it and the
+/// line, `{m, f, 1, [{file, "m.erl"}, {line, 4}]}`, as a module compiled from that file has them
+/// on BEAM (a `-file` attribute in the text has the last word).
+[[nodiscard]] expected<atom, term> load_erlang_source(otp::node_services& services, std::string_view text,
+                                                      std::string_view file);
+[[nodiscard]] expected<atom, term> load_erlang_source(otp::node& node, std::string_view text, std::string_view file);
 
 /// Loads the one `defmodule` of Elixir source `text` as an extension of the module of its name:
 /// its public functions join the export table's entries of that module (replacing those of the

@@ -166,13 +166,36 @@ class engine final : public distribution {
   void remove_node_observer(std::uint64_t id);
 
   // -- funs on the wire --
-  /// Makes, for each connection as it comes up, what closures in messages to that peer
-  /// become (etf::closure_rewriter); called on the I/O thread with the peer's name and
-  /// creation before anything is written to it, so it must be quick and must not call the
-  /// engine. Connections already up keep theirs. Unset: closures travel as they are.
-  using closure_rewriter_factory =
-      std::function<std::shared_ptr<const etf::closure_rewriter>(atom node, std::uint32_t creation)>;
-  void set_closure_rewriter_factory(closure_rewriter_factory factory);
+  /// One connection, as the closure policy sees it when it comes up.
+  struct closure_peer {
+    atom node;
+    std::uint32_t creation = 0;
+    bool hidden = false;           ///< a hidden node (erl_call, a C node)
+    std::uint64_t connection = 0;  ///< this connection, for release_closures and pass_closure_gate
+  };
+  /// What closures in messages to one connection's peer become, and which messages wait.
+  struct closure_policy {
+    /// What each closure becomes (etf::closure_rewriter); null: closures travel as they are.
+    std::shared_ptr<const etf::closure_rewriter> rewriter;
+    /// Set while `rewriter` cannot say yet (it learns from the peer): a frame whose payload
+    /// this holds true for waits, and so does every frame to the peer queued after it, so
+    /// nothing overtakes it, until `release_closures` or `hold_limit` (then they go as they are,
+    /// with a log line). Frames of the senders `pass_closure_gate` names pass the waiting ones.
+    std::function<bool(const term& payload)> must_wait;
+    std::chrono::milliseconds hold_limit = std::chrono::seconds(5);
+  };
+  /// Makes the closure policy of each connection as it comes up; called on the I/O thread
+  /// before anything is written to it, so it must be quick and must not call the engine.
+  /// Connections already up keep theirs. Unset: closures travel as they are.
+  using closure_policy_factory = std::function<closure_policy(const closure_peer&)>;
+  void set_closure_policy_factory(closure_policy_factory factory);
+  /// The rewriter of `connection` to `node` can say now (`learned`), or never will: the frames
+  /// waiting for it go out, in order, and none waits from now on. Thread-safe; a connection
+  /// that is gone or released already is left alone.
+  void release_closures(atom node, std::uint64_t connection, bool learned);
+  /// Frames from `sender` to `node` on `connection` pass the frames waiting for its rewriter
+  /// (the process that learns what the rewriter needs from the peer). Thread-safe.
+  void pass_closure_gate(atom node, std::uint64_t connection, const pid& sender);
 
   // -- otpp::distribution (thread-safe, never blocks) --
   void send(const pid& from, const pid& to, term msg) override;
