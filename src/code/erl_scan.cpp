@@ -195,8 +195,9 @@ class scanner {
     if (c == '.') {
       char32_t n = at(i_ + 1);
       if (n == char32_t(-1) || n == '%' || is_white(n)) {
+        token dot = make(tk::dot);
         ++i_;
-        return make(tk::dot);
+        return dot;
       }
     }
     return symbol();

@@ -441,7 +441,8 @@ session::outcome session::evaluate(const std::string& source, bool print_result)
   std::vector<term> defines;
   define_calls(exprs, defines);
   for (const term& call : defines) {
-    for (const auto& w : unused_in_module(call).found()) {
+    const unused_in_module module(call);
+    for (const auto& w : module.found()) {
       if (io_.err)
         io_.err("warning: variable \"" + w.variable +
                 "\" is unused (if the variable is not meant to be used, prefix it with an underscore)\n  iex:" +

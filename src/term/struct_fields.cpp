@@ -2,7 +2,6 @@
 // defined on this node.
 #include "otpp/term/struct_fields.hpp"
 
-#include <initializer_list>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -19,7 +18,7 @@ struct table {
 
   table() {
     // Elixir 1.14's `Module.__info__(:struct)` field order of its own exceptions and structs.
-    const std::initializer_list<std::pair<std::string_view, std::initializer_list<std::string_view>>> known = {
+    const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> known = {
         {"ArgumentError", {"__exception__", "message"}},
         {"ArithmeticError", {"__exception__", "message"}},
         {"BadArityError", {"__exception__", "function", "args"}},

@@ -457,8 +457,11 @@ void add_elixir(export_table& x) {
     return term::list(std::move(out));
   });
   x.add_elixir(M, "merge", [](term m1, term m2) {
-    entries e(map_arg(m1).map_entries().begin(), m1.map_entries().end());
-    e.insert(e.end(), map_arg(m2).map_entries().begin(), m2.map_entries().end());
+    // Both checked before either's entries are taken (argument evaluation order is unspecified).
+    map_arg(m1);
+    map_arg(m2);
+    entries e(m1.map_entries().begin(), m1.map_entries().end());
+    e.insert(e.end(), m2.map_entries().begin(), m2.map_entries().end());
     return term::map(std::move(e));
   });
   x.add_elixir(M, "update", [](process& self, term m, term k, term d, term f) -> task<term> {
