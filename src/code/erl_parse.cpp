@@ -15,7 +15,10 @@
 
 namespace otpp::code {
 
-std::string erl_parse_error::describe() const { return std::to_string(line) + ": " + message; }
+std::string erl_parse_error::describe() const {
+  if (column == 0) return std::to_string(line) + ": " + message;
+  return std::to_string(line) + ":" + std::to_string(column) + ": " + message;
+}
 
 using namespace detail;
 
@@ -184,7 +187,7 @@ class parser {
     return t_[p_++];
   }
   [[noreturn]] void syntax_error(const token& t) {
-    fail(t.line, "erl_parse", "syntax error before: " + describe_token(t));
+    fail(t.line, t.column, "erl_parse", "syntax error before: " + describe_token(t));
   }
   void end_form() {
     if (peek().kind != tk::dot) syntax_error(peek());

@@ -14,8 +14,16 @@ namespace otpp::code {
 
 namespace detail {
 
+[[noreturn]] void fail(std::size_t line, std::size_t column, const char* module, std::string message) {
+  erl_parse_error e;
+  e.line = line;
+  e.module = module;
+  e.message = std::move(message);
+  e.column = column;
+  throw failure{std::move(e)};
+}
 [[noreturn]] void fail(std::size_t line, const char* module, std::string message) {
-  throw failure{erl_parse_error{line, module, std::move(message)}};
+  fail(line, 0, module, std::move(message));
 }
 
 namespace {
@@ -120,6 +128,7 @@ class scanner {
     token end;
     end.kind = tk::end;
     end.line = line_;
+    end.column = column_at(i_);
     out.push_back(std::move(end));
     return out;
   }
@@ -133,7 +142,7 @@ class scanner {
       if (c == '%') {
         while (i_ < s_.size() && s_[i_] != '\n') ++i_;
       } else if (is_white(c)) {
-        if (c == '\n') ++line_;
+        if (c == '\n') newline_at(i_);
         ++i_;
       } else {
         break;
@@ -145,7 +154,15 @@ class scanner {
     token t;
     t.kind = kind;
     t.line = line_;
+    t.column = column_at(i_);
+    start_column_ = t.column;
     return t;
+  }
+
+  std::size_t column_at(std::size_t k) const { return k - line_start_ + 1; }
+  void newline_at(std::size_t k) {
+    ++line_;
+    line_start_ = k + 1;
   }
 
   token next() {
@@ -165,7 +182,7 @@ class scanner {
       std::u32string name = quoted('\'');
       t.text = to_utf8(name);
       auto a = atom::try_make(t.text);
-      if (!a) fail(t.line, "erl_scan", "illegal atom");
+      if (!a) fail(t.line, t.column, "erl_scan", "illegal atom");
       t.value = term(*a);
       return t;
     }
@@ -178,8 +195,9 @@ class scanner {
     if (c == '.') {
       char32_t n = at(i_ + 1);
       if (n == char32_t(-1) || n == '%' || is_white(n)) {
+        token dot = make(tk::dot);
         ++i_;
-        return make(tk::dot);
+        return dot;
       }
     }
     return symbol();
@@ -195,7 +213,7 @@ class scanner {
       return t;
     }
     auto a = atom::try_make(t.text);
-    if (!a) fail(t.line, "erl_scan", "illegal atom");
+    if (!a) fail(t.line, t.column, "erl_scan", "illegal atom");
     t.value = term(*a);
     return t;
   }
@@ -220,8 +238,8 @@ class scanner {
     if (at(i_) == '#' && digit_value(at(i_ + 1)) < 36) {
       auto base_value = term::integer_from_string(whole);
       auto base = base_value ? base_value->to_int64() : std::nullopt;
-      if (!base || *base < 2 || *base > 36) fail(t.line, "erl_scan", "illegal base '" + whole + "'");
-      if (digit_value(at(i_ + 1)) >= *base) fail(t.line, "erl_scan", "illegal integer");
+      if (!base || *base < 2 || *base > 36) fail(t.line, t.column, "erl_scan", "illegal base '" + whole + "'");
+      if (digit_value(at(i_ + 1)) >= *base) fail(t.line, t.column, "erl_scan", "illegal integer");
       ++i_;
       std::string ds;
       digits(ds, static_cast<int>(*base));
@@ -238,14 +256,14 @@ class scanner {
         text += 'e';
         ++i_;
         if (at(i_) == '+' || at(i_) == '-') text += static_cast<char>(s_[i_++]);
-        if (!is_digit(at(i_))) fail(t.line, "erl_scan", "illegal float");
+        if (!is_digit(at(i_))) fail(t.line, t.column, "erl_scan", "illegal float");
         std::string exp;
         digits(exp, 10);
         text += exp;
       }
       char* end = nullptr;
       double v = std::strtod(text.c_str(), &end);
-      if (v > 1.7976931348623157e308 || v < -1.7976931348623157e308) fail(t.line, "erl_scan", "illegal float");
+      if (v > 1.7976931348623157e308 || v < -1.7976931348623157e308) fail(t.line, t.column, "erl_scan", "illegal float");
       t.kind = tk::float_;
       t.value = term(v);
       return t;
@@ -257,8 +275,8 @@ class scanner {
   // One escape sequence after a backslash (i_ at the character after it).
   char32_t escape(std::size_t start_line, char32_t quote) {
     if (i_ >= s_.size()) {
-      if (quote == 0) fail(start_line, "erl_scan", "unterminated character");
-      fail(start_line, "erl_scan", "unterminated escape sequence");
+      if (quote == 0) fail(start_line, start_column_, "erl_scan", "unterminated character");
+      fail(start_line, start_column_, "erl_scan", "unterminated escape sequence");
     }
     char32_t c = s_[i_++];
     switch (c) {
@@ -272,7 +290,7 @@ class scanner {
       case 't': return 9;
       case 'v': return 11;
       case '^': {
-        if (i_ >= s_.size()) fail(start_line, "erl_scan", "unterminated escape sequence");
+        if (i_ >= s_.size()) fail(start_line, start_column_, "erl_scan", "unterminated escape sequence");
         return s_[i_++] & 31;
       }
       case 'x': {
@@ -282,9 +300,9 @@ class scanner {
           std::size_t n = 0;
           while (digit_value(at(i_)) < 16) {
             v = v * 16 + static_cast<char32_t>(digit_value(s_[i_++]));
-            if (++n > 8 || v > 0x10FFFF) fail(start_line, "erl_scan", "illegal character");
+            if (++n > 8 || v > 0x10FFFF) fail(start_line, start_column_, "erl_scan", "illegal character");
           }
-          if (at(i_) != '}' || n == 0) fail(start_line, "erl_scan", "illegal character");
+          if (at(i_) != '}' || n == 0) fail(start_line, start_column_, "erl_scan", "illegal character");
           ++i_;
           return v;
         }
@@ -293,7 +311,7 @@ class scanner {
           i_ += 2;
           return v;
         }
-        fail(start_line, "erl_scan", "illegal character");
+        fail(start_line, start_column_, "erl_scan", "illegal character");
       }
       default:
         break;
@@ -303,12 +321,13 @@ class scanner {
       for (int k = 0; k < 2 && at(i_) >= '0' && at(i_) <= '7'; ++k) v = v * 8 + (s_[i_++] - '0');
       return v;
     }
-    if (c == '\n') ++line_;
+    if (c == '\n') newline_at(i_ - 1);
     return c;
   }
 
   std::u32string quoted(char32_t quote) {
     std::size_t start_line = line_;
+    start_column_ = column_at(i_);
     ++i_;
     std::u32string out;
     for (;;) {
@@ -316,7 +335,7 @@ class scanner {
         std::string head(1, static_cast<char>(quote));
         head += to_utf8(out.substr(0, 16));
         head += static_cast<char>(quote);
-        fail(start_line, "erl_scan",
+        fail(start_line, start_column_, "erl_scan",
              std::string("unterminated ") + (quote == '"' ? "string" : "atom") + " starting with " + head);
       }
       char32_t c = s_[i_++];
@@ -324,7 +343,7 @@ class scanner {
       if (c == '\\') {
         out += escape(start_line, quote);
       } else {
-        if (c == '\n') ++line_;
+        if (c == '\n') newline_at(i_ - 1);
         out += c;
       }
     }
@@ -333,12 +352,12 @@ class scanner {
   token character() {
     token t = make(tk::char_);
     ++i_;
-    if (i_ >= s_.size()) fail(t.line, "erl_scan", "unterminated character");
+    if (i_ >= s_.size()) fail(t.line, t.column, "erl_scan", "unterminated character");
     char32_t c = s_[i_++];
     if (c == '\\') {
       c = escape(t.line, 0);
     } else if (c == '\n') {
-      ++line_;
+      newline_at(i_ - 1);
     }
     t.value = term(static_cast<std::int64_t>(c));
     return t;
@@ -370,6 +389,8 @@ class scanner {
   std::u32string s_;
   std::size_t i_ = 0;
   std::size_t line_ = 1;
+  std::size_t line_start_ = 0;  // index of the current line's first character
+  std::size_t start_column_ = 1;  // of the token being read
 };
 
 }  // namespace

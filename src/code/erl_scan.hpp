@@ -17,6 +17,7 @@ enum class tk : std::uint8_t { char_, integer, float_, atom, string, var, symbol
 struct token {
   tk kind = tk::end;
   std::size_t line = 1;
+  std::size_t column = 1;  // of the token's first character, counted from 1 (erl_scan's)
   std::string text;     // symbol or keyword text, variable name, atom name (UTF-8)
   term value;           // char, integer, float, atom values
   std::u32string chars; // string contents
@@ -28,6 +29,8 @@ struct failure {
 };
 
 [[noreturn]] void fail(std::size_t line, const char* module, std::string message);
+/// The same at a known column.
+[[noreturn]] void fail(std::size_t line, std::size_t column, const char* module, std::string message);
 
 // The tokens of `text` (erl_scan:string/1), ending with a token of kind `end`.
 std::vector<token> scan_tokens(std::string_view text);

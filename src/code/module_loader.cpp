@@ -21,6 +21,7 @@
 #include "otpp/code/eval.hpp"
 #include "otpp/otp/services.hpp"
 #include "otpp/term/etf.hpp"
+#include "otpp/term/struct_fields.hpp"
 
 namespace otpp::code {
 
@@ -313,6 +314,25 @@ term beam_like_binary(const module_source& m, const term& forms) {
 // `extend`: the module's functions join those the table already has of its name (a library
 // module part C++, part source) instead of replacing the module; module_info and __info__
 // are then left to the C++ part.
+// A `defstruct` lowers to `__struct__() -> #{'__struct__' => M, Field => Default, ...}`: its
+// fields, in that order, are the order Elixir's inspect prints the struct's fields in.
+void register_struct(const module_source& src) {
+  for (const auto& f : src.functions) {
+    if (f.name != atom("__struct__") || f.arity != 0 || !f.clauses.is_proper_list() || f.clauses.list_elements().size() != 1)
+      continue;
+    const term& clause = f.clauses.list_elements()[0];
+    if (!is_form(clause, atom("clause"), 5) || !clause[4].is_proper_list() || clause[4].list_elements().size() != 1) return;
+    const term& body = clause[4].list_elements()[0];
+    if (!is_form(body, atom("map"), 3) || !body[2].is_proper_list()) return;
+    std::vector<atom> fields;
+    for (const term& assoc : body[2].list_elements()) {
+      if (!is_form(assoc, atom("map_field_assoc"), 4) || !is_form(assoc[2], atom("atom"), 3) || !assoc[2][2].is_atom()) return;
+      if (assoc[2][2].atom_value() != atom("__struct__")) fields.push_back(assoc[2][2].atom_value());
+    }
+    set_struct_fields(src.name, std::move(fields));
+  }
+}
+
 expected<atom, term> load(otp::node_services& services, const term& forms, term* binary, bool extend = false,
                           const term& default_file = term()) {
   export_table& exports = services.exports();
@@ -393,6 +413,8 @@ expected<atom, term> load(otp::node_services& services, const term& forms, term*
   facts->compile = list_of(tuple_of(a_version, term::string("otpp")), tuple_of(a_options, term()),
                            tuple_of(a_source, term::string("nofile")));
 
+  if (elixir) register_struct(src);
+
   std::vector<export_table::entry> entries;
   std::shared_ptr<const module_code> code = m;
   for (std::uint32_t i = 0; i < m->functions.size(); ++i) {
@@ -471,6 +493,8 @@ struct failure {
   term reason;
 };
 
+}  // namespace
+
 // An attribute's value as erl_parse:normalise/1 reads it (with `F/A` read as {F, A}).
 std::optional<term> normalise(const term& e) {
   if (!e.is_tuple() || e.tuple_size() < 2 || !e[0].is_atom()) return std::nullopt;
@@ -517,6 +541,8 @@ std::optional<term> normalise(const term& e) {
   }
   return std::nullopt;
 }
+
+namespace {
 
 // `-name(Value).` (the text of one form, `line` its first line) as an attribute form.
 expected<term, failure> read_attribute(std::string_view text, std::size_t line) {

@@ -16,6 +16,7 @@ void add_stdlib(export_table& exports) {
   lib::add_text(exports);
   lib::add_enum(exports);
   lib::add_elixir(exports);
+  lib::add_kernel_bifs(exports);
   lib::add_elixir_data(exports);
   lib::add_distribution(exports);
   lib::add_system(exports);

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "otp/io_lib.hpp"
+#include "otpp/term/map_order.hpp"
 
 namespace otpp::io::detail {
 namespace {
@@ -205,14 +206,15 @@ pnode print_length(const term& t, int d, const pretty_ctx& c) {
       return n;
     }
     case term::kind::map: {
-      auto entries = t.map_entries();
-      if (entries.empty()) return leaf(ascii("#{}"));
+      if (t.map_entries().empty()) return leaf(ascii("#{}"));
       if (d == 1) return leaf(ascii("#{...}"));
       pnode n;
       n.kind = pnode::shape::map;
       int d0 = d - 1;
       int dd = d;
-      for (const auto& [k, v] : entries) {
+      // In the order maps:iterator/1 walks it, as io_lib_pretty does.
+      for (const auto* kv : map_fold_order(t)) {
+        const auto& [k, v] = *kv;
         if (dd == 1) {
           n.end = pnode::end_kind::dots;
           break;

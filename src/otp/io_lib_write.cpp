@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "otp/io_lib.hpp"
+#include "otpp/term/map_order.hpp"
 
 namespace otpp::io::detail {
 namespace {
@@ -265,16 +266,17 @@ void write1(chars& out, const term& t, int d, encoding enc) {
       return;
     }
     case term::kind::map: {
-      auto entries = t.map_entries();
+      // In the order maps:iterator/1 walks it, as io_lib:write/2 does.
+      const auto entries = map_fold_order(t);
       if (d == 1 || entries.empty()) {
         out += ascii("#{}");
         return;
       }
       int d0 = d - 1;
       out += ascii("#{");
-      write1(out, entries[0].first, d0, enc);
+      write1(out, entries[0]->first, d0, enc);
       out += ascii(" => ");
-      write1(out, entries[0].second, d0, enc);
+      write1(out, entries[0]->second, d0, enc);
       // write_map_body/4 tests the depth before it looks for more entries, so a one-entry map
       // at the depth limit still ends in ",...".
       int dd = d0;
@@ -285,9 +287,9 @@ void write1(chars& out, const term& t, int d, encoding enc) {
         }
         if (i >= entries.size()) break;
         out.push_back(',');
-        write1(out, entries[i].first, d0, enc);
+        write1(out, entries[i]->first, d0, enc);
         out += ascii(" => ");
-        write1(out, entries[i].second, d0, enc);
+        write1(out, entries[i]->second, d0, enc);
         --dd;
       }
       out.push_back('}');

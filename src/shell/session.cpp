@@ -11,6 +11,7 @@
 
 #include "helpers.hpp"
 #include "otpp/code/eval.hpp"
+#include "otpp/code/module_loader.hpp"
 #include "otpp/runtime/pattern.hpp"
 #include "otpp/term/print.hpp"
 
@@ -157,6 +158,97 @@ class unused_variables {
   std::map<std::string, int> uses_;
   std::vector<std::pair<std::string, term>> in_clauses_;
 };
+
+// The unused variables of the functions a `defmodule` defines, as Elixir's compiler reports
+// them: each clause (a def's, or an fn's, case's, ... inside it) when it ends, so an inner
+// clause's before its outer one's, each in the order its variables appear; with the function.
+// Functions the lowering generates (`__struct__`, `__info__`) have no variables of the user's.
+class unused_in_module {
+ public:
+  struct warning {
+    std::string variable;
+    term line;
+    std::string function;  ///< `Kate.name/1`
+  };
+
+  explicit unused_in_module(const term& define_call) {
+    const term& args = define_call[3];
+    const term& name = args.list_elements()[0];
+    auto forms = code::normalise(args.list_elements()[1]);
+    if (!forms || !forms->is_proper_list() || !name.is_tuple() || name.tuple_size() != 3 || !name[2].is_atom()) return;
+    const std::string module = to_string(name[2], print_options(syntax::elixir));
+    for (const term& f : forms->list_elements()) {
+      if (!f.is_tuple() || f.tuple_size() != 5 || !f[0].is_atom(atom("function")) || !f[2].is_atom() ||
+          f[2].atom_value().name().starts_with("__") || !f[4].is_proper_list())
+        continue;
+      uses_.clear();
+      count(f[4]);
+      function_ = module + "." + std::string(f[2].atom_value().name()) + "/" + f[3].integer_to_string();
+      for (const term& clause : f[4].list_elements()) report(clause);
+    }
+  }
+  [[nodiscard]] const std::vector<warning>& found() const { return found_; }
+
+ private:
+  static bool is_var(const term& t) { return t.is_tuple() && t.tuple_size() == 3 && t[0].is_atom(atom("var")) && t[2].is_atom(); }
+  static bool is_clause(const term& t) { return t.is_tuple() && t.tuple_size() == 5 && t[0].is_atom(atom("clause")); }
+
+  void count(const term& t) {
+    if (is_var(t)) {
+      ++uses_[std::string(t[2].atom_value().name())];
+    } else if (t.is_tuple()) {
+      for (std::size_t i = 0; i < t.tuple_size(); ++i) count(t[i]);
+    } else if (t.is_list() && !t.is_nil() && t.is_proper_list()) {
+      for (const term& x : t.list_elements()) count(x);
+    }
+  }
+
+  // The variables first seen in `t` outside its nested clauses, each nested clause reported
+  // as it ends.
+  void own_variables(const term& t, std::vector<std::pair<std::string, term>>& own) {
+    if (is_clause(t)) {
+      report(t);
+    } else if (is_var(t)) {
+      own.emplace_back(std::string(t[2].atom_value().name()), t[1]);
+    } else if (t.is_tuple()) {
+      for (std::size_t i = 0; i < t.tuple_size(); ++i) own_variables(t[i], own);
+    } else if (t.is_list() && !t.is_nil() && t.is_proper_list()) {
+      for (const term& x : t.list_elements()) own_variables(x, own);
+    }
+  }
+
+  void report(const term& clause) {
+    std::vector<std::pair<std::string, term>> own;
+    for (std::size_t i = 2; i < clause.tuple_size(); ++i) own_variables(clause[i], own);
+    for (const auto& [erlang_name, line] : own) {
+      auto it = uses_.find(erlang_name);
+      if (it == uses_.end() || it->second != 1) continue;
+      const auto at = erlang_name.rfind('@');
+      if (!erlang_name.starts_with("_") || at == std::string::npos || at < 1) continue;
+      std::string base = erlang_name.substr(1, at - 1);
+      if (base.empty() || base.starts_with("_")) continue;
+      found_.push_back({std::move(base), line, function_});
+    }
+  }
+
+  std::map<std::string, int> uses_;
+  std::string function_;
+  std::vector<warning> found_;
+};
+
+// The `otpp_module:define(...)` calls of an input, nested ones too.
+void define_calls(const term& t, std::vector<term>& out) {
+  if (t.is_tuple()) {
+    if (t.tuple_size() == 4 && t[0].is_atom(atom("call")) && t[2].is_tuple() && t[2].tuple_size() == 4 &&
+        t[2][0].is_atom(atom("remote")) && t[2][2].is_tuple() && t[2][2].tuple_size() == 3 &&
+        t[2][2][2].is_atom(atom("otpp_module")) && t[2][3].is_tuple() && t[2][3].tuple_size() == 3 &&
+        t[2][3][2].is_atom(atom("define")) && t[3].is_proper_list() && t[3].list_elements().size() == 3)
+      out.push_back(t);
+    for (std::size_t i = 0; i < t.tuple_size(); ++i) define_calls(t[i], out);
+  } else if (t.is_list() && !t.is_nil() && t.is_proper_list()) {
+    for (const term& x : t.list_elements()) define_calls(x, out);
+  }
+}
 
 std::string snippet(std::string_view text, std::size_t line, std::size_t column, std::size_t first_line) {
   // The source line with a caret under the column, as Elixir 1.14 prints it.
@@ -345,6 +437,18 @@ session::outcome session::evaluate(const std::string& source, bool print_result)
       io_.err("warning: variable \"" + name +
               "\" is unused (if the variable is not meant to be used, prefix it with an underscore)\n  iex:" +
               std::to_string(line.to_int64().value_or(static_cast<std::int64_t>(counter_))) + "\n\n");
+  }
+  std::vector<term> defines;
+  define_calls(exprs, defines);
+  for (const term& call : defines) {
+    const unused_in_module module(call);
+    for (const auto& w : module.found()) {
+      if (io_.err)
+        io_.err("warning: variable \"" + w.variable +
+                "\" is unused (if the variable is not meant to be used, prefix it with an underscore)\n  iex:" +
+                std::to_string(w.line.to_int64().value_or(static_cast<std::int64_t>(counter_))) + ": " + w.function +
+                "\n\n");
+    }
   }
   std::vector<std::pair<atom, term>> modules;
   defined_modules(exprs, modules);

@@ -14,6 +14,7 @@
 #include <optional>
 #include <vector>
 
+#include "otpp/term/map_order.hpp"
 #include "term/atom_table.hpp"
 #include "term/etf_tag.hpp"
 #include "term/heap.hpp"
@@ -389,8 +390,15 @@ class encoder {
     }
     if (!write_head(o, t, depth)) return;
     if (depth > detail::recursion_limit) return write_children_deep(o, t);
-    detail::child_cursor children(t);
+    detail::child_cursor children = cursor(t);
     while (const term* c = children.next()) write_element(o, *c, depth + 1);
+  }
+
+  // The subterms of `t` in the order term_to_binary/1 writes them: a map of over 32 keys in
+  // the order maps:to_list/1 gives.
+  static detail::child_cursor cursor(const term& t) {
+    if (t.is_map() && t.map_entries().size() > beam_flatmap_limit) return {t, map_to_list_order(t)};
+    return detail::child_cursor(t);
   }
 
   // Writes the subterms of `t`, nested too deep for recursion, from an explicit stack.
@@ -398,7 +406,7 @@ class encoder {
   void write_children_deep(Out& o, const term& t) const {
     std::vector<std::unique_ptr<term>> keep;  // rewritten closures, alive while walked
     detail::work_stack<detail::child_cursor> open;
-    open.push_back(detail::child_cursor(t));
+    open.push_back(cursor(t));
     while (!open.empty()) {
       const term* c = open.back().next();
       if (c == nullptr) {
@@ -409,7 +417,7 @@ class encoder {
         keep.push_back(std::make_unique<term>(std::move(*other)));
         c = keep.back().get();
       }
-      if (write_head(o, *c, detail::recursion_limit + 1)) open.push_back(detail::child_cursor(*c));
+      if (write_head(o, *c, detail::recursion_limit + 1)) open.push_back(cursor(*c));
     }
   }
 

@@ -2,6 +2,7 @@
 // rule for rule (checked against both in tests/term/print_test.cpp).
 #include "otpp/term/print.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -10,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "otpp/term/map_order.hpp"
+#include "otpp/term/struct_fields.hpp"
 #include "otpp/term/unicode.hpp"
 #include "term/identifier_chars.hpp"
 #include "term/inspect_algebra.hpp"
@@ -124,11 +127,12 @@ class printer {
       case term::kind::map: {
         out_ += "#{";
         later_text("}");
-        const auto e = t.map_entries();
+        // In the order maps:iterator/1 walks it, as io_lib prints maps.
+        const auto e = map_fold_order(t);
         for (std::size_t i = e.size(); i-- > 0;) {
-          later(e[i].second);
+          later(e[i]->second);
           later_text(" => ");
-          later(e[i].first);
+          later(e[i]->first);
           if (i > 0) later_text(",");
         }
         break;
@@ -439,6 +443,24 @@ class printer {
     return nullptr;
   }
 
+  /// A struct's fields in its `defstruct` order, as Elixir's Inspect.Any prints them (without
+  /// `__struct__` and `__exception__`); nullopt when Elixir prints the map as a plain map: no
+  /// struct of that name is known, or the map's keys are not the struct's.
+  [[gnu::noinline]] static std::optional<std::vector<const std::pair<term, term>*>> struct_fields_in_order(
+      const term& t, std::string_view name) {
+    auto fields = struct_fields(atom("Elixir." + std::string(name)));
+    if (!fields || t.map_entries().size() != fields->size() + 1) return std::nullopt;
+    std::vector<const std::pair<term, term>*> out;
+    for (atom f : *fields) {
+      const auto entries = t.map_entries();
+      const auto entry = std::find_if(entries.begin(), entries.end(), [f](const auto& kv) { return kv.first.is_atom(f); });
+      if (entry == entries.end()) return std::nullopt;
+      if (f.name() == "__exception__") continue;
+      out.push_back(&*entry);
+    }
+    return out;
+  }
+
   /// Structs as Elixir's Inspect implementations print them: ranges as `1..3` (`1..0//1`
   /// when the step is not the natural one), MapSets as `MapSet.new([...])`, others as
   /// `%Name{field: value}`.
@@ -465,26 +487,25 @@ class printer {
       if (!set || !set->is_map()) return false;
       out_ += "MapSet.new([";
       bool first = true;
-      for (const auto& [k, v] : set->map_entries()) {
+      for (const auto* kv : map_to_list_order(*set)) {
         if (!first) out_ += ", ";
         first = false;
-        elixir(k);
+        elixir(kv->first);
       }
       out_ += "])";
       return true;
     }
+    const auto fields = struct_fields_in_order(t, name);
+    if (!fields) return false;
     out_ += '%';
     out_ += name;
     out_ += '{';
     bool first = true;
-    for (const auto& [k, v] : t.map_entries()) {
-      if (!k.is_atom()) return false;  // never: checked below before printing
-      // Elixir's Inspect shows neither the struct's name field nor an exception's marker.
-      if (k.atom_value().name() == "__struct__" || k.atom_value().name() == "__exception__") continue;
+    for (const auto* kv : *fields) {
       if (!first) out_ += ", ";
       first = false;
-      elixir_key_of(k.atom_value());
-      elixir(v);
+      elixir_key_of(kv->first.atom_value());
+      elixir(kv->second);
     }
     out_ += '}';
     return true;
@@ -495,14 +516,15 @@ class printer {
     const bool keyword = elixir_keyword_map(t);
     out_ += "%{";
     later_text("}");
-    const auto e = t.map_entries();
+    // In maps:to_list/1's order, as Elixir's Inspect.Map prints maps.
+    const auto e = map_to_list_order(t);
     for (std::size_t i = e.size(); i-- > 0;) {
-      later(e[i].second);
+      later(e[i]->second);
       if (keyword) {
-        later_key(e[i].first);
+        later_key(e[i]->first);
       } else {
         later_text(" => ");
-        later(e[i].first);
+        later(e[i]->first);
       }
       if (i > 0) later_text(", ");
     }
@@ -679,17 +701,17 @@ class elixir_layout {
       const term* set = printer::elixir_field(t, "map");
       if (set && set->is_map()) {
         std::vector<term> keys;
-        for (const auto& [k, v] : set->map_entries()) keys.push_back(k);
+        for (const auto* kv : map_to_list_order(*set)) keys.push_back(kv->first);
         // [] alone would print as a charlist ('').
         if (keys.empty()) return docs_.text("MapSet.new([])");
         return docs_.concat({docs_.text("MapSet.new("), list(term::list(keys), limit), docs_.text(")")});
       }
       name = {};
     }
-    for (const auto& [k, v] : t.map_entries()) {
-      if (!name.empty() && (k.atom_value().name() == "__struct__" || k.atom_value().name() == "__exception__")) continue;
-      entries.push_back(term::tuple({k, v}));
-    }
+    std::optional<std::vector<const std::pair<term, term>*>> fields;
+    if (!name.empty()) fields = printer::struct_fields_in_order(t, name);
+    if (!fields) name = {};
+    for (const auto* kv : fields ? *fields : map_to_list_order(t)) entries.push_back(term::tuple({kv->first, kv->second}));
     const bool keyword_map = !name.empty() || printer::elixir_keyword_map(t);
     const std::string open = "%" + std::string(name) + "{";
     if (keyword_map) {

@@ -17,13 +17,17 @@ namespace otpp::detail {
 /// explicit stack on the heap, so depth is bounded by memory alone.
 inline constexpr std::size_t recursion_limit = 128;
 
-/// The direct subterms of a term, in the order the external format writes them: tuple
-/// elements; list elements, then the tail; map keys and values alternately (k1, v1, k2, ...);
-/// a closure's free variables. Nothing for every other term. Reads the term it was made from,
-/// which must outlive it.
+/// The direct subterms of a term: tuple elements; list elements, then the tail; map keys and
+/// values alternately (k1, v1, k2, ...), in map key order or, given `map_order` (a map of over
+/// 32 keys: the order BEAM's external format writes them in), in that order; a closure's free
+/// variables. Nothing for every other term. Reads the term it was made from, which must
+/// outlive it.
 class child_cursor {
  public:
   child_cursor() noexcept = default;
+  child_cursor(const term& t, std::vector<const std::pair<term, term>*> map_order) noexcept : child_cursor(t) {
+    order_ = std::move(map_order);
+  }
   explicit child_cursor(const term& t) noexcept {
     if (!heap_object::boxed(t)) return;
     switch (t.type()) {
@@ -63,6 +67,7 @@ class child_cursor {
   const term* next() noexcept {
     if (index_ < count_) {
       const std::size_t i = index_++;
+      if (!order_.empty()) return (i & 1) ? &order_[i >> 1]->second : &order_[i >> 1]->first;
       if (entries_ != nullptr) return (i & 1) ? &entries_[i >> 1].second : &entries_[i >> 1].first;
       return first_ + i;
     }
@@ -74,6 +79,7 @@ class child_cursor {
  private:
   const term* first_ = nullptr;
   const std::pair<term, term>* entries_ = nullptr;
+  std::vector<const std::pair<term, term>*> order_;
   const term* tail_ = nullptr;
   std::size_t count_ = 0;
   std::size_t index_ = 0;

@@ -39,13 +39,14 @@ TEST(erl_parse, annotations_are_the_line_numbers_erl_scan_gives) {
   EXPECT_EQ(*code::parse_exprs("a\n+\nb.").value, lit("[{op,2,'+',{atom,1,a},{atom,3,b}}]"));
 }
 
-TEST(erl_parse, a_syntax_error_names_the_token_and_line_as_erl_parse_does) {
+TEST(erl_parse, a_syntax_error_names_the_token_line_and_column_as_erl_parse_does) {
   auto r = code::parse_exprs("X = 1,\nf(.");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error.line, 2u);
   EXPECT_EQ(r.error.module, "erl_parse");
   EXPECT_EQ(r.error.message, "syntax error before: '.'");
-  EXPECT_EQ(r.error.describe(), "2: syntax error before: '.'");
+  EXPECT_EQ(r.error.column, 3u);
+  EXPECT_EQ(r.error.describe(), "2:3: syntax error before: '.'");
 }
 
 TEST(erl_parse, text_without_a_final_dot_is_an_error) {

@@ -74,6 +74,17 @@ atom_to_list(abc).
 put(colour, red), put(colour, blue).
 get(colour).
 lists:reverse([1, 2, 3]).
+1 + .
+  foo bar.
+{a,
+ b c}.
+X2 = 16#zz.
+A2 = 1.5e999.
+M = maps:from_list([{I, I * I} || I <- lists:seq(1, 40)]).
+maps:keys(M).
+maps:fold(fun(K, _, Acc) -> [K | Acc] end, [], M).
+maps:from_list([{{I, <<"k">>}, I} || I <- lists:seq(1, 40)]).
+term_to_binary(maps:from_list([{{I}, I} || I <- lists:seq(1, 33)])).
 )";
 
 TEST(erl_shell_against_erl, a_session_of_erlang_prints_as_in_erl) {

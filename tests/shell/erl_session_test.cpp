@@ -112,7 +112,7 @@ TEST_F(erl_shell, exceptions_are_reported_as_erl_reports_them_and_the_shell_goes
   EXPECT_EQ(run("foo()."), "** exception error: undefined shell command foo/0");
   EXPECT_EQ(run("nosuch:f(1)."), "** exception error: undefined function nosuch:f/1");
   EXPECT_EQ(run("case 3 of 1 -> one end."), "** exception error: no case clause matching 3");
-  EXPECT_EQ(run("1 + ."), "* 1: syntax error before: '.'");
+  EXPECT_EQ(run("1 + ."), "* 1:5: syntax error before: '.'");
   EXPECT_EQ(run("ok."), "ok");
   EXPECT_EQ(s->prompt(), "10> ");
 }

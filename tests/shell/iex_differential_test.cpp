@@ -218,6 +218,58 @@ TEST(shell_against_iex, an_error_in_a_defmodule_function_names_its_iex_lines_as_
   EXPECT_EQ(ours, theirs);
 }
 
+TEST(shell_against_iex, unused_variables_of_a_modules_functions_warn_with_the_function_as_in_iex) {
+  const std::string script =
+      "defmodule K do\n"
+      "  def a(x) do\n"
+      "    y = 1\n"
+      "    2\n"
+      "  end\n"
+      "  def c(w) when is_integer(w), do: 3\n"
+      "  def d(v) do\n"
+      "    fn q -> 1 end\n"
+      "  end\n"
+      "  def e(_u, t), do: t\n"
+      "end\n";
+  const std::regex warning(R"(warning: variable [^\n]*\n  iex:\d+: [^\n]*\n\n)");
+  auto warnings = [&](const std::string& text) {
+    std::vector<std::string> out;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), warning); it != std::sregex_iterator(); ++it)
+      out.push_back(it->str());
+    return out;
+  };
+  auto unused = [](const std::string& name, int line, const std::string& function) {
+    return "warning: variable \"" + name +
+           "\" is unused (if the variable is not meant to be used, prefix it with an underscore)\n  iex:" +
+           std::to_string(line) + ": " + function + "\n\n";
+  };
+  const std::vector<std::string> expected = {unused("x", 2, "K.a/1"), unused("y", 3, "K.a/1"), unused("q", 8, "K.d/1"),
+                                             unused("v", 7, "K.d/1")};
+  const std::string theirs = run_script(iex_argv(), script, {}, true);
+  const std::string ours = run_script(otpp_argv(), script, {}, true);
+  ASSERT_EQ(warnings(theirs), expected) << theirs;
+  EXPECT_EQ(warnings(ours), expected) << ours;
+}
+
+TEST(shell_against_iex, structs_print_their_fields_in_definition_order_as_in_iex) {
+  const std::string script =
+      "defmodule User do\n"
+      "  defstruct name: nil, age: 0, b: 1\n"
+      "end\n"
+      "%User{name: \"x\"}\n"
+      "%User{b: 2, age: 3}\n"
+      "Map.put(%User{}, :c, 1)\n"
+      "%{__struct__: User, name: 1}\n"
+      "[Map.new(1..40, &{&1, &1})]\n";
+  auto binary_free = [](const std::string& text) {
+    return std::regex_replace(normalized(text), std::regex(R"(<<70, 79, 82, 49,[^>]*>>)"), "<<...>>");
+  };
+  const std::string theirs = binary_free(run_script(iex_argv(), script));
+  const std::string ours = binary_free(run_script(otpp_argv(), script));
+  ASSERT_NE(theirs.find("%User{name: \"x\", age: 0, b: 1}"), std::string::npos) << theirs;
+  EXPECT_EQ(ours, theirs);
+}
+
 // Kate, a real Elixir node with the lesson's module; stopped by the test.
 struct elixir_kate {
   explicit elixir_kate(std::uint16_t epmd_port, const std::string& cookie)
@@ -300,10 +352,12 @@ TEST(shell_against_iex, the_lesson_from_an_iex_alex_to_an_otpp_kate_shell_with_t
   ASSERT_TRUE(kate_shell.wait_for("{:module, Kate,\n <<", 30s)) << kate_shell.output();
   ASSERT_TRUE(kate_shell.wait_for("{:say_name, 0}}\notpp(" + kate + ")2> ", 30s)) << kate_shell.output();
   const std::string alex = otpp::test::unique_name("alex") + "@localhost";
+  // And Kernel's functions, as an rpc finds them on a BEAM node.
   const std::string text = normalized(run_script({"iex", "--sname", alex, "--cookie", cookie, "--erl", "-start_epmd false"},
-                                                 lesson_script(kate),
+                                                 lesson_script(kate) + ":rpc.call(:\"" + kate + "\", Kernel, :node, [])\n",
                                                  {{"ERL_EPMD_PORT", std::to_string(epmd.port())}}));
   expect_lesson_output(text);
+  EXPECT_NE(text.find("6> :" + kate + "\n"), std::string::npos) << text;
   // Kate's output shows not the sentence (the source typed through the pipe is not echoed).
   EXPECT_EQ(occurrences(kate_shell.output(), "Hi, my name is Kate"), 0) << kate_shell.output();
   kate_shell.close_stdin();

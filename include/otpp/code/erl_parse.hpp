@@ -20,7 +20,10 @@ struct erl_parse_error {
   /// What `Module:format_error/1` prints: "syntax error before: ')'", "unterminated string
   /// starting with \"abc\"", "illegal float", ...
   std::string message;
-  /// "1: syntax error before: ')'", as the Erlang shell shows it.
+  /// The column of the token it stands at, counted from 1 (erl_scan's `{Line, Column}`
+  /// location, which the Erlang shell scans with); 0 when not known.
+  std::size_t column = 0;
+  /// "1:5: syntax error before: ')'", as the Erlang shell shows it ("1: ..." without a column).
   [[nodiscard]] std::string describe() const;
 };
 

@@ -11,6 +11,7 @@
 // undef. Every module also answers `module_info/0,1` and, named `Elixir.*`, `__info__/1`.
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 #include "otpp/otp/node.hpp"
@@ -56,6 +57,11 @@ namespace otpp::code {
 
 /// Registers `otpp_module:define(Name, Forms, Last)`, what lowered `defmodule` calls (it
 /// answers define_module's tuple on the node of the calling process). code::install does this.
+/// The value of a literal expression form, as erl_parse:normalise/1 reads it (`F/A` read as
+/// `{F, A}`): the forms an `otpp_module:define(Name, Forms, Last)` call carries, for one.
+/// nullopt for a form that is not a literal.
+[[nodiscard]] std::optional<term> normalise(const term& literal);
+
 void install_module_loader(export_table& exports);
 
 }  // namespace otpp::code

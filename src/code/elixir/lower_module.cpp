@@ -171,7 +171,8 @@ term lowerer::defmodule(const ex& e) {
                                                                           {remote(il, "maps", "update", {k, v, acc})})})})});
       function_for("__struct__", 1, true, il).clauses.push_back(
           clause(il, {kv}, {}, {remote(il, "lists", "foldl", {step, t({a("call"), il, atom_form(il, "__struct__"), term::list({})}), kv})}));
-      last = t({a("tuple"), il, term::list({atom_form(il, "__struct__"), t({a("integer"), il, term(1)})})});
+      // iex answers a defmodule ending in defstruct with the struct of the defaults.
+      last = t({a("map"), il, term::list(fields)});
       continue;
     }
     if (is_call(*item, "alias") || is_call(*item, "import") || is_call(*item, "require")) {

@@ -361,8 +361,14 @@ defmodule Enum do
     {taken, Enum.drop(list, length(taken))}
   end
 
+  # Through Enum.reduce/3, as Elixir's: a map of over 32 keys is walked in maps:fold/3's order.
   def split_with(enumerable, fun) when is_function(fun, 1) do
-    :lists.partition(fn x -> fun.(x) not in [nil, false] end, Enum.to_list(enumerable))
+    {left, right} =
+      Enum.reduce(enumerable, {[], []}, fn x, {left, right} ->
+        if fun.(x), do: {[x | left], right}, else: {left, [x | right]}
+      end)
+
+    {:lists.reverse(left), :lists.reverse(right)}
   end
 
   def uniq(enumerable, fun) when is_function(fun, 1), do: Enum.uniq_by(enumerable, fun)

@@ -8,6 +8,7 @@
 #include "otpp/otp/io.hpp"
 #include "otpp/otp/io_format.hpp"
 #include "otpp/otp/services.hpp"
+#include "otpp/term/map_order.hpp"
 
 namespace otpp::code::lib {
 
@@ -434,7 +435,7 @@ void add_elixir(export_table& x) {
   });
   x.add_elixir(M, "fetch!", [](term m, term k) {
     const term* v = map_arg(m).map_find(k);
-    if (!v) fail(tuple_of(a::badkey, k));  // Elixir 1.14 lets :erlang.map_get raise
+    if (!v) fail(tuple_of(a::badkey, k, m));  // KeyError "key :b not found in: %{a: 1}"
     return *v;
   });
   x.add_elixir(M, "put", [](term m, term k, term v) { return map_put(m, k, std::move(v)); });
@@ -442,22 +443,25 @@ void add_elixir(export_table& x) {
   x.add_elixir(M, "has_key?", [](term m, term k) { return boolean(map_arg(m).map_find(k) != nullptr); });
   x.add_elixir(M, "keys", [](term m) {
     std::vector<term> out;
-    for (const auto& kv : map_arg(m).map_entries()) out.push_back(kv.first);
+    for (const auto* kv : map_to_list_order(map_arg(m))) out.push_back(kv->first);
     return term::list(std::move(out));
   });
   x.add_elixir(M, "values", [](term m) {
     std::vector<term> out;
-    for (const auto& kv : map_arg(m).map_entries()) out.push_back(kv.second);
+    for (const auto* kv : map_to_list_order(map_arg(m))) out.push_back(kv->second);
     return term::list(std::move(out));
   });
   x.add_elixir(M, "to_list", [](term m) {
     std::vector<term> out;
-    for (const auto& kv : map_arg(m).map_entries()) out.push_back(term::tuple({kv.first, kv.second}));
+    for (const auto* kv : map_to_list_order(map_arg(m))) out.push_back(term::tuple({kv->first, kv->second}));
     return term::list(std::move(out));
   });
   x.add_elixir(M, "merge", [](term m1, term m2) {
-    entries e(map_arg(m1).map_entries().begin(), m1.map_entries().end());
-    e.insert(e.end(), map_arg(m2).map_entries().begin(), m2.map_entries().end());
+    // Both checked before either's entries are taken (argument evaluation order is unspecified).
+    map_arg(m1);
+    map_arg(m2);
+    entries e(m1.map_entries().begin(), m1.map_entries().end());
+    e.insert(e.end(), m2.map_entries().begin(), m2.map_entries().end());
     return term::map(std::move(e));
   });
   x.add_elixir(M, "update", [](process& self, term m, term k, term d, term f) -> task<term> {
@@ -469,7 +473,7 @@ void add_elixir(export_table& x) {
   });
   x.add_elixir(M, "update!", [](process& self, term m, term k, term f) -> task<term> {
     const term* v = map_arg(m).map_find(k);
-    if (!v) fail(tuple_of(a::badkey, k));  // Elixir 1.14 lets :erlang.map_get raise
+    if (!v) fail(tuple_of(a::badkey, k, m));  // KeyError "key :b not found in: %{a: 1}"
     term old = *v;
     term nv = co_await call_fun(self, f, std::vector<term>(1, old));
     co_return map_put(m, k, std::move(nv));

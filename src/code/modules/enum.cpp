@@ -2,6 +2,7 @@
 // raises: Erlang errors where Elixir calls into `:lists`/`:erlang`, `%Enum.EmptyError{}` and
 // friends where Elixir raises its own exceptions.
 #include <algorithm>
+#include <optional>
 #include <unordered_set>
 
 #include "code/modules/support.hpp"
@@ -77,7 +78,7 @@ task<std::vector<term>> map_all(process& self, std::span<const term> items, cons
 }
 
 task<term> filter(process& self, term e, term f, bool keep) {
-  enumerable items(e);
+  enumerable items(e, map_walk::fold);
   fun_runner fn(self, f, 1);
   std::vector<term> out;
   for (const term& t : items.items()) {
@@ -97,29 +98,83 @@ task<term> any_all(process& self, term e, term f, bool all) {
   co_return boolean(all);
 }
 
-task<term> sort_by(process& self, term e, term f, bool desc) {
-  enumerable items(e);
-  std::vector<term> keys = co_await map_all(self, items.items(), f);
-  std::vector<std::size_t> order(items.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t p, std::size_t q) {
-    int c = compare(keys[p], keys[q]);
-    return desc ? c > 0 : c < 0;
-  });
-  std::vector<term> out;
-  out.reserve(order.size());
-  for (std::size_t i : order) out.push_back(items.items()[i]);
-  co_return list(std::move(out));
+// Elixir's sorter argument of Enum.sort/2 and Enum.sort_by/3: :asc, :desc, a module with
+// compare/2 (ascending), {:asc | :desc, Module}, or a fun of two arguments that is true when
+// its first argument may go first.
+struct sorter {
+  enum class order : std::uint8_t { asc, desc, module_asc, module_desc, fun } how = order::asc;
+  term fn;  ///< the module's compare/2 as an export fun, or the fun
+};
+
+// nullopt for what is none of these (Elixir has no clause for it).
+std::optional<sorter> sorter_of(const term& how) {
+  const atom compare("compare");
+  if (how.is_atom(a_asc)) return sorter{sorter::order::asc, term()};
+  if (how.is_atom(a_desc)) return sorter{sorter::order::desc, term()};
+  if (how.is_atom()) return sorter{sorter::order::module_asc, term::export_fun(how.atom_value(), compare, 2)};
+  if (how.is_tuple() && how.tuple_size() == 2 && how[1].is_atom() && (how[0].is_atom(a_asc) || how[0].is_atom(a_desc))) {
+    auto order = how[0].is_atom(a_asc) ? sorter::order::module_asc : sorter::order::module_desc;
+    return sorter{order, term::export_fun(how[1].atom_value(), compare, 2)};
+  }
+  if (is_fun(how, 2)) return sorter{sorter::order::fun, how};
+  return std::nullopt;
 }
 
-term sorted(const term& e, bool desc) {
-  enumerable items(e);
-  std::vector<term> v(items.items().begin(), items.items().end());
-  std::stable_sort(v.begin(), v.end(), [desc](const term& p, const term& q) {
-    int c = compare(p, q);
-    return desc ? c > 0 : c < 0;
-  });
-  return list(std::move(v));
+// A stable sort of `items` by `keys` (one per item) in the sorter's order.
+task<std::vector<term>> sort_keyed(process& self, std::vector<term> items, std::vector<term> keys, const sorter& s) {
+  std::vector<std::size_t> a(items.size());
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = i;
+  if (s.how == sorter::order::asc || s.how == sorter::order::desc) {
+    const bool desc = s.how == sorter::order::desc;
+    std::stable_sort(a.begin(), a.end(), [&](std::size_t p, std::size_t q) {
+      int c = compare(keys[p], keys[q]);
+      return desc ? c > 0 : c < 0;
+    });
+  } else {
+    // A merge sort asking the sorter whether the left one may go first, as :lists.sort/2 does.
+    const atom gt("gt"), lt("lt");
+    fun_runner le(self, s.fn, 2);
+    std::vector<std::size_t> b(a.size());
+    for (std::size_t width = 1; width < a.size(); width *= 2) {
+      for (std::size_t lo = 0; lo < a.size(); lo += 2 * width) {
+        std::size_t mid = std::min(lo + width, a.size()), hi = std::min(lo + 2 * width, a.size());
+        std::size_t i = lo, j = mid, k = lo;
+        while (i < mid && j < hi) {
+          co_await self.maybe_yield();
+          term r = co_await le(self, keys[a[i]], keys[a[j]]);
+          bool first = s.how == sorter::order::fun           ? truthy(r)
+                       : s.how == sorter::order::module_asc ? !r.is_atom(gt)
+                                                             : !r.is_atom(lt);
+          b[k++] = first ? a[i++] : a[j++];
+        }
+        while (i < mid) b[k++] = a[i++];
+        while (j < hi) b[k++] = a[j++];
+      }
+      std::swap(a, b);
+    }
+  }
+  std::vector<term> out;
+  out.reserve(a.size());
+  for (std::size_t i : a) out.push_back(items[i]);
+  co_return out;
+}
+
+task<term> sort_by(process& self, term e, term f, term how) {
+  enumerable items(e, map_walk::fold);
+  auto s = sorter_of(how);
+  if (!s) no_clause("List", "keysort_fun", 2, {how, term(1)});
+  std::vector<term> keys = co_await map_all(self, items.items(), f);
+  std::vector<term> all(items.items().begin(), items.items().end());
+  co_return list(co_await sort_keyed(self, std::move(all), std::move(keys), *s));
+}
+
+task<term> sort(process& self, term e, term how) {
+  enumerable items(e, map_walk::fold);
+  auto s = sorter_of(how);
+  if (!s) no_clause("Enum", "to_sort_fun", 1, {how});
+  std::vector<term> all(items.items().begin(), items.items().end());
+  std::vector<term> keys = all;
+  co_return list(co_await sort_keyed(self, std::move(all), std::move(keys), *s));
 }
 
 term chunk_every(const term& e, const term& count, const term& step) {
@@ -142,11 +197,11 @@ term chunk_every(const term& e, const term& count, const term& step) {
 void add_enum(export_table& x) {
   const std::string_view E = "Enum";
   x.add_elixir(E, "map", [](process& self, term e, term f) -> task<term> {
-    enumerable items(e);
+    enumerable items(e, map_walk::fold);
     co_return list(co_await map_all(self, items.items(), f));
   });
   x.add_elixir(E, "each", [](process& self, term e, term f) -> task<term> {
-    enumerable items(e);
+    enumerable items(e, map_walk::fold);
     fun_runner fn(self, f, 1);
     for (const term& t : items.items()) {
       co_await self.maybe_yield();
@@ -155,7 +210,7 @@ void add_enum(export_table& x) {
     co_return atoms::ok;
   });
   x.add_elixir(E, "reduce", [](process& self, term e, term acc, term f) -> task<term> {
-    enumerable items(e);
+    enumerable items(e, map_walk::fold);
     fun_runner fn(self, f, 2);
     for (const term& t : items.items()) {
       co_await self.maybe_yield();
@@ -195,7 +250,7 @@ void add_enum(export_table& x) {
     co_return co_await filter(self, std::move(e), std::move(f), false);
   });
   x.add_elixir(E, "flat_map", [](process& self, term e, term f) -> task<term> {
-    enumerable items(e);
+    enumerable items(e, map_walk::fold);
     fun_runner fn(self, f, 1);
     std::vector<term> out;
     for (const term& t : items.items()) {
@@ -236,7 +291,7 @@ void add_enum(export_table& x) {
   });
   x.add_elixir(E, "count", [](term e) { return integer(enumerable(e).size()); });
   x.add_elixir(E, "count", [](process& self, term e, term f) -> task<term> {
-    enumerable items(e);
+    enumerable items(e, map_walk::fold);
     fun_runner fn(self, f, 1);
     std::int64_t n = 0;
     for (const term& t : items.items()) {
@@ -260,7 +315,7 @@ void add_enum(export_table& x) {
   x.add_elixir(E, "max", [](term e) { return extreme(e, true); });
   x.add_elixir(E, "min", [](term e) { return extreme(e, false); });
   x.add_elixir(E, "max_by", [](process& self, term e, term f) -> task<term> {
-    enumerable items(e);
+    enumerable items(e, map_walk::fold);
     if (items.size() == 0) empty_error();
     auto keys = co_await map_all(self, items.items(), f);
     std::size_t best = 0;
@@ -269,7 +324,7 @@ void add_enum(export_table& x) {
     co_return items.items()[best];
   });
   x.add_elixir(E, "min_by", [](process& self, term e, term f) -> task<term> {
-    enumerable items(e);
+    enumerable items(e, map_walk::fold);
     if (items.size() == 0) empty_error();
     auto keys = co_await map_all(self, items.items(), f);
     std::size_t best = 0;
@@ -283,34 +338,30 @@ void add_enum(export_table& x) {
     return list(std::vector<term>(items.items().begin(), items.items().end()));
   });
   x.add_elixir(E, "reverse", [](term e) {
-    enumerable items(e);
+    enumerable items(e, map_walk::fold);
     return list(std::vector<term>(items.items().rbegin(), items.items().rend()));
   });
-  x.add_elixir(E, "sort", [](term e) { return sorted(e, false); });
+  x.add_elixir(E, "sort", [](process& self, term e) -> task<term> { co_return co_await sort(self, std::move(e), a_asc); });
   x.add_elixir(E, "sort", [](process& self, term e, term how) -> task<term> {
-    if (how.is_atom(a_asc)) co_return sorted(e, false);
-    if (how.is_atom(a_desc)) co_return sorted(e, true);
-    enumerable items(e);
-    term l = list(std::vector<term>(items.items().begin(), items.items().end()));
-    co_return co_await sort_with(self, std::move(how), std::move(l));
+    co_return co_await sort(self, std::move(e), std::move(how));
   });
   x.add_elixir(E, "sort_by", [](process& self, term e, term f) -> task<term> {
-    co_return co_await sort_by(self, std::move(e), std::move(f), false);
+    co_return co_await sort_by(self, std::move(e), std::move(f), a_asc);
   });
   x.add_elixir(E, "sort_by", [](process& self, term e, term f, term how) -> task<term> {
-    co_return co_await sort_by(self, std::move(e), std::move(f), how.is_atom(a_desc));
+    co_return co_await sort_by(self, std::move(e), std::move(f), std::move(how));
   });
   x.add_elixir(E, "uniq", [](term e) {
     std::vector<term> out;
     std::unordered_set<term> seen;
-    enumerable all(e);
+    enumerable all(e, map_walk::fold);
     for (const term& t : all.items())
       if (seen.insert(t).second) out.push_back(t);
     return list(std::move(out));
   });
   x.add_elixir(E, "dedup", [](term e) {
     std::vector<term> out;
-    enumerable all(e);
+    enumerable all(e, map_walk::fold);
     for (const term& t : all.items())
       if (out.empty() || !exact_equal(out.back(), t)) out.push_back(t);
     return list(std::move(out));
@@ -324,25 +375,25 @@ void add_enum(export_table& x) {
     return bin(join(all.items(), binary_arg(sep)));
   });
   x.add_elixir(E, "map_join", [](process& self, term e, term f) -> task<term> {
-    enumerable items(e);
+    enumerable items(e, map_walk::fold);
     auto mapped = co_await map_all(self, items.items(), f);
     co_return bin(join(mapped, ""));
   });
   x.add_elixir(E, "map_join", [](process& self, term e, term sep, term f) -> task<term> {
-    enumerable items(e);
+    enumerable items(e, map_walk::fold);
     std::string s = binary_arg(sep);
     auto mapped = co_await map_all(self, items.items(), f);
     co_return bin(join(mapped, s));
   });
   x.add_elixir(E, "with_index", [](term e) {
-    enumerable items(e);
+    enumerable items(e, map_walk::fold);
     std::vector<term> out;
     out.reserve(items.size());
     for (std::size_t i = 0; i < items.size(); ++i) out.push_back(term::tuple({items.items()[i], integer(i)}));
     return list(std::move(out));
   });
   x.add_elixir(E, "with_index", [](term e, term offset) {
-    enumerable items(e);
+    enumerable items(e, map_walk::fold);
     std::vector<term> out;
     out.reserve(items.size());
     term i = offset;
@@ -372,7 +423,7 @@ void add_enum(export_table& x) {
     return list(std::vector<term>(xs.begin() + static_cast<std::ptrdiff_t>(from), xs.end()));
   });
   x.add_elixir(E, "drop", [](term e, term n) {
-    enumerable items(e);
+    enumerable items(e, map_walk::fold);
     auto k = int_arg(n);
     auto xs = items.items();
     if (k >= 0) {
@@ -393,7 +444,7 @@ void add_enum(export_table& x) {
     co_return list(std::move(out));
   });
   x.add_elixir(E, "drop_while", [](process& self, term e, term f) -> task<term> {
-    enumerable items(e);
+    enumerable items(e, map_walk::fold);
     fun_runner fn(self, f, 1);
     auto xs = items.items();
     std::size_t i = 0;
@@ -422,7 +473,7 @@ void add_enum(export_table& x) {
     return items.items()[static_cast<std::size_t>(k)];
   });
   x.add_elixir(E, "group_by", [](process& self, term e, term f) -> task<term> {
-    enumerable items(e);
+    enumerable items(e, map_walk::fold);
     auto keys = co_await map_all(self, items.items(), f);
     std::vector<std::pair<term, std::vector<term>>> groups;
     std::unordered_map<term, std::size_t> where;
@@ -490,7 +541,7 @@ void add_enum(export_table& x) {
     fail(term::map(std::move(fields)));
   });
   x.add_elixir(E, "split", [](term e, term n) {
-    enumerable items(e);
+    enumerable items(e, map_walk::fold);
     auto xs = items.items();
     auto k = int_arg(n);
     std::size_t at = k >= 0 ? std::min(xs.size(), static_cast<std::size_t>(k)) : clamp_index(k, xs.size());
@@ -515,7 +566,7 @@ void add_enum(export_table& x) {
     co_return atoms::nil;
   });
   x.add_elixir(E, "uniq_by", [](process& self, term e, term f) -> task<term> {
-    enumerable items(e);
+    enumerable items(e, map_walk::fold);
     auto keys = co_await map_all(self, items.items(), f);
     std::unordered_set<term> seen;
     std::vector<term> out;
@@ -524,7 +575,7 @@ void add_enum(export_table& x) {
     co_return list(std::move(out));
   });
   x.add_elixir(E, "scan", [](process& self, term e, term f) -> task<term> {
-    enumerable items(e);
+    enumerable items(e, map_walk::fold);
     fun_runner fn(self, f, 2);
     std::vector<term> out;
     out.reserve(items.size());
@@ -535,7 +586,7 @@ void add_enum(export_table& x) {
     co_return list(std::move(out));
   });
   x.add_elixir(E, "scan", [](process& self, term e, term acc, term f) -> task<term> {
-    enumerable items(e);
+    enumerable items(e, map_walk::fold);
     fun_runner fn(self, f, 2);
     std::vector<term> out;
     out.reserve(items.size());

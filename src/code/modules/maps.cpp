@@ -2,6 +2,7 @@
 // missing key, badarg for a bad fun or list.
 #include "code/modules/support.hpp"
 #include "otpp/code/fun_call.hpp"
+#include "otpp/term/map_order.hpp"
 
 namespace otpp::code::lib {
 
@@ -62,17 +63,17 @@ void add_maps(export_table& x) {
   });
   x.add("maps", "keys", [](term m) {
     std::vector<term> out;
-    for (const auto& kv : map_arg(m).map_entries()) out.push_back(kv.first);
+    for (const auto* kv : map_to_list_order(map_arg(m))) out.push_back(kv->first);
     return term::list(std::move(out));
   });
   x.add("maps", "values", [](term m) {
     std::vector<term> out;
-    for (const auto& kv : map_arg(m).map_entries()) out.push_back(kv.second);
+    for (const auto* kv : map_to_list_order(map_arg(m))) out.push_back(kv->second);
     return term::list(std::move(out));
   });
   x.add("maps", "to_list", [](term m) {
     std::vector<term> out;
-    for (const auto& kv : map_arg(m).map_entries()) out.push_back(term::tuple({kv.first, kv.second}));
+    for (const auto* kv : map_to_list_order(map_arg(m))) out.push_back(term::tuple({kv->first, kv->second}));
     return term::list(std::move(out));
   });
   x.add("maps", "from_list", [](term l) {
@@ -134,9 +135,9 @@ void add_maps(export_table& x) {
     map_arg(m);
     if (!is_fun(f, 3)) badarg();
     fun_runner fn(self, f, 3);
-    for (const auto& kv : m.map_entries()) {
+    for (const auto* kv : map_fold_order(m)) {
       co_await self.maybe_yield();
-      std::vector<term> args{kv.first, kv.second, std::move(acc)};
+      std::vector<term> args{kv->first, kv->second, std::move(acc)};
       acc = co_await fn(self, std::move(args));
     }
     co_return acc;
@@ -145,7 +146,7 @@ void add_maps(export_table& x) {
     map_arg(m);
     if (!is_fun(f, 2)) badarg();
     fun_runner fn(self, f, 2);
-    for (const auto& kv : m.map_entries()) (void)co_await fn(self, kv.first, kv.second);
+    for (const auto* kv : map_fold_order(m)) (void)co_await fn(self, kv->first, kv->second);
     co_return atoms::ok;
   });
   x.add("maps", "map", [](process& self, term f, term m) -> task<term> {
@@ -154,10 +155,10 @@ void add_maps(export_table& x) {
     fun_runner fn(self, f, 2);
     entries e;
     e.reserve(m.map_entries().size());
-    for (const auto& kv : m.map_entries()) {
+    for (const auto* kv : map_fold_order(m)) {
       co_await self.maybe_yield();
-      term nv = co_await fn(self, kv.first, kv.second);
-      e.emplace_back(kv.first, std::move(nv));
+      term nv = co_await fn(self, kv->first, kv->second);
+      e.emplace_back(kv->first, std::move(nv));
     }
     co_return term::map(std::move(e));
   });
@@ -166,11 +167,11 @@ void add_maps(export_table& x) {
     if (!is_fun(f, 2)) badarg();
     fun_runner fn(self, f, 2);
     entries e;
-    for (const auto& kv : m.map_entries()) {
+    for (const auto* kv : map_fold_order(m)) {
       co_await self.maybe_yield();
-      term keep = co_await fn(self, kv.first, kv.second);
+      term keep = co_await fn(self, kv->first, kv->second);
       if (keep.is_atom(atoms::true_))
-        e.push_back(kv);
+        e.push_back(*kv);
       else if (!keep.is_atom(atoms::false_))
         fail(tuple_of(a::case_clause, keep));
     }

@@ -9,6 +9,7 @@
 #include "otpp/runtime/runtime.hpp"
 #include "otpp/term/arith.hpp"
 #include "otpp/term/print.hpp"
+#include "otpp/term/map_order.hpp"
 
 namespace otpp::code::lib {
 
@@ -141,7 +142,7 @@ term make_range(std::int64_t first, std::int64_t last, std::int64_t step) {
                     {a::step, integer(step)}});
 }
 
-enumerable::enumerable(const term& t) {
+enumerable::enumerable(const term& t, map_walk walk) {
   if (t.is_list() && t.list_tail().is_nil()) {
     items_ = t.list_elements();
     return;
@@ -171,14 +172,15 @@ enumerable::enumerable(const term& t) {
   if (const term* s = t.is_map() ? field(t, a::struct_) : nullptr; s && s->is_atom(atom("Elixir.MapSet"))) {
     if (const term* m = field(t, atom("map")); m && m->is_map()) {
       owned_.reserve(m->map_entries().size());
-      for (const auto& [k, v] : m->map_entries()) owned_.push_back(k);
+      for (const auto* kv : map_to_list_order(*m)) owned_.push_back(kv->first);
       items_ = owned_;
       return;
     }
   }
   if (t.is_map() && !field(t, a::struct_)) {
     owned_.reserve(t.map_entries().size());
-    for (const auto& [k, v] : t.map_entries()) owned_.push_back(term::tuple({k, v}));
+    for (const auto* kv : walk == map_walk::fold ? map_fold_order(t) : map_to_list_order(t))
+      owned_.push_back(term::tuple({kv->first, kv->second}));
     items_ = owned_;
     return;
   }

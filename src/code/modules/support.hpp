@@ -95,11 +95,16 @@ inline const atom step("step");
 /// String.Chars.to_string/1: binaries, charlists, atoms (nil is ""), numbers.
 [[nodiscard]] std::string elixir_to_string(const term& t);
 
+/// In which order a map (not a struct) yields its pairs: Enumerable.reduce/3's (maps:to_list/1's),
+/// or maps:fold/3's, which Elixir's Enum.reduce/3 and the Enum functions built on it use.
+/// The two differ for maps of over 32 keys.
+enum class map_walk : std::uint8_t { to_list, fold };
+
 /// The elements an Elixir Enumerable yields: a list's own elements (no copy), a map's
 /// `{K, V}` pairs, a range's integers. Anything else raises Protocol.UndefinedError.
 class enumerable {
  public:
-  explicit enumerable(const term& t);
+  explicit enumerable(const term& t, map_walk walk = map_walk::to_list);
   [[nodiscard]] std::span<const term> items() const& noexcept { return items_; }
   /// Not on a temporary: a range or map's items die with it (`for (x : enumerable(e).items())`).
   std::span<const term> items() const&& = delete;
@@ -126,6 +131,7 @@ void add_maps(export_table& x);
 void add_text(export_table& x);    // io, io_lib, string, math, timer
 void add_enum(export_table& x);    // Elixir: Enum, List
 void add_elixir(export_table& x);  // Elixir: Kernel, IO, String, Map, Integer, Process, Node
+void add_kernel_bifs(export_table& x);  // Elixir: the Kernel functions inlined as BIFs
 void add_elixir_data(export_table& x);  // Elixir: Access, Keyword, Tuple, Atom, Range, exceptions
 void add_distribution(export_table& x);  // rpc, erpc, net_kernel, net_adm, node monitoring, Process.info
 void add_system(export_table& x);  // Elixir: System
