@@ -31,8 +31,14 @@ task<term> run_lazily(process& self, export_table::function_fn eager, atom funct
 task<term> concat_lazily(process& self, export_table::function_fn eager, std::vector<term> args) {
   std::vector<term> parts;
   enumerable given(args[0]);
-  for (const term& part : given.items())
-    parts.push_back(is_lazy(part) ? co_await lazy_to_list(self, part) : part);
+  for (const term& part : given.items()) {
+    if (!is_lazy(part)) {
+      parts.push_back(part);
+      continue;
+    }
+    term read = co_await lazy_to_list(self, part);
+    parts.push_back(std::move(read));
+  }
   args[0] = term::list(std::move(parts));
   co_return co_await eager(self, std::move(args));
 }
