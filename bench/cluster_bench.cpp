@@ -19,8 +19,7 @@
 #include <memory>
 #include <string>
 
-#include "../tests/support/child_process.hpp"
-#include "otpp/dist/epmd.hpp"
+#include "node_pair.hpp"
 #include "otpp/otp/global.hpp"
 #include "otpp/otp/node.hpp"
 #include "otpp/otp/pg.hpp"
@@ -31,25 +30,6 @@ using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
-
-constexpr const char* cookie = "otpp_cluster_bench";
-
-std::unique_ptr<otp::node> start_node(const std::string& name, std::uint16_t epmd_port) {
-  otp::node_options o;
-  o.dist.name = name;
-  o.dist.cookie = cookie;
-  o.dist.epmd_port = epmd_port;
-  o.dist.embedded_epmd = false;
-  o.dist.listen_address = "127.0.0.1";
-  o.dist.log = [](std::string_view) {};
-  o.runtime.workers = 1;  // two nodes and their I/O threads share this machine's cores
-  auto n = otp::node::start(std::move(o));
-  if (!n) {
-    std::fprintf(stderr, "cluster_bench: cannot start %s: %s\n", name.c_str(), n.error().c_str());
-    std::exit(1);
-  }
-  return std::move(n.value());
-}
 
 using op_fn = std::function<task<bool>(process&)>;
 
@@ -82,53 +62,29 @@ double median(otp::node& n, double seconds, const op_fn& op) {
   return r[1];
 }
 
-// The server: a node that answers until its standard input closes.
-int serve(const std::string& name, std::uint16_t epmd_port) {
-  auto n = start_node(name, epmd_port);
-  std::printf("ready\n");
-  std::fflush(stdout);
-  for (std::string line; std::getline(std::cin, line);) {
-  }
-  return 0;
-}
-
-std::string tag() { return std::to_string(::getpid()); }
-
 }  // namespace
 
 int main(int argc, char** argv) {
+  bench::node_pair nodes("cluster_bench", "otpp_cluster_bench");
+  if (auto served = nodes.serve_if_asked(argc, argv)) return *served;
   double seconds = 1.0;
   bool beam = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--serve" && i + 2 < argc)
-      return serve(argv[i + 1], static_cast<std::uint16_t>(std::stoi(argv[i + 2])));
     if (a == "--seconds" && i + 1 < argc)
       seconds = std::stod(argv[++i]);
     else if (a == "--no-beam")
       beam = false;
   }
-  auto epmd = dist::epmd_server::start({.bind_address = "127.0.0.1", .port = 0, .log = {}, .quiet = true});
-  if (!epmd) {
-    std::fprintf(stderr, "cluster_bench: no port mapper: %s\n", epmd.error().c_str());
-    return 1;
-  }
-  std::uint16_t port = (*epmd)->port();
-  std::map<std::string, std::string> env{{"ERL_EPMD_PORT", std::to_string(port)}};
-  char self_path[4096];
-  ssize_t len = ::readlink("/proc/self/exe", self_path, sizeof self_path - 1);
-  if (len <= 0) return 1;
-  self_path[len] = 0;
+  if (!nodes.start_port_mapper()) return 1;
+  const std::string tag = bench::node_pair::tag();
 
   std::map<std::string, double> figures;
   {
-    std::string server = "cbkate" + tag() + "@localhost";
-    test::child_process kate({{self_path, "--serve", server, std::to_string(port)}, env, true});
-    if (!kate.wait_for("ready", 30s)) {
-      std::fprintf(stderr, "cluster_bench: the otpp server did not start: %s\n", kate.output().c_str());
-      return 1;
-    }
-    auto alex = start_node("cbalex" + tag() + "@localhost", port);
+    std::string server = "cbkate" + tag + "@localhost";
+    auto kate = nodes.start_otpp_server(server);
+    if (!kate) return 1;
+    auto alex = nodes.start_node("cbalex" + tag + "@localhost");
     if (!alex->engine()->connect(atom(server))) {
       std::fprintf(stderr, "cluster_bench: cannot connect to %s\n", server.c_str());
       return 1;
@@ -155,35 +111,24 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   if (beam) {
-    std::string server = "cbsink" + tag() + "@localhost";
-    test::child_process sink({{"erl", "-sname", server, "-setcookie", cookie, "-noshell", "-start_epmd",
-                               "false", "-kernel", "start_pg", "true", "-eval", "io:format(\"ready~n\")."},
-                              env,
-                              true});
-    if (!sink.wait_for("ready", 30s)) {
-      std::fprintf(stderr, "cluster_bench: erl did not start: %s\n", sink.output().c_str());
-      return 1;
-    }
+    std::string server = "cbsink" + tag + "@localhost";
+    auto sink = nodes.start_erl_sink(server, {"-kernel", "start_pg", "true"});
+    if (!sink) return 1;
     // The reference sits below this file; a relative __FILE__ is relative to the build tree
     // (the directory above bin/).
     std::string here = __FILE__;
     if (here.empty() || here[0] != '/') {
-      std::string exe = self_path;
+      std::string exe = nodes.self_path();
       std::string bin_dir = exe.substr(0, exe.rfind('/'));
       here = bin_dir.substr(0, bin_dir.rfind('/')) + "/" + here;
     }
     std::string script = here.substr(0, here.rfind('/') + 1) + "reference/beam/cluster.escript";
     test::child_process client(
-        {{"escript", script, "cbsrc" + tag(), server, cookie, std::to_string(seconds)}, env, true});
+        {{"escript", script, "cbsrc" + tag, server, nodes.cookie(), std::to_string(seconds)}, nodes.env(), true});
     (void)client.wait();
     std::string out = client.output();
     std::fputs(out.c_str(), stdout);
-    for (const char* key : {"global.register_per_s", "pg.join_leave_per_s"}) {
-      auto at = out.find(std::string("beam.") + key + "=");
-      if (at == std::string::npos) continue;
-      double b = std::atof(out.c_str() + at + std::strlen(key) + 6);
-      if (b > 0) std::printf("ratio.%s=%.2f\n", key, figures[std::string("otpp.") + key] / b);
-    }
+    bench::node_pair::print_ratios(out, figures, {"global.register_per_s", "pg.join_leave_per_s"});
   }
   return 0;
 }
