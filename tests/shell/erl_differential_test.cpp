@@ -74,16 +74,16 @@ atom_to_list(abc).
 put(colour, red), put(colour, blue).
 get(colour).
 lists:reverse([1, 2, 3]).
-re:run("abcd", "c(d)").
-re:run(<<"abcd">>, "c(d)", [{capture, all_but_first, binary}]).
-re:run("abab", "(?<x>a)|(?<y>b)", [global, {capture, all_names, list}]).
+re:run("abcd", "c(d)$").
+re:run(<<"abcd">>, "c(d)$", [{capture, all_but_first, binary}]).
+re:run("abab", "(?<x>a)|(?<y>b)|z", [global, {capture, all_names, list}]).
 re:run("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", "(a+)+$", [report_errors]).
 {ok, MP} = re:compile("B", [caseless]), ok.
 re:run("abc", MP, [{capture, first, list}]).
 re:compile("a(").
 re:replace("abcb", "b", "[&]", [global, {return, list}]).
 re:split("a,b,,c,,", ",", [trim, {return, binary}]).
-re:split("a1b2c", "(\\d)", [{return, list}, group]).
+re:split("a1b2c", "(\\d)+", [{return, list}, group]).
 )";
 
 TEST(erl_shell_against_erl, a_session_of_erlang_prints_as_in_erl) {
