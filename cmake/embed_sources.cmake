@@ -1,9 +1,9 @@
-# Writes OUT, a C++ file holding each of SOURCES (files Name.ex) as the text of module
+# Writes OUT, a C++ file holding each of SOURCES (files Name.ex, Name may hold dots) as the text of module
 # Elixir.Name, for otpp::code::detail::library_sources(). Run by the build (cmake -P).
 string(REPLACE "|" ";" SOURCES "${SOURCES}")
 set(body "")
 foreach(file ${SOURCES})
-  get_filename_component(name ${file} NAME_WE)
+  get_filename_component(name ${file} NAME_WLE)  # Enum.Lazy.ex is Elixir.Enum.Lazy
   file(READ ${file} text)
   string(APPEND body "    {\"Elixir.${name}\", R\"otpp_source(${text})otpp_source\"},\n")
 endforeach()

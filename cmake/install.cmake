@@ -57,7 +57,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
 # The libraries are static: a program linking them needs the headers of what they link.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "libgmp-dev, zlib1g-dev, libssl-dev, libedit-dev, pkg-config, g++ (>= 4:12)")
+    "libgmp-dev, zlib1g-dev, libssl-dev, libpcre2-dev, libedit-dev, pkg-config, g++ (>= 4:12)")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
 set(CPACK_STRIP_FILES TRUE)  # the tool and libraries without debug information
 set(CPACK_PACKAGE_DIRECTORY ${PROJECT_BINARY_DIR}/packages)

@@ -15,11 +15,14 @@ void add_stdlib(export_table& exports) {
   lib::add_maps(exports);
   lib::add_text(exports);
   lib::add_enum(exports);
+  lib::read_streams_lazily(exports);
   lib::add_elixir(exports);
   lib::add_kernel_bifs(exports);
   lib::add_elixir_data(exports);
   lib::add_distribution(exports);
   lib::add_system(exports);
+  lib::add_re(exports);
+  lib::route_regex_patterns(exports);
 }
 
 }  // namespace otpp::code

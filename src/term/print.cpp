@@ -461,6 +461,27 @@ class printer {
     return out;
   }
 
+  /// A %Regex{} as Elixir's Inspect prints it, `~r/source/opts` (a `/` of the source escaped).
+  [[gnu::noinline]] static std::optional<std::string> elixir_regex_sigil(const term& t) {
+    const term* source = elixir_field(t, "source");
+    const term* opts = elixir_field(t, "opts");
+    if (!source || !source->is_binary() || !opts || !opts->is_binary()) return std::nullopt;
+    std::string out = "~r/";
+    const std::string_view text = source->bytes_as_string();
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\\' && i + 1 < text.size()) {
+        out += text.substr(i, 2);
+        ++i;
+        continue;
+      }
+      if (text[i] == '/') out += '\\';
+      out += text[i];
+    }
+    out += '/';
+    out += opts->bytes_as_string();
+    return out;
+  }
+
   /// Structs as Elixir's Inspect implementations print them: ranges as `1..3` (`1..0//1`
   /// when the step is not the natural one), MapSets as `MapSet.new([...])`, others as
   /// `%Name{field: value}`.
@@ -480,6 +501,23 @@ class printer {
         out_ += "//";
         elixir(*step);
       }
+      return true;
+    }
+    if (name == "Stream") {
+      const term* enumerable = elixir_field(t, "enum");
+      const term* funs = elixir_field(t, "funs");
+      if (!enumerable || !funs) return false;
+      out_ += "#Stream<[enum: ";
+      elixir(*enumerable);
+      out_ += ", funs: ";
+      elixir(*funs);
+      out_ += "]>";
+      return true;
+    }
+    if (name == "Regex") {
+      auto sigil = elixir_regex_sigil(t);
+      if (!sigil) return false;
+      out_ += *sigil;
       return true;
     }
     if (name == "MapSet") {
@@ -697,6 +735,17 @@ class elixir_layout {
     std::vector<term> entries;
     std::string_view name = printer::elixir_keyword_map_or_struct(t) ? printer::elixir_struct_name(t) : "";
     if (name == "Range") return text_of(t);
+    if (name == "Regex") {
+      if (auto sigil = printer::elixir_regex_sigil(t)) return docs_.text(std::move(*sigil));
+    }
+    if (name == "Stream") {
+      const term* enumerable = printer::elixir_field(t, "enum");
+      const term* funs = printer::elixir_field(t, "funs");
+      if (enumerable && funs) {
+        term fields = term::list({term::tuple({atom("enum"), *enumerable}), term::tuple({atom("funs"), *funs})});
+        return docs_.concat({docs_.text("#Stream<"), list(fields, limit), docs_.text(">")});
+      }
+    }
     if (name == "MapSet") {
       const term* set = printer::elixir_field(t, "map");
       if (set && set->is_map()) {

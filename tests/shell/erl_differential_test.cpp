@@ -85,6 +85,16 @@ maps:keys(M).
 maps:fold(fun(K, _, Acc) -> [K | Acc] end, [], M).
 maps:from_list([{{I, <<"k">>}, I} || I <- lists:seq(1, 40)]).
 term_to_binary(maps:from_list([{{I}, I} || I <- lists:seq(1, 33)])).
+re:run("abcd", "c(d)$").
+re:run(<<"abcd">>, "c(d)$", [{capture, all_but_first, binary}]).
+re:run("abab", "(?<x>a)|(?<y>b)|z", [global, {capture, all_names, list}]).
+re:run("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", "(a+)+$", [report_errors]).
+{ok, MP} = re:compile("B", [caseless]), ok.
+re:run("abc", MP, [{capture, first, list}]).
+re:compile("a(").
+re:replace("abcb", "b", "[&]", [global, {return, list}]).
+re:split("a,b,,c,,", ",", [trim, {return, binary}]).
+re:split("a1b2c", "(\\d)+", [{return, list}, group]).
 )";
 
 TEST(erl_shell_against_erl, a_session_of_erlang_prints_as_in_erl) {

@@ -42,6 +42,8 @@ std::string normalized(std::string text) {
   text = std::regex_replace(text, std::regex(R"(otpp\(([^)]*)\)(\d+)> )"), "iex($1)$2> ");
   text = std::regex_replace(text, std::regex(R"(#PID<\d+\.\d+\.\d+>)"), "#PID<N>");
   text = std::regex_replace(text, std::regex(R"(#Reference<[\d.]+>)"), "#Reference<N>");
+  // A closure's numbers are its defining module's (`#Function<48.103858489/1 in Stream.map/2>`).
+  text = std::regex_replace(text, std::regex(R"(#Function<[^>]*>)"), "#Function<N>");
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   return text;
 }
@@ -145,6 +147,16 @@ Enum.map(1..12, fn i -> {String.to_atom("option_#{i}"), i * 100} end)
 inspect(Enum.to_list(1..60), limit: 3)
 IO.inspect(Enum.to_list(1..60), label: "xs")
 {Enum.to_list(1..30), %{name: "kate", langs: [:elixir, :erlang, :cpp], long: String.duplicate("ab", 30)}}
+Stream.map(1..3, &IO.inspect/1) |> Enum.take(2)
+s = Stream.cycle([1, 2]) |> Stream.map(&(&1 * 10))
+Enum.take(s, 5)
+for x <- Stream.take(s, 3), do: x + 1
+Stream.iterate(1, &(&1 * 2)) |> Stream.filter(&(&1 > 100)) |> Enum.take(2)
+~r/foo/i
+Regex.run(~r/(\d+)-(\d+)/, "on 2024-05")
+"abc" =~ ~r/B/i
+String.split("a1b22c", ~r/\d+/)
+Regex.replace(~r/(\w+)@(\w+)/, "kate@host", "\\2 of \\1")
 )";
 
 TEST(shell_against_iex, the_lessons_language_prints_as_in_iex) {

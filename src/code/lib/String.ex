@@ -1,6 +1,8 @@
 # The functions of Elixir's String beyond those written in C++ (src/code/modules/elixir.cpp),
 # written from String's documented behaviour; graphemes come from String.graphemes/1.
 defmodule String do
+  def match?(string, regex) when is_binary(string), do: Regex.match?(regex, string)
+
   def pad_leading(string, count, padding) when is_binary(string) and is_integer(count) and count >= 0 do
     pad(string, count, padding, :leading)
   end

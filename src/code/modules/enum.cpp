@@ -256,6 +256,7 @@ void add_enum(export_table& x) {
     for (const term& t : items.items()) {
       co_await self.maybe_yield();
       term r = co_await fn(self, t);
+      if (is_lazy(r)) r = co_await lazy_to_list(self, std::move(r));
       enumerable rs(r);
       out.insert(out.end(), rs.items().begin(), rs.items().end());
     }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "otpp/code/fun_call.hpp"
 #include "otpp/otp/io_format.hpp"
 #include "otpp/runtime/runtime.hpp"
 #include "otpp/term/arith.hpp"
@@ -191,6 +192,14 @@ enumerable::enumerable(const term& t, map_walk walk) {
       {atom("value"), t},
       {atom("description"), bin("")}};
   fail(term::map(std::move(fields)));
+}
+
+task<term> call_export(process& self, atom module, atom function, std::vector<term> args) {
+  auto e = exports_of(self).find(module, function, args.size());
+  if (!e) fail(atoms::undef);
+  if (auto* fn = std::get_if<export_table::function_fn>(&e->fn)) co_return co_await (*fn)(self, std::move(args));
+  const auto arity = static_cast<std::uint32_t>(args.size());
+  co_return co_await call_fun(self, term::export_fun(module, function, arity), std::move(args));
 }
 
 std::int64_t time_in(std::chrono::nanoseconds ns, const term& unit) {

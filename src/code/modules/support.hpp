@@ -114,6 +114,13 @@ class enumerable {
   std::vector<term> owned_;
   std::span<const term> items_;
 };
+/// `module:function(args...)` through the node's export table (a library module's source is
+/// loaded on a miss), raising what the call raises; undef when there is no such function.
+[[nodiscard]] task<term> call_export(process& self, atom module, atom function, std::vector<term> args);
+/// A %Stream{} or a two-argument fun: an enumerable only Enumerable.reduce/3 can read.
+[[nodiscard]] bool is_lazy(const term& t);
+/// Enum.to_list/1 of a lazy enumerable (through Enum.Lazy, which may run funs).
+[[nodiscard]] task<term> lazy_to_list(process& self, term enumerable);
 /// A `%Range{}`.
 [[nodiscard]] bool is_range(const term& t);
 [[nodiscard]] term make_range(std::int64_t first, std::int64_t last, std::int64_t step);
@@ -130,10 +137,15 @@ void add_lists(export_table& x);
 void add_maps(export_table& x);
 void add_text(export_table& x);    // io, io_lib, string, math, timer
 void add_enum(export_table& x);    // Elixir: Enum, List
+/// Makes Enum's C++ functions (add_enum's) hand streams to Enum.Lazy; after add_enum.
+void read_streams_lazily(export_table& x);
 void add_elixir(export_table& x);  // Elixir: Kernel, IO, String, Map, Integer, Process, Node
 void add_kernel_bifs(export_table& x);  // Elixir: the Kernel functions inlined as BIFs
 void add_elixir_data(export_table& x);  // Elixir: Access, Keyword, Tuple, Atom, Range, exceptions
 void add_distribution(export_table& x);  // rpc, erpc, net_kernel, net_adm, node monitoring, Process.info
 void add_system(export_table& x);  // Elixir: System
+void add_re(export_table& x);      // Erlang's re, over PCRE2 (Elixir's Regex is written on it)
+/// Makes `=~`, String.split and String.replace hand a %Regex{} pattern to Regex; after add_elixir.
+void route_regex_patterns(export_table& x);
 
 }  // namespace otpp::code::lib
