@@ -18,6 +18,7 @@
 #include "otpp/runtime/scoped_process.hpp"
 #include "otpp/term/etf.hpp"
 #include "otpp/term/print.hpp"
+#include "support/slowdown.hpp"
 
 namespace otpp::test {
 
@@ -98,7 +99,7 @@ class code_test : public ::testing::Test {
 
   /// Evaluates `exprs` in a new process: `{value, V}` or `{Class, Reason}` (and the stack in
   /// `stack` when given).
-  term run_exprs(const term& exprs, term* stack = nullptr, std::chrono::milliseconds timeout = 60s) {
+  term run_exprs(const term& exprs, term* stack = nullptr, std::chrono::milliseconds timeout = scaled(60s)) {
     scoped_process me(node_->rt());
     pid to = me.self();
     node_->rt().spawn([exprs, to](process& self) -> process_task {

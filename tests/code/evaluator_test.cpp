@@ -172,7 +172,9 @@ TEST_F(code_test, a_busy_interpreted_loop_does_not_starve_other_processes) {
   scoped_process me(node_->rt());
   pid to = me.self();
   node_->rt().spawn(say_running, to);
-  auto r = me.receive_for(30s);
+  // A busy turn is a synchronous run of up to 32,768 calls, which the sanitizers' Debug builds
+  // stretch to seconds: the wait scales with them.
+  auto r = me.receive_for(test::scaled(30s));
   ASSERT_TRUE(r);
   EXPECT_EQ(to_string(*r), "still_running");
   for (const pid& p : busy) me.exit(p, atoms::kill);
@@ -247,7 +249,7 @@ TEST_F(code_test, a_long_pure_recursion_lets_other_processes_run_and_can_be_kill
     busy.emplace_back(p, me.monitor(p));
   }
   node_->rt().spawn(say_running, me.self());
-  auto r = me.receive_for(30s);
+  auto r = me.receive_for(test::scaled(30s));
   ASSERT_TRUE(r);
   EXPECT_EQ(to_string(*r), "still_running");
   for (const auto& [p, mref] : busy) {

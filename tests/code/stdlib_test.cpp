@@ -156,7 +156,7 @@ class stdlib_test : public ::testing::Test {
   term call(const std::string& m, const std::string& f, std::vector<term> args) {
     scoped_process me(node_->rt());
     me.spawn(run_call, me.self(), atom(m), atom(f), std::move(args));
-    auto r = me.receive_for(10s);
+    auto r = me.receive_for(scaled(10s));
     return r ? *r : term(atom("no_answer"));
   }
 
@@ -444,7 +444,7 @@ TEST_F(stdlib_test, a_fold_over_a_hundred_thousand_elements_calls_its_fun_for_ea
   term sum = call("lists", "foldl", {term::export_fun(atom("erlang"), atom("+"), 2), term(0), seq[1]});
   auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(sum, tuple_of(atom("ok"), term(5000050000LL)));
-  EXPECT_LT(took, 2s);  // generous for unoptimized builds
+  EXPECT_LT(took, scaled(2s));  // generous for unoptimized builds; stretched under a sanitizer
   // Measured inside the process too (timer:tc), without the test's spawn and message round trip.
   term tc = call("timer", "tc", {atom("lists"), atom("foldl"),
                                  list_of(term::export_fun(atom("erlang"), atom("+"), 2), term(0), seq[1])});
@@ -483,7 +483,7 @@ TEST_F(stdlib_interop_test, node_functions_reach_a_real_erl_node) {
   scoped_process me(kate->rt());
   auto call = [&](const char* m, const char* f, std::vector<term> args) {
     me.spawn(run_call, me.self(), atom(m), atom(f), std::move(args));
-    auto r = me.receive_for(20s);
+    auto r = me.receive_for(scaled(20s));
     return r ? *r : term(atom("no_answer"));
   };
   EXPECT_EQ(call("Elixir.Node", "ping", {peer}), tuple_of(atom("ok"), atoms::pong));

@@ -43,9 +43,10 @@ class iex_peer {
   [[nodiscard]] const std::string& node() const { return name_; }
   [[nodiscard]] child_process& process() { return process_; }
 
-  /// Evaluates one line; returns the printed output (without prompts), or nullopt on timeout.
+  /// Evaluates one line; returns the printed output (without prompts), or nullopt on timeout
+  /// (by default one that stretches under a sanitizer: the line often waits on an otpp node).
   std::optional<std::string> eval(const std::string& line,
-                                  std::chrono::milliseconds timeout = 30s) {
+                                  std::chrono::milliseconds timeout = scaled(30s)) {
     ++count_;
     if (!process_.write_stdin(line + "\n")) return std::nullopt;
     auto end = process_.wait_for(prompt(count_), timeout, from_);

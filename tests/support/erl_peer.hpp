@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "support/child_process.hpp"
+#include "support/slowdown.hpp"
 
 namespace otpp::test {
 
@@ -55,10 +56,12 @@ class erl_peer {
 
   /// Evaluates one Erlang expression (ending in '.') in the peer's evaluator process and
   /// returns the printed result (`~p` on one line), `{'EXIT',Class,Reason}` for an exception,
-  /// or nullopt when no answer came within `timeout`. Variables bound by one eval are kept
-  /// for the next; the evaluator is always the same process (`self()` is stable).
+  /// or nullopt when no answer came within `timeout` (by default one that stretches under a
+  /// sanitizer, as what the peer evaluates often waits on an instrumented otpp node). Variables
+  /// bound by one eval are kept for the next; the evaluator is always the same process
+  /// (`self()` is stable).
   std::optional<std::string> eval(const std::string& expr,
-                                  std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+                                  std::chrono::milliseconds timeout = scaled(std::chrono::seconds(20))) {
     int id = next_id_++;
     std::string marker = "<<otpp:" + std::to_string(id) + ">>";
     if (!process_->write_stdin(std::to_string(id) + " " + expr + "\n")) return std::nullopt;

@@ -4,11 +4,14 @@
 #include <chrono>
 #include <thread>
 
+#include "support/slowdown.hpp"
+
 namespace otpp::test {
 
 /// Polls `pred` every 10 ms until it holds or `timeout` passed; whether it held at the end.
+/// The default wait stretches under a sanitizer (support/slowdown.hpp).
 template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+bool eventually(Pred pred, std::chrono::milliseconds timeout = scaled(std::chrono::seconds(10))) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (pred()) return true;

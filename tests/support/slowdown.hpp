@@ -1,22 +1,39 @@
-// Bounds for waits on work: scaled by how much slower this build does the same work than the
-// optimised build the tests' bounds were set on (a sanitizer's instrumentation, no optimiser).
+// Timeouts that hold under a sanitizer: a wait sized for an uninstrumented build, stretched by
+// how much slower the instrumented build (and every node it starts) runs.
 #pragma once
 
 #include <chrono>
 
-// The build's factor, from tests/CMakeLists.txt (1 unless built under a sanitizer).
-#ifndef OTPP_TEST_SLOWDOWN
-#define OTPP_TEST_SLOWDOWN 1
-#endif
-
 namespace otpp::test {
 
-/// How many times longer this build takes for the same work than the optimised build.
-inline constexpr int slowdown = OTPP_TEST_SLOWDOWN;
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define OTPP_TEST_TSAN 1
+#elif __has_feature(address_sanitizer)
+#define OTPP_TEST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define OTPP_TEST_TSAN 1
+#elif defined(__SANITIZE_ADDRESS__)
+#define OTPP_TEST_ASAN 1
+#endif
 
-/// `bound`, set for the optimised build on a loaded machine, for a wait whose length is the
-/// work it waits for (moving 50 MB, decoding a deep term), not an event that might never come:
-/// a sanitized build gets proportionally longer, so the bound keeps its margin there.
-constexpr std::chrono::milliseconds scaled(std::chrono::milliseconds bound) { return bound * slowdown; }
+/// How many times slower this build runs than an uninstrumented one: ThreadSanitizer costs 5-15
+/// times, AddressSanitizer 2-3 (both trees are Debug builds, which adds its own share).
+inline constexpr int sanitizer_slowdown =
+#if defined(OTPP_TEST_TSAN)
+    10;
+#elif defined(OTPP_TEST_ASAN)
+    4;
+#else
+    1;
+#endif
+
+/// `timeout` stretched by this build's slowdown; a wait for something that should happen.
+template <class Rep, class Period>
+constexpr std::chrono::milliseconds scaled(std::chrono::duration<Rep, Period> timeout) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(timeout) * sanitizer_slowdown;
+}
 
 }  // namespace otpp::test

@@ -24,6 +24,7 @@
 #include "otpp/term/etf.hpp"
 #include "otpp/term/term.hpp"
 #include "support/child_process.hpp"
+#include "support/slowdown.hpp"
 
 namespace otpp {
 namespace {
@@ -469,7 +470,7 @@ class erl_side {
   test::child_process& proc() { return *proc_; }
 
   // Sends `lines`, then "Q"; returns the reply lines up to "DONE" (empty on timeout).
-  std::vector<std::string> exchange(const std::string& lines, std::chrono::seconds timeout) {
+  std::vector<std::string> exchange(const std::string& lines, std::chrono::milliseconds timeout) {
     std::size_t from = proc_->output().size();
     if (!proc_->write_stdin(lines + "Q\n")) return {};
     auto end = proc_->wait_for("DONE\n", timeout, from);
@@ -477,7 +478,7 @@ class erl_side {
     return split(proc_->output().substr(from, *end - from));
   }
 
-  std::vector<std::string> generate(int seed, int count, std::chrono::seconds timeout) {
+  std::vector<std::string> generate(int seed, int count, std::chrono::milliseconds timeout) {
     std::size_t from = proc_->output().size();
     if (!proc_->write_stdin("G " + std::to_string(seed) + " " + std::to_string(count) + "\n")) return {};
     auto end = proc_->wait_for("END\n", timeout, from);
@@ -510,7 +511,7 @@ TEST(etf_erl_property, terms_encoded_by_otpp_are_read_and_rewritten_identically_
     terms.push_back(g.gen(3));
     lines += "E " + to_hex(etf::encode(terms.back())) + "\n";
   }
-  auto replies = erl.exchange(lines, std::chrono::seconds(60));
+  auto replies = erl.exchange(lines, test::scaled(std::chrono::seconds(60)));
   ASSERT_EQ(replies.size(), terms.size()) << "erl did not answer every term (seed " << seed << ")\n"
                                           << erl.proc().output().substr(0, 2000);
   etf::encode_options compressed;
@@ -560,7 +561,7 @@ TEST(etf_erl_property, terms_encoded_by_otpp_are_read_and_rewritten_identically_
 TEST(etf_erl_property, terms_encoded_by_erl_are_read_and_rewritten_identically_by_otpp) {
   erl_side erl;
   const int seed = 4242;
-  auto generated = erl.generate(seed, terms_each_way, std::chrono::seconds(60));
+  auto generated = erl.generate(seed, terms_each_way, test::scaled(std::chrono::seconds(60)));
   ASSERT_EQ(generated.size(), static_cast<std::size_t>(terms_each_way)) << erl.proc().output().substr(0, 2000);
   std::vector<bytes> originals;
   std::string lines;
@@ -585,7 +586,7 @@ TEST(etf_erl_property, terms_encoded_by_erl_are_read_and_rewritten_identically_b
     lines += "E " + to_hex(ours) + "\n";
   }
   EXPECT_GT(byte_compared, originals.size() / 2);
-  auto replies = erl.exchange(lines, std::chrono::seconds(60));
+  auto replies = erl.exchange(lines, test::scaled(std::chrono::seconds(60)));
   ASSERT_EQ(replies.size(), originals.size());
   for (std::size_t i = 0; i < replies.size() && failures < 5; ++i) {
     const std::string& r = replies[i];
@@ -611,7 +612,7 @@ TEST(etf_erl_property, term_order_and_both_equalities_agree_with_erl_on_random_p
     lines += "O " + to_hex(etf::encode(a)) + " " + to_hex(etf::encode(b)) + "\n";
     pairs.emplace_back(std::move(a), std::move(b));
   }
-  auto replies = erl.exchange(lines, std::chrono::seconds(60));
+  auto replies = erl.exchange(lines, test::scaled(std::chrono::seconds(60)));
   ASSERT_EQ(replies.size(), pairs.size()) << erl.proc().output().substr(0, 2000);
   int failures = 0;
   int equal_pairs = 0;
