@@ -435,7 +435,7 @@ void add_elixir(export_table& x) {
   });
   x.add_elixir(M, "fetch!", [](term m, term k) {
     const term* v = map_arg(m).map_find(k);
-    if (!v) fail(tuple_of(a::badkey, k, m));  // KeyError "key :b not found in: %{a: 1}"
+    if (!v) fail(tuple_of(a::badkey, k));  // as :maps.get raises it in Elixir's Map.fetch!
     return *v;
   });
   x.add_elixir(M, "put", [](term m, term k, term v) { return map_put(m, k, std::move(v)); });
@@ -473,7 +473,7 @@ void add_elixir(export_table& x) {
   });
   x.add_elixir(M, "update!", [](process& self, term m, term k, term f) -> task<term> {
     const term* v = map_arg(m).map_find(k);
-    if (!v) fail(tuple_of(a::badkey, k, m));  // KeyError "key :b not found in: %{a: 1}"
+    if (!v) fail(tuple_of(a::badkey, k));  // as :maps.update raises it in Map.update!
     term old = *v;
     term nv = co_await call_fun(self, f, std::vector<term>(1, old));
     co_return map_put(m, k, std::move(nv));
