@@ -24,6 +24,8 @@
 #include <cstring>
 #include <thread>
 
+#include "loopback_listener.hpp"
+
 namespace {
 
 // About the size of a gen_server call's frames over the distribution (a REG_SEND of
@@ -78,15 +80,9 @@ int prepare(int fd, mode m) {
 // in mode `m`.
 double run(mode m, int n) {
   using clock = std::chrono::steady_clock;
-  int one = 1;
-  int ls = socket(AF_INET, SOCK_STREAM, 0);
-  setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (bind(ls, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(ls, 1) != 0) return 0;
-  getsockname(ls, reinterpret_cast<sockaddr*>(&addr), &len);
+  sockaddr_in addr;
+  int ls = listen_on_loopback(addr);
+  if (ls < 0) return 0;
 
   std::thread server([&] {
     int c = accept(ls, nullptr, nullptr);
